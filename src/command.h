@@ -1,0 +1,18 @@
+/* command.h - one file per command (cmd-*.c), each exporting one entry that
+ * main.c's dispatcher walks. */
+#ifndef VI_COMMAND_H
+#define VI_COMMAND_H
+
+struct vi_command {
+	const char *name;
+	const char *args;     /* usage after the name */
+	const char *summary;  /* one line for --help */
+	int (*run)(int argc, char **argv);  /* argv[0] is the command name */
+};
+
+extern const struct vi_command cmd_dump;
+
+/* Shared by commands: parse --format values. */
+enum vi_format_out { VI_OUT_TEXT, VI_OUT_JSON };
+
+#endif

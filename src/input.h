@@ -1,0 +1,61 @@
+/* input.h - turning what the user named into a seekable range of stream bytes.
+ *
+ * Like libarchive, input handling is a set of small modules that bid on the
+ * first bytes: filters (compression, input-filter-*.c) are peeled off first,
+ * then one container format (input-format-*.c) says where the QEMU migration
+ * stream lies.  Pipes and filter output are spooled to an unlinked temporary
+ * file so the walker can always seek: the VMDESCRIPTION trailer sits at the
+ * end of the stream and RAM pages are skipped, never read.
+ */
+#ifndef VI_INPUT_H
+#define VI_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+
+struct vi_input {
+	const char *name;       /* as the user gave it ("-" = stdin) */
+	int fd;                 /* opened read-only, or a private spool */
+	int spooled;            /* fd is a temporary copy */
+	uint64_t file_size;     /* bytes behind fd */
+	uint64_t base;          /* offset in fd of stream byte 0 */
+	uint64_t size;          /* stream bytes */
+	const char *container;  /* "raw", "libvirt-save", ... */
+	const char *filters[4]; /* compression layers peeled off, outermost first */
+	int nfilters;
+	char detail[256];       /* container facts worth showing */
+};
+
+/* A compression filter: bids on the first bytes, decodes fd[off..] into out. */
+struct vi_filter {
+	const char *name;
+	int (*bid)(const uint8_t *p, size_t n);
+	int (*decode)(int fd, uint64_t off, int out, uint64_t max,
+		      uint64_t *out_size, struct vi_error *err);
+};
+
+/* A container format: bids on the first bytes, then sets in->base/size.
+ * It may ask for a filter on its payload by returning it in *filter. */
+struct vi_format {
+	const char *name;
+	int (*bid)(const uint8_t *p, size_t n);
+	int (*open)(struct vi_input *in, const struct vi_filter **filter,
+		    struct vi_error *err);
+};
+
+extern const struct vi_filter vi_filter_xz;
+extern const struct vi_format vi_format_raw;
+extern const struct vi_format vi_format_libvirt;
+extern const struct vi_format vi_format_qcow2;
+
+int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err);
+void vi_input_close(struct vi_input *in);
+
+/* Read exactly n bytes at absolute fd offset off; short read = error. */
+int vi_pread_full(int fd, void *buf, size_t n, uint64_t off);
+
+/* A spool file: an unlinked temporary file in $TMPDIR (or /tmp). */
+int vi_spool_create(struct vi_error *err);
+
+#endif

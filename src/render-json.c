@@ -1,0 +1,171 @@
+/* render-json.c - the JSON view (documented in man/vmstate-inspect.1). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "render.h"
+
+#define FORMAT_VERSION 1
+
+static json_t *juint(uint64_t v)
+{
+	char buf[24];
+
+	if (v <= INT64_MAX)
+		return json_integer((json_int_t)v);
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	return json_string(buf);
+}
+
+static json_t *hex(const uint8_t *p, size_t n)
+{
+	char buf[2 * 64 + 1];
+	size_t k = n < 64 ? n : 64;
+
+	for (size_t i = 0; i < k; i++)
+		snprintf(buf + 2 * i, 3, "%02x", p[i]);
+	buf[2 * k] = '\0';
+	return json_string(buf);
+}
+
+static json_t *value(const struct vi_node *n)
+{
+	switch (n->vt) {
+	case VI_V_UINT: return juint(n->v.u);
+	case VI_V_INT: return json_integer((json_int_t)n->v.i);
+	case VI_V_BOOL: return json_boolean(n->v.u);
+	case VI_V_DOUBLE: return json_real(n->v.d);
+	case VI_V_STR: return json_string(n->v.s);
+	default: return NULL;
+	}
+}
+
+static int scalar_leaf(const struct vi_node *n)
+{
+	return n->nkids == 0 && n->vt != VI_V_NONE && n->vt != VI_V_BYTES;
+}
+
+static const char *kids_key(const struct vi_node *parent, const struct vi_node *k)
+{
+	switch (k->kind) {
+	case VI_N_SUBSECTION: return "subsections";
+	case VI_N_WARNING: return "warnings";
+	case VI_N_SECTION: case VI_N_COMMAND: case VI_N_EOF: return "records";
+	case VI_N_RAMBLOCK: return "blocks";
+	default:
+		return parent->kind == VI_N_FIELD && vi_node_attr(parent, "array_len")
+			? "elements" : "fields";
+	}
+}
+
+json_t *render_json_node(const struct vi_node *n)
+{
+	json_t *o = json_object(), *v;
+	int all_scalar = n->nkids > 0;
+
+	json_object_set_new(o, "name", json_string(n->name));
+	json_object_set_new(o, "type", json_string(n->type));
+	json_object_set_new(o, "offset", juint(n->offset));
+	json_object_set_new(o, "length", juint(n->length));
+	for (size_t i = 0; i < n->nattrs; i++)
+		json_object_set_new(o, n->attrs[i].key, n->attrs[i].is_str
+				    ? json_string(n->attrs[i].s) : juint(n->attrs[i].u));
+	if ((v = value(n)))
+		json_object_set_new(o, "value", v);
+	if (n->vt == VI_V_BYTES) {
+		json_object_set_new(o, "hex", hex(n->bytes, n->nbytes));
+		if (n->nbytes < n->length)
+			json_object_set_new(o, "hex_truncated", json_true());
+	}
+	for (size_t i = 0; i < n->nkids; i++)
+		if (!scalar_leaf(n->kids[i]))
+			all_scalar = 0;
+	if (all_scalar && vi_node_attr(n, "array_len")) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < n->nkids; i++)
+			json_array_append_new(a, value(n->kids[i]));
+		json_object_set_new(o, "value", a);
+		return o;
+	}
+	for (size_t i = 0; i < n->nkids; i++) {
+		const struct vi_node *k = n->kids[i];
+		if (k->kind == VI_N_FOOTER) {
+			json_object_set_new(o, "footer", render_json_node(k));
+			continue;
+		}
+		const char *key = kids_key(n, k);
+		json_t *a = json_object_get(o, key);
+		if (!a) {
+			a = json_array();
+			json_object_set_new(o, key, a);
+		}
+		json_array_append_new(a, render_json_node(k));
+	}
+	return o;
+}
+
+static json_t *warning(const struct vi_node *n)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "offset", juint(n->offset));
+	json_object_set_new(o, "message", json_string(n->v.s));
+	return o;
+}
+
+json_t *render_json(const struct vi_doc *doc)
+{
+	const struct vi_node *root = doc->root;
+	const struct vi_attr *a;
+	json_t *o = json_object(), *sections = json_array(), *commands = json_array();
+	json_t *warnings = json_array(), *filters = json_array();
+
+	json_object_set_new(o, "format_version", json_integer(FORMAT_VERSION));
+	json_object_set_new(o, "file", json_string(doc->in->name));
+	json_object_set_new(o, "container", json_string(doc->in->container));
+	for (int i = 0; i < doc->in->nfilters; i++)
+		json_array_append_new(filters, json_string(doc->in->filters[i]));
+	json_object_set_new(o, "filters", filters);
+	json_object_set_new(o, "stream_offset", juint(doc->in->base));
+	json_object_set_new(o, "stream_size", juint(doc->in->size));
+	json_object_set_new(o, "header", json_null());
+	json_object_set_new(o, "configuration", json_null());
+	json_object_set_new(o, "sections", sections);
+	json_object_set_new(o, "commands", commands);
+	json_object_set_new(o, "eof", json_null());
+	json_object_set_new(o, "vmdesc", json_null());
+	json_object_set_new(o, "ram", json_null());
+	for (size_t i = 0; root && i < root->nkids; i++) {
+		const struct vi_node *k = root->kids[i];
+		switch (k->kind) {
+		case VI_N_HEADER: json_object_set_new(o, "header", render_json_node(k)); break;
+		case VI_N_CONFIG: json_object_set_new(o, "configuration", render_json_node(k)); break;
+		case VI_N_SECTION: json_array_append_new(sections, render_json_node(k)); break;
+		case VI_N_COMMAND: json_array_append_new(commands, render_json_node(k)); break;
+		case VI_N_EOF: json_object_set_new(o, "eof", render_json_node(k)); break;
+		case VI_N_VMDESC: json_object_set_new(o, "vmdesc", render_json_node(k)); break;
+		case VI_N_RAM: json_object_set_new(o, "ram", render_json_node(k)); break;
+		case VI_N_WARNING: json_array_append_new(warnings, warning(k)); break;
+		default: break;
+		}
+	}
+	a = root ? vi_node_attr(root, "undecoded_bytes") : NULL;
+	json_object_set_new(o, "undecoded_bytes", a ? juint(a->u) : json_null());
+	json_object_set_new(o, "warnings", warnings);
+	if (doc->err && doc->err->set) {
+		json_t *e = json_object();
+		json_object_set_new(e, "offset", doc->err->has_offset
+				    ? juint(doc->err->offset) : json_null());
+		json_object_set_new(e, "message", json_string(doc->err->msg));
+		json_object_set_new(e, "exit_code", json_integer(doc->err->exit_code));
+		json_object_set_new(o, "error", e);
+	} else {
+		json_object_set_new(o, "error", json_null());
+	}
+	return o;
+}
+
+int render_json_dump(FILE *out, json_t *doc)
+{
+	int rc = json_dumpf(doc, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	return rc;
+}

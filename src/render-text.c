@@ -1,0 +1,160 @@
+/* render-text.c - the text view: one line per value, like tshark -V/readelf.
+ *
+ *   OFFSET      LENGTH  NAME  TYPE  = VALUE  [facts]
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "render.h"
+
+#define ARRAY_SHOWN 16
+
+static void value(FILE *out, const struct vi_node *n)
+{
+	switch (n->vt) {
+	case VI_V_UINT:
+		if (n->v.u > 9)
+			fprintf(out, "%" PRIu64 " (0x%" PRIx64 ")", n->v.u, n->v.u);
+		else
+			fprintf(out, "%" PRIu64, n->v.u);
+		break;
+	case VI_V_INT: fprintf(out, "%" PRId64, n->v.i); break;
+	case VI_V_BOOL: fputs(n->v.u ? "true" : "false", out); break;
+	case VI_V_DOUBLE: fprintf(out, "%g", n->v.d); break;
+	case VI_V_STR: fprintf(out, "\"%s\"", n->v.s); break;
+	case VI_V_BYTES:
+		for (size_t i = 0; i < n->nbytes; i++)
+			fprintf(out, "%s%02x", i && i % 4 == 0 ? " " : "", n->bytes[i]);
+		if (n->nbytes < n->length)
+			fputs(" ...", out);
+		break;
+	default: break;
+	}
+}
+
+static void attrs(FILE *out, const struct vi_node *n, const char *skip)
+{
+	int first = 1;
+
+	for (size_t i = 0; i < n->nattrs; i++) {
+		const struct vi_attr *a = &n->attrs[i];
+		if (skip && strstr(skip, a->key))
+			continue;
+		fprintf(out, "%s%s=", first ? "  [" : " ", a->key);
+		if (a->is_str)
+			fputs(a->s, out);
+		else
+			fprintf(out, "%" PRIu64, a->u);
+		first = 0;
+	}
+	if (!first)
+		fputc(']', out);
+}
+
+static int scalar_array(const struct vi_node *n)
+{
+	if (!vi_node_attr(n, "array_len") || !n->nkids)
+		return 0;
+	for (size_t i = 0; i < n->nkids; i++)
+		if (n->kids[i]->nkids || n->kids[i]->vt == VI_V_NONE ||
+		    n->kids[i]->vt == VI_V_BYTES)
+			return 0;
+	return 1;
+}
+
+static void line_start(FILE *out, const struct vi_node *n, int depth)
+{
+	fprintf(out, "%#010" PRIx64 " %8" PRIu64 "  %*s", n->offset, n->length,
+		2 * depth, "");
+}
+
+static void node(FILE *out, const struct vi_node *n, int depth)
+{
+	const char *skip = NULL;
+
+	switch (n->kind) {
+	case VI_N_WARNING:
+		return;	/* listed at the end */
+	case VI_N_SECTION:
+		line_start(out, n, depth);
+		{
+			char kind[8];
+			size_t i;
+			for (i = 0; n->type[i] && i < sizeof(kind) - 1; i++)
+				kind[i] = (char)(n->type[i] - 32 * (n->type[i] >= 'a'));
+			kind[i] = '\0';
+			fprintf(out, "%-5s %s", kind, n->name);
+		}
+		skip = "payload_offset";
+		break;
+	case VI_N_RAM:
+		fprintf(out, "\nRAM (page size %" PRIu64 "):\n",
+			vi_node_attr(n, "page_size")->u);
+		fprintf(out, "  %-32s %14s %10s %10s %10s\n", "block", "bytes", "pages",
+			"zero", "normal");
+		for (size_t i = 0; i < n->nkids; i++) {
+			const struct vi_node *b = n->kids[i];
+			fprintf(out, "  %-32s %14" PRIu64 " %10" PRIu64 " %10" PRIu64
+				" %10" PRIu64 "\n", b->name,
+				vi_node_attr(b, "used_length")->u, vi_node_attr(b, "pages")->u,
+				vi_node_attr(b, "zero_pages")->u,
+				vi_node_attr(b, "normal_pages")->u);
+		}
+		return;
+	default:
+		line_start(out, n, depth);
+		fprintf(out, "%s", n->name);
+		if (n->type[0] && strcmp(n->type, n->name) != 0)
+			fprintf(out, "  %s", n->type);
+		break;
+	}
+	if (scalar_array(n)) {
+		fputs(" = [", out);
+		for (size_t i = 0; i < n->nkids && i < ARRAY_SHOWN; i++) {
+			fputs(i ? ", " : "", out);
+			value(out, n->kids[i]);
+		}
+		fputs(n->nkids > ARRAY_SHOWN ? ", ...]" : "]", out);
+		attrs(out, n, NULL);
+		fputc('\n', out);
+		return;
+	}
+	if (n->vt != VI_V_NONE) {
+		fputs(" = ", out);
+		value(out, n);
+	}
+	attrs(out, n, skip);
+	fputc('\n', out);
+	for (size_t i = 0; i < n->nkids; i++)
+		node(out, n->kids[i], depth + 1);
+}
+
+void render_text(FILE *out, const struct vi_doc *doc)
+{
+	const struct vi_node *root = doc->root;
+	const struct vi_attr *u;
+
+	fprintf(out, "%s: %s", doc->in->name, doc->in->container);
+	for (int i = 0; i < doc->in->nfilters; i++)
+		fprintf(out, ", %s-compressed", doc->in->filters[i]);
+	fprintf(out, ", stream of %" PRIu64 " bytes", doc->in->size);
+	if (doc->in->base)
+		fprintf(out, " at file offset %" PRIu64, doc->in->base);
+	if (doc->in->detail[0])
+		fprintf(out, " (%s)", doc->in->detail);
+	fprintf(out, "\n%-10s %8s  %s\n", "offset", "length", "name  type = value  [facts]");
+	if (!root)
+		return;
+	for (size_t i = 0; i < root->nkids; i++)
+		node(out, root->kids[i], 0);
+	u = vi_node_attr(root, "undecoded_bytes");
+	if (u)
+		fprintf(out, "\nundecoded bytes in device sections: %" PRIu64 "\n", u->u);
+	for (size_t i = 0; i < root->nkids; i++)
+		if (root->kids[i]->kind == VI_N_WARNING)
+			fprintf(out, "warning: byte %" PRIu64 ": %s\n", root->kids[i]->offset,
+				root->kids[i]->v.s);
+	if (doc->err && doc->err->set)
+		fprintf(out, "error: %s%s\n", doc->err->has_offset ? "see below: " : "",
+			doc->err->msg);
+}

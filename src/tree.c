@@ -1,0 +1,170 @@
+/* tree.c - nodes of the decoded tree. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tree.h"
+#include "vi-limits.h"
+
+static size_t live_nodes;
+
+void *vi_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p) {
+		fputs("vmstate-inspect: out of memory\n", stderr);
+		exit(3);
+	}
+	return p;
+}
+
+void *vi_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) {
+		fputs("vmstate-inspect: out of memory\n", stderr);
+		exit(3);
+	}
+	return p;
+}
+
+char *vi_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(vi_xmalloc(n), s, n);
+}
+
+/* Names and strings come from hostile input: keep them printable ASCII so
+ * neither a terminal nor a JSON encoder sees raw control or invalid bytes. */
+static char *printable_dup(const char *s)
+{
+	size_t n = 1;
+	char *out, *o;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p < 0x20 || *p > 0x7e || *p == '\\') ? 4 : 1;
+	o = out = vi_xmalloc(n);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p > 0x7e || *p == '\\')
+			o += sprintf(o, "\\x%02x", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
+	return out;
+}
+
+size_t vi_node_count(void)
+{
+	return live_nodes;
+}
+
+struct vi_node *vi_node_new(struct vi_node *parent, enum vi_kind kind,
+			    const char *name, const char *type, uint64_t offset)
+{
+	struct vi_node *n = vi_xmalloc(sizeof(*n));
+
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	n->name = printable_dup(name ? name : "");
+	n->type = printable_dup(type ? type : "");
+	n->offset = offset;
+	n->parent = parent;
+	live_nodes++;
+	if (parent) {
+		if (parent->nkids == parent->ckids) {
+			parent->ckids = parent->ckids ? parent->ckids * 2 : 4;
+			parent->kids = vi_xrealloc(parent->kids,
+						   parent->ckids * sizeof(*parent->kids));
+		}
+		parent->kids[parent->nkids++] = n;
+	}
+	return n;
+}
+
+void vi_node_free(struct vi_node *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->nkids; i++)
+		vi_node_free(n->kids[i]);
+	for (size_t i = 0; i < n->nattrs; i++)
+		free(n->attrs[i].s);
+	if (n->vt == VI_V_STR)
+		free(n->v.s);
+	free(n->attrs);
+	free(n->kids);
+	free(n->bytes);
+	free(n->name);
+	free(n->type);
+	free(n);
+	live_nodes--;
+}
+
+void vi_node_drop_kids_from(struct vi_node *n, size_t keep)
+{
+	while (n->nkids > keep)
+		vi_node_free(n->kids[--n->nkids]);
+}
+
+static struct vi_attr *attr_slot(struct vi_node *n, const char *key)
+{
+	for (size_t i = 0; i < n->nattrs; i++)
+		if (strcmp(n->attrs[i].key, key) == 0) {
+			free(n->attrs[i].s);
+			n->attrs[i].s = NULL;
+			return &n->attrs[i];
+		}
+	if (n->nattrs == n->cattrs) {
+		n->cattrs = n->cattrs ? n->cattrs * 2 : 4;
+		n->attrs = vi_xrealloc(n->attrs, n->cattrs * sizeof(*n->attrs));
+	}
+	memset(&n->attrs[n->nattrs], 0, sizeof(n->attrs[0]));
+	n->attrs[n->nattrs].key = key;
+	return &n->attrs[n->nattrs++];
+}
+
+void vi_node_attr_u(struct vi_node *n, const char *key, uint64_t v)
+{
+	struct vi_attr *a = attr_slot(n, key);
+	a->is_str = 0;
+	a->u = v;
+}
+
+void vi_node_attr_s(struct vi_node *n, const char *key, const char *s)
+{
+	struct vi_attr *a = attr_slot(n, key);
+	a->is_str = 1;
+	a->s = printable_dup(s);
+}
+
+const struct vi_attr *vi_node_attr(const struct vi_node *n, const char *key)
+{
+	for (size_t i = 0; i < n->nattrs; i++)
+		if (strcmp(n->attrs[i].key, key) == 0)
+			return &n->attrs[i];
+	return NULL;
+}
+
+void vi_node_set_type(struct vi_node *n, const char *type)
+{
+	free(n->type);
+	n->type = printable_dup(type);
+}
+
+void vi_node_set_str(struct vi_node *n, const char *s)
+{
+	if (n->vt == VI_V_STR)
+		free(n->v.s);
+	n->vt = VI_V_STR;
+	n->v.s = printable_dup(s);
+}
+
+void vi_node_set_bytes(struct vi_node *n, const uint8_t *p, size_t len)
+{
+	size_t k = len < VI_MAX_PREVIEW ? len : VI_MAX_PREVIEW;
+	free(n->bytes);
+	n->vt = VI_V_BYTES;
+	n->bytes = vi_xmalloc(k);
+	memcpy(n->bytes, p, k);
+	n->nbytes = k;
+}

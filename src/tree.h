@@ -1,0 +1,62 @@
+/* tree.h - the decoded tree: every value knows its name, type, offset, length.
+ *
+ * The walker builds it; render-text.c and render-json.c are two views of it;
+ * findings are computed from it.  Nothing here knows about the stream format.
+ */
+#ifndef VI_TREE_H
+#define VI_TREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum vi_kind {
+	VI_N_ROOT, VI_N_HEADER, VI_N_CONFIG, VI_N_SECTION, VI_N_COMMAND,
+	VI_N_EOF, VI_N_VMDESC, VI_N_RAM, VI_N_RAMBLOCK, VI_N_FIELD,
+	VI_N_SUBSECTION, VI_N_FOOTER, VI_N_BLOB, VI_N_WARNING,
+};
+
+enum vi_vtype { VI_V_NONE, VI_V_UINT, VI_V_INT, VI_V_BOOL, VI_V_STR, VI_V_BYTES,
+		VI_V_DOUBLE };
+
+struct vi_attr {
+	const char *key;     /* static string */
+	int is_str;
+	uint64_t u;
+	char *s;
+};
+
+struct vi_node {
+	enum vi_kind kind;
+	char *name;
+	char *type;
+	uint64_t offset, length;
+	enum vi_vtype vt;
+	union { uint64_t u; int64_t i; double d; char *s; } v;
+	uint8_t *bytes;      /* VI_V_BYTES: preview of at most VI_MAX_PREVIEW */
+	size_t nbytes;
+	struct vi_attr *attrs;
+	size_t nattrs, cattrs;
+	struct vi_node **kids;
+	size_t nkids, ckids;
+	struct vi_node *parent;
+};
+
+/* Every allocation failure aborts with a message: out of memory is not input. */
+struct vi_node *vi_node_new(struct vi_node *parent, enum vi_kind kind,
+			    const char *name, const char *type, uint64_t offset);
+void vi_node_free(struct vi_node *n);
+void vi_node_attr_u(struct vi_node *n, const char *key, uint64_t v);
+void vi_node_attr_s(struct vi_node *n, const char *key, const char *s);
+const struct vi_attr *vi_node_attr(const struct vi_node *n, const char *key);
+void vi_node_set_str(struct vi_node *n, const char *s);
+void vi_node_set_type(struct vi_node *n, const char *type);
+void vi_node_set_bytes(struct vi_node *n, const uint8_t *p, size_t len);
+/* Detach and free the last child (used when a decode attempt is rolled back). */
+void vi_node_drop_kids_from(struct vi_node *n, size_t keep);
+size_t vi_node_count(void);
+
+void *vi_xmalloc(size_t n);
+void *vi_xrealloc(void *p, size_t n);
+char *vi_xstrdup(const char *s);
+
+#endif

@@ -1,0 +1,66 @@
+/* walk-opaque.c - payloads nothing describes: find their end by the footer.
+ *
+ * Without a trailer entry (or a schema) a device payload has no length.  Its
+ * end is the first "7e <be32 section id>" that is followed by something a
+ * record can start with; the bytes are then shown as undecoded with a hex
+ * preview.  Streams written without footers cannot be split this way.
+ */
+#include <inttypes.h>
+#include <string.h>
+#include "vi-limits.h"
+#include "walk.h"
+
+static int footer_at(struct vi_walk *w, const uint8_t *p, uint32_t id, uint64_t q)
+{
+	uint32_t v = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
+		     (uint32_t)p[3] << 8 | p[4];
+
+	return p[0] == QVM_SECTION_FOOTER && v == id && walk_record_plausible(w, q + 5);
+}
+
+int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
+{
+	static uint8_t buf[1 << 16];
+	struct vi_reader *r = w->r;
+	uint64_t start = rd_tell(r), pos = start, found = UINT64_MAX;
+	struct vi_node *d;
+	uint8_t preview[VI_MAX_PREVIEW];
+	size_t n;
+
+	if (w->footers == 0)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)start,
+			       "cannot find the end of section %u (%s): the stream has no "
+			       "section footers and no VMDESCRIPTION entry describes it",
+			       id, sec->name);
+	while (found == UINT64_MAX) {
+		if (pos - start > VI_MAX_SCAN)
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)start,
+				       "no footer for section %u (%s) within %llu bytes",
+				       id, sec->name, (unsigned long long)VI_MAX_SCAN);
+		n = rd_peek_at(r, pos, buf, sizeof(buf));
+		if (n < 5)
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)r->limit,
+				       "truncated: the stream ends inside section %u (%s), "
+				       "which started at byte %" PRIu64 ", before its footer",
+				       id, sec->name, sec->offset);
+		for (size_t i = 0; i + 5 <= n; i++) {
+			const uint8_t *p = memchr(buf + i, QVM_SECTION_FOOTER, n - 4 - i);
+			if (!p)
+				break;
+			i = (size_t)(p - buf);
+			if (footer_at(w, p, id, pos + i)) {
+				found = pos + i;
+				break;
+			}
+		}
+		pos += n - 4;
+	}
+	d = vi_node_new(sec, VI_N_BLOB, "data", "undecoded", start);
+	d->length = found - start;
+	n = rd_peek(r, 0, preview, d->length < sizeof(preview) ? d->length : sizeof(preview));
+	vi_node_set_bytes(d, preview, n);
+	vi_node_attr_u(sec, "undecoded_bytes", d->length);
+	vi_node_attr_s(sec, "decoded_by", "none");
+	w->undecoded_total += d->length;
+	return rd_seek(r, found);
+}

@@ -1,0 +1,286 @@
+/* walk-ram.c - the iterative "ram" section (migration/ram.c, version 4).
+ *
+ * A payload is a run of be64 "address | flags" words with their bodies,
+ * ended by EOS.  Pages are counted per RAMBlock and skipped, never read.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "vi-limits.h"
+#include "walk.h"
+
+enum {
+	RAM_FULL = 0x01, RAM_ZERO = 0x02, RAM_MEM_SIZE = 0x04, RAM_PAGE = 0x08,
+	RAM_EOS = 0x10, RAM_CONTINUE = 0x20, RAM_XBZRLE = 0x40, RAM_HOOK = 0x80,
+	RAM_COMPRESS_PAGE = 0x100, RAM_MULTIFD_FLUSH = 0x200,
+};
+#define X86_DEFAULT_PAGE 4096u
+#define MAPPED_RAM_HEADER 28
+
+struct ram_counts {
+	uint64_t records, pages, zero, normal, xbzrle, compressed, flushes, hooks;
+};
+
+static int is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
+
+static struct vi_ramblock *find_block(struct vi_walk *w, const char *name)
+{
+	for (size_t i = 0; i < w->nblocks; i++)
+		if (strcmp(w->blocks[i].name, name) == 0)
+			return &w->blocks[i];
+	return NULL;
+}
+
+static int mapped_ram(struct vi_walk *w, struct vi_ramblock *b, struct vi_node *bn)
+{
+	struct vi_reader *r = w->r;
+	uint64_t off = rd_tell(r), psize, bitmap, pages, pos;
+	uint32_t version;
+
+	if (rd_be32(r, &version, "mapped-ram header version") < 0 ||
+	    rd_be64(r, &psize, "mapped-ram page size") < 0 ||
+	    rd_be64(r, &bitmap, "mapped-ram bitmap offset") < 0 ||
+	    rd_be64(r, &pages, "mapped-ram pages offset") < 0)
+		return -1;
+	if (version != 1)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+			       "mapped-ram header version %u not supported (1)", version);
+	vi_node_attr_u(bn, "mapped_ram_bitmap_offset", bitmap);
+	vi_node_attr_u(bn, "mapped_ram_pages_offset", pages);
+	/* The offsets are absolute file offsets; ours are stream offsets. */
+	if (pages < r->base || pages - r->base < rd_tell(r) ||
+	    b->used_length > UINT64_MAX - pages)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 20,
+			       "mapped-ram pages offset %" PRIu64 " lies before its own header",
+			       pages);
+	pos = pages - r->base + b->used_length;
+	if (pos > r->limit)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 20,
+			       "truncated: mapped-ram pages of block %s end at %" PRIu64
+			       ", beyond the end of the stream (%" PRIu64 ")", b->name, pos,
+			       r->limit);
+	(void)psize;
+	return rd_seek(r, pos);
+}
+
+static int mem_size(struct vi_walk *w, struct vi_node *sec, uint64_t total,
+		    uint64_t word_off)
+{
+	struct vi_reader *r = w->r;
+	struct vi_node *list = vi_node_new(sec, VI_N_FIELD, "ramblocks", "ramblock list",
+					   word_off);
+	uint64_t sum = 0;
+
+	vi_node_attr_u(list, "total_bytes", total);
+	while (sum < total) {
+		uint64_t off = rd_tell(r), used, extra;
+		char name[256];
+		struct vi_ramblock *b;
+		struct vi_node *bn;
+		uint8_t peek[8];
+
+		if (rd_cstr(r, name, "RAMBlock name") < 0 || rd_be64(r, &used, "RAMBlock length") < 0)
+			return -1;
+		if (!name[0])
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+				       "empty RAMBlock name in the MEM_SIZE list");
+		if (used > total - sum)
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1 + strlen(name),
+				       "RAMBlock %s length %" PRIu64 " exceeds the %" PRIu64
+				       " bytes the MEM_SIZE total leaves", name, used, total - sum);
+		sum += used;
+		if (!(b = find_block(w, name))) {
+			if (w->nblocks == VI_MAX_RAM_BLOCKS)
+				return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+					       "more than %d RAMBlocks", VI_MAX_RAM_BLOCKS);
+			w->blocks = vi_xrealloc(w->blocks, (w->nblocks + 1) * sizeof(*w->blocks));
+			b = &w->blocks[w->nblocks++];
+			memset(b, 0, sizeof(*b));
+			snprintf(b->name, sizeof(b->name), "%s", name);
+		}
+		b->used_length = used;
+		b->page_size = w->page_size;
+		bn = vi_node_new(list, VI_N_RAMBLOCK, name, "ramblock", off);
+		vi_node_attr_u(bn, "used_length", used);
+		/* postcopy-ram: a hugepage size may follow (never a valid word). */
+		if (rd_peek(r, 0, peek, 8) == 8) {
+			uint64_t v = 0;
+			for (int i = 0; i < 8; i++)
+				v = v << 8 | peek[i];
+			if (is_pow2(v) && v > w->page_size && v <= VI_MAX_PAGE_SIZE &&
+			    (sum < total ? peek[0] == 0 : 1)) {
+				rd_skip(r, 8, "RAMBlock page size");
+				b->page_size = v;
+				vi_node_attr_u(bn, "page_size", v);
+			}
+		}
+		if (w->cap_ignore_shared) {
+			if (rd_be64(r, &extra, "RAMBlock guest address") < 0)
+				return -1;
+			b->mr_addr = extra;
+			b->has_mr_addr = 1;
+			vi_node_attr_u(bn, "mr_addr", extra);
+		}
+		if (w->cap_mapped_ram && mapped_ram(w, b, bn) < 0)
+			return -1;
+		bn->length = rd_tell(r) - off;
+	}
+	list->length = rd_tell(r) - word_off;
+	vi_node_attr_u(list, "blocks", list->nkids);
+	return 0;
+}
+
+static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
+		       uint64_t off, struct ram_counts *c)
+{
+	struct vi_reader *r = w->r;
+	struct vi_ramblock *b = w->last_block;
+	char name[256];
+
+	if (!(flags & RAM_CONTINUE)) {
+		if (rd_cstr(r, name, "RAMBlock name of a page") < 0)
+			return -1;
+		if (!(b = find_block(w, name)))
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 8,
+				       "page for RAMBlock \"%s\", which the MEM_SIZE list "
+				       "does not name", name);
+		w->last_block = b;
+	} else if (!b) {
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+			       "page record with CONTINUE but no previous RAMBlock");
+	}
+	if (addr >= b->used_length)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+			       "page offset 0x%" PRIx64 " beyond RAMBlock %s (%" PRIu64 " bytes)",
+			       addr, b->name, b->used_length);
+	b->pages++;
+	c->pages++;
+	switch (flags & ~(uint64_t)RAM_CONTINUE) {
+	case RAM_ZERO: {
+		uint8_t fill;
+		if (rd_u8(r, &fill, "zero page fill byte") < 0)
+			return -1;
+		b->zero_pages++;
+		c->zero++;
+		if (fill)
+			b->nonzero_fill++;
+		return 0;
+	}
+	case RAM_PAGE:
+		b->normal_pages++;
+		c->normal++;
+		return rd_skip(r, w->page_size, "page contents");
+	case RAM_XBZRLE: {
+		uint8_t enc;
+		uint16_t len;
+		if (rd_u8(r, &enc, "XBZRLE encoding") < 0 || rd_be16(r, &len, "XBZRLE length") < 0)
+			return -1;
+		if (enc != 1 || len > w->page_size)
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(r) - 3,
+				       "bad XBZRLE page header (encoding %u, length %u)", enc, len);
+		b->xbzrle_pages++;
+		c->xbzrle++;
+		return rd_skip(r, len, "XBZRLE data");
+	}
+	default: {	/* RAM_COMPRESS_PAGE */
+		uint32_t len;
+		if (rd_be32(r, &len, "compressed page length") < 0)
+			return -1;
+		if (len > 2 * w->page_size)
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(r) - 4,
+				       "compressed page length %u exceeds twice the page size", len);
+		b->compressed_pages++;
+		c->compressed++;
+		return rd_skip(r, len, "compressed page");
+	}
+	}
+}
+
+int walk_ram_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
+{
+	struct vi_reader *r = w->r;
+	struct ram_counts c = { 0 };
+	uint64_t mask;
+
+	(void)is_start;
+	if (!w->page_size) {
+		w->page_size = X86_DEFAULT_PAGE;
+		walk_warn(w, rd_tell(r), "page size unknown (no trailer, no target-page-bits): "
+			  "assuming %u", X86_DEFAULT_PAGE);
+	}
+	mask = w->page_size - 1;
+	for (;;) {
+		uint64_t off = rd_tell(r), word, flags, addr;
+		int rc = 0;
+
+		if (rd_be64(r, &word, "RAM record (address | flags)") < 0)
+			return -1;
+		flags = word & mask;
+		addr = word & ~mask;
+		c.records++;
+		switch (flags & ~(uint64_t)RAM_CONTINUE) {
+		case RAM_MEM_SIZE:
+			rc = mem_size(w, sec, addr, off);
+			break;
+		case RAM_ZERO:
+		case RAM_PAGE:
+		case RAM_XBZRLE:
+		case RAM_COMPRESS_PAGE:
+			rc = page_record(w, flags, addr, off, &c);
+			break;
+		case RAM_EOS:
+			goto done;
+		case RAM_MULTIFD_FLUSH:
+			c.flushes++;
+			break;
+		case RAM_HOOK:
+			c.hooks++;
+			break;
+		default:
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+				       "unknown combination of RAM flags 0x%" PRIx64, flags);
+		}
+		if (rc < 0)
+			return -1;
+	}
+done:
+	vi_node_attr_u(sec, "ram_records", c.records);
+	vi_node_attr_u(sec, "pages", c.pages);
+	vi_node_attr_u(sec, "zero_pages", c.zero);
+	vi_node_attr_u(sec, "normal_pages", c.normal);
+	if (c.xbzrle)
+		vi_node_attr_u(sec, "xbzrle_pages", c.xbzrle);
+	if (c.compressed)
+		vi_node_attr_u(sec, "compressed_pages", c.compressed);
+	if (c.flushes)
+		vi_node_attr_u(sec, "multifd_flushes", c.flushes);
+	if (c.hooks)
+		vi_node_attr_u(sec, "hooks", c.hooks);
+	return 0;
+}
+
+void walk_ram_summarise(struct vi_walk *w)
+{
+	struct vi_node *ram;
+
+	if (!w->nblocks)
+		return;
+	ram = vi_node_new(w->root, VI_N_RAM, "ram", "ram summary", 0);
+	vi_node_attr_u(ram, "page_size", w->page_size);
+	for (size_t i = 0; i < w->nblocks; i++) {
+		struct vi_ramblock *b = &w->blocks[i];
+		struct vi_node *n = vi_node_new(ram, VI_N_RAMBLOCK, b->name, "ramblock", 0);
+		vi_node_attr_u(n, "used_length", b->used_length);
+		vi_node_attr_u(n, "pages", b->pages);
+		vi_node_attr_u(n, "zero_pages", b->zero_pages);
+		vi_node_attr_u(n, "normal_pages", b->normal_pages);
+		if (b->xbzrle_pages)
+			vi_node_attr_u(n, "xbzrle_pages", b->xbzrle_pages);
+		if (b->compressed_pages)
+			vi_node_attr_u(n, "compressed_pages", b->compressed_pages);
+		if (b->page_size != w->page_size)
+			vi_node_attr_u(n, "page_size", b->page_size);
+		if (b->nonzero_fill)
+			vi_node_attr_u(n, "zero_pages_with_nonzero_fill", b->nonzero_fill);
+	}
+}

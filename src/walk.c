@@ -1,0 +1,351 @@
+/* walk.c - the record loop: header, configuration, sections, commands, EOF,
+ * trailer.  Payloads are handed to the module that owns their kind. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "vi-limits.h"
+#include "walk.h"
+
+void walk_warn(struct vi_walk *w, uint64_t offset, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	struct vi_node *n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = vi_node_new(w->root, VI_N_WARNING, "warning", "warning", offset);
+	vi_node_set_str(n, msg);
+}
+
+struct vi_section *walk_section_by_id(struct vi_walk *w, uint32_t id)
+{
+	for (size_t i = w->nsections; i-- > 0;)
+		if (w->sections[i].id == id)
+			return &w->sections[i];
+	return NULL;
+}
+
+static struct vi_section *bind_section(struct vi_walk *w, uint32_t id,
+				       const char *idstr, uint32_t instance,
+				       uint32_t version, uint64_t off)
+{
+	struct vi_section *s = walk_section_by_id(w, id);
+
+	if (!s) {
+		if (w->nsections == VI_MAX_SECTIONS) {
+			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+				"more than %u sections", VI_MAX_SECTIONS);
+			return NULL;
+		}
+		if (w->nsections == w->csections) {
+			w->csections = w->csections ? w->csections * 2 : 64;
+			w->sections = vi_xrealloc(w->sections,
+						  w->csections * sizeof(*w->sections));
+		}
+		s = &w->sections[w->nsections++];
+	}
+	s->id = id;
+	snprintf(s->idstr, sizeof(s->idstr), "%s", idstr);
+	s->instance_id = instance;
+	s->version_id = version;
+	return s;
+}
+
+/* Could a record start at stream offset q?  Used to confirm a footer. */
+int walk_record_plausible(struct vi_walk *w, uint64_t q)
+{
+	struct vi_reader *r = w->r;
+	uint8_t b[5 + 256];
+	size_t n;
+
+	if (q >= r->limit)
+		return q == r->limit;
+	n = rd_peek_at(r, q, b, sizeof(b));
+	switch (b[0]) {
+	case QVM_EOF:
+		return n == 1 || (n >= 2 && b[1] == QVM_VMDESCRIPTION);
+	case QVM_SECTION_START:
+	case QVM_SECTION_FULL:
+		if (n < 6 || b[5] == 0 || n < (size_t)6 + b[5])
+			return 0;
+		for (int i = 0; i < b[5]; i++)
+			if (b[6 + i] < 0x20 || b[6 + i] > 0x7e)
+				return 0;
+		return 1;
+	case QVM_SECTION_PART:
+	case QVM_SECTION_END:
+		return n >= 5 && walk_section_by_id(w, (uint32_t)b[1] << 24 |
+						    (uint32_t)b[2] << 16 |
+						    (uint32_t)b[3] << 8 | b[4]) != NULL;
+	case QVM_COMMAND:
+		return n >= 3 && b[1] == 0 && b[2] >= 1 && b[2] <= 11;
+	default:
+		return 0;
+	}
+}
+
+static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_section *s)
+{
+	struct vi_reader *r = w->r;
+	uint64_t off = rd_tell(r);
+	uint8_t b;
+	uint32_t id;
+	struct vi_node *f;
+
+	if (w->footers == 0)
+		return 0;
+	if (rd_peek(r, 0, &b, 1) != 1)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+			       "truncated: expected the footer of section %u (%s)",
+			       s->id, s->idstr);
+	if (b != QVM_SECTION_FOOTER) {
+		if (w->footers < 0 && walk_record_plausible(w, off)) {
+			w->footers = 0;	/* send-section-footer=off machine type */
+			return 0;
+		}
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+			       "bad section footer for section %u (%s): found byte 0x%02x, "
+			       "expected 0x7e", s->id, s->idstr, b);
+	}
+	w->footers = 1;
+	if (rd_skip(r, 1, "footer") < 0 || rd_be32(r, &id, "footer section id") < 0)
+		return -1;
+	if (id != s->id)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
+			       "bad section footer for section %u (%s): it names section "
+			       "id %u", s->id, s->idstr, id);
+	f = vi_node_new(sec, VI_N_FOOTER, "footer", "footer", off);
+	f->length = 5;
+	vi_node_attr_u(f, "section_id", id);
+	return 0;
+}
+
+static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
+			       const struct vi_section *s)
+{
+	json_t *desc = vmdesc_take_device(w, s->idstr, s->instance_id);
+	uint64_t start = rd_tell(w->r);
+	int rc;
+
+	if (!desc)
+		return walk_opaque_payload(w, sec, s->id);
+	vi_node_attr_s(sec, "decoded_by", "vmdesc");
+	/* The trailer records exactly what was written: when the footer is not
+	 * where it says, the footer is what is wrong (walk_footer says so). */
+	rc = vmsd_decode_payload(w, desc, sec, 0);
+	if (rc != VMSD_MISMATCH)
+		return rc;
+	walk_warn(w, start, "section %u (%s): the VMDESCRIPTION entry does not match "
+		  "the bytes (%s); section shown undecoded", s->id, s->idstr,
+		  vmsd_mismatch_message());
+	vi_node_drop_kids_from(sec, 0);
+	if (rd_seek(w->r, start) < 0)
+		return -1;
+	vi_node_attr_s(sec, "decoded_by", "none");
+	return walk_opaque_payload(w, sec, s->id);
+}
+
+static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
+			uint64_t off)
+{
+	static const char *const kinds[] = { "", "start", "part", "end", "full" };
+	struct vi_reader *r = w->r;
+	struct vi_section *s;
+	struct vi_node *sec;
+	uint32_t id, instance = 0, version = 0;
+	char idstr[256];
+	int rc;
+
+	if (rd_be32(r, &id, "section id") < 0)
+		return -1;
+	if (type == QVM_SECTION_START || type == QVM_SECTION_FULL) {
+		if (rd_cstr(r, idstr, "section name") < 0 ||
+		    rd_be32(r, &instance, "instance id") < 0 ||
+		    rd_be32(r, &version, "section version") < 0)
+			return -1;
+		if (!idstr[0])
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 5,
+				       "section %u has an empty name", id);
+		if (!(s = bind_section(w, id, idstr, instance, version, off)))
+			return -1;
+	} else if (!(s = walk_section_by_id(w, id))) {
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
+			       "%s record for section id %u, which no START record opened",
+			       kinds[type], id);
+	}
+	sec = vi_node_new(parent, VI_N_SECTION, s->idstr, kinds[type], off);
+	vi_node_attr_u(sec, "section_id", id);
+	vi_node_attr_u(sec, "instance_id", s->instance_id);
+	vi_node_attr_u(sec, "version_id", s->version_id);
+	vi_node_attr_u(sec, "payload_offset", rd_tell(r));
+	if (type == QVM_SECTION_START || type == QVM_SECTION_FULL)
+		s->first = sec;
+
+	if (strcmp(s->idstr, "ram") == 0 && type != QVM_SECTION_FULL)
+		rc = walk_ram_payload(w, sec, type == QVM_SECTION_START);
+	else if (type == QVM_SECTION_FULL)
+		rc = walk_device_payload(w, sec, s);
+	else
+		rc = walk_opaque_payload(w, sec, s->id);
+	if (!vi_node_attr(sec, "undecoded_bytes"))
+		vi_node_attr_u(sec, "undecoded_bytes", 0);
+	vi_node_attr_u(sec, "payload_length",
+		       rd_tell(r) - vi_node_attr(sec, "payload_offset")->u);
+	if (rc == 0)
+		rc = walk_footer(w, sec, s);
+	sec->length = rd_tell(r) - off;
+	return rc;
+}
+
+int walk_records(struct vi_walk *w, struct vi_node *parent, int nested)
+{
+	struct vi_reader *r = w->r;
+
+	for (;;) {
+		uint64_t off = rd_tell(r);
+		uint8_t type;
+		int rc;
+
+		if (rd_u8(r, &type, nested ? "record type in PACKAGED data"
+					   : "record type (section, command or EOF)") < 0)
+			return -1;
+		switch (type) {
+		case QVM_EOF: {
+			struct vi_node *e = vi_node_new(parent, VI_N_EOF, "eof", "eof", off);
+			e->length = 1;
+			return 0;
+		}
+		case QVM_SECTION_START:
+		case QVM_SECTION_PART:
+		case QVM_SECTION_END:
+		case QVM_SECTION_FULL:
+			rc = walk_section(w, parent, type, off);
+			break;
+		case QVM_COMMAND:
+			rc = walk_command(w, parent);
+			break;
+		case QVM_CONFIGURATION:
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+				       "configuration record (0x07) out of place: it may only "
+				       "follow the file header");
+		default:
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+				       "unknown record type 0x%02x (expected a section 0x01-0x04, "
+				       "a command 0x08 or EOF 0x00)", type);
+		}
+		if (rc < 0)
+			return -1;
+	}
+}
+
+static int walk_header(struct vi_walk *w)
+{
+	struct vi_node *h = vi_node_new(w->root, VI_N_HEADER, "header", "header", 0);
+	uint32_t magic, version;
+
+	h->length = 8;
+	if (rd_be32(w->r, &magic, "stream magic") < 0)
+		return -1;
+	if (magic != QEVM_MAGIC)
+		return vi_fail(w->err, VI_EXIT_INPUT, 0,
+			       "bad magic 0x%08x, expected 0x5145564d (\"QEVM\")", magic);
+	if (rd_be32(w->r, &version, "stream version") < 0)
+		return -1;
+	vi_node_attr_s(h, "magic", "QEVM");
+	vi_node_attr_u(h, "version", version);
+	if (version == QEVM_VERSION_COMPAT)
+		return vi_fail(w->err, VI_EXIT_INPUT, 4,
+			       "stream version 2 (SaveVM v2) is obsolete; no QEMU in range loads it");
+	if (version != QEVM_VERSION)
+		return vi_fail(w->err, VI_EXIT_INPUT, 4,
+			       "unsupported stream version %u, expected 3", version);
+	return 0;
+}
+
+static int walk_trailer(struct vi_walk *w)
+{
+	struct vi_reader *r = w->r;
+	uint64_t off = rd_tell(r);
+	uint8_t type;
+	uint32_t len;
+	struct vi_node *n;
+
+	if (off == r->size) {
+		if (w->vmdesc_offset != UINT64_MAX)
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+				       "internal: trailer found at %" PRIu64 " but EOF is at the end",
+				       w->vmdesc_offset);
+		return 0;
+	}
+	if (rd_u8(r, &type, "trailer type") < 0)
+		return -1;
+	if (type != QVM_VMDESCRIPTION)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+			       "%" PRIu64 " unexpected bytes after EOF (byte 0x%02x; only a "
+			       "VMDESCRIPTION trailer 0x06 may follow)", r->size - off, type);
+	if (rd_be32(r, &len, "VMDESCRIPTION length") < 0)
+		return -1;
+	if (off != w->vmdesc_offset) {
+		if ((uint64_t)len > r->size - rd_tell(r))
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
+				       "VMDESCRIPTION length %u runs past the end of the "
+				       "stream (%" PRIu64 " bytes left)", len,
+				       r->size - rd_tell(r));
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
+			       "malformed VMDESCRIPTION: length %u leaves %" PRIu64
+			       " bytes at the end, or the JSON does not start with '{'",
+			       len, r->size - rd_tell(r) - len);
+	}
+	n = vi_node_new(w->root, VI_N_VMDESC, "vmdesc", "vmdescription", off);
+	n->length = 5 + (uint64_t)len;
+	vi_node_attr_u(n, "json_length", len);
+	vi_node_attr_u(n, "devices",
+		       json_array_size(json_object_get(w->vmdesc, "devices")));
+	if (w->page_size)
+		vi_node_attr_u(n, "page_size", w->page_size);
+	return rd_skip(r, len, "VMDESCRIPTION JSON");
+}
+
+int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
+		   const struct vi_walk_opts *opts, struct vi_error *err)
+{
+	uint8_t b;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->r = r;
+	w->err = err;
+	if (opts)
+		w->opts = *opts;
+	w->footers = -1;
+	w->vmdesc_offset = UINT64_MAX;
+	w->root = vi_node_new(NULL, VI_N_ROOT, "stream", "stream", 0);
+	w->root->length = r->size;
+
+	if (walk_header(w) < 0 || vmdesc_probe(w) < 0)
+		return -1;
+	if (rd_peek(r, 0, &b, 1) == 1 && b == QVM_CONFIGURATION)
+		if (walk_configuration(w, w->root) < 0)
+			return -1;
+	rc = walk_records(w, w->root, 0);
+	if (rc == 0)
+		rc = walk_trailer(w);
+	walk_ram_summarise(w);
+	if (rc == 0)
+		vi_node_attr_u(w->root, "undecoded_bytes", w->undecoded_total);
+	return rc;
+}
+
+void vi_walk_free(struct vi_walk *w)
+{
+	vi_node_free(w->root);
+	json_decref(w->vmdesc);
+	free(w->vmdesc_used);
+	free(w->sections);
+	free(w->blocks);
+	memset(w, 0, sizeof(*w));
+}

@@ -1,0 +1,116 @@
+/* walk.h - walking a migration stream into a decoded tree.
+ *
+ * walk.c drives the record loop; walk-config.c, walk-ram.c, walk-command.c
+ * and walk-opaque.c each own one kind of payload; device sections are
+ * decoded by the description interpreter (vmsd-decode.c) from the stream's
+ * own VMDESCRIPTION trailer (vmdesc.c).
+ */
+#ifndef VI_WALK_H
+#define VI_WALK_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "error.h"
+#include "reader.h"
+#include "tree.h"
+
+/* QEMU_VM_* record types (migration/savevm.c). */
+enum {
+	QVM_EOF = 0x00, QVM_SECTION_START = 0x01, QVM_SECTION_PART = 0x02,
+	QVM_SECTION_END = 0x03, QVM_SECTION_FULL = 0x04, QVM_SUBSECTION = 0x05,
+	QVM_VMDESCRIPTION = 0x06, QVM_CONFIGURATION = 0x07, QVM_COMMAND = 0x08,
+	QVM_SECTION_FOOTER = 0x7e,
+};
+
+#define QEVM_MAGIC 0x5145564du
+#define QEVM_VERSION 3
+#define QEVM_VERSION_COMPAT 2
+
+struct vi_ramblock {
+	char name[256];
+	uint64_t used_length;
+	uint64_t page_size;      /* hugepage size if sent, else stream page size */
+	uint64_t mr_addr;
+	int has_mr_addr;
+	uint64_t pages, zero_pages, normal_pages, xbzrle_pages, compressed_pages;
+	uint64_t nonzero_fill;   /* ZERO records whose fill byte was not 0 */
+	struct vi_node *node;
+};
+
+struct vi_section {
+	uint32_t id;
+	char idstr[256];
+	uint32_t instance_id;
+	uint32_t version_id;
+	struct vi_node *first;   /* the START/FULL node */
+};
+
+struct vi_walk_opts {
+	int ignore_vmdesc;       /* decode as if there were no trailer */
+};
+
+struct vi_walk {
+	struct vi_reader *r;
+	struct vi_error *err;
+	struct vi_walk_opts opts;
+	struct vi_node *root;
+
+	/* What the stream told us so far. */
+	uint32_t page_size;      /* 0 until known */
+	int footers;             /* -1 unknown, 0 absent, 1 present */
+	int cap_mapped_ram, cap_ignore_shared;
+	int packaged_depth;
+	char machine[256];
+
+	/* The trailer, found before the walk by probing the end of the stream. */
+	json_t *vmdesc;          /* whole document, or NULL */
+	uint64_t vmdesc_offset;  /* offset of the 0x06 byte */
+	uint32_t vmdesc_len;
+	size_t vmdesc_next;      /* next unused device entry */
+	unsigned char *vmdesc_used;
+
+	struct vi_section *sections;
+	size_t nsections, csections;
+
+	struct vi_ramblock *blocks;
+	size_t nblocks;
+	struct vi_ramblock *last_block;  /* for RAM_SAVE_FLAG_CONTINUE */
+	struct vi_node *ram_node;        /* the RAM summary */
+
+	uint64_t undecoded_total;
+};
+
+/* Walk in->fd's stream into w->root.  On error w->err is set; the tree
+ * then holds everything decoded before the error. */
+int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
+		   const struct vi_walk_opts *opts, struct vi_error *err);
+void vi_walk_free(struct vi_walk *w);
+
+/* walk.c: the record loop, also used for PACKAGED payloads. */
+int walk_records(struct vi_walk *w, struct vi_node *parent, int nested);
+struct vi_section *walk_section_by_id(struct vi_walk *w, uint32_t id);
+/* Could a record (or the end of the enclosing data) start at offset q? */
+int walk_record_plausible(struct vi_walk *w, uint64_t q);
+void walk_warn(struct vi_walk *w, uint64_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* walk-config.c */
+int walk_configuration(struct vi_walk *w, struct vi_node *parent);
+/* walk-command.c */
+int walk_command(struct vi_walk *w, struct vi_node *parent);
+/* walk-ram.c */
+int walk_ram_payload(struct vi_walk *w, struct vi_node *sec, int is_start);
+void walk_ram_summarise(struct vi_walk *w);
+/* walk-opaque.c: a payload whose extent only its footer tells. */
+int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id);
+/* vmdesc.c */
+int vmdesc_probe(struct vi_walk *w);
+json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instance);
+/* vmsd-decode.c: decode one payload from a description.  Returns 0, -1
+ * (error in w->err) or VMSD_MISMATCH (the bytes do not follow it). */
+#define VMSD_MISMATCH (-2)
+const char *vmsd_mismatch_message(void);
+int vmsd_decode_payload(struct vi_walk *w, json_t *desc, struct vi_node *parent,
+			int depth);
+
+#endif

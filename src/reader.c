@@ -31,7 +31,7 @@ static int truncated(struct vi_reader *r, size_t n, const char *what)
 			       "%s (%zu bytes) runs past the end of its enclosing record "
 			       "(%llu bytes left)", what, n, (unsigned long long)have);
 	return vi_fail(r->err, VI_EXIT_INPUT, (int64_t)r->pos,
-		       "truncated: expected %s (%zu bytes), the stream ends after %llu",
+		       "truncated: expected %s (%zu bytes), only %llu left in the stream",
 		       what, n, (unsigned long long)have);
 }
 

@@ -64,7 +64,7 @@ static int scalar_array(const struct vi_node *n)
 
 static void line_start(FILE *out, const struct vi_node *n, int depth)
 {
-	fprintf(out, "%#010" PRIx64 " %8" PRIu64 "  %*s", n->offset, n->length,
+	fprintf(out, "0x%08" PRIx64 " %8" PRIu64 "  %*s", n->offset, n->length,
 		2 * depth, "");
 }
 

@@ -123,5 +123,18 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 			return json_array_get(dev, i);
 		}
 	}
+	/* Entries follow the FULL sections in stream order: a section whose
+	 * name or instance was changed after writing still has its entry next.
+	 * If the bytes do not follow it, the caller falls back. */
+	i = w->vmdesc_next;
+	if (i < n && !w->vmdesc_used[i]) {
+		json_t *e = json_array_get(dev, i), *name = json_object_get(e, "name");
+		w->vmdesc_used[i] = 1;
+		w->vmdesc_next = i + 1;
+		walk_warn(w, rd_tell(w->r), "section %s instance %u has no VMDESCRIPTION entry "
+			  "of that name; decoding it with the next entry in order (%s)",
+			  idstr, instance, json_is_string(name) ? json_string_value(name) : "?");
+		return e;
+	}
 	return NULL;
 }

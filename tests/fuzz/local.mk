@@ -1,0 +1,1 @@
+# libFuzzer harnesses (./configure --enable-fuzzing CC=clang); see tests/fuzz/README.md.

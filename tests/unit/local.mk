@@ -1,0 +1,18 @@
+# Check unit tests: one program per area, all linking src/libvmstate.a.
+if HAVE_CHECK
+UNIT_TESTS = tests/unit/test-reader tests/unit/test-walk tests/unit/test-badinput
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+UNIT_LDADD = $(LIBS_ALL) $(CHECK_LIBS)
+UNIT_COMMON = tests/unit/streambuf.c tests/unit/streambuf.h
+tests_unit_test_reader_SOURCES = tests/unit/test-reader.c $(UNIT_COMMON)
+tests_unit_test_reader_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_reader_LDADD = $(UNIT_LDADD)
+tests_unit_test_walk_SOURCES = tests/unit/test-walk.c $(UNIT_COMMON)
+tests_unit_test_walk_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_walk_LDADD = $(UNIT_LDADD)
+tests_unit_test_badinput_SOURCES = tests/unit/test-badinput.c $(UNIT_COMMON)
+tests_unit_test_badinput_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_badinput_LDADD = $(UNIT_LDADD)
+endif

@@ -126,7 +126,7 @@ static int mem_size(struct vi_walk *w, struct vi_node *sec, uint64_t total,
 		bn->length = rd_tell(r) - off;
 	}
 	list->length = rd_tell(r) - word_off;
-	vi_node_attr_u(list, "blocks", list->nkids);
+	vi_node_attr_u(list, "block_count", list->nkids);
 	return 0;
 }
 
@@ -204,9 +204,11 @@ int walk_ram_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
 
 	(void)is_start;
 	if (!w->page_size) {
+		/* No trailer and no target-page-bits subsection: QEMU sends that
+		 * subsection whenever the page size is above the target minimum,
+		 * so this is the minimum; 4 KiB for x86, s390x and ppc. */
 		w->page_size = X86_DEFAULT_PAGE;
-		walk_warn(w, rd_tell(r), "page size unknown (no trailer, no target-page-bits): "
-			  "assuming %u", X86_DEFAULT_PAGE);
+		w->page_size_assumed = 1;
 	}
 	mask = w->page_size - 1;
 	for (;;) {
@@ -267,6 +269,8 @@ void walk_ram_summarise(struct vi_walk *w)
 		return;
 	ram = vi_node_new(w->root, VI_N_RAM, "ram", "ram summary", 0);
 	vi_node_attr_u(ram, "page_size", w->page_size);
+	vi_node_attr_s(ram, "page_size_from", w->page_size_assumed ? "assumed" :
+		       w->vmdesc ? "vmdesc" : "target-page-bits");
 	for (size_t i = 0; i < w->nblocks; i++) {
 		struct vi_ramblock *b = &w->blocks[i];
 		struct vi_node *n = vi_node_new(ram, VI_N_RAMBLOCK, b->name, "ramblock", 0);

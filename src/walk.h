@@ -57,6 +57,7 @@ struct vi_walk {
 
 	/* What the stream told us so far. */
 	uint32_t page_size;      /* 0 until known */
+	int page_size_assumed;   /* no trailer, no target-page-bits */
 	int footers;             /* -1 unknown, 0 absent, 1 present */
 	int cap_mapped_ram, cap_ignore_shared;
 	int packaged_depth;

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install what building and testing vmstate-inspect needs on Debian
+# (bookworm or later).  Idempotent; run as root (or it uses sudo).
+set -eu
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+PKGS="build-essential autoconf automake libtool pkg-config
+      libjansson-dev libxxhash-dev liblzma-dev check xz-utils python3"
+# clang and its runtimes for the libFuzzer smoke run (tests/fuzz).
+PKGS="$PKGS clang libclang-rt-dev"
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

@@ -5,10 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "command.h"
-#include "input.h"
-#include "reader.h"
 #include "render.h"
-#include "walk.h"
+#include "session.h"
 
 struct dump_args {
 	const char *file;
@@ -72,50 +70,38 @@ static int run(int argc, char **argv)
 		NULL, NULL, NULL
 	};
 	struct dump_args a = { 0 };
-	struct vi_error err = { 0 };
-	struct vi_input in;
-	struct vi_reader *r = NULL;
-	struct vi_walk w = { 0 };
+	struct vi_session s;
 	struct vi_doc doc;
 	FILE *out = stdout;
-	int rc = 0;
+	int rc;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
-	if (vi_input_open(&in, a.file, &err) == 0) {
-		r = vi_xmalloc(sizeof(*r));
-		rd_init(r, in.fd, in.base, in.size, &err);
-		rc = vi_walk_stream(&w, r, &a.walk, &err);
-	}
-	(void)rc;
+	vi_session_walk(&s, a.file, &a.walk);
 	if (a.output && !(out = fopen(a.output, "w"))) {
 		fprintf(stderr, "vmstate-inspect: %s: cannot write: %s\n", a.output,
 			strerror(errno));
-		vi_walk_free(&w);
-		vi_input_close(&in);
+		vi_session_close(&s);
 		return VI_EXIT_USAGE;
 	}
-	doc.in = &in;
-	doc.root = w.root;
-	doc.err = &err;
-	if (w.root || a.format == VI_OUT_JSON) {
-		if (a.format == VI_OUT_JSON) {
-			json_t *j = render_json(&doc);
-			render_json_dump(out, j);
-			json_decref(j);
-		} else {
-			render_text(out, &doc);
-		}
+	doc.in = &s.in;
+	doc.root = s.w.root;
+	doc.err = &s.err;
+	if (a.format == VI_OUT_JSON) {
+		json_t *j = render_json(&doc);
+		render_json_dump(out, j);
+		json_decref(j);
+	} else if (s.w.root) {
+		render_text(out, &doc);
 	}
 	if (out != stdout)
 		fclose(out);
 	else
 		fflush(stdout);
-	vi_error_print(&err, a.file);
-	vi_walk_free(&w);
-	vi_input_close(&in);
-	free(r);
-	return err.set ? err.exit_code : VI_EXIT_OK;
+	vi_error_print(&s.err, a.file);
+	rc = s.err.set ? s.err.exit_code : VI_EXIT_OK;
+	vi_session_close(&s);
+	return rc;
 }
 
 const struct vi_command cmd_dump = {

@@ -11,6 +11,8 @@ struct vi_command {
 };
 
 extern const struct vi_command cmd_dump;
+extern const struct vi_command cmd_schema;
+extern const struct vi_command cmd_check;
 
 /* Shared by commands: parse --format values. */
 enum vi_format_out { VI_OUT_TEXT, VI_OUT_JSON };

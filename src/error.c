@@ -20,6 +20,13 @@ int vi_fail(struct vi_error *e, int exit_code, int64_t offset, const char *fmt, 
 	return -1;
 }
 
+int vi_error_class(struct vi_error *e, const char *cls)
+{
+	if (e->set && !e->cls)
+		e->cls = cls;
+	return -1;
+}
+
 void vi_error_print(const struct vi_error *e, const char *file)
 {
 	if (!e->set)

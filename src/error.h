@@ -18,11 +18,20 @@ struct vi_error {
 	int has_offset;
 	uint64_t offset;      /* byte offset in the stream */
 	char msg[512];
+	const char *cls;      /* what kind of damage: see vi_error_class() */
 };
 
 __attribute__((format(printf, 4, 5)))
 int vi_fail(struct vi_error *e, int exit_code, int64_t offset,
 	    const char *fmt, ...);
+
+/* Name the kind of damage for the error just set: "truncated", "bad-footer",
+ * "bad-magic"; anything else is "malformed".  Returns -1 for chaining. */
+int vi_error_class(struct vi_error *e, const char *cls);
+static inline const char *vi_error_cls(const struct vi_error *e)
+{
+	return e->cls ? e->cls : "malformed";
+}
 
 /* "vmstate-inspect: FILE: byte N (0xN): MESSAGE" on stderr. */
 void vi_error_print(const struct vi_error *e, const char *file);

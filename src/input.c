@@ -188,12 +188,14 @@ int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err)
 		return 0;
 	}
 	if (n < 4)
-		return vi_fail(err, VI_EXIT_INPUT, (int64_t)n,
-			       "not a QEMU migration stream: file has only %zu bytes", n);
-	return vi_fail(err, VI_EXIT_INPUT, 0,
-		       "not a QEMU migration stream: magic %02x %02x %02x %02x, "
-		       "expected 51 45 56 4d (\"QEVM\"), a libvirt save image "
-		       "or a compressed one", head[0], head[1], head[2], head[3]);
+		vi_fail(err, VI_EXIT_INPUT, (int64_t)n,
+			"not a QEMU migration stream: file has only %zu bytes", n);
+	else
+		vi_fail(err, VI_EXIT_INPUT, 0,
+			"not a QEMU migration stream: magic %02x %02x %02x %02x, "
+			"expected 51 45 56 4d (\"QEVM\"), a libvirt save image "
+			"or a compressed one", head[0], head[1], head[2], head[3]);
+	return vi_error_class(err, "bad-magic");
 }
 
 void vi_input_close(struct vi_input *in)

@@ -10,6 +10,8 @@
 
 static const struct vi_command *const commands[] = {
 	&cmd_dump,
+	&cmd_check,
+	&cmd_schema,
 	NULL,
 };
 

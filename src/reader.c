@@ -30,9 +30,10 @@ static int truncated(struct vi_reader *r, size_t n, const char *what)
 		return vi_fail(r->err, VI_EXIT_INPUT, (int64_t)r->pos,
 			       "%s (%zu bytes) runs past the end of its enclosing record "
 			       "(%llu bytes left)", what, n, (unsigned long long)have);
-	return vi_fail(r->err, VI_EXIT_INPUT, (int64_t)r->pos,
-		       "truncated: expected %s (%zu bytes), only %llu left in the stream",
-		       what, n, (unsigned long long)have);
+	vi_fail(r->err, VI_EXIT_INPUT, (int64_t)r->pos,
+		"truncated: expected %s (%zu bytes), only %llu left in the stream",
+		what, n, (unsigned long long)have);
+	return vi_error_class(r->err, "truncated");
 }
 
 /* Make buf hold stream bytes [pos, pos+want) as far as the file has them. */

@@ -120,7 +120,8 @@ json_t *render_json(const struct vi_doc *doc)
 
 	json_object_set_new(o, "format_version", json_integer(FORMAT_VERSION));
 	json_object_set_new(o, "file", json_string(doc->in->name));
-	json_object_set_new(o, "container", json_string(doc->in->container));
+	json_object_set_new(o, "container", doc->in->container
+			    ? json_string(doc->in->container) : json_null());
 	for (int i = 0; i < doc->in->nfilters; i++)
 		json_array_append_new(filters, json_string(doc->in->filters[i]));
 	json_object_set_new(o, "filters", filters);
@@ -156,6 +157,7 @@ json_t *render_json(const struct vi_doc *doc)
 				    ? juint(doc->err->offset) : json_null());
 		json_object_set_new(e, "message", json_string(doc->err->msg));
 		json_object_set_new(e, "exit_code", json_integer(doc->err->exit_code));
+		json_object_set_new(e, "class", json_string(vi_error_cls(doc->err)));
 		json_object_set_new(o, "error", e);
 	} else {
 		json_object_set_new(o, "error", json_null());

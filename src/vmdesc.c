@@ -120,6 +120,7 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 		if (!w->vmdesc_used[i] && entry_is(json_array_get(dev, i), idstr, instance)) {
 			w->vmdesc_used[i] = 1;
 			w->vmdesc_next = i + 1;
+			w->vmdesc_taken = i;
 			return json_array_get(dev, i);
 		}
 	}
@@ -131,6 +132,7 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 		json_t *e = json_array_get(dev, i), *name = json_object_get(e, "name");
 		w->vmdesc_used[i] = 1;
 		w->vmdesc_next = i + 1;
+		w->vmdesc_taken = i;
 		walk_warn(w, rd_tell(w->r), "section %s instance %u has no VMDESCRIPTION entry "
 			  "of that name; decoding it with the next entry in order (%s)",
 			  idstr, instance, json_is_string(name) ? json_string_value(name) : "?");

@@ -111,6 +111,7 @@ static int decode_element(struct vi_walk *w, json_t *f, struct vi_node *e,
 		/* The bytes are there: the description was wrong, not the stream. */
 		snprintf(mismatch_msg, sizeof(mismatch_msg), "%s", w->err->msg);
 		w->err->set = 0;
+		w->err->cls = NULL;
 		rc = VMSD_MISMATCH;
 	}
 	if (rc == VMSD_MISMATCH) {

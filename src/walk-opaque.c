@@ -38,11 +38,13 @@ int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
 				       "no footer for section %u (%s) within %llu bytes",
 				       id, sec->name, (unsigned long long)VI_MAX_SCAN);
 		n = rd_peek_at(r, pos, buf, sizeof(buf));
-		if (n < 5)
-			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)r->limit,
-				       "truncated: the stream ends inside section %u (%s), "
-				       "which started at byte %" PRIu64 ", before its footer",
-				       id, sec->name, sec->offset);
+		if (n < 5) {
+			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)r->limit,
+				"truncated: the stream ends inside section %u (%s), "
+				"which started at byte %" PRIu64 ", before its footer",
+				id, sec->name, sec->offset);
+			return vi_error_class(w->err, "truncated");
+		}
 		for (size_t i = 0; i + 5 <= n; i++) {
 			const uint8_t *p = memchr(buf + i, QVM_SECTION_FOOTER, n - 4 - i);
 			if (!p)

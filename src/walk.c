@@ -98,26 +98,30 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 
 	if (w->footers == 0)
 		return 0;
-	if (rd_peek(r, 0, &b, 1) != 1)
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
-			       "truncated: expected the footer of section %u (%s)",
-			       s->id, s->idstr);
+	if (rd_peek(r, 0, &b, 1) != 1) {
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+			"truncated: expected the footer of section %u (%s)", s->id, s->idstr);
+		return vi_error_class(w->err, "truncated");
+	}
 	if (b != QVM_SECTION_FOOTER) {
 		if (w->footers < 0 && walk_record_plausible(w, off)) {
 			w->footers = 0;	/* send-section-footer=off machine type */
 			return 0;
 		}
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
-			       "bad section footer for section %u (%s): found byte 0x%02x, "
-			       "expected 0x7e", s->id, s->idstr, b);
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+			"bad section footer for section %u (%s): found byte 0x%02x, "
+			"expected 0x7e", s->id, s->idstr, b);
+		return vi_error_class(w->err, "bad-footer");
 	}
 	w->footers = 1;
 	if (rd_skip(r, 1, "footer") < 0 || rd_be32(r, &id, "footer section id") < 0)
 		return -1;
-	if (id != s->id)
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
-			       "bad section footer for section %u (%s): it names section "
-			       "id %u", s->id, s->idstr, id);
+	if (id != s->id) {
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
+			"bad section footer for section %u (%s): it names section id %u",
+			s->id, s->idstr, id);
+		return vi_error_class(w->err, "bad-footer");
+	}
 	f = vi_node_new(sec, VI_N_FOOTER, "footer", "footer", off);
 	f->length = 5;
 	vi_node_attr_u(f, "section_id", id);
@@ -134,6 +138,7 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 	if (!desc)
 		return walk_opaque_payload(w, sec, s->id);
 	vi_node_attr_s(sec, "decoded_by", "vmdesc");
+	vi_node_attr_u(sec, "vmdesc_index", w->vmdesc_taken);
 	/* The trailer records exactly what was written: when the footer is not
 	 * where it says, the footer is what is wrong (walk_footer says so). */
 	rc = vmsd_decode_payload(w, desc, sec, 0);
@@ -249,20 +254,24 @@ static int walk_header(struct vi_walk *w)
 
 	h->length = 8;
 	if (rd_be32(w->r, &magic, "stream magic") < 0)
-		return -1;
-	if (magic != QEVM_MAGIC)
-		return vi_fail(w->err, VI_EXIT_INPUT, 0,
-			       "bad magic 0x%08x, expected 0x5145564d (\"QEVM\")", magic);
+		return vi_error_class(w->err, "bad-magic");
+	if (magic != QEVM_MAGIC) {
+		vi_fail(w->err, VI_EXIT_INPUT, 0,
+			"bad magic 0x%08x, expected 0x5145564d (\"QEVM\")", magic);
+		return vi_error_class(w->err, "bad-magic");
+	}
 	if (rd_be32(w->r, &version, "stream version") < 0)
-		return -1;
+		return vi_error_class(w->err, "bad-magic");
 	vi_node_attr_s(h, "magic", "QEVM");
 	vi_node_attr_u(h, "version", version);
 	if (version == QEVM_VERSION_COMPAT)
-		return vi_fail(w->err, VI_EXIT_INPUT, 4,
-			       "stream version 2 (SaveVM v2) is obsolete; no QEMU in range loads it");
-	if (version != QEVM_VERSION)
-		return vi_fail(w->err, VI_EXIT_INPUT, 4,
-			       "unsupported stream version %u, expected 3", version);
+		vi_fail(w->err, VI_EXIT_INPUT, 4,
+			"stream version 2 (SaveVM v2) is obsolete; no QEMU in range loads it");
+	else if (version != QEVM_VERSION)
+		vi_fail(w->err, VI_EXIT_INPUT, 4,
+			"unsupported stream version %u, expected 3", version);
+	if (w->err->set)
+		return vi_error_class(w->err, "bad-magic");
 	return 0;
 }
 

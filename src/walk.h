@@ -68,6 +68,7 @@ struct vi_walk {
 	uint64_t vmdesc_offset;  /* offset of the 0x06 byte */
 	uint32_t vmdesc_len;
 	size_t vmdesc_next;      /* next unused device entry */
+	size_t vmdesc_taken;     /* index of the entry vmdesc_take_device gave */
 	unsigned char *vmdesc_used;
 
 	struct vi_section *sections;

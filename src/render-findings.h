@@ -1,0 +1,30 @@
+/* render-findings.h - check/diff results as text, JSON, SARIF 2.1.0, JUnit XML. */
+#ifndef VI_RENDER_FINDINGS_H
+#define VI_RENDER_FINDINGS_H
+
+#include <stdio.h>
+#include "findings.h"
+
+struct vi_result {                 /* one checked input */
+	const char *file;
+	struct vi_findings findings;
+	int unreadable;                 /* could not be read at all (exit 3) */
+	const char *verdict;            /* "accept", "reject" or "unreadable" */
+};
+
+struct vi_report {
+	const char *tool_command;       /* "check" or "diff" */
+	const char *target;             /* destination description */
+	const char *qemu_version;
+	const char *machine;
+	struct vi_result *results;
+	size_t n;
+	const char *verdict;            /* overall */
+};
+
+enum vi_report_format { VI_REP_TEXT, VI_REP_JSON, VI_REP_SARIF, VI_REP_JUNIT };
+
+int vi_report_format_parse(const char *s, enum vi_report_format *out);
+void vi_report_render(FILE *out, const struct vi_report *r, enum vi_report_format f);
+
+#endif

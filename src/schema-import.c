@@ -1,0 +1,260 @@
+/* schema-import.c - merge -dump-vmstate with what real streams reveal.
+ *
+ * -dump-vmstate knows names, versions, sizes and subsections but not field
+ * types, variable counts or buffer sizes; a stream's trailer knows those for
+ * what it contains.  Counts and sizes of variable arrays and buffers are tied
+ * to the earlier sibling whose decoded value matches (count_from/size_from).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "schema-import.h"
+#include "vi-limits.h"
+
+static const char *jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static json_t *new_vmsd(const char *name, json_int_t version, const char *origin)
+{
+	json_t *v = json_object();
+
+	json_object_set_new(v, "name", json_string(name));
+	json_object_set_new(v, "version_id", json_integer(version));
+	json_object_set_new(v, "minimum_version_id", json_null());
+	json_object_set_new(v, "origin", json_string(origin));
+	json_object_set_new(v, "fields", json_array());
+	json_object_set_new(v, "subsections", json_array());
+	return v;
+}
+
+/* The k-th child of node that stands for a trailer field entry. */
+static struct vi_node *field_kid(struct vi_node *node, size_t k)
+{
+	for (size_t i = 0; node && i < node->nkids; i++)
+		if (node->kids[i]->kind == VI_N_FIELD && k-- == 0)
+			return node->kids[i];
+	return NULL;
+}
+
+static struct vi_node *subsection_kid(struct vi_node *node, const char *name)
+{
+	for (size_t i = 0; node && i < node->nkids; i++)
+		if (node->kids[i]->kind == VI_N_SUBSECTION && strcmp(node->kids[i]->name, name) == 0)
+			return node->kids[i];
+	return NULL;
+}
+
+/* The nearest earlier sibling (before child k) whose value is want. */
+static const char *sibling_with(struct vi_node *node, size_t k, uint64_t want,
+				uint64_t mult)
+{
+	const char *found = NULL;
+
+	for (size_t i = 0; i < k; i++) {
+		struct vi_node *s = field_kid(node, i);
+		uint64_t v;
+		if (!s || (s->vt != VI_V_UINT && s->vt != VI_V_INT))
+			continue;
+		v = s->vt == VI_V_UINT ? s->v.u : (uint64_t)s->v.i;
+		if (v == want || (mult > 1 && v * mult == want))
+			found = s->name;
+	}
+	return found;
+}
+
+static void set_if_absent(json_t *o, const char *k, json_t *v)
+{
+	if (!json_object_get(o, k))
+		json_object_set(o, k, v);
+	json_decref(v);
+}
+
+static int is_buffer(const char *type)
+{
+	return type && (strcmp(type, "buffer") == 0 || strcmp(type, "unused_buffer") == 0);
+}
+
+static void merge_desc(struct vi_import *im, json_t *sv, json_t *vd,
+		       struct vi_node *node, int depth);
+
+static json_t *find_field(json_t *sfields, const char *vname, size_t *cursor)
+{
+	char base[300];
+	const char *br = strrchr(vname, '[');
+	size_t i;
+	json_t *f;
+	int dup = -1, seen = 0;
+
+	for (i = *cursor; i < json_array_size(sfields); i++)
+		if (strcmp(jstr(json_array_get(sfields, i), "name"), vname) == 0)
+			goto found;
+	/* "name[k]": the k-th field called name (QEMU's de-duplication). */
+	if (br && vname[strlen(vname) - 1] == ']' && (size_t)(br - vname) < sizeof(base)) {
+		memcpy(base, vname, (size_t)(br - vname));
+		base[br - vname] = '\0';
+		dup = atoi(br + 1);
+		json_array_foreach(sfields, i, f)
+			if (strcmp(jstr(f, "name"), base) == 0 && seen++ == dup)
+				goto found;
+	}
+	return NULL;
+found:
+	*cursor = i;
+	return json_array_get(sfields, i);
+}
+
+static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
+			json_t *vfields, struct vi_node *node, size_t *cursor, int depth)
+{
+	json_t *sfields = json_object_get(sv, "fields"), *sf, *sub;
+	const char *name = jstr(vf, "name"), *type = jstr(vf, "type");
+	json_int_t size = json_integer_value(json_object_get(vf, "size"));
+	json_t *alen = json_object_get(vf, "array_len"), *idx = json_object_get(vf, "index");
+	struct vi_node *kid = field_kid(node, k);
+
+	if (!name || !type)
+		return;
+	sf = find_field(sfields, name, cursor);
+	if (!sf) {
+		if (strcmp(jstr(sv, "origin"), "dump-vmstate") == 0) {
+			im->unmatched++;
+			return;
+		}
+		sf = json_object();
+		json_object_set_new(sf, "name", json_string(name));
+		json_object_set_new(sf, "version_id", json_integer(0));
+		json_object_set_new(sf, "field_exists", json_false());
+		json_object_set_new(sf, "size", json_integer(size));
+		json_array_append_new(sfields, sf);
+		*cursor = json_array_size(sfields) - 1;
+	}
+	set_if_absent(sf, "type", json_string(type));
+	set_if_absent(sf, "observed_size", json_integer(size));
+	if (json_is_integer(alen) || json_is_integer(idx)) {
+		json_int_t n = json_integer_value(alen);
+		if (json_is_integer(idx)) {	/* one entry per element */
+			if (json_integer_value(idx) != 0)
+				return;	/* merged with element 0 */
+			n = 0;
+			for (size_t i = k; i < json_array_size(vfields); i++) {
+				json_t *e = json_array_get(vfields, i);
+				if (!jstr(e, "name") || strcmp(jstr(e, "name"), name) != 0)
+					break;
+				n++;
+			}
+		}
+		json_object_set_new(sf, "observed_array_len", json_integer(n));
+		if (!json_object_get(sf, "num") && !json_object_get(sf, "count_from")) {
+			const char *c = sibling_with(node, k, (uint64_t)n, 0);
+			if (c)
+				json_object_set_new(sf, "count_from", json_string(c));
+		}
+	} else if (is_buffer(type) && !json_object_get(sf, "num") &&
+		   json_integer_value(json_object_get(sf, "size")) != size &&
+		   !json_object_get(sf, "size_from")) {
+		json_int_t mult = json_integer_value(json_object_get(sf, "size"));
+		const char *c = sibling_with(node, k, (uint64_t)size, (uint64_t)mult);
+		if (c)
+			json_object_set_new(sf, "size_from", json_string(c));
+	}
+	sub = json_object_get(vf, "struct");
+	if (!json_is_object(sub) && json_is_array(json_object_get(vf, "fields")))
+		sub = vf;	/* WITH_TMP / VSTRUCT: described inline */
+	if (json_is_object(sub) && kid && depth < VI_MAX_DESC_DEPTH) {
+		json_t *ss = json_object_get(sf, "struct");
+		struct vi_node *elem = vi_node_attr(kid, "array_len") ? field_kid(kid, 0) : kid;
+		if (!ss) {
+			ss = new_vmsd(jstr(sub, "vmsd_name") ? jstr(sub, "vmsd_name") : name,
+				      json_integer_value(json_object_get(sub, "version")), "vmdesc");
+			json_object_set_new(sf, "struct", ss);
+		}
+		merge_desc(im, ss, sub, elem, depth + 1);
+	}
+}
+
+static void merge_desc(struct vi_import *im, json_t *sv, json_t *vd,
+		       struct vi_node *node, int depth)
+{
+	json_t *vfields = json_object_get(vd, "fields"), *x;
+	size_t i, cursor = 0;
+
+	if (!json_is_array(json_object_get(sv, "fields")))
+		json_object_set_new(sv, "fields", json_array());
+	if (!json_is_array(json_object_get(sv, "subsections")))
+		json_object_set_new(sv, "subsections", json_array());
+	json_array_foreach(vfields, i, x)
+		if (json_is_object(x))
+			merge_field(im, sv, x, i, vfields, node, &cursor, depth);
+	json_array_foreach(json_object_get(vd, "subsections"), i, x) {
+		const char *n = jstr(x, "vmsd_name");
+		json_t *ss;
+		if (!n)
+			continue;
+		if (!(ss = schema_subsection(sv, n))) {
+			ss = new_vmsd(n, json_integer_value(json_object_get(x, "version")), "vmdesc");
+			json_array_append_new(json_object_get(sv, "subsections"), ss);
+		}
+		json_object_set_new(ss, "observed", json_true());
+		merge_desc(im, ss, x, subsection_kid(node, n), depth + 1);
+	}
+}
+
+static const char *last_component(const char *idstr)
+{
+	const char *s = strrchr(idstr, '/');
+	return s ? s + 1 : idstr;
+}
+
+void import_section(struct vi_import *im, json_t *entry, struct vi_node *sec)
+{
+	const char *vname = jstr(entry, "vmsd_name");
+	const struct vi_attr *ver = vi_node_attr(sec, "version_id");
+	json_t *sv;
+
+	if (!vname)	/* old-style section: no vmsd, only its size */
+		vname = last_component(sec->name);
+	if (!(sv = json_object_get(im->vmsds, vname))) {
+		sv = new_vmsd(vname, ver ? (json_int_t)ver->u : 0, "vmdesc");
+		if (!jstr(entry, "vmsd_name"))
+			json_object_set_new(sv, "old_style", json_true());
+		json_object_set_new(im->vmsds, vname, sv);
+	}
+	json_object_set_new(sv, "observed", json_true());
+	merge_desc(im, sv, entry, sec, 0);
+}
+
+void import_live_section(struct vi_import *im, const char *idstr, uint32_t version)
+{
+	json_t *sv = json_object_get(im->vmsds, idstr);
+
+	if (!sv) {
+		sv = new_vmsd(idstr, version, "vmdesc");
+		json_object_set_new(sv, "live", json_true());
+		json_object_set_new(im->vmsds, idstr, sv);
+	}
+	json_object_set_new(sv, "observed", json_true());
+}
+
+int import_extra(struct vi_import *im, json_t *extra)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(json_object_get(extra, "vmsds"), k, v) {
+		json_t *sv = json_object_get(im->vmsds, k);
+		json_t *ver = json_object_get(v, "version_id");
+		json_t *min = json_object_get(v, "minimum_version_id");
+		if (!json_is_integer(ver) || !json_is_integer(min))
+			return -1;
+		if (!sv) {
+			sv = new_vmsd(k, json_integer_value(ver), "extra");
+			json_object_set_new(im->vmsds, k, sv);
+		}
+		if (json_is_null(json_object_get(sv, "minimum_version_id")))
+			json_object_set(sv, "minimum_version_id", min);
+	}
+	return 0;
+}

@@ -1,0 +1,317 @@
+/* schema.c - loading, normalising and validating device schemas. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "schema.h"
+#include "vi-limits.h"
+
+#define MAX_SCHEMA_BYTES (256u << 20)
+
+static int bad(struct vi_error *err, const char *path, const char *where,
+	       const char *what)
+{
+	return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET, "schema %s: %s: %s", path,
+		       where, what);
+}
+
+static int is_small_uint(json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) >= 0 &&
+	       json_integer_value(v) <= INT32_MAX;
+}
+
+static int check_vmsd(json_t *d, const char *path, const char *where, int depth,
+		      struct vi_error *err);
+
+static int check_field(json_t *f, const char *path, const char *where, int depth,
+		       struct vi_error *err)
+{
+	static const char *const uints[] = { "version_id", "size", "num",
+		"observed_array_len", "observed_size" };
+	static const char *const strs[] = { "type", "count_from", "size_from" };
+	char at[512];
+	json_t *v;
+
+	if (!json_is_object(f) || !json_is_string(json_object_get(f, "name")))
+		return bad(err, path, where, "a field is not an object with a \"name\"");
+	snprintf(at, sizeof(at), "%.200s.%.200s", where, json_string_value(json_object_get(f, "name")));
+	for (size_t i = 0; i < sizeof(uints) / sizeof(uints[0]); i++)
+		if ((v = json_object_get(f, uints[i])) && !is_small_uint(v))
+			return bad(err, path, at, "a count or size is not an integer 0..2^31-1");
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if ((v = json_object_get(f, strs[i])) && !json_is_string(v))
+			return bad(err, path, at, "type/count_from/size_from must be strings");
+	if ((v = json_object_get(f, "field_exists")) && !json_is_boolean(v))
+		return bad(err, path, at, "field_exists must be true or false");
+	if ((v = json_object_get(f, "struct")))
+		return check_vmsd(v, path, at, depth + 1, err);
+	return 0;
+}
+
+static int check_vmsd(json_t *d, const char *path, const char *where, int depth,
+		      struct vi_error *err)
+{
+	json_t *v, *x;
+	size_t i;
+	char at[512];
+
+	if (depth > VI_MAX_DESC_DEPTH)
+		return bad(err, path, where, "descriptions nested too deep");
+	if (!json_is_object(d) || !json_is_string(json_object_get(d, "name")))
+		return bad(err, path, where, "a description is not an object with a \"name\"");
+	snprintf(at, sizeof(at), "%s", json_string_value(json_object_get(d, "name")));
+	if (!is_small_uint(json_object_get(d, "version_id")))
+		return bad(err, path, at, "version_id is not an integer 0..2^31-1");
+	v = json_object_get(d, "minimum_version_id");
+	if (v && !json_is_null(v) && !is_small_uint(v))
+		return bad(err, path, at, "minimum_version_id is not an integer or null");
+	v = json_object_get(d, "fields");
+	if (v && !json_is_array(v))
+		return bad(err, path, at, "fields is not a list");
+	json_array_foreach(v, i, x)
+		if (check_field(x, path, at, depth, err) < 0)
+			return -1;
+	v = json_object_get(d, "subsections");
+	if (v && !json_is_array(v))
+		return bad(err, path, at, "subsections is not a list");
+	json_array_foreach(v, i, x)
+		if (check_vmsd(x, path, at, depth + 1, err) < 0)
+			return -1;
+	return 0;
+}
+
+int schema_validate(json_t *doc, const char *path, struct vi_error *err)
+{
+	json_t *vmsds = json_object_get(doc, "vmsds"), *v;
+	const char *k;
+
+	if (!json_is_object(doc) || !json_is_object(vmsds))
+		return bad(err, path, "top level", "no \"vmsds\" object");
+	if (!json_is_string(json_object_get(doc, "target")) ||
+	    !json_is_string(json_object_get(doc, "qemu_version")))
+		return bad(err, path, "top level", "\"target\" and \"qemu_version\" must be strings");
+	json_object_foreach(vmsds, k, v)
+		if (check_vmsd(v, path, k, 0, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- raw -dump-vmstate -> normalised ---------------------------------- */
+
+static json_t *conv_desc(json_t *d, int depth);
+
+static void copy(json_t *to, const char *tk, json_t *from, const char *fk)
+{
+	json_t *v = json_object_get(from, fk);
+	if (v)
+		json_object_set(to, tk, v);
+}
+
+static json_t *conv_field(json_t *f, int depth)
+{
+	json_t *o = json_object(), *d;
+
+	copy(o, "name", f, "field");
+	copy(o, "version_id", f, "version_id");
+	copy(o, "field_exists", f, "field_exists");
+	copy(o, "size", f, "size");
+	copy(o, "num", f, "num");
+	if ((d = json_object_get(f, "Description")))
+		json_object_set_new(o, "struct", conv_desc(d, depth + 1));
+	return o;
+}
+
+static json_t *conv_desc(json_t *d, int depth)
+{
+	json_t *o = json_object(), *fields = json_array(), *subs = json_array(), *x;
+	size_t i;
+
+	copy(o, "name", d, "name");
+	copy(o, "version_id", d, "version_id");
+	copy(o, "minimum_version_id", d, "minimum_version_id");
+	if (depth <= VI_MAX_DESC_DEPTH) {
+		json_array_foreach(json_object_get(d, "Fields"), i, x)
+			if (json_is_object(x))
+				json_array_append_new(fields, conv_field(x, depth));
+		json_array_foreach(json_object_get(d, "Subsections"), i, x)
+			if (json_is_object(x))
+				json_array_append_new(subs, conv_desc(x, depth + 1));
+	}
+	json_object_set_new(o, "fields", fields);
+	json_object_set_new(o, "subsections", subs);
+	return o;
+}
+
+json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err)
+{
+	json_t *doc = json_object(), *vmsds = json_object(), *v, *m;
+	const char *k;
+	char target[300];
+
+	m = json_object_get(json_object_get(raw, "vmschkmachine"), "Name");
+	snprintf(target, sizeof(target), "dump-vmstate/%s",
+		 json_is_string(m) ? json_string_value(m) : "unknown");
+	json_object_set_new(doc, "format", json_string("vmstate-inspect-schema"));
+	json_object_set_new(doc, "format_version", json_integer(1));
+	json_object_set_new(doc, "target", json_string(target));
+	json_object_set_new(doc, "qemu_version", json_string("unknown (raw -dump-vmstate)"));
+	if (json_is_string(m))
+		json_object_set(doc, "machine", m);
+	/* -dump-vmstate lists device classes only: ram, timer, cpu... are missing. */
+	json_object_set_new(doc, "device_classes_only", json_true());
+	json_object_foreach(raw, k, v) {
+		json_t *d = json_object_get(v, "Description"), *name, *have;
+		if (strcmp(k, "vmschkmachine") == 0)
+			continue;
+		if (!json_is_object(d) || !json_is_string(name = json_object_get(d, "name"))) {
+			json_decref(doc);
+			json_decref(vmsds);
+			vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET,
+				"-dump-vmstate entry %s has no Description with a name", k);
+			return NULL;
+		}
+		if ((have = json_object_get(vmsds, json_string_value(name)))) {
+			json_array_append_new(json_object_get(have, "qom_types"), json_string(k));
+			continue;
+		}
+		have = conv_desc(d, 0);
+		json_object_set_new(have, "qom_types", json_pack("[s]", k));
+		json_object_set_new(have, "origin", json_string("dump-vmstate"));
+		json_object_set_new(vmsds, json_string_value(name), have);
+	}
+	json_object_set_new(doc, "vmsds", vmsds);
+	return doc;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err)
+{
+	json_error_t jerr;
+	json_t *doc;
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	if (stat(path, &st) < 0)
+		return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET, "schema %s: %s", path,
+			       strerror(errno));
+	if (!S_ISREG(st.st_mode) || st.st_size > MAX_SCHEMA_BYTES)
+		return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET,
+			       "schema %s: not a regular file of at most %u bytes", path,
+			       MAX_SCHEMA_BYTES);
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET,
+			       "schema %s: byte %d: bad JSON: %s", path, jerr.position, jerr.text);
+	if (json_object_get(doc, "vmschkmachine")) {
+		json_t *n = schema_from_dump_vmstate(doc, err);
+		json_decref(doc);
+		if (!n)
+			return -1;
+		doc = n;
+	}
+	if (schema_validate(doc, path, err) < 0) {
+		json_decref(doc);
+		return -1;
+	}
+	s->doc = doc;
+	s->vmsds = json_object_get(doc, "vmsds");
+	s->target = json_string_value(json_object_get(doc, "target"));
+	s->qemu_version = json_string_value(json_object_get(doc, "qemu_version"));
+	return 0;
+}
+
+const char *const *schema_dirs(const char *override)
+{
+	static const char *dirs[5];
+	static char exe_rel[2][1100];
+	char exe[1024];
+	ssize_t n;
+	int k = 0;
+
+	if (override)
+		dirs[k++] = override;
+	else if (getenv("VMSTATE_INSPECT_SCHEMAS"))
+		dirs[k++] = getenv("VMSTATE_INSPECT_SCHEMAS");
+	dirs[k++] = VI_SCHEMADIR;
+	/* Run from a build tree: <top>/src/prog or <top>/build/src/prog. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')))
+			*slash = '\0';
+		snprintf(exe_rel[0], sizeof(exe_rel[0]), "%s/../schemas", exe);
+		snprintf(exe_rel[1], sizeof(exe_rel[1]), "%s/../../schemas", exe);
+		dirs[k++] = exe_rel[0];
+		dirs[k++] = exe_rel[1];
+	}
+	dirs[k] = NULL;
+	return dirs;
+}
+
+int schema_load_target(struct vi_schema *s, const char *target,
+		       const char *schema_dir, struct vi_error *err)
+{
+	const char *const *dirs;
+	char path[1200];
+
+	if (strchr(target, '.') && access(target, R_OK) == 0 &&
+	    strstr(target, ".json"))
+		return schema_load_file(s, target, err);
+	for (const char *p = target; *p; p++)
+		if (!(*p == '-' || *p == '.' || *p == '/' || *p == '_' ||
+		      (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= 'A' && *p <= 'Z')) || (p[0] == '.' && p[1] == '.'))
+			return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET,
+				       "bad target '%s' (expected e.g. qemu-10.0/x86_64)", target);
+	dirs = schema_dirs(schema_dir);
+	for (int i = 0; dirs[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s.json", dirs[i], target);
+		if (access(path, R_OK) == 0)
+			return schema_load_file(s, path, err);
+	}
+	return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET,
+		       "unknown target '%s': no %s.json in %s (see 'vmstate-inspect targets')",
+		       target, target, dirs[0]);
+}
+
+void schema_free(struct vi_schema *s)
+{
+	json_decref(s->doc);
+	memset(s, 0, sizeof(*s));
+}
+
+json_t *schema_vmsd(const struct vi_schema *s, const char *name)
+{
+	return json_object_get(s->vmsds, name);
+}
+
+json_t *schema_subsection(json_t *vmsd, const char *name)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(json_object_get(vmsd, "subsections"), i, x) {
+		json_t *n = json_object_get(x, "name");
+		if (json_is_string(n) && strcmp(json_string_value(n), name) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+const char *schema_release(const struct vi_schema *s, char *buf, size_t n)
+{
+	const char *t = s->target ? s->target : "", *p = strstr(t, "qemu-");
+	size_t k = 0;
+
+	if (p)
+		for (p += 5; *p && *p != '/' && k + 1 < n; p++)
+			buf[k++] = *p;
+	buf[k] = '\0';
+	return buf;
+}

@@ -1,0 +1,41 @@
+/* schema.h - device schemas: what a destination QEMU knows (schemas/README.md).
+ *
+ * Our own schema files and QEMU's raw -dump-vmstate output are both read
+ * into one normalised form (a jansson document in our format), validated
+ * as hostile input: wrong types, huge numbers and deep nesting are refused.
+ */
+#ifndef VI_SCHEMA_H
+#define VI_SCHEMA_H
+
+#include <jansson.h>
+#include "error.h"
+
+struct vi_schema {
+	json_t *doc;            /* normalised document */
+	json_t *vmsds;          /* doc["vmsds"]: vmsd name -> vmsd */
+	const char *target;     /* doc["target"] */
+	const char *qemu_version;
+	char path[1024];        /* where it was read from */
+};
+
+/* Load a file (our format or raw -dump-vmstate); errors are exit 2. */
+int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err);
+/* Load a target id like "qemu-10.0/x86_64" from the schema directories, or
+ * a path to a file. */
+int schema_load_target(struct vi_schema *s, const char *target,
+		       const char *schema_dir, struct vi_error *err);
+void schema_free(struct vi_schema *s);
+
+json_t *schema_vmsd(const struct vi_schema *s, const char *name);
+/* A subsection description of vmsd by full name, or NULL. */
+json_t *schema_subsection(json_t *vmsd, const char *name);
+/* Convert raw -dump-vmstate JSON into a normalised document (new reference). */
+json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err);
+/* Validate a normalised document; 0 or -1 with err set (exit 2). */
+int schema_validate(json_t *doc, const char *path, struct vi_error *err);
+/* The directories searched for TARGET.json, NULL-terminated. */
+const char *const *schema_dirs(const char *override);
+/* "7.2" from "qemu-7.2/x86_64" style targets, into buf. */
+const char *schema_release(const struct vi_schema *s, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,24 @@
+/* session.c - open one input and walk it. */
+#include <stdlib.h>
+#include <string.h>
+#include "session.h"
+
+int vi_session_walk(struct vi_session *s, const char *path,
+		    const struct vi_walk_opts *opts)
+{
+	memset(s, 0, sizeof(*s));
+	if (vi_input_open(&s->in, path, &s->err) < 0)
+		return -1;
+	s->opened = 1;
+	s->r = vi_xmalloc(sizeof(*s->r));
+	rd_init(s->r, s->in.fd, s->in.base, s->in.size, &s->err);
+	return vi_walk_stream(&s->w, s->r, opts, &s->err);
+}
+
+void vi_session_close(struct vi_session *s)
+{
+	vi_walk_free(&s->w);
+	vi_input_close(&s->in);
+	free(s->r);
+	s->r = NULL;
+}

@@ -53,17 +53,11 @@ static struct vi_node *find_section(struct vi_node *root, const char *idstr,
 	return NULL;
 }
 
-static const char *vmsd_name_of(struct vi_walk *w, struct vi_node *sec)
+/* QEMU finds a section's handler by idstr, "<bus path>/<vmsd name>" or the
+ * bare name, so the destination's vmsd is the idstr's last component. */
+static const char *vmsd_name_of(struct vi_node *sec)
 {
-	const struct vi_attr *idx = vi_node_attr(sec, "vmdesc_index");
-	const char *slash;
-
-	if (idx && w->vmdesc) {
-		json_t *e = json_array_get(json_object_get(w->vmdesc, "devices"), idx->u);
-		if (jstr(e, "vmsd_name"))
-			return jstr(e, "vmsd_name");
-	}
-	slash = strrchr(sec->name, '/');
+	const char *slash = strrchr(sec->name, '/');
 	return slash ? slash + 1 : sec->name;
 }
 
@@ -327,11 +321,51 @@ static void check_desc(struct ctx *c, struct vi_node *n, json_t *desc, int trust
 	}
 }
 
+static int trusted(json_t *vmsd)
+{
+	const char *o = jstr(vmsd, "origin");
+	return o && (!strcmp(o, "dump-vmstate") || !strcmp(o, "extra"));
+}
+
+/* Subsections found inside a virtio payload belong to the vmstate their
+ * name starts with ("virtio/..." to "virtio", "virtio_pci/..." to
+ * "virtio_pci"): check them against those vmstates of the destination. */
+static void check_virtio(struct ctx *c, struct vi_node *n)
+{
+	char parent[256], path[512];
+
+	if (n->kind == VI_N_FIELD && !strcmp(n->type, "virtio") && c->d->schema) {
+		for (size_t i = 0; i < n->nkids; i++) {
+			struct vi_node *k = n->kids[i];
+			const char *slash = strrchr(k->name, '/');
+			json_t *sv;
+			if (k->kind != VI_N_SUBSECTION || !slash)
+				continue;
+			snprintf(parent, sizeof(parent), "%.*s", (int)(slash - k->name), k->name);
+			if (!(sv = schema_vmsd(c->d->schema, parent)))
+				continue;
+			if (!schema_subsection(sv, k->name)) {
+				node_path(k, path, sizeof(path));
+				vi_finding_add(c->f, "unknown-subsection",
+					       trusted(sv) ? VI_SEV_ERROR : VI_SEV_WARNING,
+					       k->offset, k->length, path,
+					       "the destination's %s has no subsection '%s'%s", parent,
+					       k->name, trusted(sv) ? ": load fails with \"No such file "
+					       "or directory\"" : " among those the schema saw (its "
+					       "list may be incomplete)");
+			}
+		}
+		return;
+	}
+	for (size_t i = 0; i < n->nkids; i++)
+		check_virtio(c, n->kids[i]);
+}
+
 static void check_section(struct ctx *c, struct vi_node *sec)
 {
 	const struct vi_schema *s = c->d->schema;
 	struct vi_session *dest = c->d->stream;
-	const char *vmsd = vmsd_name_of(&c->src->w, sec);
+	const char *vmsd = vmsd_name_of(sec);
 	uint64_t inst = vi_node_attr(sec, "instance_id")->u;
 	uint64_t version = vi_node_attr(sec, "version_id")->u;
 	struct vi_node *theirs = NULL;
@@ -382,8 +416,8 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 		return;
 	}
 	if (sv)
-		check_desc(c, sec, sv, !strcmp(jstr(sv, "origin") ? jstr(sv, "origin") : "",
-					      "dump-vmstate"), 0);
+		check_desc(c, sec, sv, trusted(sv), 0);
+	check_virtio(c, sec);
 	check_values(c, sec, theirs);
 }
 

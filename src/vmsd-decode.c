@@ -18,6 +18,7 @@
 #include <string.h>
 #include "vi-limits.h"
 #include "value.h"
+#include "virtio.h"
 #include "walk.h"
 
 static char mismatch_msg[600];
@@ -93,6 +94,8 @@ static int decode_element(struct vi_walk *w, json_t *f, struct vi_node *e,
 				     strcmp(type, "vstruct") == 0) &&
 	    json_is_array(json_object_get(f, "fields")))
 		sub = f;	/* description written inline into the field */
+	if (!json_is_object(sub) && strcmp(type, "virtio") == 0)
+		return virtio_decode(w, e, size);
 	if (!json_is_object(sub))
 		return decode_leaf(w, e, type, size);
 

@@ -1,4 +1,7 @@
 #!/bin/sh
+# $COMMON and the fixture argument lists are split into words on purpose:
+# shellcheck disable=SC2086
+#
 # make-fixtures.sh - (re)make the small REAL migration-stream fixtures in tests/data/.
 #
 # How to run (Debian bookworm, as root for the first step):

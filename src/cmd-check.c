@@ -79,6 +79,7 @@ static int run(int argc, char **argv)
 	struct vi_session dest;
 	struct vi_dest d = { 0 };
 	struct vi_report rep = { 0 };
+	struct vi_walk_opts wopts = { 0 };
 	FILE *out = stdout;
 	int rc = VI_EXIT_OK, have_dest = 0;
 
@@ -90,9 +91,10 @@ static int run(int argc, char **argv)
 	}
 	d.schema = &schema;
 	d.machine = a.machine;
+	wopts.schema_vmsds = schema.vmsds;
 	if (a.dest_stream) {
 		have_dest = 1;
-		if (vi_session_walk(&dest, a.dest_stream, NULL) < 0) {
+		if (vi_session_walk(&dest, a.dest_stream, &wopts) < 0) {
 			vi_error_print(&dest.err, a.dest_stream);
 			fprintf(stderr, "vmstate-inspect: --dest-stream must be a stream the "
 				"destination wrote completely\n");
@@ -119,7 +121,7 @@ static int run(int argc, char **argv)
 		struct vi_session s;
 		memset(x, 0, sizeof(*x));
 		x->file = a.files[i];
-		vi_session_walk(&s, a.files[i], NULL);
+		vi_session_walk(&s, a.files[i], &wopts);
 		if (s.err.set && !s.err.has_offset) {	/* could not be read at all */
 			vi_error_print(&s.err, a.files[i]);
 			x->unreadable = 1;

@@ -6,22 +6,28 @@
 #include <string.h>
 #include "command.h"
 #include "render.h"
+#include "schema.h"
 #include "session.h"
 
 struct dump_args {
 	const char *file;
 	const char *output;
+	const char *target, *schema_dir;
 	enum vi_format_out format;
 	struct vi_walk_opts walk;
 };
 
-enum { OPT_IGNORE_VMDESC = 256 };
+enum { OPT_IGNORE_VMDESC = 256, OPT_TARGET, OPT_SCHEMAS };
 
 static const struct argp_option options[] = {
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json", 0 },
 	{ "output", 'o', "FILE", 0, "Write the output to FILE instead of stdout", 0 },
 	{ "ignore-vmdesc", OPT_IGNORE_VMDESC, NULL, 0,
 	  "Do not decode device sections from the stream's VMDESCRIPTION trailer", 0 },
+	{ "target", OPT_TARGET, "ID", 0,
+	  "Decode sections the trailer does not describe with this target's schema "
+	  "(qemu-RELEASE/ARCH, a schema file or a -dump-vmstate file)", 0 },
+	{ "schemas", OPT_SCHEMAS, "DIR", 0, "Look for target schemas in DIR first", 0 },
 	{ 0 }
 };
 
@@ -44,6 +50,12 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_IGNORE_VMDESC:
 		a->walk.ignore_vmdesc = 1;
 		return 0;
+	case OPT_TARGET:
+		a->target = arg;
+		return 0;
+	case OPT_SCHEMAS:
+		a->schema_dir = arg;
+		return 0;
 	case ARGP_KEY_ARG:
 		if (a->file)
 			argp_error(state, "dump takes one FILE");
@@ -65,11 +77,14 @@ static int run(int argc, char **argv)
 		"Decode a QEMU migration stream section by section, field by field."
 		"\vFILE may be a raw stream, a libvirt save image, an xz-compressed "
 		"stream, or - for stdin.  Device sections are decoded from the stream's "
-		"own VMDESCRIPTION trailer; without one they are listed with offset, "
-		"length and a hex preview.  RAM pages are counted, not shown.",
+		"own VMDESCRIPTION trailer, or with --target from a schema; otherwise they "
+		"are listed with offset, length and a hex preview.  RAM pages are counted, "
+		"not shown.",
 		NULL, NULL, NULL
 	};
 	struct dump_args a = { 0 };
+	struct vi_schema schema = { 0 };
+	struct vi_error serr = { 0 };
 	struct vi_session s;
 	struct vi_doc doc;
 	FILE *out = stdout;
@@ -77,11 +92,19 @@ static int run(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
+	if (a.target) {
+		if (schema_load_target(&schema, a.target, a.schema_dir, &serr) < 0) {
+			vi_error_print(&serr, a.target);
+			return VI_EXIT_USAGE;
+		}
+		a.walk.schema_vmsds = schema.vmsds;
+	}
 	vi_session_walk(&s, a.file, &a.walk);
 	if (a.output && !(out = fopen(a.output, "w"))) {
 		fprintf(stderr, "vmstate-inspect: %s: cannot write: %s\n", a.output,
 			strerror(errno));
 		vi_session_close(&s);
+		schema_free(&schema);
 		return VI_EXIT_USAGE;
 	}
 	doc.in = &s.in;
@@ -101,10 +124,11 @@ static int run(int argc, char **argv)
 	vi_error_print(&s.err, a.file);
 	rc = s.err.set ? s.err.exit_code : VI_EXIT_OK;
 	vi_session_close(&s);
+	schema_free(&schema);
 	return rc;
 }
 
 const struct vi_command cmd_dump = {
-	"dump", "[--format text|json] FILE",
+	"dump", "[--format text|json] [--target ID] FILE",
 	"decode a stream into a readable tree or JSON", run
 };

@@ -1,25 +1,41 @@
 /* vmsd-decode.c - one interpreter for every device: decode a vmstate payload
- * from a description (the stream's own VMDESCRIPTION entries).
+ * from a description.
  *
- * A description is {"fields": [...], "subsections"?: [...]}; a field is
- * {"name", "type", "size", ["array_len" | "index"], ["struct": desc]} and
- * VMSTATE_WITH_TMP / VMS_VSTRUCT fields carry their description inline.
- * Each field's "size" is what QEMU actually wrote, so an element's extent is
- * always known: a nested part the description does not explain is shown as
- * a typed blob of exactly that size, never lost.
- *
- * Returns 0, -1 (hard error in w->err) or VMSD_MISMATCH when the bytes do
- * not follow the description at this level (the caller falls back).
+ * Two kinds of description drive the same loop:
+ *  - a trailer entry (VMDESCRIPTION): {"fields": [...], "subsections"?}, a
+ *    field {"name", "type", "size", ["array_len" | "index"], ["struct"]},
+ *    describing exactly what was written; each field's "size" bounds it, so
+ *    a nested part the description does not explain becomes a typed blob of
+ *    that size, never lost;
+ *  - a schema vmsd (schemas/README.md): what the release can write; fields
+ *    exist by version, counts and sizes come from "num", "count_from",
+ *    "size_from", the type's size or the observed one, and subsections are
+ *    recognised by name.  Fields whose presence a device test decides
+ *    (field_exists) are first taken as the generated streams showed them,
+ *    then tried the other way, the right way being the one that ends at the
+ *    section footer.
+ * Returns 0, -1 (hard error in w->err) or VMSD_MISMATCH (the bytes do not
+ * follow the description at this level; the caller falls back).
  */
 #include <inttypes.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include "vi-limits.h"
 #include "value.h"
+#include "vi-limits.h"
 #include "virtio.h"
 #include "walk.h"
+
+#define MAX_CHOICE_ATTEMPTS 64
+
+struct dctx {
+	struct vi_walk *w;
+	int schema;             /* description is a schema vmsd, not a trailer entry */
+	uint32_t section_id;    /* for "up to the footer" fields */
+	uint64_t choices;       /* bit k: the k-th field_exists field is present */
+	int nchoice;
+};
 
 static char mismatch_msg[600];
 
@@ -57,8 +73,20 @@ static int64_t jnum(json_t *o, const char *key, int64_t max)
 	return x < 0 || x > max ? -1 : (int64_t)x;
 }
 
-static int decode_desc(struct vi_walk *w, json_t *desc, struct vi_node *parent,
-		       int depth);
+static int decode_desc(struct dctx *c, json_t *desc, struct vi_node *parent,
+		       int64_t version, int depth);
+
+/* Value of an earlier sibling field called name (count_from, size_from). */
+static int64_t sibling_value(struct vi_node *parent, const char *name)
+{
+	for (size_t i = parent->nkids; i-- > 0;) {
+		struct vi_node *s = parent->kids[i];
+		if (s->kind == VI_N_FIELD && strcmp(s->name, name) == 0)
+			return s->vt == VI_V_UINT ? (int64_t)(s->v.u & INT32_MAX) :
+			       s->vt == VI_V_INT ? s->v.i : -1;
+	}
+	return -1;
+}
 
 static int decode_leaf(struct vi_walk *w, struct vi_node *e, const char *type,
 		       uint32_t size)
@@ -78,34 +106,57 @@ static int decode_leaf(struct vi_walk *w, struct vi_node *e, const char *type,
 	return 0;
 }
 
-/* Decode one element of size bytes; nested trouble is contained in it. */
-static int decode_element(struct vi_walk *w, json_t *f, struct vi_node *e,
-			  const char *type, uint32_t size, int depth)
+/* The nested description of a field, if any. */
+static json_t *nested(json_t *f, const char *type)
 {
 	json_t *sub = json_object_get(f, "struct");
-	uint64_t start = rd_tell(w->r), end = start + size, old;
-	int rc;
 
-	if (size > rd_left(w->r))
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)start,
-			       "truncated: field '%s' needs %u bytes, %" PRIu64 " left",
-			       e->name, size, rd_left(w->r));
-	if (!json_is_object(sub) && (strcmp(type, "tmp") == 0 ||
-				     strcmp(type, "vstruct") == 0) &&
+	if (!json_is_object(sub) && (strcmp(type, "tmp") == 0 || strcmp(type, "vstruct") == 0) &&
 	    json_is_array(json_object_get(f, "fields")))
-		sub = f;	/* description written inline into the field */
-	if (!json_is_object(sub) && strcmp(type, "virtio") == 0)
-		return virtio_decode(w, e, size);
-	if (!json_is_object(sub))
-		return decode_leaf(w, e, type, size);
+		sub = f;	/* trailer: description written inline into the field */
+	return json_is_object(sub) ? sub : NULL;
+}
 
-	if (jstr(sub, "vmsd_name")) {
-		char t[300];
-		snprintf(t, sizeof(t), "%s %s", type, jstr(sub, "vmsd_name"));
+static void name_struct(struct vi_node *e, const char *type, json_t *sub)
+{
+	const char *n = jstr(sub, "vmsd_name") ? jstr(sub, "vmsd_name") : jstr(sub, "name");
+	char t[300];
+
+	if (n) {
+		snprintf(t, sizeof(t), "%s %s", strcmp(type, "unknown") ? type : "struct", n);
 		vi_node_set_type(e, t);
 	}
+}
+
+/* One element of known size (size >= 0) or, in schema mode, of a size only
+ * its description tells (size < 0). */
+static int decode_element(struct dctx *c, json_t *f, struct vi_node *e,
+			  const char *type, int64_t size, int depth)
+{
+	struct vi_walk *w = c->w;
+	json_t *sub = nested(f, type);
+	uint64_t start = rd_tell(w->r), end = start + (uint64_t)(size < 0 ? 0 : size), old;
+	int rc;
+
+	if (size >= 0 && (uint64_t)size > rd_left(w->r))
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)start,
+			       "truncated: field '%s' needs %" PRId64 " bytes, %" PRIu64 " left",
+			       e->name, size, rd_left(w->r));
+	if (!sub && strcmp(type, "virtio") == 0 && size >= 0)
+		return virtio_decode(w, e, (uint32_t)size);
+	if (!sub) {
+		if (size < 0)
+			return mismatch("field '%s' (%s): size unknown", e->name, type);
+		return decode_leaf(w, e, type, (uint32_t)size);
+	}
+	name_struct(e, type, sub);
+	if (size < 0) {		/* schema: the nested description decides */
+		rc = decode_desc(c, sub, e, jnum(sub, "version_id", INT32_MAX), depth + 1);
+		e->length = rd_tell(w->r) - start;
+		return rc;
+	}
 	old = rd_push_limit(w->r, end);
-	rc = decode_desc(w, sub, e, depth + 1);
+	rc = decode_desc(c, sub, e, jnum(sub, "version_id", INT32_MAX), depth + 1);
 	if (rc == 0 && rd_tell(w->r) != end)
 		rc = mismatch("'%s': its description explains %" PRIu64 " bytes less than written",
 			      e->name, end - rd_tell(w->r));
@@ -117,46 +168,115 @@ static int decode_element(struct vi_walk *w, json_t *f, struct vi_node *e,
 		w->err->cls = NULL;
 		rc = VMSD_MISMATCH;
 	}
-	if (rc == VMSD_MISMATCH) {
-		walk_warn(w, start, "%s: %s; shown as %u undecoded bytes",
+	if (rc == VMSD_MISMATCH && !c->schema) {
+		walk_warn(w, start, "%s: %s; shown as %" PRId64 " undecoded bytes",
 			  e->name, mismatch_msg, size);
 		vi_node_drop_kids_from(e, 0);
 		rd_seek(w->r, start);
-		vi_node_attr_u(e, "undecoded_bytes", size);
-		w->undecoded_total += size;
-		return decode_leaf(w, e, "blob", size);
+		vi_node_attr_u(e, "undecoded_bytes", (uint64_t)size);
+		w->undecoded_total += (uint64_t)size;
+		return decode_leaf(w, e, "blob", (uint32_t)size);
 	}
 	return rc;
 }
 
-static int decode_field(struct vi_walk *w, json_t *f, struct vi_node *parent,
-			int depth)
+/* Schema mode: how many elements and how big each, from what the schema
+ * and the already decoded siblings say.  size -1: the struct decides;
+ * -2: unknown. */
+static void schema_shape(json_t *f, struct vi_node *parent, const char *type,
+			 int64_t *count, int *is_array, int64_t *size)
 {
+	const struct vi_prim *p = vi_prim_lookup(type);
+	const char *from;
+	int64_t v;
+
+	*count = 1;
+	*is_array = 0;
+	if ((v = jnum(f, "num", INT32_MAX)) >= 0) {
+		*count = v;
+		*is_array = 1;
+	} else if ((from = jstr(f, "count_from"))) {
+		*count = sibling_value(parent, from);
+		*is_array = 1;
+	} else if ((v = jnum(f, "observed_array_len", INT32_MAX)) >= 0) {
+		*count = v;
+		*is_array = 1;
+	}
+	if (nested(f, type))
+		*size = -1;
+	else if ((from = jstr(f, "size_from")))
+		*size = sibling_value(parent, from);
+	else if (p->kind != VI_P_BLOB)
+		*size = p->size;
+	else if ((v = jnum(f, "observed_size", INT32_MAX)) > 0 && strcmp(type, "virtio") != 0)
+		*size = v;
+	else if ((v = jnum(f, "size", INT32_MAX)) > 0 && strcmp(type, "virtio") != 0)
+		*size = v;
+	else
+		*size = -2;
+}
+
+/* Bytes from here to this section's footer, for a last field of unknown size. */
+static int64_t to_footer(struct dctx *c)
+{
+	uint64_t end = walk_find_footer(c->w, rd_tell(c->w->r), c->section_id);
+	return end == UINT64_MAX ? -2 : (int64_t)(end - rd_tell(c->w->r));
+}
+
+static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
+			int64_t version, int last, int depth)
+{
+	struct vi_walk *w = c->w;
 	const char *name = jstr(f, "name"), *type = jstr(f, "type");
-	int64_t size = jnum(f, "size", INT32_MAX);
-	int64_t alen = jnum(f, "array_len", INT32_MAX);
-	int64_t idx = jnum(f, "index", INT32_MAX);
+	int64_t size, count, idx = jnum(f, "index", INT32_MAX);
+	int is_array;
 	struct vi_node *holder = parent, *e;
 	char ename[300];
 
-	if (!json_is_object(f) || !name || !type || size < 0)
-		return mismatch("field entry without name, type or size");
-	if (json_object_get(f, "array_len") && alen < 1)
-		return mismatch("field '%s': bad array_len", name);
-	if (alen < 1)
-		alen = 1;
-	if (size == 0 && alen > 4096)
-		return mismatch("field '%s': %" PRIu64 " empty elements", name, (uint64_t)alen);
-	if ((uint64_t)alen * (uint64_t)size > rd_left(w->r))
+	if (!json_is_object(f) || !name)
+		return mismatch("field entry without a name");
+	if (c->schema) {
+		if (jnum(f, "version_id", INT32_MAX) > version)
+			return 0;	/* newer than the stream: not written */
+		if (json_is_true(json_object_get(f, "field_exists"))) {
+			/* First guess: present iff a generated stream showed it;
+			 * later attempts flip guesses (bit k of choices, k-th such field). */
+			int present = json_object_get(f, "observed_size") != NULL;
+			if (c->nchoice < 63 && (c->choices >> c->nchoice) & 1)
+				present = !present;
+			c->nchoice++;
+			if (!present)
+				return 0;
+		}
+		if (!type)
+			type = "unknown";
+		schema_shape(f, parent, type, &count, &is_array, &size);
+		if (size == -2 && last)
+			size = to_footer(c);
+		if (count < 0 || size == -2)
+			return mismatch("field '%s': %s unknown without a trailer", name,
+					count < 0 ? "element count" : "size");
+	} else {
+		int64_t alen = jnum(f, "array_len", INT32_MAX);
+		size = jnum(f, "size", INT32_MAX);
+		if (!type || size < 0)
+			return mismatch("field entry without name, type or size");
+		if (json_object_get(f, "array_len") && alen < 1)
+			return mismatch("field '%s': bad array_len", name);
+		is_array = alen >= 1;
+		count = is_array ? alen : 1;
+	}
+	if (size == 0 && count > 4096)
+		return mismatch("field '%s': %" PRId64 " empty elements", name, count);
+	if (size > 0 && (uint64_t)count * (uint64_t)size > rd_left(w->r))
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
 			       "truncated: field '%s' needs %" PRIu64 " bytes, %" PRIu64 " left",
-			       name, (uint64_t)alen * (uint64_t)size, rd_left(w->r));
-	if (json_object_get(f, "array_len")) {
+			       name, (uint64_t)count * (uint64_t)size, rd_left(w->r));
+	if (is_array) {
 		holder = vi_node_new(parent, VI_N_FIELD, name, type, rd_tell(w->r));
-		vi_node_attr_u(holder, "array_len", (uint64_t)alen);
-		holder->length = (uint64_t)alen * (uint64_t)size;
+		vi_node_attr_u(holder, "array_len", (uint64_t)count);
 	}
-	for (int64_t i = 0; i < alen; i++) {
+	for (int64_t i = 0; i < count; i++) {
 		int rc;
 		if (vi_node_count() > VI_MAX_NODES)
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
@@ -169,73 +289,157 @@ static int decode_field(struct vi_walk *w, json_t *f, struct vi_node *parent,
 		else
 			snprintf(ename, sizeof(ename), "%s", name);
 		e = vi_node_new(holder, VI_N_FIELD, ename, type, rd_tell(w->r));
-		e->length = (uint64_t)size;
-		rc = decode_element(w, f, e, type, (uint32_t)size, depth);
+		e->length = size < 0 ? 0 : (uint64_t)size;
+		if ((rc = decode_element(c, f, e, type, size, depth)))
+			return rc;
+	}
+	if (holder != parent)
+		holder->length = rd_tell(w->r) - holder->offset;
+	return 0;
+}
+
+static int subsection_header(struct dctx *c, struct vi_node *parent, const char *want,
+			     struct vi_node **out, uint32_t *version)
+{
+	struct vi_walk *w = c->w;
+	uint64_t off = rd_tell(w->r);
+	uint8_t hdr[2];
+	char name[256];
+
+	if (rd_bytes(w->r, hdr, 2, "subsection header") < 0 ||
+	    rd_bytes(w->r, name, hdr[1], "subsection name") < 0 ||
+	    rd_be32(w->r, version, "subsection version") < 0)
+		return -1;
+	name[hdr[1]] = '\0';
+	*out = vi_node_new(parent, VI_N_SUBSECTION, name, "subsection", off);
+	vi_node_attr_u(*out, "version_id", *version);
+	if (want && strcmp(name, want) != 0) {
+		walk_warn(w, off, "subsection '%s' in the stream is '%s' in the trailer; "
+			  "decoded with the trailer's description", name, want);
+		vi_node_attr_s(*out, "trailer_name", want);
+	}
+	return 0;
+}
+
+/* Schema mode: the subsection whose header is next, if the description has it. */
+static json_t *next_subsection(struct dctx *c, json_t *subs)
+{
+	uint8_t b[2 + 255];
+	size_t n = rd_peek(c->w->r, 0, b, sizeof(b));
+	json_t *s;
+	size_t i;
+
+	if (n < 2 || b[0] != QVM_SUBSECTION || n < (size_t)2 + b[1])
+		return NULL;
+	json_array_foreach(subs, i, s) {
+		const char *name = jstr(s, "name");
+		if (name && strlen(name) == b[1] && memcmp(name, b + 2, b[1]) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static int decode_desc(struct dctx *c, json_t *desc, struct vi_node *parent,
+		       int64_t version, int depth)
+{
+	json_t *fields = json_object_get(desc, "fields");
+	json_t *subs = json_object_get(desc, "subsections");
+	json_t *v;
+	size_t i, n;
+	int rc;
+
+	if (depth > VI_MAX_DESC_DEPTH)
+		return mismatch("description nested deeper than %d levels", VI_MAX_DESC_DEPTH);
+	if (fields && !json_is_array(fields))
+		return mismatch("'fields' of '%s' is not a list", parent->name);
+	if (subs && !json_is_array(subs))
+		return mismatch("'subsections' of '%s' is not a list", parent->name);
+	n = json_array_size(fields);
+	json_array_foreach(fields, i, v) {
+		int last = depth == 0 && i + 1 == n && json_array_size(subs) == 0;
+		if ((rc = decode_field(c, v, parent, version, last, depth)))
+			return rc;
+	}
+	if (c->schema) {
+		while ((v = next_subsection(c, subs))) {
+			struct vi_node *s;
+			uint32_t sv;
+			if (subsection_header(c, parent, NULL, &s, &sv) < 0)
+				return -1;
+			rc = decode_desc(c, v, s, sv & 0xff, depth + 1);
+			s->length = rd_tell(c->w->r) - s->offset;
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	json_array_foreach(subs, i, v) {
+		const char *want = jstr(v, "vmsd_name");
+		struct vi_node *s;
+		uint32_t sv;
+		uint8_t b;
+		if (!json_is_object(v) || !want)
+			return mismatch("subsection entry without vmsd_name");
+		if (rd_peek(c->w->r, 0, &b, 1) != 1 || b != QVM_SUBSECTION)
+			return mismatch("expected subsection '%s' (byte 0x05) at %" PRIu64, want,
+					rd_tell(c->w->r));
+		if (subsection_header(c, parent, want, &s, &sv) < 0)
+			return -1;
+		rc = decode_desc(c, v, s, sv, depth + 1);
+		s->length = rd_tell(c->w->r) - s->offset;
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-static int decode_subsection(struct vi_walk *w, json_t *sub,
-			     struct vi_node *parent, int depth)
-{
-	const char *want = jstr(sub, "vmsd_name");
-	uint64_t off = rd_tell(w->r);
-	uint8_t hdr[2];
-	char name[256];
-	uint32_t version;
-	struct vi_node *n;
-	int rc;
-
-	if (!json_is_object(sub) || !want)
-		return mismatch("subsection entry without vmsd_name");
-	if (rd_peek(w->r, 0, hdr, 1) != 1 || hdr[0] != QVM_SUBSECTION)
-		return mismatch("expected subsection '%s' (byte 0x05) at %" PRIu64, want, off);
-	if (rd_bytes(w->r, hdr, 2, "subsection header") < 0 ||
-	    rd_bytes(w->r, name, hdr[1], "subsection name") < 0 ||
-	    rd_be32(w->r, &version, "subsection version") < 0)
-		return -1;
-	name[hdr[1]] = '\0';
-	n = vi_node_new(parent, VI_N_SUBSECTION, name, "subsection", off);
-	vi_node_attr_u(n, "version_id", version);
-	if (strcmp(name, want) != 0) {
-		walk_warn(w, off, "subsection '%s' in the stream is '%s' in the trailer; "
-			  "decoded with the trailer's description", name, want);
-		vi_node_attr_s(n, "trailer_name", want);
-	}
-	rc = decode_desc(w, sub, n, depth + 1);
-	n->length = rd_tell(w->r) - off;
-	return rc;
-}
-
-static int decode_desc(struct vi_walk *w, json_t *desc, struct vi_node *parent,
-		       int depth)
-{
-	json_t *fields = json_object_get(desc, "fields");
-	json_t *subs = json_object_get(desc, "subsections");
-	json_t *v;
-	size_t i;
-	int rc;
-
-	if (depth > VI_MAX_DESC_DEPTH)
-		return mismatch("description nested deeper than %d levels",
-				VI_MAX_DESC_DEPTH);
-	if (fields && !json_is_array(fields))
-		return mismatch("'fields' of '%s' is not a list", parent->name);
-	if (subs && !json_is_array(subs))
-		return mismatch("'subsections' of '%s' is not a list", parent->name);
-	json_array_foreach(fields, i, v)
-		if ((rc = decode_field(w, v, parent, depth)))
-			return rc;
-	json_array_foreach(subs, i, v)
-		if ((rc = decode_subsection(w, v, parent, depth)))
-			return rc;
-	return 0;
-}
-
 int vmsd_decode_payload(struct vi_walk *w, json_t *desc, struct vi_node *parent,
 			int depth)
 {
-	return decode_desc(w, desc, parent, depth);
+	struct dctx c = { w, 0, 0, 0, 0 };
+
+	return decode_desc(&c, desc, parent, INT32_MAX, depth);
+}
+
+/* Does the section end here: its footer, or (no footers) a record start? */
+static int at_section_end(struct vi_walk *w, uint32_t id)
+{
+	uint8_t b[5];
+
+	if (w->footers == 0)
+		return walk_record_plausible(w, rd_tell(w->r));
+	return rd_peek(w->r, 0, b, 5) == 5 && b[0] == QVM_SECTION_FOOTER &&
+	       ((uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4]) == id;
+}
+
+int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
+		       uint32_t section_id, uint32_t version)
+{
+	struct dctx c = { w, 1, section_id, 0, 0 };
+	uint64_t start = rd_tell(w->r);
+	int rc = VMSD_MISMATCH;
+
+	for (uint64_t attempt = 0; attempt < MAX_CHOICE_ATTEMPTS; attempt++) {
+		c.choices = attempt;
+		c.nchoice = 0;
+		rc = decode_desc(&c, vmsd, sec, version, 0);
+		if (rc == 0 && at_section_end(w, section_id))
+			return 0;
+		if (rc == -1 && w->err->exit_code != VI_EXIT_INPUT)
+			return -1;
+		if (rc == -1) {	/* ran off the stream: this way is wrong */
+			snprintf(mismatch_msg, sizeof(mismatch_msg), "%s", w->err->msg);
+			w->err->set = 0;
+			w->err->cls = NULL;
+		} else if (rc == 0) {
+			snprintf(mismatch_msg, sizeof(mismatch_msg),
+				 "the schema's layout ends at byte %" PRIu64 ", not at the footer",
+				 rd_tell(w->r));
+		}
+		vi_node_drop_kids_from(sec, 0);
+		rd_seek(w->r, start);
+		if ((uint64_t)1 << (c.nchoice < 63 ? c.nchoice : 63) <= attempt + 1)
+			break;	/* every combination tried */
+	}
+	return VMSD_MISMATCH;
 }

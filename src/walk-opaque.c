@@ -18,11 +18,36 @@ static int footer_at(struct vi_walk *w, const uint8_t *p, uint32_t id, uint64_t 
 	return p[0] == QVM_SECTION_FOOTER && v == id && walk_record_plausible(w, q + 5);
 }
 
-int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
+uint64_t walk_find_footer(struct vi_walk *w, uint64_t from, uint32_t id)
 {
 	static uint8_t buf[1 << 16];
+	uint64_t pos = from;
+	size_t n;
+
+	if (w->footers == 0)
+		return UINT64_MAX;
+	for (;;) {
+		if (pos - from > VI_MAX_SCAN)
+			return UINT64_MAX;
+		n = rd_peek_at(w->r, pos, buf, sizeof(buf));
+		if (n < 5)
+			return UINT64_MAX;
+		for (size_t i = 0; i + 5 <= n; i++) {
+			const uint8_t *p = memchr(buf + i, QVM_SECTION_FOOTER, n - 4 - i);
+			if (!p)
+				break;
+			i = (size_t)(p - buf);
+			if (footer_at(w, p, id, pos + i))
+				return pos + i;
+		}
+		pos += n - 4;
+	}
+}
+
+int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
+{
 	struct vi_reader *r = w->r;
-	uint64_t start = rd_tell(r), pos = start, found = UINT64_MAX;
+	uint64_t start = rd_tell(r), found;
 	struct vi_node *d;
 	uint8_t preview[VI_MAX_PREVIEW];
 	size_t n;
@@ -32,30 +57,19 @@ int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
 			       "cannot find the end of section %u (%s): the stream has no "
 			       "section footers and no VMDESCRIPTION entry describes it",
 			       id, sec->name);
-	while (found == UINT64_MAX) {
-		if (pos - start > VI_MAX_SCAN)
+	found = walk_find_footer(w, start, id);
+	if (found == UINT64_MAX) {
+		if (w->err->set)
+			return -1;
+		if (r->limit - start > VI_MAX_SCAN)
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)start,
 				       "no footer for section %u (%s) within %llu bytes",
 				       id, sec->name, (unsigned long long)VI_MAX_SCAN);
-		n = rd_peek_at(r, pos, buf, sizeof(buf));
-		if (n < 5) {
-			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)r->limit,
-				"truncated: the stream ends inside section %u (%s), "
-				"which started at byte %" PRIu64 ", before its footer",
-				id, sec->name, sec->offset);
-			return vi_error_class(w->err, "truncated");
-		}
-		for (size_t i = 0; i + 5 <= n; i++) {
-			const uint8_t *p = memchr(buf + i, QVM_SECTION_FOOTER, n - 4 - i);
-			if (!p)
-				break;
-			i = (size_t)(p - buf);
-			if (footer_at(w, p, id, pos + i)) {
-				found = pos + i;
-				break;
-			}
-		}
-		pos += n - 4;
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)r->limit,
+			"truncated: the stream ends inside section %u (%s), "
+			"which started at byte %" PRIu64 ", before its footer",
+			id, sec->name, sec->offset);
+		return vi_error_class(w->err, "truncated");
 	}
 	d = vi_node_new(sec, VI_N_BLOB, "data", "undecoded", start);
 	d->length = found - start;

@@ -31,6 +31,33 @@ static struct vi_ramblock *find_block(struct vi_walk *w, const char *name)
 	return NULL;
 }
 
+/* mapped-ram: bit i of the block's bitmap (host-endian longs, written at
+ * the end of migration) says page i was written; the rest read as zero. */
+static int count_bitmap(struct vi_walk *w, struct vi_ramblock *b, uint64_t at,
+			uint64_t psize, struct vi_node *bn)
+{
+	uint64_t npages = b->used_length / psize, bytes = (npages + 63) / 64 * 8, set = 0;
+	uint8_t buf[4096];
+
+	if (at > w->r->limit || bytes > w->r->limit - at)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)at,
+			       "truncated: mapped-ram bitmap of block %s (%" PRIu64 " bytes)",
+			       b->name, bytes);
+	for (uint64_t done = 0; done < bytes;) {
+		size_t n = bytes - done < sizeof(buf) ? (size_t)(bytes - done) : sizeof(buf);
+		if (rd_peek_at(w->r, at + done, buf, n) != n)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			set += (uint64_t)__builtin_popcount(buf[i]);
+		done += n;
+	}
+	b->pages += npages;
+	b->normal_pages += set;
+	b->zero_pages += npages - set;
+	vi_node_attr_u(bn, "mapped_ram_pages_written", set);
+	return 0;
+}
+
 static int mapped_ram(struct vi_walk *w, struct vi_ramblock *b, struct vi_node *bn)
 {
 	struct vi_reader *r = w->r;
@@ -59,7 +86,12 @@ static int mapped_ram(struct vi_walk *w, struct vi_ramblock *b, struct vi_node *
 			       "truncated: mapped-ram pages of block %s end at %" PRIu64
 			       ", beyond the end of the stream (%" PRIu64 ")", b->name, pos,
 			       r->limit);
-	(void)psize;
+	if (psize < 512 || psize > VI_MAX_PAGE_SIZE || !is_pow2(psize) || bitmap < r->base)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 4,
+			       "mapped-ram header of block %s: bad page size %" PRIu64
+			       " or bitmap offset", b->name, psize);
+	if (count_bitmap(w, b, bitmap - r->base, psize, bn) < 0)
+		return -1;
 	return rd_seek(r, pos);
 }
 
@@ -271,6 +303,10 @@ void walk_ram_summarise(struct vi_walk *w)
 	vi_node_attr_u(ram, "page_size", w->page_size);
 	vi_node_attr_s(ram, "page_size_from", w->page_size_assumed ? "assumed" :
 		       w->vmdesc ? "vmdesc" : "target-page-bits");
+	if (w->cap_ignore_shared)	/* shared blocks are not sent at all */
+		vi_node_attr_u(ram, "x_ignore_shared", 1);
+	if (w->cap_mapped_ram)
+		vi_node_attr_u(ram, "mapped_ram", 1);
 	for (size_t i = 0; i < w->nblocks; i++) {
 		struct vi_ramblock *b = &w->blocks[i];
 		struct vi_node *n = vi_node_new(ram, VI_N_RAMBLOCK, b->name, "ramblock", 0);

@@ -128,6 +128,28 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 	return 0;
 }
 
+/* No trailer entry: decode with the target schema, else find the footer. */
+static int walk_schema_payload(struct vi_walk *w, struct vi_node *sec,
+			       const struct vi_section *s)
+{
+	const char *slash = strrchr(s->idstr, '/');
+	json_t *vmsd = json_object_get(w->opts.schema_vmsds, slash ? slash + 1 : s->idstr);
+	int rc;
+
+	if (!vmsd)
+		return walk_opaque_payload(w, sec, s->id);
+	rc = vmsd_decode_schema(w, vmsd, sec, s->id, s->version_id);
+	if (rc == 0) {
+		vi_node_attr_s(sec, "decoded_by", "schema");
+		return 0;
+	}
+	if (rc != VMSD_MISMATCH)
+		return rc;
+	walk_warn(w, rd_tell(w->r), "section %u (%s): the schema does not explain it (%s); "
+		  "section shown undecoded", s->id, s->idstr, vmsd_mismatch_message());
+	return walk_opaque_payload(w, sec, s->id);
+}
+
 static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 			       const struct vi_section *s)
 {
@@ -136,7 +158,7 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 	int rc;
 
 	if (!desc)
-		return walk_opaque_payload(w, sec, s->id);
+		return walk_schema_payload(w, sec, s);
 	vi_node_attr_s(sec, "decoded_by", "vmdesc");
 	vi_node_attr_u(sec, "vmdesc_index", w->vmdesc_taken);
 	/* The trailer records exactly what was written: when the footer is not
@@ -190,12 +212,10 @@ static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
 	if (type == QVM_SECTION_START || type == QVM_SECTION_FULL)
 		s->first = sec;
 
-	if (strcmp(s->idstr, "ram") == 0 && type != QVM_SECTION_FULL)
-		rc = walk_ram_payload(w, sec, type == QVM_SECTION_START);
-	else if (type == QVM_SECTION_FULL)
+	if (type == QVM_SECTION_FULL)
 		rc = walk_device_payload(w, sec, s);
 	else
-		rc = walk_opaque_payload(w, sec, s->id);
+		rc = walk_live_payload(w, sec, s->idstr, s->id, type == QVM_SECTION_START);
 	if (!vi_node_attr(sec, "undecoded_bytes"))
 		vi_node_attr_u(sec, "undecoded_bytes", 0);
 	vi_node_attr_u(sec, "payload_length",

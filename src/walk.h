@@ -47,6 +47,8 @@ struct vi_section {
 
 struct vi_walk_opts {
 	int ignore_vmdesc;       /* decode as if there were no trailer */
+	json_t *schema_vmsds;    /* a target schema's "vmsds": decodes sections
+				    the trailer does not describe (borrowed) */
 };
 
 struct vi_walk {
@@ -100,11 +102,17 @@ void walk_warn(struct vi_walk *w, uint64_t offset, const char *fmt, ...)
 int walk_configuration(struct vi_walk *w, struct vi_node *parent);
 /* walk-command.c */
 int walk_command(struct vi_walk *w, struct vi_node *parent);
+/* walk-live.c: START/PART/END payloads of ram, dirty-bitmap, block. */
+int walk_live_payload(struct vi_walk *w, struct vi_node *sec, const char *idstr,
+		      uint32_t id, int is_start);
 /* walk-ram.c */
 int walk_ram_payload(struct vi_walk *w, struct vi_node *sec, int is_start);
 void walk_ram_summarise(struct vi_walk *w);
 /* walk-opaque.c: a payload whose extent only its footer tells. */
 int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id);
+/* Offset of section id's footer at or after from, UINT64_MAX if none; may
+ * set w->err on truncation. */
+uint64_t walk_find_footer(struct vi_walk *w, uint64_t from, uint32_t id);
 /* vmdesc.c */
 int vmdesc_probe(struct vi_walk *w);
 json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instance);
@@ -112,6 +120,9 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
  * (error in w->err) or VMSD_MISMATCH (the bytes do not follow it). */
 #define VMSD_MISMATCH (-2)
 const char *vmsd_mismatch_message(void);
+/* Decode a FULL section's payload from a schema vmsd at the section version. */
+int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
+		       uint32_t section_id, uint32_t version);
 int vmsd_decode_payload(struct vi_walk *w, json_t *desc, struct vi_node *parent,
 			int depth);
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "check.h"
+#include "check-engine.h"
 #include "command.h"
 #include "render-findings.h"
 

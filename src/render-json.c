@@ -73,7 +73,7 @@ json_t *render_json_node(const struct vi_node *n)
 		json_object_set_new(o, "value", v);
 	if (n->vt == VI_V_BYTES) {
 		json_object_set_new(o, "hex", hex(n->bytes, n->nbytes));
-		if (n->nbytes < n->length)
+		if (n->nbytes < n->blob_len)
 			json_object_set_new(o, "hex_truncated", json_true());
 	}
 	for (size_t i = 0; i < n->nkids; i++)

@@ -25,7 +25,7 @@ static void value(FILE *out, const struct vi_node *n)
 	case VI_V_BYTES:
 		for (size_t i = 0; i < n->nbytes; i++)
 			fprintf(out, "%s%02x", i && i % 4 == 0 ? " " : "", n->bytes[i]);
-		if (n->nbytes < n->length)
+		if (n->nbytes < n->blob_len)
 			fputs(" ...", out);
 		break;
 	default: break;

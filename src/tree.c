@@ -167,4 +167,5 @@ void vi_node_set_bytes(struct vi_node *n, const uint8_t *p, size_t len)
 	n->bytes = vi_xmalloc(k);
 	memcpy(n->bytes, p, k);
 	n->nbytes = k;
+	n->blob_len = len;
 }

@@ -34,6 +34,7 @@ struct vi_node {
 	union { uint64_t u; int64_t i; double d; char *s; } v;
 	uint8_t *bytes;      /* VI_V_BYTES: preview of at most VI_MAX_PREVIEW */
 	size_t nbytes;
+	uint64_t blob_len;   /* VI_V_BYTES: length of the whole value */
 	struct vi_attr *attrs;
 	size_t nattrs, cattrs;
 	struct vi_node **kids;

@@ -90,6 +90,7 @@ int vmdesc_probe(struct vi_walk *w)
 				       "of two between 512 and 1 GiB");
 		}
 		w->page_size = (uint32_t)v;
+		w->page_size_from = "vmdesc";
 	}
 	w->vmdesc = doc;
 	w->vmdesc_used = calloc(json_array_size(dev) + 1, 1);
@@ -106,11 +107,14 @@ static int entry_is(json_t *e, const char *idstr, uint32_t instance)
 	       json_is_integer(i) && json_integer_value(i) == (json_int_t)instance;
 }
 
-json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instance)
+json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instance,
+			   int *exact)
 {
 	json_t *dev;
 	size_t n, i;
 
+	*exact = 1;
+	w->vmdesc_prev_next = w->vmdesc_next;
 	if (!w->vmdesc || w->opts.ignore_vmdesc)
 		return NULL;
 	dev = json_object_get(w->vmdesc, "devices");
@@ -133,10 +137,18 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 		w->vmdesc_used[i] = 1;
 		w->vmdesc_next = i + 1;
 		w->vmdesc_taken = i;
+		*exact = 0;
 		walk_warn(w, rd_tell(w->r), "section %s instance %u has no VMDESCRIPTION entry "
 			  "of that name; decoding it with the next entry in order (%s)",
 			  idstr, instance, json_is_string(name) ? json_string_value(name) : "?");
 		return e;
 	}
 	return NULL;
+}
+
+void vmdesc_give_back(struct vi_walk *w)
+{
+	if (w->vmdesc_used && w->vmdesc_taken < json_array_size(json_object_get(w->vmdesc, "devices")))
+		w->vmdesc_used[w->vmdesc_taken] = 0;
+	w->vmdesc_next = w->vmdesc_prev_next;
 }

@@ -401,17 +401,6 @@ int vmsd_decode_payload(struct vi_walk *w, json_t *desc, struct vi_node *parent,
 	return decode_desc(&c, desc, parent, INT32_MAX, depth);
 }
 
-/* Does the section end here: its footer, or (no footers) a record start? */
-static int at_section_end(struct vi_walk *w, uint32_t id)
-{
-	uint8_t b[5];
-
-	if (w->footers == 0)
-		return walk_record_plausible(w, rd_tell(w->r));
-	return rd_peek(w->r, 0, b, 5) == 5 && b[0] == QVM_SECTION_FOOTER &&
-	       ((uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4]) == id;
-}
-
 int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
 		       uint32_t section_id, uint32_t version)
 {
@@ -423,7 +412,7 @@ int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
 		c.choices = attempt;
 		c.nchoice = 0;
 		rc = decode_desc(&c, vmsd, sec, version, 0);
-		if (rc == 0 && at_section_end(w, section_id))
+		if (rc == 0 && walk_at_section_end(w, section_id))
 			return 0;
 		if (rc == -1 && w->err->exit_code != VI_EXIT_INPUT)
 			return -1;
@@ -435,6 +424,14 @@ int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
 			snprintf(mismatch_msg, sizeof(mismatch_msg),
 				 "the schema's layout ends at byte %" PRIu64 ", not at the footer",
 				 rd_tell(w->r));
+		}
+		if (getenv("VI_DEBUG_SCHEMA")) {
+			fprintf(stderr, "attempt %llu rc %d at %llu: %s\n", (unsigned long long)attempt,
+				rc, (unsigned long long)rd_tell(w->r), mismatch_msg);
+			for (size_t k = 0; k < sec->nkids; k++)
+				fprintf(stderr, "   %s %s @%llu len %llu\n", sec->kids[k]->name,
+					sec->kids[k]->type, (unsigned long long)sec->kids[k]->offset,
+					(unsigned long long)sec->kids[k]->length);
 		}
 		vi_node_drop_kids_from(sec, 0);
 		rd_seek(w->r, start);

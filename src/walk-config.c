@@ -35,8 +35,10 @@ static int sub_page_bits(struct vi_walk *w, struct vi_node *sub)
 	if (w->page_size && w->page_size != 1u << bits)
 		walk_warn(w, off, "target page bits %u disagree with the trailer's "
 			  "page_size %u", bits, w->page_size);
-	if (!w->page_size)
+	if (!w->page_size) {
 		w->page_size = 1u << bits;
+		w->page_size_from = "target-page-bits";
+	}
 	return 0;
 }
 

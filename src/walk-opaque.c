@@ -74,7 +74,7 @@ int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
 	d = vi_node_new(sec, VI_N_BLOB, "data", "undecoded", start);
 	d->length = found - start;
 	n = rd_peek(r, 0, preview, d->length < sizeof(preview) ? d->length : sizeof(preview));
-	vi_node_set_bytes(d, preview, n);
+	vi_node_set_bytes(d, preview, n < d->length ? d->length : n);  /* keeps the preview */
 	vi_node_attr_u(sec, "undecoded_bytes", d->length);
 	vi_node_attr_s(sec, "decoded_by", "none");
 	w->undecoded_total += d->length;

@@ -134,8 +134,10 @@ static int mem_size(struct vi_walk *w, struct vi_node *sec, uint64_t total,
 		b->page_size = w->page_size;
 		bn = vi_node_new(list, VI_N_RAMBLOCK, name, "ramblock", off);
 		vi_node_attr_u(bn, "used_length", used);
-		/* postcopy-ram: a hugepage size may follow (never a valid word). */
-		if (rd_peek(r, 0, peek, 8) == 8) {
+		/* postcopy-ram: a hugepage size may follow (never a valid word).
+		 * With x-ignore-shared a guest address follows, which can look the
+		 * same: that combination is taken to carry no page size. */
+		if (!w->cap_ignore_shared && rd_peek(r, 0, peek, 8) == 8) {
 			uint64_t v = 0;
 			for (int i = 0; i < 8; i++)
 				v = v << 8 | peek[i];
@@ -241,6 +243,7 @@ int walk_ram_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
 		 * so this is the minimum; 4 KiB for x86, s390x and ppc. */
 		w->page_size = X86_DEFAULT_PAGE;
 		w->page_size_assumed = 1;
+		w->page_size_from = "assumed";
 	}
 	mask = w->page_size - 1;
 	for (;;) {
@@ -301,8 +304,7 @@ void walk_ram_summarise(struct vi_walk *w)
 		return;
 	ram = vi_node_new(w->root, VI_N_RAM, "ram", "ram summary", 0);
 	vi_node_attr_u(ram, "page_size", w->page_size);
-	vi_node_attr_s(ram, "page_size_from", w->page_size_assumed ? "assumed" :
-		       w->vmdesc ? "vmdesc" : "target-page-bits");
+	vi_node_attr_s(ram, "page_size_from", w->page_size_from);
 	if (w->cap_ignore_shared)	/* shared blocks are not sent at all */
 		vi_node_attr_u(ram, "x_ignore_shared", 1);
 	if (w->cap_mapped_ram)

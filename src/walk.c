@@ -88,6 +88,18 @@ int walk_record_plausible(struct vi_walk *w, uint64_t q)
 	}
 }
 
+int walk_at_section_end(struct vi_walk *w, uint32_t id)
+{
+	uint8_t b[5];
+
+	if (w->footers == 0)
+		return walk_record_plausible(w, rd_tell(w->r));
+	if (rd_peek(w->r, 0, b, 5) == 5 && b[0] == QVM_SECTION_FOOTER &&
+	    ((uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4]) == id)
+		return 1;
+	return w->footers < 0 && walk_record_plausible(w, rd_tell(w->r));
+}
+
 static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_section *s)
 {
 	struct vi_reader *r = w->r;
@@ -153,8 +165,9 @@ static int walk_schema_payload(struct vi_walk *w, struct vi_node *sec,
 static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 			       const struct vi_section *s)
 {
-	json_t *desc = vmdesc_take_device(w, s->idstr, s->instance_id);
-	uint64_t start = rd_tell(w->r);
+	int exact;
+	json_t *desc = vmdesc_take_device(w, s->idstr, s->instance_id, &exact);
+	uint64_t start = rd_tell(w->r), undecoded;
 	int rc;
 
 	if (!desc)
@@ -163,9 +176,18 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 	vi_node_attr_u(sec, "vmdesc_index", w->vmdesc_taken);
 	/* The trailer records exactly what was written: when the footer is not
 	 * where it says, the footer is what is wrong (walk_footer says so). */
+	undecoded = w->undecoded_total;
 	rc = vmsd_decode_payload(w, desc, sec, 0);
-	if (rc != VMSD_MISMATCH)
+	if (rc == 0 && !exact && !walk_at_section_end(w, s->id))
+		rc = VMSD_MISMATCH;	/* the entry next in order was not this one's */
+	if (rc != VMSD_MISMATCH) {
+		if (w->undecoded_total > undecoded)
+			vi_node_attr_u(sec, "undecoded_bytes", w->undecoded_total - undecoded);
 		return rc;
+	}
+	w->undecoded_total = undecoded;
+	if (!exact)
+		vmdesc_give_back(w);
 	walk_warn(w, start, "section %u (%s): the VMDESCRIPTION entry does not match "
 		  "the bytes (%s); section shown undecoded", s->id, s->idstr,
 		  vmsd_mismatch_message());

@@ -60,6 +60,7 @@ struct vi_walk {
 	/* What the stream told us so far. */
 	uint32_t page_size;      /* 0 until known */
 	int page_size_assumed;   /* no trailer, no target-page-bits */
+	const char *page_size_from; /* "vmdesc", "target-page-bits", "assumed" */
 	int footers;             /* -1 unknown, 0 absent, 1 present */
 	int cap_mapped_ram, cap_ignore_shared;
 	int packaged_depth;
@@ -71,6 +72,7 @@ struct vi_walk {
 	uint32_t vmdesc_len;
 	size_t vmdesc_next;      /* next unused device entry */
 	size_t vmdesc_taken;     /* index of the entry vmdesc_take_device gave */
+	size_t vmdesc_prev_next; /* vmdesc_next before that */
 	unsigned char *vmdesc_used;
 
 	struct vi_section *sections;
@@ -115,7 +117,14 @@ int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id);
 uint64_t walk_find_footer(struct vi_walk *w, uint64_t from, uint32_t id);
 /* vmdesc.c */
 int vmdesc_probe(struct vi_walk *w);
-json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instance);
+/* The trailer entry for a FULL section; *exact is 0 when it is only the
+ * next unused entry in stream order (the section was renamed after writing). */
+json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instance,
+			   int *exact);
+/* Undo the last vmdesc_take_device (its entry did not fit). */
+void vmdesc_give_back(struct vi_walk *w);
+/* Is the reader at section id's footer (or, without footers, a record)? */
+int walk_at_section_end(struct vi_walk *w, uint32_t id);
 /* vmsd-decode.c: decode one payload from a description.  Returns 0, -1
  * (error in w->err) or VMSD_MISMATCH (the bytes do not follow it). */
 #define VMSD_MISMATCH (-2)

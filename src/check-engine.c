@@ -1,4 +1,4 @@
-/* check.c - what the destination would do with each part of a stream.
+/* check-engine.c - what the destination would do with each part of a stream.
  *
  * Mirrors QEMU's loader (migration/savevm.c, vmstate.c): configuration
  * first, then each record in stream order; a section must be known (by
@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "check.h"
+#include "check-engine.h"
 #include "pci-config.h"
 
 struct ctx {

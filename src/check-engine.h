@@ -1,6 +1,6 @@
-/* check.h - predict what a destination QEMU does with a stream. */
-#ifndef VI_CHECK_H
-#define VI_CHECK_H
+/* check-engine.h - predict what a destination QEMU does with a stream. */
+#ifndef VI_CHECK_ENGINE_H
+#define VI_CHECK_ENGINE_H
 
 #include "findings.h"
 #include "schema.h"

@@ -174,6 +174,7 @@ static int import(int argc, char **argv)
 	for (int i = 0; i < a.nnotes; i++)
 		json_array_append_new(list, json_string(a.notes[i]));
 	json_object_set_new(prov, "notes", list);
+	import_finish(im.vmsds, 0);
 	if (im.unmatched)
 		fprintf(stderr, "vmstate-inspect: note: %u trailer fields had no -dump-vmstate "
 			"counterpart\n", im.unmatched);

@@ -47,11 +47,11 @@ static struct vi_node *subsection_kid(struct vi_node *node, const char *name)
 	return NULL;
 }
 
-/* The nearest earlier sibling (before child k) whose value is want. */
-static const char *sibling_with(struct vi_node *node, size_t k, uint64_t want,
-				uint64_t mult)
+/* Names of the earlier siblings (before child k) whose value is want (or
+ * want / mult): candidates for what holds a count or a size. */
+static json_t *siblings_with(struct vi_node *node, size_t k, uint64_t want, uint64_t mult)
 {
-	const char *found = NULL;
+	json_t *names = json_array();
 
 	for (size_t i = 0; i < k; i++) {
 		struct vi_node *s = field_kid(node, i);
@@ -60,9 +60,43 @@ static const char *sibling_with(struct vi_node *node, size_t k, uint64_t want,
 			continue;
 		v = s->vt == VI_V_UINT ? s->v.u : (uint64_t)s->v.i;
 		if (v == want || (mult > 1 && v * mult == want))
-			found = s->name;
+			json_array_insert_new(names, 0, json_string(s->name));  /* nearest first */
 	}
-	return found;
+	return names;
+}
+
+/* Keep in sf[key] only the names every observation so far agreed on. */
+static json_t *intersect(json_t *sf, const char *key, json_t *names)
+{
+	json_t *old = json_object_get(sf, key), *keep, *x, *y;
+	size_t i, j;
+
+	if (!old) {
+		json_object_set_new(sf, key, names);
+		return names;
+	}
+	keep = json_array();
+	json_array_foreach(old, i, x)
+		json_array_foreach(names, j, y)
+			if (json_equal(x, y)) {
+				json_array_append(keep, x);
+				break;
+			}
+	json_decref(names);
+	json_object_set_new(sf, key, keep);
+	return keep;
+}
+
+/* Value of node's child field called name, or -1. */
+static int64_t kid_value(struct vi_node *node, const char *name)
+{
+	for (size_t i = 0; node && i < node->nkids; i++) {
+		struct vi_node *s = node->kids[i];
+		if (s->kind == VI_N_FIELD && strcmp(s->name, name) == 0)
+			return s->vt == VI_V_UINT ? (int64_t)(s->v.u & INT64_MAX) :
+			       s->vt == VI_V_INT ? s->v.i : -1;
+	}
+	return -1;
 }
 
 static void set_if_absent(json_t *o, const char *k, json_t *v)
@@ -107,7 +141,8 @@ found:
 }
 
 static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
-			json_t *vfields, struct vi_node *node, size_t *cursor, int depth)
+			json_t *vfields, struct vi_node *node, size_t *cursor, int depth,
+			unsigned char *seen)
 {
 	json_t *sfields = json_object_get(sv, "fields"), *sf, *sub;
 	const char *name = jstr(vf, "name"), *type = jstr(vf, "type");
@@ -131,13 +166,15 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 		json_array_append_new(sfields, sf);
 		*cursor = json_array_size(sfields) - 1;
 	}
+	if (*cursor < 4096)
+		seen[*cursor] = 1;
 	set_if_absent(sf, "type", json_string(type));
 	set_if_absent(sf, "observed_size", json_integer(size));
-	if (json_is_integer(alen) || json_is_integer(idx)) {
+	json_object_del(sf, "observed_absent");
+	if (json_is_integer(alen) || (json_is_integer(idx) && json_integer_value(idx) == 0)) {
 		json_int_t n = json_integer_value(alen);
+		json_t *old = json_object_get(sf, "observed_array_len"), *cands;
 		if (json_is_integer(idx)) {	/* one entry per element */
-			if (json_integer_value(idx) != 0)
-				return;	/* merged with element 0 */
 			n = 0;
 			for (size_t i = k; i < json_array_size(vfields); i++) {
 				json_t *e = json_array_get(vfields, i);
@@ -146,25 +183,34 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 				n++;
 			}
 		}
+		if (old && json_integer_value(old) != n)
+			json_object_set_new(sf, "array_len_varies", json_true());
 		json_object_set_new(sf, "observed_array_len", json_integer(n));
-		if (!json_object_get(sf, "num") && !json_object_get(sf, "count_from")) {
-			const char *c = sibling_with(node, k, (uint64_t)n, 0);
-			if (c)
-				json_object_set_new(sf, "count_from", json_string(c));
-		}
+		/* A count held by a sibling is only believed when counts were seen
+		 * to vary and one sibling always matched; otherwise it is fixed. */
+		cands = intersect(sf, "count_candidates", siblings_with(node, k, (uint64_t)n, 0));
+		if (!json_object_get(sf, "num") && json_is_true(json_object_get(sf, "array_len_varies")) &&
+		    json_array_size(cands))
+			json_object_set(sf, "count_from", json_array_get(cands, 0));
+		else
+			json_object_del(sf, "count_from");
 	} else if (is_buffer(type) && !json_object_get(sf, "num") &&
-		   json_integer_value(json_object_get(sf, "size")) != size &&
-		   !json_object_get(sf, "size_from")) {
+		   json_integer_value(json_object_get(sf, "size")) != size) {
 		json_int_t mult = json_integer_value(json_object_get(sf, "size"));
-		const char *c = sibling_with(node, k, (uint64_t)size, (uint64_t)mult);
-		if (c)
-			json_object_set_new(sf, "size_from", json_string(c));
+		json_t *cands = intersect(sf, "size_candidates",
+					  siblings_with(node, k, (uint64_t)size, (uint64_t)mult));
+		if (json_array_size(cands))
+			json_object_set(sf, "size_from", json_array_get(cands, 0));
+		else
+			json_object_del(sf, "size_from");
 	}
 	sub = json_object_get(vf, "struct");
 	if (!json_is_object(sub) && json_is_array(json_object_get(vf, "fields")))
 		sub = vf;	/* WITH_TMP / VSTRUCT: described inline */
 	if (json_is_object(sub) && kid && depth < VI_MAX_DESC_DEPTH) {
 		json_t *ss = json_object_get(sf, "struct");
+		/* Compressed arrays have one layout: element 0 says it all.  Arrays
+		 * written element by element ("index") are merged one by one. */
 		struct vi_node *elem = vi_node_attr(kid, "array_len") ? field_kid(kid, 0) : kid;
 		if (!ss) {
 			ss = new_vmsd(jstr(sub, "vmsd_name") ? jstr(sub, "vmsd_name") : name,
@@ -175,11 +221,34 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 	}
 }
 
+/* field_exists tests mostly look at an earlier field: find the earlier
+ * sibling whose being non-zero matched the field's presence every time. */
+static void infer_exists(json_t *sv, size_t i, int present, struct vi_node *node)
+{
+	json_t *fields = json_object_get(sv, "fields"), *sf = json_array_get(fields, i);
+	json_t *names = json_array(), *cands;
+
+	for (size_t j = 0; j < i; j++) {
+		const char *n = jstr(json_array_get(fields, j), "name");
+		int64_t v = n ? kid_value(node, n) : -1;
+		if (v >= 0 && (v != 0) == (present != 0))
+			json_array_insert_new(names, 0, json_string(n));
+	}
+	json_object_set_new(sf, present ? "seen_present" : "seen_absent", json_true());
+	cands = intersect(sf, "exists_candidates", names);
+	if (json_is_true(json_object_get(sf, "seen_present")) &&
+	    json_is_true(json_object_get(sf, "seen_absent")) && json_array_size(cands))
+		json_object_set(sf, "exists_if_nonzero", json_array_get(cands, 0));
+	else
+		json_object_del(sf, "exists_if_nonzero");
+}
+
 static void merge_desc(struct vi_import *im, json_t *sv, json_t *vd,
 		       struct vi_node *node, int depth)
 {
 	json_t *vfields = json_object_get(vd, "fields"), *x;
 	size_t i, cursor = 0;
+	unsigned char seen[4096] = { 0 };
 
 	if (!json_is_array(json_object_get(sv, "fields")))
 		json_object_set_new(sv, "fields", json_array());
@@ -187,7 +256,15 @@ static void merge_desc(struct vi_import *im, json_t *sv, json_t *vd,
 		json_object_set_new(sv, "subsections", json_array());
 	json_array_foreach(vfields, i, x)
 		if (json_is_object(x))
-			merge_field(im, sv, x, i, vfields, node, &cursor, depth);
+			merge_field(im, sv, x, i, vfields, node, &cursor, depth, seen);
+	/* A field this stream did not write although the vmstate was: a
+	 * field_exists test said no, or a variable array or buffer was empty. */
+	json_array_foreach(json_object_get(sv, "fields"), i, x)
+		if (i < sizeof(seen) && !seen[i] && !json_object_get(x, "observed_size"))
+			json_object_set_new(x, "observed_absent", json_true());
+	json_array_foreach(json_object_get(sv, "fields"), i, x)
+		if (i < sizeof(seen) && json_is_true(json_object_get(x, "field_exists")))
+			infer_exists(sv, i, seen[i], node);
 	json_array_foreach(json_object_get(vd, "subsections"), i, x) {
 		const char *n = jstr(x, "vmsd_name");
 		json_t *ss;
@@ -257,4 +334,25 @@ int import_extra(struct vi_import *im, json_t *extra)
 			json_object_set(sv, "minimum_version_id", min);
 	}
 	return 0;
+}
+
+void import_finish(json_t *v, int depth)
+{
+	static const char *const scratch[] = { "count_candidates", "size_candidates",
+		"exists_candidates", "seen_present", "seen_absent", "array_len_varies" };
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (depth > VI_MAX_DESC_DEPTH + 4)
+		return;
+	if (json_is_object(v)) {
+		for (i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
+			json_object_del(v, scratch[i]);
+		json_object_foreach(v, k, x)
+			import_finish(x, depth + 1);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			import_finish(x, depth + 1);
+	}
 }

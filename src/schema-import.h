@@ -18,4 +18,7 @@ void import_live_section(struct vi_import *im, const char *idstr, uint32_t versi
 /* Apply {"vmsds": {name: {version_id, minimum_version_id}}}; -1 if malformed. */
 int import_extra(struct vi_import *im, json_t *extra);
 
+/* Drop the bookkeeping the merges kept (candidate lists) from a schema. */
+void import_finish(json_t *vmsds, int depth);
+
 #endif

@@ -31,7 +31,9 @@ static int check_field(json_t *f, const char *path, const char *where, int depth
 {
 	static const char *const uints[] = { "version_id", "size", "num",
 		"observed_array_len", "observed_size" };
-	static const char *const strs[] = { "type", "count_from", "size_from" };
+	static const char *const bools[] = { "field_exists", "observed_absent" };
+	static const char *const strs[] = { "type", "count_from", "size_from",
+		"exists_if_nonzero" };
 	char at[512];
 	json_t *v;
 
@@ -44,8 +46,9 @@ static int check_field(json_t *f, const char *path, const char *where, int depth
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		if ((v = json_object_get(f, strs[i])) && !json_is_string(v))
 			return bad(err, path, at, "type/count_from/size_from must be strings");
-	if ((v = json_object_get(f, "field_exists")) && !json_is_boolean(v))
-		return bad(err, path, at, "field_exists must be true or false");
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
+		if ((v = json_object_get(f, bools[i])) && !json_is_boolean(v))
+			return bad(err, path, at, "field_exists/observed_absent must be booleans");
 	if ((v = json_object_get(f, "struct")))
 		return check_vmsd(v, path, at, depth + 1, err);
 	return 0;

@@ -201,6 +201,9 @@ static void schema_shape(json_t *f, struct vi_node *parent, const char *type,
 	} else if ((v = jnum(f, "observed_array_len", INT32_MAX)) >= 0) {
 		*count = v;
 		*is_array = 1;
+	} else if (json_is_true(json_object_get(f, "observed_absent"))) {
+		*count = 0;	/* never written by the generated streams: empty */
+		*is_array = 1;
 	}
 	if (nested(f, type))
 		*size = -1;
@@ -241,7 +244,9 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 		if (json_is_true(json_object_get(f, "field_exists"))) {
 			/* First guess: present iff a generated stream showed it;
 			 * later attempts flip guesses (bit k of choices, k-th such field). */
-			int present = json_object_get(f, "observed_size") != NULL;
+			const char *test = jstr(f, "exists_if_nonzero");
+			int present = test ? sibling_value(parent, test) > 0
+					   : json_object_get(f, "observed_size") != NULL;
 			if (c->nchoice < 63 && (c->choices >> c->nchoice) & 1)
 				present = !present;
 			c->nchoice++;

@@ -13,6 +13,7 @@ struct vi_command {
 extern const struct vi_command cmd_dump;
 extern const struct vi_command cmd_schema;
 extern const struct vi_command cmd_check;
+extern const struct vi_command cmd_diff;
 
 /* Shared by commands: parse --format values. */
 enum vi_format_out { VI_OUT_TEXT, VI_OUT_JSON };

@@ -11,6 +11,7 @@
 static const struct vi_command *const commands[] = {
 	&cmd_dump,
 	&cmd_check,
+	&cmd_diff,
 	&cmd_schema,
 	NULL,
 };

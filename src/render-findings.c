@@ -25,15 +25,20 @@ static void text(FILE *out, const struct vi_report *r)
 			r->machine ? ", machine " : "", r->machine ? r->machine : "");
 		for (size_t k = 0; k < x->findings.n; k++) {
 			const struct vi_finding *f = &x->findings.v[k];
-			fprintf(out, "  %-7s %-18s byte %-9" PRIu64 " %s: %s\n",
-				vi_severity_name(f->severity), f->cls, f->offset, f->path, f->message);
+			if (r->no_offsets)
+				fprintf(out, "  %-7s %-18s %s\n", vi_severity_name(f->severity),
+					f->cls, f->message);
+			else
+				fprintf(out, "  %-7s %-18s byte %-9" PRIu64 " %s: %s\n",
+					vi_severity_name(f->severity), f->cls, f->offset, f->path,
+					f->message);
 		}
 	}
 	if (r->n > 1)
 		fprintf(out, "verdict: %s\n", r->verdict);
 }
 
-static json_t *finding_json(const struct vi_finding *f, const char *file)
+static json_t *finding_json(const struct vi_finding *f, const char *file, int no_offsets)
 {
 	json_t *o = json_object();
 
@@ -41,8 +46,8 @@ static json_t *finding_json(const struct vi_finding *f, const char *file)
 		json_object_set_new(o, "file", json_string(file));
 	json_object_set_new(o, "class", json_string(f->cls));
 	json_object_set_new(o, "severity", json_string(vi_severity_name(f->severity)));
-	json_object_set_new(o, "offset", json_integer((json_int_t)f->offset));
-	json_object_set_new(o, "length", json_integer((json_int_t)f->length));
+	json_object_set_new(o, "offset", no_offsets ? json_null() : json_integer((json_int_t)f->offset));
+	json_object_set_new(o, "length", no_offsets ? json_null() : json_integer((json_int_t)f->length));
 	json_object_set_new(o, "path", json_string(f->path));
 	json_object_set_new(o, "message", json_string(f->message));
 	return o;
@@ -66,8 +71,8 @@ static void json_view(FILE *out, const struct vi_report *r)
 		json_object_set_new(fo, "verdict", json_string(x->verdict));
 		json_object_set_new(fo, "failure_class", first ? json_string(first->cls) : json_null());
 		for (size_t k = 0; k < x->findings.n; k++) {
-			json_array_append_new(fl, finding_json(&x->findings.v[k], NULL));
-			json_array_append_new(all, finding_json(&x->findings.v[k], x->file));
+			json_array_append_new(fl, finding_json(&x->findings.v[k], NULL, r->no_offsets));
+			json_array_append_new(all, finding_json(&x->findings.v[k], x->file, r->no_offsets));
 		}
 		json_object_set_new(fo, "findings", fl);
 		json_array_append_new(files, fo);
@@ -97,16 +102,21 @@ static void sarif(FILE *out, const struct vi_report *r)
 	for (size_t i = 0; i < r->n; i++)
 		for (size_t k = 0; k < r->results[i].findings.n; k++) {
 			const struct vi_finding *f = &r->results[i].findings.v[k];
-			json_t *region = json_pack("{s:I}", "byteOffset", (json_int_t)f->offset);
-			if (f->length)
-				json_object_set_new(region, "byteLength", json_integer((json_int_t)f->length));
+			json_t *phys = json_pack("{s:{s:s}}", "artifactLocation", "uri",
+						 r->results[i].file);
+			if (!r->no_offsets) {
+				json_t *region = json_pack("{s:I}", "byteOffset", (json_int_t)f->offset);
+				if (f->length)
+					json_object_set_new(region, "byteLength",
+							    json_integer((json_int_t)f->length));
+				json_object_set_new(phys, "region", region);
+			}
 			json_array_append_new(results, json_pack(
-				"{s:s,s:s,s:{s:s},s:[{s:{s:{s:s},s:o},s:[{s:s}]}]}",
+				"{s:s,s:s,s:{s:s},s:[{s:o,s:[{s:s}]}]}",
 				"ruleId", f->cls,
 				"level", vi_severity_name(f->severity),
 				"message", "text", f->message,
-				"locations", "physicalLocation", "artifactLocation", "uri",
-				r->results[i].file, "region", region,
+				"locations", "physicalLocation", phys,
 				"logicalLocations", "fullyQualifiedName", f->path));
 		}
 	json_object_set_new(run, "results", results);
@@ -164,7 +174,10 @@ static void junit(FILE *out, const struct vi_report *r)
 			xml(out, f->cls);
 			fputs("\" message=\"", out);
 			xml(out, f->message);
-			fprintf(out, "\">byte %" PRIu64 ": ", f->offset);
+			if (r->no_offsets)
+				fputs("\">", out);
+			else
+				fprintf(out, "\">byte %" PRIu64 ": ", f->offset);
 			xml(out, f->message);
 			fputs("</failure>\n    </testcase>\n", out);
 		}

@@ -20,6 +20,7 @@ struct vi_report {
 	struct vi_result *results;
 	size_t n;
 	const char *verdict;            /* overall */
+	int no_offsets;                 /* diff: findings are about schemas, not bytes */
 };
 
 enum vi_report_format { VI_REP_TEXT, VI_REP_JSON, VI_REP_SARIF, VI_REP_JUNIT };

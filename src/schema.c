@@ -88,7 +88,7 @@ static int check_vmsd(json_t *d, const char *path, const char *where, int depth,
 
 int schema_validate(json_t *doc, const char *path, struct vi_error *err)
 {
-	json_t *vmsds = json_object_get(doc, "vmsds"), *v;
+	json_t *vmsds = json_object_get(doc, "vmsds"), *v, *x;
 	const char *k;
 
 	if (!json_is_object(doc) || !json_is_object(vmsds))
@@ -99,6 +99,16 @@ int schema_validate(json_t *doc, const char *path, struct vi_error *err)
 	json_object_foreach(vmsds, k, v)
 		if (check_vmsd(v, path, k, 0, err) < 0)
 			return -1;
+	v = json_object_get(doc, "qom");
+	if (v && !json_is_object(v))
+		return bad(err, path, "top level", "\"qom\" is not an object");
+	json_object_foreach(v, k, x) {
+		json_t *d = json_object_get(x, "description"), *n = json_object_get(x, "vmsd");
+		if (!json_is_object(x) || (n && !json_is_null(n) && !json_is_string(n)))
+			return bad(err, path, k, "a qom entry is not {\"vmsd\": name or null}");
+		if (d && check_vmsd(d, path, k, 0, err) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -122,38 +132,47 @@ static json_t *conv_field(json_t *f, int depth)
 	copy(o, "field_exists", f, "field_exists");
 	copy(o, "size", f, "size");
 	copy(o, "num", f, "num");
-	if ((d = json_object_get(f, "Description")))
+	if ((d = json_object_get(f, "Description")) && json_is_object(d))
 		json_object_set_new(o, "struct", conv_desc(d, depth + 1));
 	return o;
 }
 
+/* Keys absent from the raw description stay absent ("Fields" missing is
+ * not "no fields" to the static checker, and diff reports it). */
 static json_t *conv_desc(json_t *d, int depth)
 {
-	json_t *o = json_object(), *fields = json_array(), *subs = json_array(), *x;
+	json_t *o = json_object(), *x, *list;
 	size_t i;
 
 	copy(o, "name", d, "name");
 	copy(o, "version_id", d, "version_id");
 	copy(o, "minimum_version_id", d, "minimum_version_id");
-	if (depth <= VI_MAX_DESC_DEPTH) {
+	if (depth > VI_MAX_DESC_DEPTH)
+		return o;
+	if (json_is_array(json_object_get(d, "Fields"))) {
+		list = json_array();
 		json_array_foreach(json_object_get(d, "Fields"), i, x)
 			if (json_is_object(x))
-				json_array_append_new(fields, conv_field(x, depth));
+				json_array_append_new(list, conv_field(x, depth));
+		json_object_set_new(o, "fields", list);
+	}
+	if (json_is_array(json_object_get(d, "Subsections"))) {
+		list = json_array();
 		json_array_foreach(json_object_get(d, "Subsections"), i, x)
 			if (json_is_object(x))
-				json_array_append_new(subs, conv_desc(x, depth + 1));
+				json_array_append_new(list, conv_desc(x, depth + 1));
+		json_object_set_new(o, "subsections", list);
 	}
-	json_object_set_new(o, "fields", fields);
-	json_object_set_new(o, "subsections", subs);
 	return o;
 }
 
 json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err)
 {
-	json_t *doc = json_object(), *vmsds = json_object(), *v, *m;
+	json_t *doc = json_object(), *vmsds = json_object(), *qom = json_object(), *v, *m;
 	const char *k;
 	char target[300];
 
+	(void)err;
 	m = json_object_get(json_object_get(raw, "vmschkmachine"), "Name");
 	snprintf(target, sizeof(target), "dump-vmstate/%s",
 		 json_is_string(m) ? json_string_value(m) : "unknown");
@@ -166,26 +185,37 @@ json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err)
 	/* -dump-vmstate lists device classes only: ram, timer, cpu... are missing. */
 	json_object_set_new(doc, "device_classes_only", json_true());
 	json_object_foreach(raw, k, v) {
-		json_t *d = json_object_get(v, "Description"), *name, *have;
-		if (strcmp(k, "vmschkmachine") == 0)
+		json_t *d = json_object_get(v, "Description"), *name, *have, *q, *conv;
+		if (strcmp(k, "vmschkmachine") == 0 || !json_is_object(v))
 			continue;
+		/* Per QOM type: its own versions and which vmsd it has. */
+		q = json_object();
+		copy(q, "version_id", v, "version_id");
+		copy(q, "minimum_version_id", v, "minimum_version_id");
+		json_object_set_new(qom, k, q);
 		if (!json_is_object(d) || !json_is_string(name = json_object_get(d, "name"))) {
-			json_decref(doc);
-			json_decref(vmsds);
-			vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET,
-				"-dump-vmstate entry %s has no Description with a name", k);
-			return NULL;
-		}
-		if ((have = json_object_get(vmsds, json_string_value(name)))) {
-			json_array_append_new(json_object_get(have, "qom_types"), json_string(k));
+			json_object_set_new(q, "vmsd", json_null());
 			continue;
 		}
-		have = conv_desc(d, 0);
-		json_object_set_new(have, "qom_types", json_pack("[s]", k));
-		json_object_set_new(have, "origin", json_string("dump-vmstate"));
-		json_object_set_new(vmsds, json_string_value(name), have);
+		json_object_set(q, "vmsd", name);
+		conv = conv_desc(d, 0);
+		if ((have = json_object_get(vmsds, json_string_value(name)))) {
+			json_t *plain = json_deep_copy(have);
+			json_object_del(plain, "qom_types");
+			json_object_del(plain, "origin");
+			json_array_append_new(json_object_get(have, "qom_types"), json_string(k));
+			if (!json_equal(plain, conv))	/* same name, another layout */
+				json_object_set(q, "description", conv);
+			json_decref(plain);
+			json_decref(conv);
+			continue;
+		}
+		json_object_set_new(conv, "qom_types", json_pack("[s]", k));
+		json_object_set_new(conv, "origin", json_string("dump-vmstate"));
+		json_object_set_new(vmsds, json_string_value(name), conv);
 	}
 	json_object_set_new(doc, "vmsds", vmsds);
+	json_object_set_new(doc, "qom", qom);
 	return doc;
 }
 

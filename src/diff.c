@@ -1,0 +1,311 @@
+/* diff.c - what breaks migration from one release's vmstates to another's.
+ *
+ * Covers what QEMU's scripts/vmstate-static-checker.py covers, on our
+ * normalised schemas (so on raw -dump-vmstate files too): device types
+ * missing in the destination, version_id above the destination's,
+ * below its minimum_version_id, descriptions renamed, entries missing,
+ * fields renamed or missing (allowing fields moved into a nested struct
+ * without changing the wire format, and "unused" padding split
+ * differently), field sizes that changed, subsections the destination
+ * lacks; and, beyond the checker, fields the destination added without a
+ * version bump (it would read bytes the source never wrote).  Messages use
+ * the checker's wording where it has one.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "diff.h"
+#include "vi-limits.h"
+
+struct dctx {
+	struct vi_findings *f;
+	const char *sec;        /* QOM type or vmsd being compared */
+};
+
+static const char *jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int64_t jint(json_t *o, const char *k, int64_t d)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : d;
+}
+
+#define ERR(c, cls, path, ...) \
+	vi_finding_add((c)->f, cls, VI_SEV_ERROR, 0, 0, path, __VA_ARGS__)
+
+static void check_version(struct dctx *c, json_t *s, json_t *d, const char *desc)
+{
+	int64_t sv = jint(s, "version_id", 0), dv = jint(d, "version_id", 0);
+	int64_t dmin = jint(d, "minimum_version_id", -1);
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s%s%s", c->sec, desc ? "/" : "", desc ? desc : "");
+	if (sv > dv)
+		ERR(c, "version-too-new", path, "Section \"%s\"%s%s%s version error: %lld > %lld",
+		    c->sec, desc ? " Description \"" : "", desc ? desc : "", desc ? "\":" : "",
+		    (long long)sv, (long long)dv);
+	if (dmin >= 0 && sv < dmin && desc)
+		ERR(c, "version-too-old", path, "Section \"%s\" Description \"%s\": minimum "
+		    "version error: %lld < %lld", c->sec, desc, (long long)sv, (long long)dmin);
+}
+
+static int total_size(json_t *f)
+{
+	int64_t n = jint(f, "num", 1);
+	return (int)(jint(f, "size", 0) * (n > 0 ? n : 1));
+}
+
+/* A field that moved into a nested struct keeps the wire format: dest's
+ * (or src's) struct field whose first member matches the other name. */
+static int opens_substruct(json_t *item, const char *other)
+{
+	json_t *st = json_object_get(item, "struct");
+	json_t *first = json_array_get(json_object_get(st, "fields"), 0);
+	const char *n = jstr(first, "name");
+
+	return n && strcmp(n, other) == 0;
+}
+
+static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth);
+
+static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *desc,
+			 int64_t src_version, int depth)
+{
+	json_t *sstack[VI_MAX_DESC_DEPTH], *dstack[VI_MAX_DESC_DEPTH];
+	size_t sidx[VI_MAX_DESC_DEPTH], didx[VI_MAX_DESC_DEPTH];
+	int sdepth = 0, ddepth = 0;
+	size_t si = 0, di = 0;
+	json_t *s, *d;
+	int64_t unused = 0;       /* >0: dest "unused" left to match, <0: src's */
+	char path[700];
+
+	for (;;) {
+		s = json_array_get(sf, si);
+		if (!s) {
+			if (sdepth) {	/* leave a source substruct */
+				sf = sstack[--sdepth];
+				si = sidx[sdepth];
+				continue;
+			}
+			break;
+		}
+		d = json_array_get(df, di);
+		if (!d) {
+			if (ddepth) {
+				df = dstack[--ddepth];
+				di = didx[ddepth];
+				continue;
+			}
+			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
+			ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\": expected "
+			    "field \"%s\", while dest has no further fields", c->sec, desc,
+			    jstr(s, "name"));
+			return;
+		}
+		if (unused > 0) {	/* dest padding eats source fields */
+			unused -= total_size(s);
+			si++;
+			if (unused < 0)
+				goto unused_mismatch;
+			if (unused == 0)
+				di++;
+			continue;
+		}
+		if (unused < 0) {	/* source padding eats dest fields */
+			unused += total_size(d);
+			di++;
+			if (unused > 0)
+				goto unused_mismatch;
+			if (unused == 0)
+				si++;
+			continue;
+		}
+		if (strcmp(jstr(s, "name"), jstr(d, "name")) != 0) {
+			if (opens_substruct(d, jstr(s, "name")) && ddepth < VI_MAX_DESC_DEPTH) {
+				dstack[ddepth] = df;
+				didx[ddepth++] = di + 1;
+				df = json_object_get(json_object_get(d, "struct"), "fields");
+				di = 0;
+				continue;
+			}
+			if (opens_substruct(s, jstr(d, "name")) && sdepth < VI_MAX_DESC_DEPTH) {
+				sstack[sdepth] = sf;
+				sidx[sdepth++] = si + 1;
+				sf = json_object_get(json_object_get(s, "struct"), "fields");
+				si = 0;
+				continue;
+			}
+			if (!strcmp(jstr(s, "name"), "unused") || !strcmp(jstr(d, "name"), "unused")) {
+				int ss = total_size(s), ds = total_size(d);
+				if (ss == ds) {
+					si++;
+					di++;
+				} else if (!strcmp(jstr(d, "name"), "unused") && ds > ss) {
+					unused = ds - ss;	/* dest padding spans several */
+					si++;
+				} else if (!strcmp(jstr(s, "name"), "unused") && ss > ds) {
+					unused = -(ss - ds);	/* source padding does */
+					di++;
+				} else {
+					goto unused_mismatch;
+				}
+				continue;
+			}
+			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
+			ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\": expected "
+			    "field \"%s\", got \"%s\"; skipping rest", c->sec, desc, jstr(s, "name"),
+			    jstr(d, "name"));
+			return;
+		}
+		snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
+		check_version(c, s, d, desc);
+		if (!json_object_get(s, "struct") && jint(s, "size", 0) != jint(d, "size", 0))
+			ERR(c, "field-mismatch", path, "Section \"%s\" Description \"%s\" Field \"%s\" "
+			    "size mismatch: %lld , %lld", c->sec, desc, jstr(s, "name"),
+			    (long long)jint(s, "size", 0), (long long)jint(d, "size", 0));
+		if (json_object_get(s, "struct")) {
+			if (!json_object_get(d, "struct"))
+				ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\", Field "
+				    "\"%s\": missing description", c->sec, desc, jstr(s, "name"));
+			else
+				check_desc(c, json_object_get(s, "struct"),
+					   json_object_get(d, "struct"), depth + 1);
+		}
+		si++;
+		di++;
+	}
+	/* Beyond the checker: the destination reads what the source never wrote. */
+	if (!sdepth && !ddepth && !unused)
+		for (; (d = json_array_get(df, di)); di++)
+			if (jint(d, "version_id", 0) <= src_version &&
+			    !json_is_true(json_object_get(d, "field_exists"))) {
+				snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(d, "name"));
+				ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\": dest "
+				    "has field \"%s\" (version %lld) that the source at version %lld "
+				    "does not send: added without a version bump", c->sec, desc,
+				    jstr(d, "name"), (long long)jint(d, "version_id", 0),
+				    (long long)src_version);
+			}
+	return;
+unused_mismatch:
+	snprintf(path, sizeof(path), "%s/%s", c->sec, desc);
+	ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\": unused size "
+	    "mismatch near \"%s\"", c->sec, desc, jstr(s, "name"));
+}
+
+static void check_subsections(struct dctx *c, json_t *ss, json_t *ds, const char *desc,
+			      int depth)
+{
+	json_t *s, *d;
+	size_t i, j;
+	char path[700];
+
+	json_array_foreach(ss, i, s) {
+		int found = 0;
+		json_array_foreach(ds, j, d)
+			if (jstr(s, "name") && jstr(d, "name") &&
+			    strcmp(jstr(s, "name"), jstr(d, "name")) == 0) {
+				found = 1;
+				check_desc(c, s, d, depth + 1);
+			}
+		if (!found) {
+			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
+			ERR(c, "unknown-subsection", path, "Section \"%s\", Description \"%s\": "
+			    "Subsection \"%s\" not found", c->sec, desc, jstr(s, "name"));
+		}
+	}
+}
+
+static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
+{
+	const char *name = jstr(s, "name"), *dname = jstr(d, "name");
+	char path[600];
+
+	if (depth > VI_MAX_DESC_DEPTH || !name || !dname)
+		return;
+	check_version(c, s, d, name);
+	if (strcmp(name, dname) != 0) {
+		snprintf(path, sizeof(path), "%s/%s", c->sec, name);
+		ERR(c, "unknown-section", path, "Section \"%s\": Description \"%s\" missing, got "
+		    "\"%s\" instead; skipping", c->sec, name, dname);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->sec, name);
+	if (json_object_get(s, "fields") && !json_object_get(d, "fields"))
+		ERR(c, "field-mismatch", path, "Section \"%s\" Description \"%s\": Entry \"Fields\" "
+		    "missing", c->sec, name);
+	else
+		check_fields(c, json_object_get(s, "fields"), json_object_get(d, "fields"), name,
+			     jint(s, "version_id", 0), depth);
+	if (json_object_get(s, "subsections") && !json_object_get(d, "subsections") &&
+	    json_array_size(json_object_get(s, "subsections")))
+		ERR(c, "unknown-subsection", path, "Section \"%s\" Description \"%s\": Entry "
+		    "\"Subsections\" missing", c->sec, name);
+	else
+		check_subsections(c, json_object_get(s, "subsections"),
+				  json_object_get(d, "subsections"), name, depth);
+}
+
+/* A QOM type's description: its own when it differs from the vmsd's. */
+static json_t *qom_desc(const struct vi_schema *s, json_t *q)
+{
+	json_t *own = json_object_get(q, "description");
+	const char *v = jstr(q, "vmsd");
+
+	return own ? own : v ? schema_vmsd(s, v) : NULL;
+}
+
+size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
+		       struct vi_findings *out)
+{
+	json_t *sq = json_object_get(src->doc, "qom"), *dq = json_object_get(dst->doc, "qom");
+	json_t *v, *reached = json_object();
+	const char *k, *sm = jstr(src->doc, "machine"), *dm = jstr(dst->doc, "machine");
+	struct dctx c = { out, NULL };
+	size_t errors = 0;
+
+	if (sm && dm && strcmp(sm, dm) != 0)
+		vi_finding_add(out, "assumption", VI_SEV_WARNING, 0, 0, "vmschkmachine",
+			       "Warning: checking incompatible machine types: \"%s\", \"%s\"", sm, dm);
+	/* Device types, as the static checker sees them. */
+	json_object_foreach(sq, k, v) {
+		json_t *d = json_object_get(dq, k), *sd, *dd;
+		c.sec = k;
+		if (!d) {
+			ERR(&c, "unknown-section", k, "Section \"%s\" does not exist in dest", k);
+			continue;
+		}
+		check_version(&c, v, d, NULL);
+		sd = qom_desc(src, v);
+		dd = qom_desc(dst, d);
+		if (jstr(v, "vmsd"))
+			json_object_set_new(reached, jstr(v, "vmsd"), json_true());
+		if (sd && !dd) {
+			ERR(&c, "unknown-section", k, "Section \"%s\": Entry \"Description\" missing", k);
+			continue;
+		}
+		if (sd)
+			check_desc(&c, sd, dd, 0);
+	}
+	/* vmstates no device type names (ram, cpu, timer... from streams). */
+	json_object_foreach(src->vmsds, k, v) {
+		json_t *d = schema_vmsd(dst, k);
+		if (json_object_get(reached, k) ||
+		    (sq && json_array_size(json_object_get(v, "qom_types"))))
+			continue;
+		c.sec = k;
+		if (!d) {
+			if (!json_is_true(json_object_get(dst->doc, "device_classes_only")))
+				ERR(&c, "unknown-section", k, "Section \"%s\" does not exist in dest", k);
+			continue;
+		}
+		check_desc(&c, v, d, 0);
+	}
+	json_decref(reached);
+	for (size_t i = 0; i < out->n; i++)
+		errors += out->v[i].severity == VI_SEV_ERROR;
+	return errors;
+}

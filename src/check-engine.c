@@ -459,6 +459,9 @@ size_t vi_check_stream(struct vi_session *src, const char *file,
 			    (!strcmp(n->type, "full") || !strcmp(n->type, "start")))
 				check_section(&c, n);
 		}
+		if (d->machines)
+			machines_check(d->machines, d->machine ? d->machine : src->w.machine,
+				       root, out);
 	}
 	if (!d->stream)
 		vi_finding_add(out, "assumption", VI_SEV_NOTE, 0, 0, "configuration",

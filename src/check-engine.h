@@ -3,6 +3,7 @@
 #define VI_CHECK_ENGINE_H
 
 #include "findings.h"
+#include "machines.h"
 #include "schema.h"
 #include "session.h"
 
@@ -10,6 +11,7 @@ struct vi_dest {
 	const struct vi_schema *schema;  /* the destination release's vmstates */
 	struct vi_session *stream;       /* a stream its own configuration wrote, or NULL */
 	const char *machine;             /* its machine type, or NULL: the stream's */
+	const struct vi_machines *machines; /* the target's machine types, or NULL */
 };
 
 /* Compare one walked stream with the destination; findings are appended

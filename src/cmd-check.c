@@ -80,6 +80,7 @@ static int run(int argc, char **argv)
 	struct vi_dest d = { 0 };
 	struct vi_report rep = { 0 };
 	struct vi_walk_opts wopts = { 0 };
+	struct vi_machines machines = { 0 };
 	FILE *out = stdout;
 	int rc = VI_EXIT_OK, have_dest = 0;
 
@@ -91,6 +92,22 @@ static int run(int argc, char **argv)
 	}
 	d.schema = &schema;
 	d.machine = a.machine;
+	if ((rc = machines_load(&machines, a.target, a.schema_dir, &err)) < 0) {
+		vi_error_print(&err, a.target);
+		schema_free(&schema);
+		return VI_EXIT_USAGE;
+	}
+	rc = VI_EXIT_OK;
+	if (machines.doc) {
+		d.machines = &machines;
+		if (a.machine && !machines_get(&machines, a.machine, NULL)) {
+			fprintf(stderr, "vmstate-inspect: %s: unknown machine type '%s' (see "
+				"'vmstate-inspect machines %s')\n", a.target, a.machine, a.target);
+			machines_free(&machines);
+			schema_free(&schema);
+			return VI_EXIT_USAGE;
+		}
+	}
 	wopts.schema_vmsds = schema.vmsds;
 	if (a.dest_stream) {
 		have_dest = 1;
@@ -149,11 +166,12 @@ static int run(int argc, char **argv)
 done:
 	if (have_dest)
 		vi_session_close(&dest);
+	machines_free(&machines);
 	schema_free(&schema);
 	return rc;
 }
 
 const struct vi_command cmd_check = {
 	"check", "--target ID [--machine TYPE] [--dest-stream FILE] FILE...",
-	"predict whether a destination QEMU would load a stream, and why not", run
+	"predict whether a destination would load a stream", run
 };

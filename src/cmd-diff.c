@@ -129,5 +129,5 @@ static int run(int argc, char **argv)
 
 const struct vi_command cmd_diff = {
 	"diff", "SRC DST [--both] [--machine TYPE]",
-	"compare two releases' device schemas for migration", run
+	"compare two targets' schemas for migration", run
 };

@@ -213,5 +213,5 @@ static int run(int argc, char **argv)
 
 const struct vi_command cmd_schema = {
 	"schema", "import --dump-vmstate FILE [--stream FILE]... --qemu-version TEXT --target ID",
-	"build a device schema from a QEMU binary's -dump-vmstate and streams", run
+	"build a device schema for a QEMU build", run
 };

@@ -12,6 +12,8 @@ static const struct vi_command *const commands[] = {
 	&cmd_dump,
 	&cmd_check,
 	&cmd_diff,
+	&cmd_machines,
+	&cmd_targets,
 	&cmd_schema,
 	NULL,
 };

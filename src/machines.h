@@ -1,0 +1,31 @@
+/* machines.h - machine types, their compat properties, and the rules that
+ * tie a compat property to what it changes in a stream (schemas/machines/,
+ * schemas/compat-rules.json, described in schemas/README-compat.md). */
+#ifndef VI_MACHINES_H
+#define VI_MACHINES_H
+
+#include <jansson.h>
+#include "error.h"
+#include "findings.h"
+#include "tree.h"
+
+struct vi_machines {
+	json_t *doc;           /* {"machines": {name: {"compat_props": [...]}}} */
+	json_t *rules;         /* compat-rules.json "rules", or NULL */
+	char path[1100];
+};
+
+/* Load the machine types of a target id ("qemu-10.0/x86_64"); absent data
+ * is not an error (returns 1, doc NULL); malformed data is (exit 2). */
+int machines_load(struct vi_machines *m, const char *target, const char *schema_dir,
+		  struct vi_error *err);
+void machines_free(struct vi_machines *m);
+/* The machine entry for a name or alias, or NULL. */
+json_t *machines_get(const struct vi_machines *m, const char *name, const char **resolved);
+
+/* machine-property findings: what the machine type's compat properties
+ * say the stream cannot contain. */
+void machines_check(const struct vi_machines *m, const char *machine,
+		    struct vi_node *root, struct vi_findings *out);
+
+#endif

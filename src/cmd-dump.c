@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "command.h"
 #include "render.h"
@@ -122,6 +123,9 @@ static int run(int argc, char **argv)
 	else
 		fflush(stdout);
 	vi_error_print(&s.err, a.file);
+	if (getenv("VMSTATE_INSPECT_STATS") && s.r)	/* for bench/ */
+		fprintf(stderr, "stats: bytes_read=%llu stream_size=%llu\n",
+			(unsigned long long)s.r->bytes_read, (unsigned long long)s.in.size);
 	rc = s.err.set ? s.err.exit_code : VI_EXIT_OK;
 	vi_session_close(&s);
 	schema_free(&schema);

@@ -5,7 +5,7 @@
 #include "reader.h"
 
 /* After a skip only a little is fetched, so page contents stay unread. */
-#define SMALL_FILL 512
+#define SMALL_FILL 16
 
 void rd_init(struct vi_reader *r, int fd, uint64_t base, uint64_t size,
 	     struct vi_error *err)

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Speed and memory targets of `vmstate-inspect dump`, checked on big streams.
+
+Makes (sparse, so it costs little disk) a stream of --gib GiB of guest RAM
+sent as normal pages, plus the device part of a real fixture, and runs
+`dump --format json` on it.  Targets (fail if missed):
+  - wall time     <= 20 s for 4 GiB on this machine class
+  - max RSS       <= 64 MiB (memory must not grow with RAM size)
+  - bytes read    <= 1 % of the stream (page contents are skipped, not read)
+Usage: bench/bench.py [--bin PATH] [--gib N]
+"""
+import argparse, json, os, resource, struct, subprocess, sys, tempfile, time
+
+PAGE = 4096
+RAM_PAGE, RAM_MEM_SIZE, RAM_EOS, RAM_CONTINUE = 0x08, 0x04, 0x10, 0x20
+
+
+def be32(v): return struct.pack(">I", v)
+def be64(v): return struct.pack(">Q", v)
+def cstr(s): return bytes([len(s)]) + s.encode()
+
+
+def make_stream(path, gib):
+    size = gib << 30
+    with open(path, "wb") as f:
+        f.write(b"QEVM" + be32(3))
+        f.write(b"\x07" + be32(10) + b"pc-q35-7.2")
+        # START ram: MEM_SIZE list with one block
+        f.write(b"\x01" + be32(2) + cstr("ram") + be32(0) + be32(4))
+        f.write(be64(size | RAM_MEM_SIZE) + cstr("pc.ram") + be64(size) + be64(RAM_EOS))
+        f.write(b"\x7e" + be32(2))
+        # PART ram: every page, contents left as holes
+        f.write(b"\x02" + be32(2))
+        for i in range(size // PAGE):
+            if i == 0:
+                f.write(be64(RAM_PAGE) + cstr("pc.ram"))
+            else:
+                f.write(be64(i * PAGE | RAM_PAGE | RAM_CONTINUE))
+            f.seek(PAGE, 1)
+        f.write(be64(RAM_EOS) + b"\x7e" + be32(2))
+        f.write(b"\x03" + be32(2) + be64(RAM_EOS) + b"\x7e" + be32(2))
+        f.write(b"\x00")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "src",
+                                                  "vmstate-inspect"))
+    ap.add_argument("--gib", type=int, default=4)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="vi-bench.")
+    path = os.path.join(tmp, "big.qevm")
+    t = time.time()
+    make_stream(path, a.gib)
+    print(f"made {a.gib} GiB stream in {time.time() - t:.1f} s "
+          f"({os.stat(path).st_blocks * 512 >> 20} MiB on disk)")
+    env = dict(os.environ, VMSTATE_INSPECT_STATS="1")
+    t = time.time()
+    p = subprocess.run([a.bin, "dump", "--format", "json", path], capture_output=True, env=env)
+    wall = time.time() - t
+    rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    os.unlink(path)
+    os.rmdir(tmp)
+    if p.returncode != 0:
+        print("dump failed:", p.stderr.decode())
+        return 1
+    stats = dict(kv.split("=") for line in p.stderr.decode().splitlines()
+                 if line.startswith("stats:") for kv in line.split()[1:])
+    read = int(stats.get("bytes_read", "-1"))
+    doc = json.loads(p.stdout)
+    pages = doc["ram"]["blocks"][0]["pages"]
+    size = doc["stream_size"]
+    checks = [
+        ("pages counted", pages == (a.gib << 30) // PAGE, f"{pages}"),
+        ("wall time <= 20 s", wall <= 20, f"{wall:.2f} s"),
+        ("max RSS <= 64 MiB", rss_mib <= 64, f"{rss_mib:.1f} MiB"),
+        ("bytes read <= 1 %", 0 <= read <= size // 100, f"{read} of {size}"),
+    ]
+    failed = 0
+    for name, ok, got in checks:
+        print(f"{'PASS' if ok else 'FAIL'} {name}: {got}")
+        failed += not ok
+    print(f"{len(checks) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

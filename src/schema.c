@@ -172,7 +172,6 @@ json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err)
 	const char *k;
 	char target[300];
 
-	(void)err;
 	m = json_object_get(json_object_get(raw, "vmschkmachine"), "Name");
 	snprintf(target, sizeof(target), "dump-vmstate/%s",
 		 json_is_string(m) ? json_string_value(m) : "unknown");
@@ -193,9 +192,18 @@ json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err)
 		copy(q, "version_id", v, "version_id");
 		copy(q, "minimum_version_id", v, "minimum_version_id");
 		json_object_set_new(qom, k, q);
-		if (!json_is_object(d) || !json_is_string(name = json_object_get(d, "name"))) {
+		if (!d) {	/* the static checker's data has such entries */
 			json_object_set_new(q, "vmsd", json_null());
 			continue;
+		}
+		if (!json_is_object(d) || !json_is_string(name = json_object_get(d, "name")) ||
+		    (json_object_get(d, "Fields") && !json_is_array(json_object_get(d, "Fields")))) {
+			vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET, "-dump-vmstate entry %s: its "
+				"Description is not an object with a name and a Fields list", k);
+			json_decref(doc);
+			json_decref(vmsds);
+			json_decref(qom);
+			return NULL;
 		}
 		json_object_set(q, "vmsd", name);
 		conv = conv_desc(d, 0);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "jutil.h"
 #include "check-engine.h"
 #include "pci-config.h"
 
@@ -21,18 +22,6 @@ struct ctx {
 	struct vi_findings *f;
 	char release[16];
 };
-
-static const char *jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int64_t jint(json_t *o, const char *k, int64_t dflt)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
-}
 
 /* Release "X.Y" as X*100+Y, 0 when unknown. */
 static int release_num(const char *r)

@@ -81,7 +81,6 @@ static int run(int argc, char **argv)
 	struct vi_report rep = { 0 };
 	struct vi_walk_opts wopts = { 0 };
 	struct vi_machines machines = { 0 };
-	FILE *out = stdout;
 	int rc = VI_EXIT_OK, have_dest = 0;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
@@ -121,11 +120,6 @@ static int run(int argc, char **argv)
 		}
 		d.stream = &dest;
 	}
-	if (a.output && !(out = fopen(a.output, "w"))) {
-		fprintf(stderr, "vmstate-inspect: %s: cannot write: %s\n", a.output, strerror(errno));
-		rc = VI_EXIT_USAGE;
-		goto done;
-	}
 	rep.tool_command = "check";
 	rep.target = schema.target;
 	rep.qemu_version = schema.qemu_version;
@@ -157,13 +151,11 @@ static int run(int argc, char **argv)
 	}
 	if (rc == VI_EXIT_INPUT && !strcmp(rep.verdict, "accept"))
 		rep.verdict = "unreadable";
-	vi_report_render(out, &rep, a.format);
-	if (out != stdout)
-		fclose(out);
+	if (vi_report_write(a.output, &rep, a.format) < 0)
+		rc = VI_EXIT_USAGE;
 	for (size_t i = 0; i < rep.n; i++)
 		vi_findings_free(&rep.results[i].findings);
 	free(rep.results);
-done:
 	if (have_dest)
 		vi_session_close(&dest);
 	machines_free(&machines);

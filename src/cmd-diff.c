@@ -83,7 +83,6 @@ static int run(int argc, char **argv)
 	struct vi_result res[2];
 	struct vi_report rep = { 0 };
 	char l0[600], l1[600];
-	FILE *out = stdout;
 	int rc;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
@@ -112,14 +111,8 @@ static int run(int argc, char **argv)
 		if (!strcmp(res[i].verdict, "incompatible"))
 			rep.verdict = "incompatible";
 	rc = strcmp(rep.verdict, "compatible") ? VI_EXIT_FINDINGS : VI_EXIT_OK;
-	if (a.output && !(out = fopen(a.output, "w"))) {
-		fprintf(stderr, "vmstate-inspect: %s: cannot write: %s\n", a.output, strerror(errno));
+	if (vi_report_write(a.output, &rep, a.format) < 0)
 		rc = VI_EXIT_USAGE;
-	} else {
-		vi_report_render(out, &rep, a.format);
-		if (out != stdout)
-			fclose(out);
-	}
 	for (size_t i = 0; i < rep.n; i++)
 		vi_findings_free(&res[i].findings);
 	schema_free(&s);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "command.h"
+#include "jutil.h"
 #include "machines.h"
 
 struct machines_args {
@@ -43,10 +44,10 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 	}
 }
 
+/* A string member, "" when absent: for printing. */
 static const char *s(json_t *o, const char *k)
 {
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : "";
+	return jstr(o, k) ? jstr(o, k) : "";
 }
 
 /* The entry of props for driver.property, or NULL. */

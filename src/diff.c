@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "jutil.h"
 #include "diff.h"
 #include "vi-limits.h"
 
@@ -20,18 +21,6 @@ struct dctx {
 	struct vi_findings *f;
 	const char *sec;        /* QOM type or vmsd being compared */
 };
-
-static const char *jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int64_t jint(json_t *o, const char *k, int64_t d)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : d;
-}
 
 #define ERR(c, cls, path, ...) \
 	vi_finding_add((c)->f, cls, VI_SEV_ERROR, 0, 0, path, __VA_ARGS__)

@@ -12,14 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "jutil.h"
 #include "machines.h"
 #include "schema.h"
-
-static const char *jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static json_t *load(const char *path, struct vi_error *err)
 {

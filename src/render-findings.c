@@ -1,4 +1,5 @@
 /* render-findings.c - one list of findings, four views. */
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
@@ -194,4 +195,16 @@ void vi_report_render(FILE *out, const struct vi_report *r, enum vi_report_forma
 	case VI_REP_JUNIT: junit(out, r); break;
 	default: text(out, r); break;
 	}
+}
+
+int vi_report_write(const char *path, const struct vi_report *r, enum vi_report_format f)
+{
+	FILE *out = path ? fopen(path, "w") : stdout;
+
+	if (!out) {
+		fprintf(stderr, "vmstate-inspect: %s: cannot write: %s\n", path, strerror(errno));
+		return -1;
+	}
+	vi_report_render(out, r, f);
+	return out == stdout ? fflush(out) : fclose(out);
 }

@@ -27,5 +27,7 @@ enum vi_report_format { VI_REP_TEXT, VI_REP_JSON, VI_REP_SARIF, VI_REP_JUNIT };
 
 int vi_report_format_parse(const char *s, enum vi_report_format *out);
 void vi_report_render(FILE *out, const struct vi_report *r, enum vi_report_format f);
+/* Render to path (NULL: stdout); -1 with a message if it cannot be written. */
+int vi_report_write(const char *path, const struct vi_report *r, enum vi_report_format f);
 
 #endif

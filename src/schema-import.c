@@ -8,14 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "jutil.h"
 #include "schema-import.h"
 #include "vi-limits.h"
-
-static const char *jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static json_t *new_vmsd(const char *name, json_int_t version, const char *origin)
 {

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "jutil.h"
 #include "value.h"
 #include "vi-limits.h"
 #include "virtio.h"
@@ -53,12 +54,6 @@ static int mismatch(const char *fmt, ...)
 const char *vmsd_mismatch_message(void)
 {
 	return mismatch_msg;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 /* A non-negative integer member no larger than max, or -1. */

@@ -142,8 +142,9 @@ def main():
     uri = a.uri or "exec:cat > '%s'" % out
     if out and os.path.exists(out):
         os.unlink(out)
-    log_path = a.log or os.path.join(workdir, "qemu.log")
+    log_path = os.path.abspath(a.log) if a.log else os.path.join(workdir, "qemu.log")
 
+    os.chdir(workdir)       # every path above is absolute; see the QMP connect below
     log = open(log_path, "wb")
     proc = subprocess.Popen(argv, cwd=workdir, stdin=subprocess.DEVNULL, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -156,7 +157,9 @@ def main():
             if proc.poll() is not None:
                 raise QMPError("QEMU exited with status %d before QMP was up" % proc.returncode)
             try:
-                qmp = QMP(sock_path, 30)
+                # a socket path longer than sun_path (108 bytes) is reached relative to it
+                qmp = QMP(sock_path if len(sock_path.encode()) < 100
+                          else os.path.relpath(sock_path), 30)
                 break
             except (FileNotFoundError, ConnectionRefusedError):
                 if time.time() > deadline:
@@ -255,6 +258,8 @@ def main():
             proc.kill()
             proc.wait()
         log.close()
+        if not ok and proc.returncode is not None and proc.returncode < 0 and "error" in summary:
+            summary["error"] += " (QEMU killed by signal %d)" % -proc.returncode
 
     if ok and out:
         # exec:cat is reaped by QEMU before "completed", but be safe about the last write

@@ -1,0 +1,852 @@
+#!/usr/bin/env python3
+"""evidence.py - show with the real QEMU that every rule of schemas/compat-rules.json holds.
+
+Plain python3, standard library only.  Run from anywhere:
+
+    python3 tests/machine/evidence.py [--keep DIR] [--only RULE-ID ...] [--verbose]
+
+For each rule the case named in its "evidence" ("tests/machine/<case>") says how to start
+the real QEMU twice: once where the compat property applies ("with": an old machine type
+whose compat properties contain it, or -global driver.property=value) and once where it
+does not ("without": the next machine type, or no -global).  Both runs are migrated to a
+file with tools/qmp-migrate.py (multifd cases: to a TCP listener that keeps the main
+channel), both streams are decoded with `src/vmstate-inspect dump --format json`, and the
+rule's effect is evaluated on both: it must hold for "with" and must not hold for
+"without".  Before running, the machine data (schemas/machines/) is checked too: the "with"
+machine must carry the rule's compat property (with the rule's "when" value) and the
+"without" machine must not.
+
+Guest activity some effects need (a driver negotiating virtio features, setting DRIVER_OK,
+clearing PCI bus mastering, enabling the HPET) is produced without a guest OS through QEMU's
+qtest protocol (-qtest on a socket, VM kept paused with -S so no firmware runs): the script
+writes PCI configuration and MMIO registers the way a driver would.  One case runs SeaBIOS under TCG for two seconds (SMI
+count).  Output: one "PASS|FAIL|SKIP <rule id>: <detail>" line per rule, then "K skipped"
+and "N passed, M failed".  Exit status 0 if nothing failed, 1 otherwise, 77 when QEMU or
+vmstate-inspect is missing.
+
+QEMU is found as for tools/gen-machines.sh: QEMU72_BIN_DIR (default: PATH) and
+QEMU10_BIN_DIR (default: $PREFIX/bin of tools/install-qemu.sh).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+INSPECT = os.path.join(ROOT, "src", "vmstate-inspect")
+QMP_MIGRATE = os.path.join(ROOT, "tools", "qmp-migrate.py")
+RULES = os.path.join(ROOT, "schemas", "compat-rules.json")
+MACHINES = os.path.join(ROOT, "schemas", "machines")
+
+X86 = ["-nodefaults", "-nographic", "-m", "64M"]
+ARM = ["-nodefaults", "-nographic", "-m", "128M", "-cpu", "cortex-a57"]
+NULL_BLK = ["-blockdev", "driver=null-co,node-name=d0"]
+VMEM = ["-m", "64M,maxmem=512M", "-object", "memory-backend-ram,id=mem0,size=128M",
+        "-device", "virtio-mem-pci,memdev=mem0,id=vmem0,addr=0x4"]
+ROOT_PORT = ["-device", "pcie-root-port,id=rp0,chassis=1,addr=0x5"]
+
+
+def pair(old, new, **kw):
+    d = {"with": {"machine": old}, "without": {"machine": new}}
+    d.update(kw)
+    return d
+
+
+def q35(v):
+    return "pc-q35-%s" % v
+
+
+# case name -> how to make the two streams.
+#   release/arch: which QEMU;  mode: paused (-S, migrate at once), run (TCG, cont, run
+#   `run` seconds), qtest (paused VM; `qtest` actions through the qtest socket before
+#   migrating),
+#   multifd (multifd capability, TCP listener);  args: common extra arguments;
+#   with/without: machine and extra args of each side;  check: special evaluation;
+#   skip: reason the case cannot run here.
+CASES = {
+    "switchover-start": pair(q35("9.2"), q35("10.0")),
+    "balloon-vectors": pair(q35("9.2"), q35("10.0"),
+                            args=["-device", "virtio-balloon-pci,addr=0x4"]),
+    "balloon-transitional-vectors": pair(
+        q35("9.2"), q35("10.0"), args=["-device", "virtio-balloon-pci-transitional,addr=0x4"]),
+    "balloon-non-transitional-vectors": pair(
+        q35("9.2"), q35("10.0"),
+        args=["-device", "virtio-balloon-pci-non-transitional,addr=0x4"]),
+    "virtio-mem-vectors": pair(q35("9.2"), q35("10.0"), args=VMEM),
+    "pcie-ext-tag": pair(q35("9.1"), q35("9.2"), args=ROOT_PORT),
+    "scsi-emulated-request": {
+        "skip": "needs an emulated SCSI command still in flight when the VM stops; "
+                "no guest-free setup produces one"},
+    "virtio-gpu-scanout": pair(q35("8.2"), q35("9.0"),
+                               args=["-device", "virtio-gpu-pci,addr=0x4"],
+                               check="virtio-gpu-scanout"),
+    "ramfb-migrate": pair(q35("8.1"), q35("8.2"), args=["-device", "ramfb"]),
+    "virtio-net-uso": pair(q35("8.1"), q35("8.2"), mode="qtest", tap=True,
+                           args=["-device", "virtio-net-pci,netdev=n0,addr=0x4"],
+                           qtest=[("virtio-init", 4)]),
+    "multifd-flush": pair(q35("8.0"), q35("8.1"), mode="multifd",
+                          no_load="needs a multifd destination"),
+    "e1000e-timadj": pair(q35("7.2"), q35("8.0"), args=["-device", "e1000e,addr=0x4"]),
+    "virtio-mem-early": pair(q35("7.2"), q35("8.0"), args=VMEM),
+    "rng-vectors": pair(q35("7.1"), q35("7.2"), args=["-device", "virtio-rng-pci,addr=0x4"]),
+    "rng-transitional-vectors": pair(
+        q35("7.1"), q35("7.2"), args=["-device", "virtio-rng-pci-transitional,addr=0x4"]),
+    "rng-non-transitional-vectors": pair(
+        q35("7.1"), q35("7.2"), args=["-device", "virtio-rng-pci-non-transitional,addr=0x4"]),
+    "virtio-queue-reset": pair(q35("7.1"), q35("7.2"), mode="qtest",
+                               args=["-device", "virtio-rng-pci,addr=0x4"],
+                               qtest=[("virtio-init", 4)]),
+    "piix4-acpi-index": pair("pc-i440fx-6.2", "pc-i440fx-7.0"),
+    "i8042-extended-state": pair(q35("6.0"), q35("6.1")),
+    "e1000-init-vet": pair(q35("6.0"), q35("6.1"), args=["-device", "e1000,addr=0x4"]),
+    "e1000e-init-vet": pair(q35("6.0"), q35("6.1"), args=["-device", "e1000e,addr=0x4"]),
+    "virtio-net-vectors": pair(q35("5.2"), q35("6.0"),
+                               args=["-device", "virtio-net-pci,addr=0x4"]),
+    "virtio-blk-num-queues": pair(q35("5.1"), q35("5.2"), args=["-smp", "4"] + NULL_BLK +
+                                  ["-device", "virtio-blk-pci,drive=d0,addr=0x4"]),
+    "virtio-scsi-num-queues": pair(q35("5.1"), q35("5.2"),
+                                   args=["-smp", "4", "-device", "virtio-scsi-pci,addr=0x4"]),
+    "vhost-user-blk-num-queues": {
+        "skip": "needs a running vhost-user block backend (e.g. qemu-storage-daemon)"},
+    "vhost-scsi-num-queues": {
+        "skip": "needs the kernel vhost-scsi (LIO) target and migratable=on"},
+    "vhost-user-scsi-num-queues": {"skip": "needs a vhost-user SCSI backend"},
+    "pl011-clock": pair("virt-5.1", "virt-5.2", arch="aarch64"),
+    "pci-host-config-reg": pair(q35("5.0"), q35("5.1")),
+    "fw-cfg-acpi-mr": pair(q35("4.2"), q35("5.0")),
+    "virtio-disabled": pair(q35("4.2"), q35("5.0"), mode="qtest",
+                            args=["-device", "virtio-rng-pci,addr=0x4"],
+                            qtest=[("pci-command", 4, 0x0003)]),
+    "virtio-blk-queue-size": pair(q35("4.2"), q35("5.0"), args=NULL_BLK +
+                                  ["-device", "virtio-blk-pci,drive=d0,addr=0x4"]),
+    "virtio-scsi-virtqueue-size": pair(q35("4.2"), q35("5.0"),
+                                       args=["-device", "virtio-scsi-pci,addr=0x4"]),
+    "virtio-started": pair(q35("4.0"), q35("4.1"), mode="qtest",
+                           args=["-device", "virtio-rng-pci,addr=0x4"],
+                           qtest=[("virtio-init", 4)]),
+    "pl031-tick-offset": pair("virt-4.0", "virt-4.1", arch="aarch64"),
+    "vga-global-vmstate": pair(q35("2.12"), q35("3.0"), args=["-device", "VGA,addr=0x2"]),
+    "cirrus-global-vmstate": pair(q35("2.12"), q35("3.0"),
+                                  args=["-device", "cirrus-vga,addr=0x2"]),
+    "vmware-svga-global-vmstate": pair(q35("2.12"), q35("3.0"),
+                                       args=["-device", "vmware-svga,addr=0x2"]),
+    "qxl-vga-global-vmstate": pair(q35("2.12"), q35("3.0"),
+                                   args=["-device", "qxl-vga,addr=0x2"]),
+    "smi-count": pair(q35("2.11"), q35("2.12"), mode="run", run=2.0),
+    "hpet-offset": pair(q35("2.11"), q35("2.12"), mode="qtest",
+                        qtest=[("writel", 0xfed00010, 1)]),
+    "e1000-tso": pair(q35("2.11"), q35("2.12"), args=["-device", "e1000,addr=0x4"]),
+    "virtio-blk-vectors": pair(q35("2.11"), q35("2.12"), args=NULL_BLK + [
+        "-device", "virtio-blk-pci,drive=d0,num-queues=4,addr=0x4"]),
+    "root-port-msix": pair(q35("2.9"), q35("2.10"), args=ROOT_PORT),
+    "e1000-full-mac": pair(q35("2.4"), q35("2.5"), args=["-device", "e1000,addr=0x4"]),
+    "virtio-extra-state": pair(q35("2.4"), q35("2.5"),
+                               args=["-device", "virtio-rng-pci,addr=0x4"]),
+    "fw-cfg-io-dma": pair(q35("2.4"), q35("2.5")),
+    "fw-cfg-mem-dma": {"arch": "aarch64",
+                       "with": {"machine": "virt-10.0", "global": "fw_cfg_mem.dma_enabled=off"},
+                       "without": {"machine": "virt-10.0"}},
+}
+
+
+class Skip(Exception):
+    pass
+
+
+class Fail(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------------------
+# finding QEMU
+
+def qemu_dirs():
+    d72 = os.environ.get("QEMU72_BIN_DIR")
+    if not d72:
+        b = shutil.which("qemu-system-x86_64")
+        d72 = os.path.dirname(b) if b else ""
+    d100 = os.environ.get("QEMU10_BIN_DIR")
+    if not d100:
+        prefix = ""
+        try:
+            with open(os.path.join(ROOT, "tools", "install-qemu.sh")) as f:
+                m = re.search(r"^PREFIX=\$\{PREFIX:-(.*)\}$", f.read(), re.M)
+                prefix = m.group(1) if m else ""
+        except OSError:
+            pass
+        d100 = os.path.join(prefix, "bin") if prefix else ""
+    return {"7.2": d72, "10.0": d100}
+
+
+def qemu_binary(dirs, release, arch):
+    b = os.path.join(dirs.get(release, ""), "qemu-system-%s" % arch)
+    if not os.access(b, os.X_OK):
+        return None
+    v = subprocess.run([b, "--version"], capture_output=True, text=True).stdout
+    if ("version %s." % release) not in v.splitlines()[0] if v else True:
+        return None
+    return b
+
+
+# ---------------------------------------------------------------------------------------
+# qtest: a few register writes in place of a guest driver
+
+class QTest:
+    def __init__(self, path, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                self.sock.close()
+                if time.time() > deadline:
+                    raise Fail("qtest socket %s never came up" % path)
+                time.sleep(0.05)
+        self.sock.settimeout(timeout)
+        self.f = self.sock.makefile("rw")
+
+    def cmd(self, line):
+        self.f.write(line + "\n")
+        self.f.flush()
+        while True:
+            r = self.f.readline()
+            if not r:
+                raise Fail("qtest connection closed at %r" % line)
+            if r.startswith("IRQ"):
+                continue
+            r = r.strip()
+            if not r.startswith("OK"):
+                raise Fail("qtest %r -> %r" % (line, r))
+            parts = r.split()
+            return int(parts[1], 16) if len(parts) > 1 else None
+
+    def close(self):
+        self.sock.close()
+
+    # PCI configuration mechanism #1 (0xcf8/0xcfc), bus 0
+    def cfg_read(self, slot, off, size):
+        self.cmd("outl 0xcf8 0x%x" % (0x80000000 | (slot << 11) | (off & 0xfc)))
+        v = self.cmd("inl 0xcfc")
+        return (v >> ((off & 3) * 8)) & ((1 << (8 * size)) - 1)
+
+    def cfg_write(self, slot, off, size, val):
+        self.cmd("outl 0xcf8 0x%x" % (0x80000000 | (slot << 11) | (off & 0xfc)))
+        op = {1: "outb", 2: "outw", 4: "outl"}[size]
+        self.cmd("%s 0x%x 0x%x" % (op, 0xcfc + (off & 3), val))
+
+    def virtio_init(self, slot):
+        """What a virtio 1.0 PCI driver does up to DRIVER_OK: map the modern BAR, accept
+        every feature the device offers, FEATURES_OK, DRIVER_OK."""
+        common = None
+        p = self.cfg_read(slot, 0x34, 1)
+        while p:
+            if self.cfg_read(slot, p, 1) == 0x09 and self.cfg_read(slot, p + 3, 1) == 1:
+                common = (self.cfg_read(slot, p + 4, 1), self.cfg_read(slot, p + 8, 4))
+            p = self.cfg_read(slot, p + 1, 1)
+        if common is None:
+            raise Fail("slot %d: no virtio common configuration capability" % slot)
+        bar, off = common
+        base = 0xc0000000 + (slot << 20)
+        reg = 0x10 + 4 * bar
+        self.cfg_write(slot, reg, 4, base)
+        if self.cfg_read(slot, reg, 4) & 0x6 == 0x4:      # 64-bit BAR
+            self.cfg_write(slot, reg + 4, 4, 0)
+        self.cfg_write(slot, 0x04, 2, 0x0007)               # IO, MEM, bus master
+        c = base + off
+        self.cmd("writeb 0x%x 0x0" % (c + 0x14))             # reset
+        self.cmd("writeb 0x%x 0x1" % (c + 0x14))             # ACKNOWLEDGE
+        self.cmd("writeb 0x%x 0x3" % (c + 0x14))             # DRIVER
+        feats = 0
+        for sel in (0, 1):
+            self.cmd("writel 0x%x 0x%x" % (c + 0x00, sel))
+            f = self.cmd("readl 0x%x" % (c + 0x04))
+            feats |= f << (32 * sel)
+            self.cmd("writel 0x%x 0x%x" % (c + 0x08, sel))
+            self.cmd("writel 0x%x 0x%x" % (c + 0x0c, f))
+        self.cmd("writeb 0x%x 0xb" % (c + 0x14))             # FEATURES_OK
+        st = self.cmd("readb 0x%x" % (c + 0x14))
+        if not st & 0x8:
+            raise Fail("slot %d: device refused FEATURES_OK (status 0x%x)" % (slot, st))
+        self.cmd("writeb 0x%x 0xf" % (c + 0x14))             # DRIVER_OK
+        return feats
+
+    def run(self, actions):
+        log = []
+        for a in actions:
+            if a[0] == "virtio-init":
+                log.append("slot %d: offered features 0x%x" % (a[1], self.virtio_init(a[1])))
+            elif a[0] == "pci-command":
+                self.cfg_write(a[1], 0x04, 2, a[2])
+                log.append("slot %d: PCI command 0x%x" % (a[1], a[2]))
+            elif a[0] == "writel":
+                self.cmd("writel 0x%x 0x%x" % (a[1], a[2]))
+                log.append("writel 0x%x 0x%x" % (a[1], a[2]))
+        return log
+
+
+# ---------------------------------------------------------------------------------------
+# making streams
+
+class TcpSink:
+    """Accept every connection on a local port; keep what each one sends."""
+
+    def __init__(self, wd):
+        self.wd = wd
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(32)
+        self.srv.settimeout(0.2)
+        self.port = self.srv.getsockname()[1]
+        self.files = []
+        self.threads = []
+        self.stop = False
+        self.t = threading.Thread(target=self.loop, daemon=True)
+        self.t.start()
+
+    def loop(self):
+        while not self.stop:
+            try:
+                c, _ = self.srv.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            path = os.path.join(self.wd, "chan%d.bin" % len(self.files))
+            self.files.append(path)
+            t = threading.Thread(target=self.read, args=(c, path), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    @staticmethod
+    def read(c, path):
+        with open(path, "wb") as f:
+            while True:
+                d = c.recv(1 << 20)
+                if not d:
+                    break
+                f.write(d)
+        c.close()
+
+    def close(self):
+        self.stop = True
+        self.t.join()
+        for t in self.threads:
+            t.join(timeout=30)
+        self.srv.close()
+
+
+def make_stream(b, case, side, wd, verbose):
+    os.makedirs(wd, exist_ok=True)
+    spec = case[side]
+    mode = case.get("mode", "paused")
+    arch = case.get("arch", "x86_64")
+    argv = [b] + (ARM if arch == "aarch64" else X86)
+    extra = list(case.get("args", []))
+    if "-m" in extra and "-m" in argv:            # the case sizes memory itself
+        i = argv.index("-m")
+        del argv[i:i + 2]
+    argv += ["-machine", spec["machine"]] + extra
+    if spec.get("global"):
+        argv += ["-global", spec["global"]]
+    if case.get("tap"):
+        ifname = "vitap%d%s" % (os.getpid() % 10000, "w" if side == "with" else "o")
+        argv += ["-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no,vnet_hdr=on" % ifname]
+    argv += ["-qmp", "unix:qmp.sock,server=on,wait=off"]
+    helper = [sys.executable, QMP_MIGRATE, "--workdir", wd, "--timeout", "120"]
+    out = os.path.join(wd, "stream.qevm")
+    sink = None
+    if mode == "qtest":
+        # -S: no vCPU ever runs, so no firmware touches the devices; -qtest without
+        # "-accel qtest" (not available in Debian's build) keeps TCG, which is harmless
+        # while the VM stays paused.  The qtest socket is served from the main loop only,
+        # i.e. after machine init and its system reset.
+        argv += ["-accel", "tcg", "-S",
+                 "-chardev", "socket,id=qt,path=qtest.sock,server=on,wait=off",
+                 "-qtest", "chardev:qt"]
+        helper += ["--out", "stream.qevm", "--boot", "0", "--wait-for", "qtest.done:done",
+                   "--wait-timeout", "60"]
+    elif mode == "multifd":
+        sink = TcpSink(wd)
+        argv += ["-accel", "tcg", "-S"]
+        helper += ["--uri", "tcp:127.0.0.1:%d" % sink.port, "--cap", "multifd"]
+    elif mode == "run":
+        argv += ["-accel", "tcg", "-S"]
+        helper += ["--out", "stream.qevm", "--run", str(case.get("run", 1))]
+    else:
+        argv += ["-accel", "tcg", "-S"]
+        helper += ["--out", "stream.qevm"]
+    cmdline = " ".join(os.path.basename(argv[0]) if i == 0 else a for i, a in enumerate(argv))
+    with open(os.path.join(wd, "cmdline.txt"), "w") as f:
+        f.write(cmdline + "\n")
+    p = subprocess.Popen(helper + ["--"] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    note = []
+    if mode == "qtest":
+        qt = None
+        qerr = None
+        try:
+            qt = QTest(os.path.join(wd, "qtest.sock"))
+            note = qt.run(case.get("qtest", []))
+        except (Fail, OSError) as e:
+            qerr = e
+        finally:
+            # let tools/qmp-migrate.py go on in any case: it stops, migrates and quits QEMU
+            with open(os.path.join(wd, "qtest.done"), "w") as f:
+                f.write("done")
+        try:
+            outs, errs = p.communicate(timeout=180)
+        finally:
+            if qt:
+                qt.close()
+        if qerr is not None:
+            raise Fail("qtest: %s" % qerr)
+    else:
+        outs, errs = p.communicate(timeout=180)
+    if sink:
+        sink.close()
+    if p.returncode != 0:
+        log = ""
+        try:
+            with open(os.path.join(wd, "qemu.log")) as f:
+                log = f.read().strip().splitlines()[-3:]
+        except OSError:
+            pass
+        msg = "%s: migration failed (%s) %s" % (side, errs.strip().splitlines()[-1:]
+                                                 if errs else "", " | ".join(log))
+        if case.get("tap") and "tap" in " ".join(log).lower():
+            raise Skip("tap networking not available here: %s" % " | ".join(log))
+        raise Fail(msg)
+    if sink:
+        main = None
+        for fpath in sink.files:
+            with open(fpath, "rb") as f:
+                if f.read(4) == b"QEVM":
+                    main = fpath
+        if not main:
+            raise Fail("%s: no main channel among %d connections" % (side, len(sink.files)))
+        shutil.copyfile(main, out)
+        note.append("%d channels, main channel kept" % len(sink.files))
+    if verbose:
+        print("   %s: %s" % (side, cmdline))
+        for n in note:
+            print("     %s" % n)
+    return out, cmdline
+
+
+def dump(path):
+    r = subprocess.run([INSPECT, "dump", "--format", "json", path], capture_output=True,
+                       text=True)
+    try:
+        d = json.loads(r.stdout)
+    except ValueError:
+        raise Fail("vmstate-inspect dump %s failed: %s" % (path, r.stderr.strip()[-200:]))
+    if d.get("error"):
+        raise Fail("vmstate-inspect dump %s: %s" % (path, d["error"]))
+    with open(path, "rb") as f:
+        d["_bytes"] = f.read()
+    return d
+
+
+def load_stream(b, case, stream, glob, wd):
+    """Start QEMU configured like the "without" side plus `-global glob` as a migration
+    destination for `stream`; return (accepted, message)."""
+    os.makedirs(wd, exist_ok=True)
+    spec = case["without"]
+    arch = case.get("arch", "x86_64")
+    argv = [b] + (ARM if arch == "aarch64" else X86)
+    extra = list(case.get("args", []))
+    if "-m" in extra:
+        i = argv.index("-m")
+        del argv[i:i + 2]
+    argv += ["-machine", spec["machine"]] + extra
+    if spec.get("global"):
+        argv += ["-global", spec["global"]]
+    if case.get("tap"):
+        argv += ["-netdev", "tap,id=n0,ifname=vitap%dd,script=no,downscript=no,vnet_hdr=on"
+                 % (os.getpid() % 10000)]
+    argv += ["-global", glob, "-accel", "tcg", "-S", "-display", "none",
+             "-incoming", "exec:cat '%s'" % stream, "-qmp", "stdio"]
+    errf = open(os.path.join(wd, "dest.log"), "w+")
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errf,
+                         text=True)
+
+    def cmd(c):
+        try:
+            p.stdin.write(json.dumps({"execute": c}) + "\n")
+            p.stdin.flush()
+        except OSError:             # QEMU already gone (failed load)
+            return None
+        while True:
+            line = p.stdout.readline()
+            if not line:
+                return None
+            r = json.loads(line)
+            if "return" in r or "error" in r:
+                return r
+
+    status = None
+    try:
+        if p.stdout.readline():
+            cmd("qmp_capabilities")
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                r = cmd("query-migrate")
+                if r is None:
+                    break
+                status = r.get("return", {}).get("status")
+                if status in ("completed", "failed"):
+                    break
+                time.sleep(0.1)
+            try:
+                cmd("quit")
+            except OSError:
+                pass
+    finally:
+        try:
+            p.stdin.close()
+        except OSError:
+            pass
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    errf.seek(0)
+    errs = [l.strip() for l in errf.read().splitlines()
+            if l.strip() and "is deprecated" not in l and "warning:" not in l]
+    errf.close()
+    if status == "completed":
+        return True, "loaded"
+    return False, (errs[0] if errs else "status %s" % status)
+
+
+# ---------------------------------------------------------------------------------------
+# evaluating an effect on one decoded stream
+
+def vmsd_of(section):
+    return section["name"].rsplit("/", 1)[-1]
+
+
+def device_sections(d, vmsd):
+    return [s for s in d["sections"] if s["type"] in ("full", "start")
+            and (vmsd == "*" or vmsd_of(s) == vmsd)]
+
+
+def nodes(n):
+    if isinstance(n, dict):
+        if "name" in n and "type" in n:
+            yield n
+        for k, v in n.items():
+            if k != "_bytes" and isinstance(v, (dict, list)):
+                yield from nodes(v)
+    elif isinstance(n, list):
+        for v in n:
+            yield from nodes(v)
+
+
+def virtio_payloads(d, vmsd):
+    out = []
+    for s in device_sections(d, vmsd):
+        for n in nodes(s):
+            if n.get("type") == "virtio":
+                out.append((s, n))
+    return out
+
+
+def features(payload):
+    """Negotiated features: virtio/64bit_features (be64) if present, else the low 32 bits."""
+    low = None
+    for n in nodes(payload):
+        if n.get("type") == "subsection" and n["name"] == "virtio/64bit_features":
+            for c in nodes(n):
+                if c["name"] == "data" and "hex" in c:
+                    return int(c["hex"], 16)
+        if n["name"] == "guest_features" and "value" in n and low is None:
+            low = n["value"]
+    return low or 0
+
+
+def pci_caps(cfg):
+    caps = {}
+    p = cfg[0x34] if len(cfg) > 0x34 and cfg[6] & 0x10 else 0
+    seen = set()
+    while p and p not in seen and p + 1 < len(cfg):
+        seen.add(p)
+        caps.setdefault(cfg[p], p)
+        p = cfg[p + 1]
+    return caps
+
+
+def evaluate(eff, d, value):
+    """(holds, detail): whether the effect's constraint holds in stream d."""
+    k = eff["kind"]
+    if k == "subsection-absent":
+        found = [s["name"] for s in device_sections(d, eff.get("vmsd", "*"))
+                 for n in nodes(s) if n.get("type") == "subsection"
+                 and n["name"] == eff["subsection"]]
+        if not device_sections(d, eff.get("vmsd", "*")):
+            raise Fail("no section %s in the stream" % eff.get("vmsd"))
+        return (not found, "%s %s" % (eff["subsection"], "absent" if not found else
+                                     "in " + ", ".join(sorted(set(found)))))
+    if k == "section-absent":
+        found = [s["name"] for s in device_sections(d, eff["vmsd"])]
+        return (not found, "section %s %s" % (eff["vmsd"], "absent" if not found else
+                                             "present as " + ", ".join(found)))
+    if k == "command-absent":
+        found = [c for c in d.get("commands", []) if c.get("command") == eff["command"]]
+        return (not found, "command %d %s" % (eff["command"],
+                                              "absent" if not found else "present"))
+    if k == "ram-flag-absent":
+        n = sum(s.get("multifd_flushes", 0) for s in d["sections"] if s["name"] == "ram")
+        return (n == 0, "%d MULTIFD_FLUSH records" % n)
+    if k in ("virtio-queue-count", "virtio-request-queue-count"):
+        want = int(value, 0) + eff.get("fixed_queues", 0)
+        ps = virtio_payloads(d, eff["vmsd"])
+        if not ps:
+            raise Fail("no %s virtio payload" % eff["vmsd"])
+        got = [p.get("num_queues") for _, p in ps]
+        return (all(g == want for g in got), "num_queues %s (expected %d)" % (got, want))
+    if k == "msix-vectors":
+        want = int(value, 0)
+        ps = virtio_payloads(d, eff["vmsd"])
+        if not ps:
+            raise Fail("no %s virtio payload" % eff["vmsd"])
+        got = []
+        for _, p in ps:
+            t = [n for n in nodes(p) if n["name"] == "transport"]
+            got.append(t[0].get("msix_vectors", 0) if t else 0)
+        return (all(g == want for g in got), "MSI-X vectors %s (value %d)" % (got, want))
+    if k == "virtio-feature-bit":
+        ps = virtio_payloads(d, eff["vmsd"])
+        if not ps:
+            raise Fail("no %s virtio payload" % eff["vmsd"])
+        fs = [features(p) for _, p in ps]
+        bit = eff["bit"]
+        return (all(not (f >> bit) & 1 for f in fs),
+                "features %s, bit %d %s" % (["0x%x" % f for f in fs], bit,
+                                           "clear" if all(not (f >> bit) & 1 for f in fs)
+                                           else "set"))
+    if k == "field-value":
+        m = re.match(r"(.*)\[(\d+)\]$", eff["path"])
+        secs = device_sections(d, eff["vmsd"])
+        if not secs:
+            raise Fail("no section %s" % eff["vmsd"])
+        vals = []
+        for s in secs:
+            for n in nodes(s):
+                if n["name"] == eff["path"] and "value" in n:
+                    vals.append(n["value"])
+                elif m and n["name"] == m.group(1) and isinstance(n.get("value"), list):
+                    vals.append(n["value"][int(m.group(2))])
+        if not vals:
+            raise Fail("no field %s in %s" % (eff["path"], eff["vmsd"]))
+        return (all(v == eff["equals"] for v in vals),
+                "%s = %s" % (eff["path"], ", ".join("0x%x" % v for v in vals)))
+    if k == "field-absent":
+        secs = device_sections(d, eff["vmsd"])
+        if not secs:
+            raise Fail("no section %s" % eff["vmsd"])
+        found = sorted({n["name"] for s in secs for n in nodes(s) if n["name"] in eff["fields"]})
+        return (not found, "fields %s" % (", ".join(found) + " present" if found
+                                          else ", ".join(eff["fields"]) + " absent"))
+    if k == "pci-config-bits":
+        data = d["_bytes"]
+        res = []
+        for s in device_sections(d, eff["vmsd"]):
+            for n in nodes(s):
+                if n.get("type") != "pci config":
+                    continue
+                cfg = data[n["offset"]:n["offset"] + n["length"]]
+                caps = pci_caps(cfg)
+                if eff["capability"] not in caps:
+                    continue
+                at = caps[eff["capability"]] + eff["offset"]
+                reg = int.from_bytes(cfg[at:at + eff["size"]], "little")
+                res.append((s["name"], reg))
+        if not res:
+            raise Fail("no device with capability 0x%x" % eff["capability"])
+        ok = all(r & eff["mask"] == eff["value"] for _, r in res)
+        return (ok, "; ".join("%s reg 0x%x" % x for x in res))
+    if k == "virtio-ring-size":
+        want = int(value, 0)
+        ps = virtio_payloads(d, eff["vmsd"])
+        if not ps:
+            raise Fail("no %s virtio payload" % eff["vmsd"])
+        sizes = [n["value"] for _, p in ps for n in nodes(p)
+                 if n["name"] == "num" and "value" in n]
+        return (bool(sizes) and all(x <= want for x in sizes),
+                "ring sizes %s (limit %d)" % (sorted(set(sizes)), want))
+    if k == "ramblock-name":
+        names = [b["name"] for s in d["sections"] if s["name"] == "ram"
+                 for n in nodes(s) if n.get("type") == "ramblock list" for b in n["blocks"]]
+        rb = eff["ramblock"]
+        bare = rb in names
+        pathed = [x for x in names if x.endswith("/" + rb)]
+        holds = (bare and not pathed) if not eff.get("device_path") else (bool(pathed) and not bare)
+        return (holds, "RAMBlocks %s" % ([x for x in names if x.endswith(rb)]))
+    raise Skip("effect kind %s cannot be evaluated" % k)
+
+
+def check_virtio_gpu_scanout(dw, dwo, eff):
+    """x-scanout-vmstate-version=1: the 'virtio-gpu' field (hand-written save: resource
+    list, then the scanouts vmstate) is 24 bytes shorter per output."""
+    def one(d):
+        for s in device_sections(d, eff["vmsd"]):
+            for n in nodes(s):
+                if n["name"] == "virtio-gpu" and n.get("type") == "virtio-gpu":
+                    return n["length"], n.get("hex", "")
+        raise Fail("no virtio-gpu field")
+    lw, hw = one(dw)
+    lo, ho = one(dwo)
+    # layout: be32 0 (end of resources), be32 enable, be32 max_outputs, scanouts
+    outputs = int(ho[16:24], 16) if len(ho) >= 24 else 1
+    per = len(eff["fields"]) * 4
+    ok = lo - lw == per * outputs
+    return ok, "virtio-gpu field %d bytes (with) vs %d (without), %d output(s) x %d bytes" % (
+        lw, lo, outputs, per)
+
+
+# ---------------------------------------------------------------------------------------
+
+def machine_doc(release, arch):
+    p = os.path.join(MACHINES, "qemu-%s" % release, "%s.json" % arch)
+    with open(p) as f:
+        return json.load(f)
+
+
+def property_value(rule, case, side, release, arch):
+    """The value the property has on `side`, or None if the compat property is not set."""
+    spec = case[side]
+    if spec.get("global"):
+        drv, rest = spec["global"].split(".", 1)
+        prop, val = rest.split("=", 1)
+        if drv == rule["driver"] and prop == rule["property"]:
+            return val
+    m = machine_doc(release, arch)["machines"].get(spec["machine"])
+    if m is None:
+        raise Fail("machine %s not in schemas/machines/qemu-%s/%s.json"
+                   % (spec["machine"], release, arch))
+    vals = [p["value"] for p in m["compat_props"]
+            if p["driver"] == rule["driver"] and p["property"] == rule["property"]]
+    return vals[-1] if vals else None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--keep", metavar="DIR", help="keep the streams and logs in DIR")
+    ap.add_argument("--only", nargs="*", metavar="RULE-ID")
+    ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--rules", default=RULES, help="rules file (default schemas/compat-rules.json)")
+    a = ap.parse_args()
+
+    dirs = qemu_dirs()
+    bins = {}
+    for rel in ("7.2", "10.0"):
+        for arch in ("x86_64", "aarch64"):
+            bins[(rel, arch)] = qemu_binary(dirs, rel, arch)
+    if not bins[("10.0", "x86_64")] or not bins[("10.0", "aarch64")]:
+        print("evidence: QEMU 10.0 not found (tools/install-qemu.sh, QEMU10_BIN_DIR)")
+        return 77
+    if not os.access(INSPECT, os.X_OK):
+        print("evidence: %s not built" % os.path.relpath(INSPECT, ROOT))
+        return 77
+    with open(a.rules) as f:
+        rules = json.load(f)["rules"]
+    if a.only:
+        rules = [r for r in rules if r["id"] in a.only]
+
+    work = a.keep or tempfile.mkdtemp(prefix="vmi-evidence-")
+    os.makedirs(work, exist_ok=True)
+    streams = {}
+    passed = failed = skipped = 0
+    for r in rules:
+        case_name = r["evidence"].rsplit("/", 1)[-1]
+        case = CASES.get(case_name)
+        try:
+            if case is None:
+                raise Fail("no case %s in tests/machine/evidence.py" % case_name)
+            if "skip" in case:
+                raise Skip(case["skip"])
+            release = case.get("release", "10.0")
+            arch = case.get("arch", "x86_64")
+            b = bins.get((release, arch))
+            if not b:
+                raise Skip("QEMU %s %s not installed" % (release, arch))
+            vw = property_value(r, case, "with", release, arch)
+            vo = property_value(r, case, "without", release, arch)
+            if vw is None:
+                raise Fail("%s does not set %s.%s" % (case["with"]["machine"], r["driver"],
+                                                     r["property"]))
+            if r["when"] is not None and vw != r["when"]:
+                raise Fail("%s sets %s.%s=%s, rule is for %s" % (
+                    case["with"]["machine"], r["driver"], r["property"], vw, r["when"]))
+            if vo is not None and (r["when"] is None or vo == r["when"]):
+                raise Fail("%s also sets %s.%s=%s" % (case["without"]["machine"], r["driver"],
+                                                     r["property"], vo))
+            if a.verbose:
+                print("-- %s (case %s, QEMU %s %s)" % (r["id"], case_name, release, arch))
+            if case_name not in streams:
+                got = {}
+                for side in ("with", "without"):
+                    path, _ = make_stream(b, case, side, os.path.join(work, case_name, side),
+                                          a.verbose)
+                    got[side] = dump(path)
+                streams[case_name] = got
+            dw, dwo = streams[case_name]["with"], streams[case_name]["without"]
+            if case.get("check") == "virtio-gpu-scanout":
+                ok, detail = check_virtio_gpu_scanout(dw, dwo, r["effect"])
+                if not ok:
+                    raise Fail(detail)
+            else:
+                hw, detw = evaluate(r["effect"], dw, vw)
+                ho, deto = evaluate(r["effect"], dwo, vw)
+                detail = "%s=%s (%s): %s | %s: %s" % (
+                    r["property"], vw, case["with"].get("global") or case["with"]["machine"],
+                    detw, case["without"].get("global") or case["without"]["machine"], deto)
+                if not hw:
+                    raise Fail("effect does not hold where the property applies: " + detail)
+                if ho:
+                    raise Fail("no difference: the effect also holds without the "
+                               "property: " + detail)
+            expect = r.get("load_with_property")
+            if expect in ("rejected", "accepted") and not case.get("no_load"):
+                glob = "%s.%s=%s" % (r["driver"], r["property"], vw)
+                accepted, msg = load_stream(
+                    b, case, os.path.join(work, case_name, "without", "stream.qevm"), glob,
+                    os.path.join(work, case_name, "load-" + r["id"]))
+                got = "accepted" if accepted else "rejected"
+                detail += " | QEMU %s %s -global %s: %s (%s)" % (
+                    release, case["without"]["machine"], glob, got, msg)
+                if got != expect:
+                    raise Fail("destination with the property %s the stream made without "
+                               "it, rule says %s: %s" % (got, expect, detail))
+            print("PASS %s: %s" % (r["id"], detail))
+            passed += 1
+        except Skip as e:
+            print("SKIP %s: %s" % (r["id"], e))
+            skipped += 1
+        except (Fail, OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
+            print("FAIL %s: %s" % (r["id"], e))
+            failed += 1
+        sys.stdout.flush()
+    if not a.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    print("%d skipped" % skipped)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+/* fuzz-common.h - shared by the libFuzzer harnesses (header-only).
+ *
+ * Each harness turns its input into a file (a memfd, so nothing touches the
+ * disk) and runs exactly what "vmstate-inspect dump" runs: vi_input_open,
+ * rd_init + vi_walk_stream, then render_json and render_text into /dev/null,
+ * freeing everything, so LeakSanitizer sees every leak.
+ */
+#ifndef VI_FUZZ_COMMON_H
+#define VI_FUZZ_COMMON_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "error.h"
+#include "input.h"
+#include "reader.h"
+#include "render.h"
+#include "walk.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static inline FILE *fuzz_devnull(void)
+{
+	static FILE *f;
+
+	if (!f && !(f = fopen("/dev/null", "w")))
+		abort();
+	return f;
+}
+
+/* One memfd per process, refilled for every input. */
+static inline int fuzz_memfd(const uint8_t *data, size_t size)
+{
+	static int fd = -1;
+	size_t done = 0;
+
+	if (fd < 0 && (fd = memfd_create("vi-fuzz", MFD_CLOEXEC)) < 0)
+		abort();
+	if (ftruncate(fd, 0) < 0)
+		abort();
+	while (done < size) {
+		ssize_t w = pwrite(fd, data + done, size - done, (off_t)done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			abort();
+		done += (size_t)w;
+	}
+	return fd;
+}
+
+/* The documented exit codes are 0-3; anything else is a bug. */
+static inline void fuzz_check_error(const struct vi_error *err)
+{
+	if (err->set && (err->exit_code < VI_EXIT_OK || err->exit_code > VI_EXIT_INPUT)) {
+		fprintf(stderr, "fuzz: exit code %d outside 0-3: %s\n", err->exit_code,
+			err->msg);
+		abort();
+	}
+}
+
+/* Walk an opened input and render it both ways, like cmd-dump.c's run(). */
+static inline void fuzz_walk_render(struct vi_input *in, int opened,
+			     const struct vi_walk_opts *opts, struct vi_error *err)
+{
+	struct vi_reader *r = NULL;
+	struct vi_walk w;
+	struct vi_doc doc;
+
+	memset(&w, 0, sizeof(w));
+	if (opened) {
+		r = malloc(sizeof(*r));
+		if (!r)
+			abort();
+		rd_init(r, in->fd, in->base, in->size, err);
+		(void)vi_walk_stream(&w, r, opts, err);
+	}
+	doc.in = in;
+	doc.root = w.root;
+	doc.err = err;
+	{
+		json_t *j = render_json(&doc);
+		if (!j)
+			abort();
+		render_json_dump(fuzz_devnull(), j);
+		json_decref(j);
+	}
+	if (w.root)
+		render_text(fuzz_devnull(), &doc);
+	fflush(fuzz_devnull());
+	fuzz_check_error(err);
+	vi_walk_free(&w);
+	free(r);
+}
+
+/* The whole dump path on a path name. */
+static inline void fuzz_dump_path(const char *path, const struct vi_walk_opts *opts)
+{
+	struct vi_error err;
+	struct vi_input in;
+	int opened;
+
+	memset(&err, 0, sizeof(err));
+	opened = vi_input_open(&in, path, &err) == 0;
+	fuzz_walk_render(&in, opened, opts, &err);
+	vi_input_close(&in);
+}
+
+#endif

@@ -42,7 +42,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-INSPECT = os.path.join(ROOT, "src", "vmstate-inspect")
+INSPECT = os.environ.get("VI_BIN") or os.path.join(ROOT, "src", "vmstate-inspect")
 QMP_MIGRATE = os.path.join(ROOT, "tools", "qmp-migrate.py")
 RULES = os.path.join(ROOT, "schemas", "compat-rules.json")
 MACHINES = os.path.join(ROOT, "schemas", "machines")

@@ -41,6 +41,10 @@ def machine_of(cmdline):
 
 def main():
     use_dest = "--no-dest" not in sys.argv
+    if "--schemas" in sys.argv:
+        os.environ["VMSTATE_INSPECT_SCHEMAS"] = sys.argv[sys.argv.index("--schemas") + 1]
+    else:
+        os.environ.setdefault("VMSTATE_INSPECT_SCHEMAS", os.path.join(SRC, "schemas"))
     man = os.path.join(CORPUS, "manifest.json")
     if not os.path.exists(man):
         print(f"no shared corpus at {CORPUS}: skipped")

@@ -29,6 +29,7 @@
 #include "walk.h"
 
 #define MAX_CHOICE_ATTEMPTS 64
+#define MAX_GUESSED_COUNT 65536	/* elements tried for a count the stream lacks */
 
 struct dctx {
 	struct vi_walk *w;
@@ -36,6 +37,10 @@ struct dctx {
 	uint32_t section_id;    /* for "up to the footer" fields */
 	uint64_t choices;       /* bit k: the k-th field_exists field is present */
 	int nchoice;
+	/* Schema mode: subsection lists of the descriptions being decoded,
+	 * innermost last (what may legitimately follow a field). */
+	json_t *subs[VI_MAX_DESC_DEPTH + 2];
+	int nsubs;
 };
 
 static char mismatch_msg[600];
@@ -214,6 +219,76 @@ static void schema_shape(json_t *f, struct vi_node *parent, const char *type,
 		*size = -2;
 }
 
+/* Bytes a description always takes at version, or -1 when that depends on
+ * the data (variable counts or sizes, optional fields, subsections). */
+static int64_t static_size(json_t *desc, int64_t version, int depth)
+{
+	json_t *f, *sub;
+	size_t i;
+	int64_t total = 0;
+
+	if (depth > VI_MAX_DESC_DEPTH || json_array_size(json_object_get(desc, "subsections")))
+		return -1;
+	json_array_foreach(json_object_get(desc, "fields"), i, f) {
+		const char *type = jstr(f, "type");
+		int64_t n = jnum(f, "num", INT32_MAX), each;
+		if (jnum(f, "version_id", INT32_MAX) > version)
+			continue;
+		if (json_is_true(json_object_get(f, "field_exists")) || !type ||
+		    jstr(f, "count_from") || jstr(f, "size_from"))
+			return -1;
+		if (n < 0 && json_object_get(f, "observed_array_len"))
+			return -1;
+		if ((sub = nested(f, type)))
+			each = static_size(sub, jnum(sub, "version_id", INT32_MAX), depth + 1);
+		else if (vi_prim_lookup(type)->kind != VI_P_BLOB)
+			each = vi_prim_lookup(type)->size;
+		else
+			each = -1;
+		if (each < 0)
+			return -1;
+		total += (n < 0 ? 1 : n) * each;
+		if (total > INT32_MAX)
+			return -1;
+	}
+	return total;
+}
+
+/* Schema mode, an array whose element count the stream does not carry (a
+ * VARRAY sized by the device's configuration, e.g. one entry per hotplug
+ * slot or CPU) as the last field of its description: the count is the first
+ * one after which a subsection header this walk knows, or the section
+ * footer, follows.  -1 when no count fits. */
+static int64_t count_by_anchor(struct dctx *c, int64_t esz)
+{
+	struct vi_reader *r = c->w->r;
+	uint64_t here = rd_tell(r), foot = walk_find_footer(c->w, here, c->section_id);
+	uint64_t maxc = (foot != UINT64_MAX && foot >= here ? foot - here : rd_left(r)) /
+			(uint64_t)esz;
+	uint8_t b[2 + 255];
+
+	if (maxc > MAX_GUESSED_COUNT)
+		maxc = MAX_GUESSED_COUNT;
+	for (uint64_t k = 0; k <= maxc; k++) {
+		uint64_t pos = here + k * (uint64_t)esz;
+		if (pos == foot)
+			return (int64_t)k;
+		if (rd_peek_at(r, pos, b, 2) < 2 || b[0] != QVM_SUBSECTION ||
+		    rd_peek_at(r, pos + 2, b + 2, b[1]) < b[1])
+			continue;
+		for (int d = c->nsubs - 1; d >= 0; d--) {
+			json_t *x;
+			size_t i;
+			json_array_foreach(c->subs[d], i, x) {
+				const char *name = jstr(x, "name");
+				if (name && strlen(name) == b[1] && memcmp(name, b + 2, b[1]) == 0)
+					return (int64_t)k;
+			}
+		}
+	}
+	return -1;
+}
+
 /* Bytes from here to this section's footer, for a last field of unknown size. */
 static int64_t to_footer(struct dctx *c)
 {
@@ -222,7 +297,7 @@ static int64_t to_footer(struct dctx *c)
 }
 
 static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
-			int64_t version, int last, int depth)
+			int64_t version, int last, int last_in_desc, int depth)
 {
 	struct vi_walk *w = c->w;
 	const char *name = jstr(f, "name"), *type = jstr(f, "type");
@@ -251,6 +326,20 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 		if (!type)
 			type = "unknown";
 		schema_shape(f, parent, type, &count, &is_array, &size);
+		if (is_array && last_in_desc && jnum(f, "num", INT32_MAX) < 0 &&
+		    !jstr(f, "count_from")) {
+			json_t *sub = nested(f, type);
+			int64_t esz = size >= 0 ? size :
+				sub ? static_size(sub, jnum(sub, "version_id", INT32_MAX), depth + 1) : -1;
+			int64_t k = esz > 0 ? count_by_anchor(c, esz) : -1;
+			/* Another choice: the count generated streams showed, or
+			 * the one the next anchor implies. */
+			if (k >= 0 && k != count) {
+				if (c->nchoice < 63 && (c->choices >> c->nchoice) & 1)
+					count = k;
+				c->nchoice++;
+			}
+		}
 		if (size == -2 && last)
 			size = to_footer(c);
 		if (count < 0 || size == -2)
@@ -339,8 +428,8 @@ static json_t *next_subsection(struct dctx *c, json_t *subs)
 	return NULL;
 }
 
-static int decode_desc(struct dctx *c, json_t *desc, struct vi_node *parent,
-		       int64_t version, int depth)
+static int decode_desc_body(struct dctx *c, json_t *desc, struct vi_node *parent,
+			    int64_t version, int depth)
 {
 	json_t *fields = json_object_get(desc, "fields");
 	json_t *subs = json_object_get(desc, "subsections");
@@ -357,7 +446,7 @@ static int decode_desc(struct dctx *c, json_t *desc, struct vi_node *parent,
 	n = json_array_size(fields);
 	json_array_foreach(fields, i, v) {
 		int last = depth == 0 && i + 1 == n && json_array_size(subs) == 0;
-		if ((rc = decode_field(c, v, parent, version, last, depth)))
+		if ((rc = decode_field(c, v, parent, version, last, i + 1 == n, depth)))
 			return rc;
 	}
 	if (c->schema) {
@@ -393,10 +482,23 @@ static int decode_desc(struct dctx *c, json_t *desc, struct vi_node *parent,
 	return 0;
 }
 
+static int decode_desc(struct dctx *c, json_t *desc, struct vi_node *parent,
+		       int64_t version, int depth)
+{
+	int rc, pushed = c->nsubs < (int)(sizeof(c->subs) / sizeof(c->subs[0]));
+
+	if (pushed)
+		c->subs[c->nsubs++] = json_object_get(desc, "subsections");
+	rc = decode_desc_body(c, desc, parent, version, depth);
+	if (pushed)
+		c->nsubs--;
+	return rc;
+}
+
 int vmsd_decode_payload(struct vi_walk *w, json_t *desc, struct vi_node *parent,
 			int depth)
 {
-	struct dctx c = { w, 0, 0, 0, 0 };
+	struct dctx c = { .w = w };
 
 	return decode_desc(&c, desc, parent, INT32_MAX, depth);
 }
@@ -404,9 +506,9 @@ int vmsd_decode_payload(struct vi_walk *w, json_t *desc, struct vi_node *parent,
 int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
 		       uint32_t section_id, uint32_t version)
 {
-	struct dctx c = { w, 1, section_id, 0, 0 };
+	struct dctx c = { .w = w, .schema = 1, .section_id = section_id };
 	uint64_t start = rd_tell(w->r);
-	int rc = VMSD_MISMATCH;
+	int rc = VMSD_MISMATCH, most = 0;
 
 	for (uint64_t attempt = 0; attempt < MAX_CHOICE_ATTEMPTS; attempt++) {
 		c.choices = attempt;
@@ -435,7 +537,10 @@ int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
 		}
 		vi_node_drop_kids_from(sec, 0);
 		rd_seek(w->r, start);
-		if ((uint64_t)1 << (c.nchoice < 63 ? c.nchoice : 63) <= attempt + 1)
+		/* Choices met depend on earlier ones: count the most any attempt met. */
+		if (c.nchoice > most)
+			most = c.nchoice;
+		if ((uint64_t)1 << (most < 63 ? most : 63) <= attempt + 1)
 			break;	/* every combination tried */
 	}
 	return VMSD_MISMATCH;

@@ -175,6 +175,12 @@ static int import(int argc, char **argv)
 		json_array_append_new(list, json_string(a.notes[i]));
 	json_object_set_new(prov, "notes", list);
 	import_finish(im.vmsds, 0);
+	{	/* variants are the qom entries' descriptions, listed at load time */
+		const char *k;
+		json_t *v;
+		json_object_foreach(im.vmsds, k, v)
+			json_object_del(v, "variants");
+	}
 	if (im.unmatched)
 		fprintf(stderr, "vmstate-inspect: note: %u trailer fields had no -dump-vmstate "
 			"counterpart\n", im.unmatched);

@@ -149,7 +149,8 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 		return;
 	sf = find_field(sfields, name, cursor);
 	if (!sf) {
-		if (strcmp(jstr(sv, "origin"), "dump-vmstate") == 0) {
+		const char *origin = jstr(sv, "origin");
+		if (!origin || strcmp(origin, "vmdesc") != 0) {	/* -dump-vmstate's layout */
 			im->unmatched++;
 			return;
 		}
@@ -280,6 +281,16 @@ static const char *last_component(const char *idstr)
 	return s ? s + 1 : idstr;
 }
 
+/* Does layout sv list the trailer entry's first field? */
+static int fits(json_t *sv, json_t *entry)
+{
+	json_t *first = json_array_get(json_object_get(entry, "fields"), 0);
+	size_t cursor = 0;
+
+	return !first || !jstr(first, "name") ||
+	       find_field(json_object_get(sv, "fields"), jstr(first, "name"), &cursor);
+}
+
 void import_section(struct vi_import *im, json_t *entry, struct vi_node *sec)
 {
 	const char *vname = jstr(entry, "vmsd_name");
@@ -293,6 +304,15 @@ void import_section(struct vi_import *im, json_t *entry, struct vi_node *sec)
 		if (!jstr(entry, "vmsd_name"))
 			json_object_set_new(sv, "old_style", json_true());
 		json_object_set_new(im->vmsds, vname, sv);
+	}
+	if (!fits(sv, entry)) {	/* another class's layout of this name? */
+		json_t *x;
+		size_t i;
+		json_array_foreach(json_object_get(sv, "variants"), i, x)
+			if (fits(x, entry)) {
+				sv = x;
+				break;
+			}
 	}
 	json_object_set_new(sv, "observed", json_true());
 	merge_desc(im, sv, entry, sec, 0);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "jutil.h"
 #include "schema.h"
 #include "vi-limits.h"
 
@@ -229,6 +230,35 @@ json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err)
 
 /* ---- loading ------------------------------------------------------------ */
 
+/* Several device classes may register vmstates of one name with different
+ * layouts (isa-serial and serial-mm are both "serial" in QEMU 7.2; isa-vga
+ * and VGA both "vga"): a section's idstr cannot tell which.  The schema keeps
+ * one layout under vmsds and the others in their qom entry's "description";
+ * list those under the vmsd's "variants" for decoders to try in turn. */
+static void attach_variants(json_t *vmsds, json_t *qom)
+{
+	const char *k;
+	json_t *q;
+
+	json_object_foreach(qom, k, q) {
+		json_t *d = json_object_get(q, "description");
+		json_t *v = json_object_get(vmsds, jstr(q, "vmsd") ? jstr(q, "vmsd") : "");
+		json_t *list, *x;
+		size_t i;
+		int dup = 0;
+		if (!json_is_object(d) || !json_is_object(v))
+			continue;
+		if (!json_is_array(list = json_object_get(v, "variants"))) {
+			list = json_array();
+			json_object_set_new(v, "variants", list);
+		}
+		json_array_foreach(list, i, x)
+			dup |= x == d;
+		if (!dup && json_array_size(list) < 16)
+			json_array_append(list, d);
+	}
+}
+
 int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err)
 {
 	json_error_t jerr;
@@ -261,6 +291,7 @@ int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err
 	}
 	s->doc = doc;
 	s->vmsds = json_object_get(doc, "vmsds");
+	attach_variants(s->vmsds, json_object_get(doc, "qom"));
 	s->target = json_string_value(json_object_get(doc, "target"));
 	s->qemu_version = json_string_value(json_object_get(doc, "qemu_version"));
 	return 0;

@@ -146,17 +146,22 @@ static int walk_schema_payload(struct vi_walk *w, struct vi_node *sec,
 {
 	const char *slash = strrchr(s->idstr, '/');
 	json_t *vmsd = json_object_get(w->opts.schema_vmsds, slash ? slash + 1 : s->idstr);
+	json_t *variants = json_object_get(vmsd, "variants");
 	int rc;
 
 	if (!vmsd)
 		return walk_opaque_payload(w, sec, s->id);
-	rc = vmsd_decode_schema(w, vmsd, sec, s->id, s->version_id);
-	if (rc == 0) {
-		vi_node_attr_s(sec, "decoded_by", "schema");
-		return 0;
+	/* The main layout, then those of other classes with this vmsd name. */
+	for (size_t i = 0; i <= json_array_size(variants); i++) {
+		json_t *d = i ? json_array_get(variants, i - 1) : vmsd;
+		rc = vmsd_decode_schema(w, d, sec, s->id, s->version_id);
+		if (rc == 0) {
+			vi_node_attr_s(sec, "decoded_by", "schema");
+			return 0;
+		}
+		if (rc != VMSD_MISMATCH)
+			return rc;
 	}
-	if (rc != VMSD_MISMATCH)
-		return rc;
 	walk_warn(w, rd_tell(w->r), "section %u (%s): the schema does not explain it (%s); "
 		  "section shown undecoded", s->id, s->idstr, vmsd_mismatch_message());
 	return walk_opaque_payload(w, sec, s->id);

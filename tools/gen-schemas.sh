@@ -19,6 +19,10 @@
 #                   debian/changelog names the wanted version, otherwise fetched again.
 #   RUN_SECONDS     how long each guest runs before it is stopped and migrated (default 2)
 #   KEEP_WORK=1     keep the temporary directory (raw dumps, streams, logs) and print its path
+#   REUSE_EXTRA=1   keep the committed schemas/extra/*.json (step 3) instead of fetching the
+#                   sources again: for re-running steps 1, 2 and 4 after a change to the tool
+#   VI              the vmstate-inspect binary to use (default: src/vmstate-inspect, built
+#                   in the source tree); e.g. VI=build/src/vmstate-inspect for a VPATH build
 #
 # For each target (release, arch) -> machine: 7.2/x86_64 pc-q35-7.2, 10.0/x86_64 pc-q35-10.0,
 # 7.2/aarch64 virt-7.2, 10.0/aarch64 virt-10.0:
@@ -50,7 +54,7 @@ Q72=${QEMU72_BIN_DIR:-/usr/bin}
 Q100=${QEMU10_BIN_DIR:-/opt/qemu-10.0/bin}
 SRC=${QEMU_SRC_DIR:-$(dirname "$ROOT")/qemu-src}
 RUN_SECONDS=${RUN_SECONDS:-2}
-VI="$ROOT/src/vmstate-inspect"
+VI=${VI:-}
 
 die() { echo "gen-schemas: $*" >&2; exit 1; }
 log() { echo "gen-schemas: $*" >&2; }
@@ -64,9 +68,14 @@ for t in $TARGETS; do
 done
 
 command -v python3 >/dev/null || die "python3 missing"
-command -v apt-get >/dev/null || die "apt-get missing (this script is for Debian)"
-command -v dpkg-source >/dev/null || die "dpkg-source missing (apt-get install dpkg-dev)"
-(cd "$ROOT" && make -s src/vmstate-inspect) || die "cannot build src/vmstate-inspect"
+if [ "${REUSE_EXTRA:-}" != 1 ]; then
+  command -v apt-get >/dev/null || die "apt-get missing (this script is for Debian)"
+  command -v dpkg-source >/dev/null || die "dpkg-source missing (apt-get install dpkg-dev)"
+fi
+if [ -z "$VI" ]; then
+  VI="$ROOT/src/vmstate-inspect"
+  (cd "$ROOT" && make -s src/vmstate-inspect) || die "cannot build src/vmstate-inspect"
+fi
 "$VI" schema import --help >/dev/null 2>&1 || die "$VI has no 'schema import'"
 
 WORK=$(mktemp -d)
@@ -189,7 +198,7 @@ mkdir -p "$ROOT/schemas/extra"
 SLIRP_VER=$(dpkg-query -W -f='${Version}' libslirp0 2>/dev/null || true)
 SLIRP_DIR=''
 SLIRP_DESC=''
-if [ -n "$SLIRP_VER" ]; then
+if [ -n "$SLIRP_VER" ] && [ "${REUSE_EXTRA:-}" != 1 ]; then
   SLIRP_DIR="$SRC/libslirp-${SLIRP_VER#*:}"
   fetch_src libslirp "$SLIRP_VER" "$SLIRP_DIR"
   SLIRP_DESC="; libslirp (slirp section): $(cat "$SLIRP_DIR/.gen-schemas-source")"
@@ -209,7 +218,12 @@ for t in $TARGETS; do
 
   # 3a. sources of this QEMU
   qsrc="$SRC/qemu-$rel"
-  fetch_src qemu "$debver" "$qsrc"
+  extra="$ROOT/schemas/extra/qemu-$rel-$arch.json"
+  if [ "${REUSE_EXTRA:-}" = 1 ]; then
+    [ -f "$extra" ] || die "REUSE_EXTRA=1 but $extra is missing"
+  else
+    fetch_src qemu "$debver" "$qsrc"
+  fi
 
   w="$WORK/qemu-$rel-$arch"
   mkdir -p "$w"
@@ -227,10 +241,9 @@ for t in $TARGETS; do
   grep -E 'dropped|SKIPPED' "$w/streams.log" >&2 || true
 
   # 3b. versions of the vmstates -dump-vmstate misses
-  extra="$ROOT/schemas/extra/qemu-$rel-$arch.json"
   set --
   for s in "$w"/streams/*.qevm; do set -- "$@" --stream "$s"; done
-  python3 "$HERE/vmsd-versions-from-source.py" --src "$qsrc" --arch "$arch" \
+  [ "${REUSE_EXTRA:-}" = 1 ] || python3 "$HERE/vmsd-versions-from-source.py" --src "$qsrc" --arch "$arch" \
       ${SLIRP_DIR:+--slirp-src "$SLIRP_DIR"} \
       --source-desc "$(cat "$qsrc/.gen-schemas-source")$SLIRP_DESC; VMStateDescription definitions and their non-qdev registrations (vmstate_register*, register_savevm_live, legacy_vmsd) in the files built for $arch, extracted by tools/vmsd-versions-from-source.py and checked against $bin's binary and the generated streams" \
       --dump-vmstate "$w/$raw" --binary "$bindir/$bin" "$@" -o "$extra" ||

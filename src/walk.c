@@ -151,9 +151,13 @@ static int walk_schema_payload(struct vi_walk *w, struct vi_node *sec,
 
 	if (!vmsd)
 		return walk_opaque_payload(w, sec, s->id);
-	/* The main layout, then those of other classes with this vmsd name. */
-	for (size_t i = 0; i <= json_array_size(variants); i++) {
+	/* The main layout, then those of other classes with this vmsd name;
+	 * first those a generated stream showed (they know the field types). */
+	for (size_t k = 0; k < 2 * (json_array_size(variants) + 1); k++) {
+		size_t i = k % (json_array_size(variants) + 1);
 		json_t *d = i ? json_array_get(variants, i - 1) : vmsd;
+		if (json_is_true(json_object_get(d, "observed")) != (k <= json_array_size(variants)))
+			continue;
 		rc = vmsd_decode_schema(w, d, sec, s->id, s->version_id);
 		if (rc == 0) {
 			vi_node_attr_s(sec, "decoded_by", "schema");

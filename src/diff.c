@@ -10,6 +10,16 @@
  * lacks; and, beyond the checker, fields the destination added without a
  * version bump (it would read bytes the source never wrote).  Messages use
  * the checker's wording where it has one.
+ *
+ * Two things make a difference the checker reports harmless on the wire,
+ * and they are warnings here:
+ *  - names: a description whose fields all have fixed sizes and whose total
+ *    stays the same (fields renamed, or a buffer split into several fields
+ *    as QEMU 9.0 did with globalstate's runstate) reads the same bytes;
+ *  - what our schemas only saw: a description known from generated
+ *    streams alone (origin "vmdesc", or versions only) lists the fields and
+ *    subsections those streams happened to contain, not all there are, so
+ *    a conditional field or a subsection it lacks is unknown, not missing.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,10 +30,80 @@
 struct dctx {
 	struct vi_findings *f;
 	const char *sec;        /* QOM type or vmsd being compared */
+	int src_seen, dst_seen; /* the description is only what streams showed */
+	int same_bytes;         /* fixed-size layouts of equal total: names do not matter */
+	int src_streams_known;  /* the source schema says which subsections streams carried */
 };
 
 #define ERR(c, cls, path, ...) \
 	vi_finding_add((c)->f, cls, VI_SEV_ERROR, 0, 0, path, __VA_ARGS__)
+#define WARN(c, cls, path, ...) \
+	vi_finding_add((c)->f, cls, VI_SEV_WARNING, 0, 0, path, __VA_ARGS__)
+
+static int seen_only(json_t *vmsd)
+{
+	const char *o = jstr(vmsd, "origin");
+	return o && (strcmp(o, "vmdesc") == 0 || strcmp(o, "extra") == 0);
+}
+
+/* Bytes a description always writes, or -1 when that depends on the state
+ * (conditional fields, variable arrays) or is not known. */
+static int64_t fixed_bytes(json_t *desc, int depth)
+{
+	json_t *f;
+	size_t i;
+	int64_t total = 0;
+
+	if (depth > VI_MAX_DESC_DEPTH || !json_is_array(json_object_get(desc, "fields")))
+		return -1;
+	json_array_foreach(json_object_get(desc, "fields"), i, f) {
+		int64_t n = jint(f, "num", 1), each;
+		if (json_is_true(json_object_get(f, "field_exists")) ||
+		    json_object_get(f, "count_from") || json_object_get(f, "size_from"))
+			return -1;
+		if (json_object_get(f, "observed_array_len") && !json_object_get(f, "num"))
+			n = jint(f, "observed_array_len", -1);
+		each = json_object_get(f, "struct") ? fixed_bytes(json_object_get(f, "struct"), depth + 1)
+						    : jint(f, "observed_size", jint(f, "size", -1));
+		if (each < 0 || n < 0)
+			return -1;
+		total += each * n;
+	}
+	return total;
+}
+
+static int same_name(const char *a, const char *b);
+
+/* Field lists with the same names and sizes all the way down. */
+static int same_fields(json_t *a, json_t *b, int depth)
+{
+	json_t *x, *y;
+	size_t i;
+
+	if (depth > VI_MAX_DESC_DEPTH || json_array_size(a) != json_array_size(b))
+		return 0;
+	json_array_foreach(a, i, x) {
+		y = json_array_get(b, i);
+		if (!jstr(x, "name") || !jstr(y, "name") || !same_name(jstr(x, "name"), jstr(y, "name")) ||
+		    jint(x, "size", 0) != jint(y, "size", 0) ||
+		    !same_fields(json_object_get(json_object_get(x, "struct"), "fields"),
+				 json_object_get(json_object_get(y, "struct"), "fields"), depth + 1))
+			return 0;
+	}
+	return 1;
+}
+
+/* "config[0]" (a trailer's name for the first of several "config") is "config". */
+static int same_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la == lb + 3 && strcmp(a + lb, "[0]") == 0)
+		return strncmp(a, b, lb) == 0;
+	if (lb == la + 3 && strcmp(b + la, "[0]") == 0)
+		return strncmp(a, b, la) == 0;
+	return strcmp(a, b) == 0;
+}
 
 static void check_version(struct dctx *c, json_t *s, json_t *d, const char *desc)
 {
@@ -88,6 +168,10 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 				di = didx[ddepth];
 				continue;
 			}
+			if (c->dst_seen && json_is_true(json_object_get(s, "field_exists"))) {
+				si++;
+				continue;
+			}
 			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
 			ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\": expected "
 			    "field \"%s\", while dest has no further fields", c->sec, desc,
@@ -112,7 +196,16 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 				si++;
 			continue;
 		}
-		if (strcmp(jstr(s, "name"), jstr(d, "name")) != 0) {
+		if (!same_name(jstr(s, "name"), jstr(d, "name"))) {
+			/* A conditional field the other side's streams never showed. */
+			if (c->src_seen && json_is_true(json_object_get(d, "field_exists"))) {
+				di++;
+				continue;
+			}
+			if (c->dst_seen && json_is_true(json_object_get(s, "field_exists"))) {
+				si++;
+				continue;
+			}
 			if (opens_substruct(d, jstr(s, "name")) && ddepth < VI_MAX_DESC_DEPTH) {
 				dstack[ddepth] = df;
 				didx[ddepth++] = di + 1;
@@ -144,6 +237,15 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 				continue;
 			}
 			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
+			if (c->same_bytes) {
+				WARN(c, "field-renamed", path, "Section \"%s\", Description \"%s\": "
+				     "expected field \"%s\", got \"%s\"; the description writes the "
+				     "same %s bytes on both sides, so the stream loads", c->sec, desc,
+				     jstr(s, "name"), jstr(d, "name"), "fixed number of");
+				si++;
+				di++;
+				continue;
+			}
 			ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\": expected "
 			    "field \"%s\", got \"%s\"; skipping rest", c->sec, desc, jstr(s, "name"),
 			    jstr(d, "name"));
@@ -151,7 +253,13 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 		}
 		snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
 		check_version(c, s, d, desc);
-		if (!json_object_get(s, "struct") && jint(s, "size", 0) != jint(d, "size", 0))
+		if (!json_object_get(s, "struct") && jint(s, "size", 0) != jint(d, "size", 0) &&
+		    c->same_bytes)
+			WARN(c, "field-renamed", path, "Section \"%s\" Description \"%s\" Field \"%s\" "
+			     "size mismatch: %lld , %lld; the description's total is the same on both "
+			     "sides, so the stream loads", c->sec, desc, jstr(s, "name"),
+			     (long long)jint(s, "size", 0), (long long)jint(d, "size", 0));
+		else if (!json_object_get(s, "struct") && jint(s, "size", 0) != jint(d, "size", 0))
 			ERR(c, "field-mismatch", path, "Section \"%s\" Description \"%s\" Field \"%s\" "
 			    "size mismatch: %lld , %lld", c->sec, desc, jstr(s, "name"),
 			    (long long)jint(s, "size", 0), (long long)jint(d, "size", 0));
@@ -167,7 +275,7 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 		di++;
 	}
 	/* Beyond the checker: the destination reads what the source never wrote. */
-	if (!sdepth && !ddepth && !unused)
+	if (!sdepth && !ddepth && !unused && !c->same_bytes)
 		for (; (d = json_array_get(df, di)); di++)
 			if (jint(d, "version_id", 0) <= src_version &&
 			    !json_is_true(json_object_get(d, "field_exists"))) {
@@ -200,7 +308,19 @@ static void check_subsections(struct dctx *c, json_t *ss, json_t *ds, const char
 				found = 1;
 				check_desc(c, s, d, depth + 1);
 			}
-		if (!found) {
+		if (!found && (c->dst_seen || c->src_streams_known) &&
+			 !json_is_true(json_object_get(s, "observed"))) {
+			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
+			WARN(c, "unknown-subsection", path, "Section \"%s\", Description \"%s\": "
+			     "Subsection \"%s\" not found; a stream that carries it is refused, but "
+			     "none of the source's generated streams did (QEMU sends it only when its "
+			     "needed() test says so)", c->sec, desc, jstr(s, "name"));
+		} else if (!found && c->dst_seen) {
+			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
+			WARN(c, "unknown-subsection", path, "Section \"%s\", Description \"%s\": "
+			     "Subsection \"%s\" not seen in the destination's generated streams: "
+			     "whether it knows it is not known", c->sec, desc, jstr(s, "name"));
+		} else if (!found) {
 			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
 			ERR(c, "unknown-subsection", path, "Section \"%s\", Description \"%s\": "
 			    "Subsection \"%s\" not found", c->sec, desc, jstr(s, "name"));
@@ -212,6 +332,7 @@ static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
 {
 	const char *name = jstr(s, "name"), *dname = jstr(d, "name");
 	char path[600];
+	int saved;
 
 	if (depth > VI_MAX_DESC_DEPTH || !name || !dname)
 		return;
@@ -223,7 +344,20 @@ static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/%s", c->sec, name);
-	if (json_object_get(s, "fields") && !json_object_get(d, "fields"))
+	saved = c->same_bytes;
+	{
+		int64_t sb = fixed_bytes(s, depth), db = fixed_bytes(d, depth);
+		c->same_bytes = sb >= 0 && sb == db;
+	}
+	if ((c->src_seen && !json_array_size(json_object_get(s, "fields"))) ||
+	    (c->dst_seen && !json_array_size(json_object_get(d, "fields"))))
+		;	/* versions only (no stream showed it): fields unknown */
+	else if (c->same_bytes && !same_fields(json_object_get(s, "fields"),
+					       json_object_get(d, "fields"), depth))
+		WARN(c, "field-renamed", path, "Section \"%s\" Description \"%s\": fields are "
+		     "named or grouped differently, but both sides write the same %lld fixed bytes, "
+		     "so the stream loads", c->sec, name, (long long)fixed_bytes(s, depth));
+	else if (json_object_get(s, "fields") && !json_object_get(d, "fields"))
 		ERR(c, "field-mismatch", path, "Section \"%s\" Description \"%s\": Entry \"Fields\" "
 		    "missing", c->sec, name);
 	else
@@ -236,6 +370,7 @@ static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
 	else
 		check_subsections(c, json_object_get(s, "subsections"),
 				  json_object_get(d, "subsections"), name, depth);
+	c->same_bytes = saved;
 }
 
 /* A QOM type's description: its own when it differs from the vmsd's. */
@@ -253,7 +388,11 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 	json_t *sq = json_object_get(src->doc, "qom"), *dq = json_object_get(dst->doc, "qom");
 	json_t *v, *reached = json_object();
 	const char *k, *sm = jstr(src->doc, "machine"), *dm = jstr(dst->doc, "machine");
-	struct dctx c = { out, NULL };
+	struct dctx c = { .f = out };
+	/* Our schemas (not raw -dump-vmstate files) record what generated
+	 * streams carried: a subsection none of them did is sent only sometimes. */
+	c.src_streams_known = json_array_size(json_object_get(json_object_get(src->doc,
+				"provenance"), "streams")) > 0;
 	size_t errors = 0;
 
 	if (sm && dm && strcmp(sm, dm) != 0)
@@ -263,6 +402,20 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 	json_object_foreach(sq, k, v) {
 		json_t *d = json_object_get(dq, k), *sd, *dd;
 		c.sec = k;
+		c.src_seen = c.dst_seen = 0;
+		if (!d && jstr(v, "vmsd") && schema_vmsd(dst, jstr(v, "vmsd")) &&
+		    !json_is_true(json_object_get(dst->doc, "device_classes_only"))) {
+			/* The device type is gone or renamed, its vmstate is not: a
+			 * stream names vmstates, so compare those. */
+			json_t *dv = schema_vmsd(dst, jstr(v, "vmsd"));
+			json_object_set_new(reached, jstr(v, "vmsd"), json_true());
+			if ((sd = qom_desc(src, v))) {
+				c.src_seen = seen_only(sd);
+				c.dst_seen = seen_only(dv);
+				check_desc(&c, sd, dv, 0);
+			}
+			continue;
+		}
 		if (!d) {
 			ERR(&c, "unknown-section", k, "Section \"%s\" does not exist in dest", k);
 			continue;
@@ -276,6 +429,8 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 			ERR(&c, "unknown-section", k, "Section \"%s\": Entry \"Description\" missing", k);
 			continue;
 		}
+		c.src_seen = sd == schema_vmsd(src, jstr(v, "vmsd") ? jstr(v, "vmsd") : "") && seen_only(sd);
+		c.dst_seen = dd == schema_vmsd(dst, jstr(d, "vmsd") ? jstr(d, "vmsd") : "") && seen_only(dd);
 		if (sd)
 			check_desc(&c, sd, dd, 0);
 	}
@@ -291,6 +446,8 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 				ERR(&c, "unknown-section", k, "Section \"%s\" does not exist in dest", k);
 			continue;
 		}
+		c.src_seen = seen_only(v);
+		c.dst_seen = seen_only(d);
 		check_desc(&c, v, d, 0);
 	}
 	json_decref(reached);

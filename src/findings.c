@@ -46,6 +46,7 @@ void vi_finding_add(struct vi_findings *f, const char *cls, enum vi_severity sev
 	x->length = length;
 	x->path = vi_xstrdup(path ? path : "");
 	x->message = vi_xstrdup(msg);
+	x->seq = f->n - 1;
 }
 
 void vi_findings_free(struct vi_findings *f)
@@ -64,12 +65,15 @@ static int by_offset(const void *a, const void *b)
 
 	if (x->offset != y->offset)
 		return x->offset < y->offset ? -1 : 1;
-	return (int)y->severity - (int)x->severity;
+	if (x->severity != y->severity)
+		return (int)y->severity - (int)x->severity;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 void vi_findings_sort(struct vi_findings *f)
 {
-	/* qsort is not stable: order equal keys by severity, then keep it. */
+	/* qsort is not stable: order equal offsets by severity, then by the
+	 * order the checks added them (the order QEMU would meet them). */
 	if (f->n > 1)
 		qsort(f->v, f->n, sizeof(*f->v), by_offset);
 }

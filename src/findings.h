@@ -15,6 +15,7 @@ struct vi_finding {
 	uint64_t length;            /* bytes concerned (0 = a position) */
 	char *path;                 /* section[/instance]/subsection/field */
 	char *message;              /* what the destination would do */
+	size_t seq;                 /* order added: ties in offset keep it */
 };
 
 struct vi_findings {

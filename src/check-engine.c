@@ -15,6 +15,7 @@
 #include "jutil.h"
 #include "check-engine.h"
 #include "pci-config.h"
+#include "virtio.h"
 
 struct ctx {
 	struct vi_session *src;
@@ -52,6 +53,93 @@ static const char *vmsd_name_of(struct vi_node *sec)
 
 /* ---- configuration ------------------------------------------------------ */
 
+/* The configuration's target-page-bits field, or NULL when not sent. */
+static struct vi_node *page_bits_field(struct vi_node *cfg)
+{
+	for (size_t i = 0; cfg && i < cfg->nkids; i++) {
+		struct vi_node *s = cfg->kids[i];
+		if (s->kind != VI_N_SUBSECTION || strcmp(s->name, "configuration/target-page-bits"))
+			continue;
+		for (size_t k = 0; k < s->nkids; k++)
+			if (!strcmp(s->kids[k]->name, "target_page_bits"))
+				return s->kids[k];
+	}
+	return NULL;
+}
+
+static int log2_exact(uint64_t v)
+{
+	int b = 0;
+	if (!v || (v & (v - 1)))
+		return -1;
+	while (v >>= 1)
+		b++;
+	return b;
+}
+
+/* TARGET_PAGE_BITS_MIN of an architecture: what QEMU's configuration
+ * pre_load assumes when the subsection is absent (it is sent only when the
+ * page bits exceed the minimum).  -1 when unknown. */
+static int page_bits_min(const char *target)
+{
+	const char *arch = target ? strrchr(target, '/') : NULL;
+
+	if (!arch)
+		return -1;
+	arch++;
+	if (!strcmp(arch, "x86_64") || !strcmp(arch, "i386"))
+		return 12;                      /* target/i386/cpu-param.h */
+	if (!strcmp(arch, "aarch64") || !strcmp(arch, "arm"))
+		return 10;                      /* target/arm/cpu-param.h, TARGET_PAGE_BITS_VARY */
+	return -1;
+}
+
+/* configuration_post_load (migration/savevm.c): the received target page
+ * bits (the subsection, else the destination's minimum) must equal the
+ * destination's own.  Those come from its own stream (the subsection, else
+ * its page size), else from the target schema's page_size. */
+static void check_page_bits(struct ctx *c, struct vi_node *cfg)
+{
+	const struct vi_dest *d = c->d;
+	struct vi_node *mine = page_bits_field(cfg), *theirs = NULL;
+	int local = -1, received, min = page_bits_min(d->schema ? d->schema->target : NULL);
+	const char *from = NULL;
+
+	if (d->stream) {
+		struct vi_node *root = d->stream->w.root;
+		for (size_t i = 0; root && i < root->nkids && !theirs; i++)
+			if (root->kids[i]->kind == VI_N_CONFIG)
+				theirs = page_bits_field(root->kids[i]);
+		if (theirs) {
+			local = (int)theirs->v.u;
+			from = "its own stream's configuration";
+		} else if (!d->stream->w.page_size_assumed && d->stream->w.page_size) {
+			local = log2_exact(d->stream->w.page_size);
+			from = "its own stream's page size";
+		}
+	}
+	if (local < 0 && d->schema) {
+		local = log2_exact((uint64_t)jint(d->schema->doc, "page_size", 0));
+		from = "the target schema's page_size";
+	}
+	if (local < 0)
+		return;
+	if (mine)
+		received = (int)mine->v.u;
+	else if ((received = min) < 0)
+		return;
+	if (received == local)
+		return;
+	/* Checked after the name (post_load): without the subsection, at the
+	 * configuration's end. */
+	vi_finding_add(c->f, "machine-mismatch", VI_SEV_ERROR,
+		       mine ? mine->offset : cfg->offset + cfg->length, mine ? mine->length : 0,
+		       mine ? "configuration/target-page-bits/target_page_bits" : "configuration",
+		       "Received TARGET_PAGE_BITS is %d but local is %d (%s%s)", received, local,
+		       mine ? "the destination's comes from " : "no target-page-bits subsection: "
+		       "the destination assumes its minimum; its own comes from ", from);
+}
+
 static void check_machine(struct ctx *c)
 {
 	struct vi_walk *w = &c->src->w;
@@ -63,6 +151,8 @@ static void check_machine(struct ctx *c)
 			cfg = w->root->kids[i];
 	if (!local && c->d->stream && c->d->stream->w.machine[0])
 		local = c->d->stream->w.machine;
+	if (cfg)
+		check_page_bits(c, cfg);
 	if (!local) {
 		vi_finding_add(c->f, "assumption", VI_SEV_NOTE, 0, 0, "configuration",
 			       "destination machine type not given (--machine or --dest-stream): "
@@ -81,12 +171,6 @@ static void check_machine(struct ctx *c)
 		vi_finding_add(c->f, "machine-mismatch", VI_SEV_ERROR, cfg->offset + 5,
 			       strlen(w->machine), "configuration/name",
 			       "Machine type received is '%s' and local is '%s'", w->machine, local);
-	if (c->d->stream && c->d->stream->w.page_size && w->page_size &&
-	    !w->page_size_assumed && !c->d->stream->w.page_size_assumed &&
-	    c->d->stream->w.page_size != w->page_size)
-		vi_finding_add(c->f, "machine-mismatch", VI_SEV_ERROR, cfg->offset, cfg->length,
-			       "configuration", "target page size %u, the destination's is %u",
-			       w->page_size, c->d->stream->w.page_size);
 }
 
 /* ---- RAM ---------------------------------------------------------------- */
@@ -316,38 +400,163 @@ static int trusted(json_t *vmsd)
 	return o && (!strcmp(o, "dump-vmstate") || !strcmp(o, "extra"));
 }
 
-/* Subsections found inside a virtio payload belong to the vmstate their
- * name starts with ("virtio/..." to "virtio", "virtio_pci/..." to
- * "virtio_pci"): check them against those vmstates of the destination. */
+/* The subsections that end a virtio payload, as virtio_load() reads them:
+ * vmstate "virtio" loads subsections while their names start with
+ * "virtio"; virtio/extra_state holds the transport's vmstate ("virtio_pci"
+ * or "virtio_mmio"), whose own subsections follow it.  A name the current
+ * vmstate does not know fails with ENOENT; a name that is not its own ends
+ * its loop, and the bytes left over fail the section footer check.  The
+ * decoder lists them flat, in stream order; the lists each release knows
+ * are virtio.c's table (no -dump-vmstate has them). */
+static int sub_is_ours(const char *name, const char *parent)
+{
+	size_t n = strlen(parent);
+	return strlen(name) >= n + 1 && !strncmp(name, parent, n);
+}
+
+static void check_virtio_payload(struct ctx *c, struct vi_node *v)
+{
+	int rel = release_num(c->release), sure = virtio_table_covers(rel);
+	enum vi_severity sev = sure ? VI_SEV_ERROR : VI_SEV_WARNING;
+	const char *tr = vi_node_attr(v, "transport") ? vi_node_attr(v, "transport")->s : NULL;
+	const char *nested = NULL;      /* the transport's vmstate after extra_state */
+	char path[512], note[160];
+
+	snprintf(note, sizeof(note), "%s", sure ? "" : " (virtio subsection lists are known "
+		 "for QEMU 7.2 to 10.0 only)");
+	for (size_t i = 0; i < v->nkids; i++) {
+		struct vi_node *k = v->kids[i];
+		const char *parent = "virtio";
+		const struct virtio_subsection *vs;
+		uint64_t ver;
+
+		if (k->kind != VI_N_SUBSECTION)
+			continue;
+		node_path(k, path, sizeof(path));
+		if (nested && sub_is_ours(k->name, nested))
+			parent = nested;
+		else if (nested && sub_is_ours(k->name, "virtio/extra_state"))
+			parent = "virtio/extra_state";	/* it has no subsections */
+		else
+			nested = NULL;
+		if (!sub_is_ours(k->name, parent)) {
+			vi_finding_add(c->f, "bad-footer", sev, k->offset, k->length, path,
+				       "subsection '%s' does not start with '%s': virtio_load "
+				       "leaves it unread and the section footer check fails%s",
+				       k->name, parent, note);
+			return;
+		}
+		if (!(vs = virtio_subsection_lookup(parent, k->name, rel))) {
+			vi_finding_add(c->f, "unknown-subsection", sev, k->offset, k->length, path,
+				       "QEMU %s's %s vmstate has no subsection '%s': load fails "
+				       "with \"No such file or directory\"%s",
+				       c->release[0] ? c->release : "(release unknown)", parent,
+				       k->name, note);
+			return;
+		}
+		ver = (vi_node_attr(k, "version_id") ? vi_node_attr(k, "version_id")->u : 0) & 0xff;
+		if ((int64_t)ver > vs->version_id) {
+			vi_finding_add(c->f, "version-too-new", sev, k->offset, k->length, path,
+				       "%s: incoming version_id %" PRIu64 " is too new for local "
+				       "version_id %d%s", k->name, ver, vs->version_id, note);
+			return;
+		}
+		if ((int64_t)ver < vs->minimum_version_id) {
+			vi_finding_add(c->f, "version-too-old", sev, k->offset, k->length, path,
+				       "%s: incoming version_id %" PRIu64 " is too old for local "
+				       "minimum version_id  %d%s", k->name, ver,
+				       vs->minimum_version_id, note);
+			return;
+		}
+		if (!strcmp(k->name, "virtio/extra_state"))
+			nested = tr && !strcmp(tr, "virtio-mmio") ? "virtio_mmio" : "virtio_pci";
+	}
+}
+
 static void check_virtio(struct ctx *c, struct vi_node *n)
 {
-	char parent[256], path[512];
-
-	if (n->kind == VI_N_FIELD && !strcmp(n->type, "virtio") && c->d->schema) {
-		for (size_t i = 0; i < n->nkids; i++) {
-			struct vi_node *k = n->kids[i];
-			const char *slash = strrchr(k->name, '/');
-			json_t *sv;
-			if (k->kind != VI_N_SUBSECTION || !slash)
-				continue;
-			snprintf(parent, sizeof(parent), "%.*s", (int)(slash - k->name), k->name);
-			if (!(sv = schema_vmsd(c->d->schema, parent)))
-				continue;
-			if (!schema_subsection(sv, k->name)) {
-				node_path(k, path, sizeof(path));
-				vi_finding_add(c->f, "unknown-subsection",
-					       trusted(sv) ? VI_SEV_ERROR : VI_SEV_WARNING,
-					       k->offset, k->length, path,
-					       "the destination's %s has no subsection '%s'%s", parent,
-					       k->name, trusted(sv) ? ": load fails with \"No such file "
-					       "or directory\"" : " among those the schema saw (its "
-					       "list may be incomplete)");
-			}
-		}
+	if (n->kind == VI_N_FIELD && !strcmp(n->type, "virtio")) {
+		check_virtio_payload(c, n);
 		return;
 	}
 	for (size_t i = 0; i < n->nkids; i++)
 		check_virtio(c, n->kids[i]);
+}
+
+/* ---- post_load hooks whose bound is the destination's own state -------- */
+
+/* Element i of a uint64 array field (decoded as children, or read). */
+static int u64_elem(struct vi_session *s, struct vi_node *f, uint64_t i, uint64_t *v,
+		    uint64_t *off)
+{
+	uint8_t b[8];
+
+	if (f->nkids) {
+		if (i >= f->nkids)
+			return -1;
+		*v = f->kids[i]->v.u;
+		*off = f->kids[i]->offset;
+		return 0;
+	}
+	if (f->length < 8 * (i + 1) || read_bytes(s, f->offset + 8 * i, b, 8) < 0)
+		return -1;
+	*v = 0;
+	for (int k = 0; k < 8; k++)
+		*v = *v << 8 | b[k];
+	*off = f->offset + 8 * i;
+	return 0;
+}
+
+static struct vi_node *direct_field(struct vi_node *n, const char *name)
+{
+	for (size_t i = 0; i < n->nkids; i++)
+		if (n->kids[i]->kind == VI_N_FIELD && !strcmp(n->kids[i]->name, name))
+			return n->kids[i];
+	return NULL;
+}
+
+/* ARM "cpu" (target/arm/machine.c cpu_post_load): the incoming coprocessor
+ * register indexes are merged with the destination CPU's sorted list; one
+ * the destination lacks fails the load with no message of its own (-1,
+ * "Operation not permitted").  The destination's list is its own stream's
+ * cpreg_vmstate_indexes.  post_load runs after the section's subsections,
+ * so the finding is placed at the section's end. */
+static void check_arm_cpregs(struct ctx *c, struct vi_node *sec, struct vi_node *theirs)
+{
+	struct vi_node *mi = direct_field(sec, "cpreg_vmstate_indexes");
+	struct vi_node *ti = direct_field(theirs, "cpreg_vmstate_indexes");
+	uint64_t ns, nd, i = 0, v = 0, sv = 0, dv = 0, off = 0, doff, end;
+	char path[512];
+
+	if (!mi || !ti || !vi_node_attr(mi, "array_len") || !vi_node_attr(ti, "array_len"))
+		return;
+	ns = vi_node_attr(mi, "array_len")->u;
+	nd = vi_node_attr(ti, "array_len")->u;
+	while (i < nd && v < ns) {
+		if (u64_elem(c->src, mi, v, &sv, &off) < 0 ||
+		    u64_elem(c->d->stream, ti, i, &dv, &doff) < 0)
+			return;
+		if (sv > dv) {
+			i++;
+			continue;
+		}
+		if (sv < dv)
+			break;
+		i++;
+		v++;
+	}
+	if (i >= nd || v >= ns)
+		return;
+	end = sec->offset + sec->length;
+	for (size_t k = 0; k < sec->nkids; k++)
+		if (sec->kids[k]->kind == VI_N_FOOTER)
+			end = sec->kids[k]->offset;
+	node_path(mi, path, sizeof(path));
+	vi_finding_add(c->f, "field-mismatch", VI_SEV_ERROR, end, 0, path,
+		       "incoming coprocessor register 0x%" PRIx64 " (element %" PRIu64 ", byte %"
+		       PRIu64 ") is not one of the destination CPU's %" PRIu64 " registers: "
+		       "cpu_post_load fails the load (\"Operation not permitted\", no message "
+		       "of its own)", sv, v, off, nd);
 }
 
 static void check_section(struct ctx *c, struct vi_node *sec)
@@ -408,6 +617,8 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 		check_desc(c, sec, sv, trusted(sv), 0);
 	check_virtio(c, sec);
 	check_values(c, sec, theirs);
+	if (theirs && !strcmp(sec->name, "cpu"))
+		check_arm_cpregs(c, sec, theirs);
 }
 
 static void check_commands(struct ctx *c)

@@ -5,7 +5,7 @@ set -eu
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 PKGS="build-essential autoconf automake libtool pkg-config
-      libjansson-dev libxxhash-dev liblzma-dev check xz-utils python3"
+      libjansson-dev libxxhash-dev liblzma-dev check xz-utils python3 valgrind"
 # clang and its runtimes for the libFuzzer smoke run (tests/fuzz).
 PKGS="$PKGS clang libclang-rt-dev"
 missing=

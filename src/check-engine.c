@@ -779,8 +779,9 @@ size_t vi_check_stream(struct vi_session *src, const char *file,
 				check_section(&c, n);
 		}
 		if (d->machines)
-			machines_check(d->machines, d->machine ? d->machine : src->w.machine,
-				       root, out);
+			machines_check(d->machines, d->machine ? d->machine :
+				       d->stream && d->stream->w.machine[0] ? d->stream->w.machine :
+				       src->w.machine, src, d->stream, out);
 	}
 	if (!d->stream)
 		vi_finding_add(out, "assumption", VI_SEV_NOTE, 0, 0, "configuration",

@@ -23,9 +23,14 @@ void machines_free(struct vi_machines *m);
 /* The machine entry for a name or alias, or NULL. */
 json_t *machines_get(const struct vi_machines *m, const char *name, const char **resolved);
 
-/* machine-property findings: what the machine type's compat properties
- * say the stream cannot contain. */
+struct vi_session;
+
+/* machine-property findings (warnings): what the machine type's compat
+ * properties say a source with that machine type cannot have written.
+ * Rules the destination's own stream (dest, may be NULL) breaks the same
+ * way are left out: the destination overrides the property like the
+ * source.  Identical findings of variant drivers are merged. */
 void machines_check(const struct vi_machines *m, const char *machine,
-		    struct vi_node *root, struct vi_findings *out);
+		    struct vi_session *src, struct vi_session *dest, struct vi_findings *out);
 
 #endif

@@ -14,7 +14,8 @@ channel), both streams are decoded with `src/vmstate-inspect dump --format json`
 rule's effect is evaluated on both: it must hold for "with" and must not hold for
 "without".  Before running, the machine data (schemas/machines/) is checked too: the "with"
 machine must carry the rule's compat property (with the rule's "when" value) and the
-"without" machine must not.
+"without" machine must not.  Then `vmstate-inspect check --machine <the "with" machine>`
+(src/machines.c) must report the rule on the "without" stream and not on the "with" one.
 
 Guest activity some effects need (a driver negotiating virtio features, setting DRIVER_OK,
 clearing PCI bus mastering, enabling the HPET) is produced without a guest OS through QEMU's
@@ -718,6 +719,30 @@ def check_virtio_gpu_scanout(dw, dwo, eff):
         lw, lo, outputs, per)
 
 
+def check_agrees(rule, case, release, arch, wd):
+    """src/machines.c must see the rule as evaluate() does: `check --machine` with the
+    "with" machine type reports it (class machine-property) on the "without" stream and
+    not on the "with" stream."""
+    got = {}
+    for side in ("with", "without"):
+        r = subprocess.run([INSPECT, "check", "--format", "json", "--target",
+                            "qemu-%s/%s" % (release, arch), "--machine",
+                            case["with"]["machine"], os.path.join(wd, side, "stream.qevm")],
+                           capture_output=True, text=True)
+        try:
+            fs = json.loads(r.stdout)["files"][0]["findings"]
+        except (ValueError, KeyError, IndexError):
+            raise Fail("vmstate-inspect check on the %s stream failed: %s"
+                       % (side, r.stderr.strip()[-200:]))
+        got[side] = [f for f in fs if f["class"] == "machine-property" and
+                     " %s=" % rule["property"] in f["message"] and rule["driver"] in f["message"]]
+    if got["with"] or not got["without"]:
+        raise Fail("check --machine %s disagrees: %d finding(s) on the stream made with the "
+                   "property, %d without" % (case["with"]["machine"], len(got["with"]),
+                                            len(got["without"])))
+    return "check: %d finding(s) without, none with" % len(got["without"])
+
+
 # ---------------------------------------------------------------------------------------
 
 def machine_doc(release, arch):
@@ -820,6 +845,9 @@ def main():
                 if ho:
                     raise Fail("no difference: the effect also holds without the "
                                "property: " + detail)
+            if not case["with"].get("global"):
+                detail += " | " + check_agrees(r, case, release, arch,
+                                               os.path.join(work, case_name))
             expect = r.get("load_with_property")
             if expect in ("rejected", "accepted") and not case.get("no_load"):
                 glob = "%s.%s=%s" % (r["driver"], r["property"], vw)

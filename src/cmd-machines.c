@@ -50,16 +50,18 @@ static const char *s(json_t *o, const char *k)
 	return jstr(o, k) ? jstr(o, k) : "";
 }
 
-/* The entry of props for driver.property, or NULL. */
+/* The entry of props for driver.property, or NULL.  A property can occur
+ * twice (an older array overriding a newer one): the last entry is the
+ * value QEMU applies. */
 static json_t *prop(json_t *props, json_t *p)
 {
-	json_t *x;
+	json_t *x, *found = NULL;
 	size_t i;
 
 	json_array_foreach(props, i, x)
 		if (!strcmp(s(x, "driver"), s(p, "driver")) && !strcmp(s(x, "property"), s(p, "property")))
-			return x;
-	return NULL;
+			found = x;
+	return found;
 }
 
 static json_t *compare(json_t *ma, json_t *mb, const char *na, const char *nb)
@@ -69,6 +71,8 @@ static json_t *compare(json_t *ma, json_t *mb, const char *na, const char *nb)
 	size_t i;
 
 	json_array_foreach(pa, i, p) {
+		if (prop(pa, p) != p)
+			continue;	/* not the effective entry */
 		q = prop(pb, p);
 		if (!q || strcmp(s(p, "value"), s(q, "value")))
 			json_array_append_new(out, json_pack("{s:s,s:s,s:s?,s:s?,s:s?}",
@@ -77,7 +81,7 @@ static json_t *compare(json_t *ma, json_t *mb, const char *na, const char *nb)
 				"array", s(p, "array")));
 	}
 	json_array_foreach(pb, i, p)
-		if (!prop(pa, p))
+		if (prop(pb, p) == p && !prop(pa, p))
 			json_array_append_new(out, json_pack("{s:s,s:s,s:n,s:s,s:s}",
 				"driver", s(p, "driver"), "property", s(p, "property"),
 				na, nb, s(p, "value"), "array", s(p, "array")));

@@ -8,6 +8,12 @@
   with that class at the mutated byte; the JSON, SARIF 2.1.0 and JUnit
   outputs are well formed and say the same thing.
 - diff of the shipped 7.2 and 10.0 x86_64 schemas runs both ways.
+- What check models beyond vmstate names and versions, on fixtures and
+  mutated copies: the target page bits, unknown commands, the virtio
+  payload's subsections, the ARM cpreg post_load; and the machine-property
+  findings of compat rules (schemas/compat-rules.json), several effect
+  kinds, with the property, its value, the compat array and the offending
+  bytes.  Two documented limits of tests/live/live.py are pinned here too.
 """
 import json, lzma, os, subprocess, sys, tempfile, xml.etree.ElementTree as ET
 
@@ -104,6 +110,244 @@ def formats(stream, target):
            rc == rc2 == rc3, f"{len(fails)} failures for {len(errors)} errors")
 
 
+# ---------------------------------------------------------------- helpers
+
+def nodes(n):
+    """Every named node of a dump --format json document, in stream order."""
+    if isinstance(n, dict):
+        if "name" in n and "type" in n:
+            yield n
+        for v in n.values():
+            if isinstance(v, (dict, list)):
+                yield from nodes(v)
+    elif isinstance(n, list):
+        for v in n:
+            yield from nodes(v)
+
+
+def fixture(name):
+    path = os.path.join(DATA, name)
+    raw = lzma.decompress(open(path, "rb").read())
+    rc, out, _ = run("dump", "--format", "json", path)
+    return path, raw, json.loads(out)
+
+
+def section(doc, suffix):
+    return next(s for s in doc["sections"] if s["name"].endswith(suffix)
+                and s["type"] in ("full", "start"))
+
+
+def put(raw, off, b):
+    return raw[:off] + b + raw[off + len(b):]
+
+
+def check_json(*args):
+    rc, out, err = run("check", "--format", "json", *args)
+    if rc not in (0, 1):
+        return rc, {"findings": [], "failure_class": None, "verdict": None}, err
+    return rc, json.loads(out)["files"][0], err
+
+
+def write(tmp, name, data):
+    path = os.path.join(tmp, name)
+    open(path, "wb").write(data)
+    return path
+
+
+def first_error(f):
+    return next((x for x in f["findings"] if x["severity"] == "error"), {})
+
+
+# ------------------------------------------------- what check models itself
+
+def models(tmp):
+    """Page bits, commands, virtio subsections, ARM cpregs."""
+    # configuration/target-page-bits (aarch64 sends it): 12 -> 16
+    path, raw, doc = fixture("v100-aarch64-virt-10.0-minimal.qevm.xz")
+    tpb = next(n for n in nodes(doc["configuration"]) if n["name"] == "target_page_bits")
+    bad = write(tmp, "page-bits.qevm", put(raw, tpb["offset"], (16).to_bytes(4, "big")))
+    for extra in ([], ["--dest-stream", path]):
+        rc, f, err = check_json("--target", "qemu-10.0/aarch64", *extra, bad)
+        e = first_error(f)
+        expect(f"page bits 16 vs 12 {extra[:1]}", f["failure_class"] == "machine-mismatch" and
+               e.get("offset") == tpb["offset"] and "TARGET_PAGE_BITS is 16 but local is 12"
+               in e.get("message", ""), f"{f['failure_class']}: {e}")
+    # SWITCHOVER_START (0xb) -> 0x40: QEMU's "MIG_CMD 0x40 unknown"
+    path, raw, doc = fixture("v100-x86-q35-10.0-minimal.qevm.xz")
+    cmd = next(c for c in doc["commands"] if c.get("command") == 11)
+    bad = write(tmp, "cmd.qevm", put(raw, cmd["offset"] + 1, (0x40).to_bytes(2, "big")))
+    rc, f, err = check_json("--target", "qemu-10.0/x86_64", bad)
+    expect("unknown command is unsupported-command", f["failure_class"] == "unsupported-command"
+           and "MIG_CMD 0x40 unknown" in first_error(f).get("message", ""), str(f)[:300])
+    # the virtio payload's subsections (virtio.c's table per release)
+    path, raw, doc = fixture("v72-x86-i440fx-7.2-devices.qevm.xz")
+    net = section(doc, "/virtio-net")
+    sub = next(n for n in nodes(net) if n["name"] == "virtio/64bit_features")
+    dis = next(n for n in nodes(net) if n["name"] == "virtio/disabled")
+    for name, data, cls, off in (
+            ("renamed", put(raw, sub["offset"] + 2, b"virtio/64bit_featureX"),
+             "unknown-subsection", sub["offset"]),
+            ("version 2", put(raw, sub["offset"] + 2 + 21, (2).to_bytes(4, "big")),
+             "version-too-new", sub["offset"]),
+            # a name not starting with "virtio" ends virtio_load's loop; the
+            # bytes left over fail the footer check
+            ("not virtio's", put(raw, dis["offset"] + 2, b"virtiX"), "bad-footer",
+             dis["offset"])):
+        bad = write(tmp, "virtio-sub.qevm", data)
+        for target in ("qemu-7.2/x86_64", "qemu-10.0/x86_64"):
+            rc, f, err = check_json("--target", target, "--machine", "pc-i440fx-7.2", bad)
+            e = first_error(f)
+            expect(f"virtio subsection {name} ({target})", rc == 1 and f["failure_class"] == cls
+                   and e.get("offset") == off, f"{f['failure_class']}: {e}")
+    rc, f, _ = check_json("--target", "qemu-7.2/x86_64", path)
+    expect("virtio subsections of a real stream are known", rc == 0 and not any(
+        x["class"] == "unknown-subsection" for x in f["findings"]), str(f["findings"])[:300])
+    # ARM cpu_post_load: an incoming cpreg the destination CPU lacks (7.2 ->
+    # 10.0), a longer list than the destination's (10.0 -> 7.2).  Both need
+    # the destination's own stream: without it they are documented limits
+    # of tests/live/live.py (x72to100-virt-7.2, x100to72-virt-7.2 nodest).
+    a72 = os.path.join(DATA, "v72-aarch64-virt-7.2-minimal.qevm.xz")
+    a100 = os.path.join(DATA, "v100-aarch64-virt-10.0-minimal.qevm.xz")
+    for name, target, dest, src, want in (
+            ("7.2 -> 10.0", "qemu-10.0/aarch64", a100, a72, "is not one of the destination CPU's"),
+            ("10.0 -> 7.2", "qemu-7.2/aarch64", a72, a100, "expecting positive value <=")):
+        rc, f, _ = check_json("--target", target, "--dest-stream", dest, src)
+        hit = [x for x in f["findings"] if x["class"] == "field-mismatch" and x["severity"] ==
+               "error" and x["path"].startswith("cpu[0]/cpreg_vmstate") and want in x["message"]]
+        expect(f"arm cpregs {name} with --dest-stream", len(hit) == 1, str(f["findings"])[:400])
+        rc, f, _ = check_json("--target", target, "--machine", doc_machine(src), src)
+        expect(f"arm cpregs {name}: limit without --dest-stream", not any(
+            x["path"].startswith("cpu[0]/cpreg") for x in f["findings"]), str(f["findings"])[:300])
+
+
+def doc_machine(path):
+    return "virt-7.2" if "v72-" in os.path.basename(path) else "virt-10.0"
+
+
+def limits(tmp):
+    """The x86 cpu's subsections; a documented limit of tests/live/live.py,
+    pinned so a change shows."""
+    # x86 'cpu' is not in -dump-vmstate: its subsections come from the lists
+    # of check-engine.c (every "cpu/..." name of the 7.2 and 10.0 binaries)
+    path, raw, doc = fixture("v72-x86-i440fx-7.2-devices.qevm.xz")
+    cpu = section(doc, "cpu")
+    sub = next(n for n in nodes(cpu) if n["name"] == "cpu/poll_control_msr")
+    bad = write(tmp, "cpu-sub.qevm", put(raw, sub["offset"] + 2 + len(sub["name"]) - 1, b"X"))
+    for target in ("qemu-7.2/x86_64", "qemu-10.0/x86_64"):
+        rc, f, _ = check_json("--target", target, "--machine", "pc-i440fx-7.2", bad)
+        e = first_error(f)
+        expect(f"unknown x86 cpu subsection ({target})", rc == 1 and f["failure_class"] ==
+               "unknown-subsection" and e.get("offset") == sub["offset"], str(e)[:300])
+    # a renamed RAMBlock: only --dest-stream knows the destination's names
+    # (test_limit_ramblock_renamed)
+    blk = next(n for n in nodes(section(doc, "ram")) if n["name"] == "/rom@etc/acpi/tables")
+    at = raw.index(b"/rom@etc/acpi/tables", blk["offset"])
+    bad = write(tmp, "ramblock.qevm", put(raw, at, b"/rom@etc/acpi/tableX"))
+    rc, f, _ = check_json("--target", "qemu-7.2/x86_64", bad)
+    expect("limit: renamed RAMBlock without --dest-stream is malformed",
+           f["failure_class"] == "malformed", f"{f['failure_class']}")
+    rc, f, _ = check_json("--target", "qemu-7.2/x86_64", "--dest-stream", path, bad)
+    expect("renamed RAMBlock with --dest-stream is unknown-section",
+           f["failure_class"] == "unknown-section" and "Unknown ramblock" in
+           first_error(f).get("message", ""), f"{f['failure_class']}")
+
+
+# ----------------------------------------------- machine types, compat rules
+
+def mp(f, needle):
+    return [x for x in f["findings"] if x["class"] == "machine-property" and needle in x["message"]]
+
+
+def machine_rules(tmp):
+    path, raw, doc = fixture("v72-x86-i440fx-7.2-devices.qevm.xz")
+    rc, f, _ = check_json("--target", "qemu-7.2/x86_64", "--machine", "pc-i440fx-2.4", path)
+    e1000, net, blk = section(doc, "/e1000"), section(doc, "/virtio-net"), section(doc, "/virtio-blk")
+    pm = section(doc, "/piix4_pm")
+    fw = section(doc, "fw_cfg")
+    at = lambda sec, name: next(n for n in nodes(sec) if n["name"] == name)
+    want = {
+        # kind: (needle in the message, offset of the offending bytes)
+        "subsection-absent": ("e1000 extra_mac_registers=off (compat array hw_compat_2_4)",
+                              at(e1000, "e1000/full_mac_state")["offset"]),
+        "section-absent": ("pci-host-bridge x-config-reg-migration-enabled=off (compat array "
+                           "hw_compat_5_0)", section(doc, "PCIHost")["offset"]),
+        "msix-vectors": ("virtio-net-pci-base vectors=3 (compat array hw_compat_5_2)",
+                         at(net, "msix_table")["offset"]),
+        "virtio-queue-count": ("virtio-blk-device num-queues=1 (compat array hw_compat_5_1)",
+                               at(blk, "num_queues")["offset"]),
+        "virtio-ring-size": ("virtio-blk-device queue-size=128 (compat array hw_compat_4_2)",
+                             at(blk, "num")["offset"]),
+        "field-value": ("e1000 init-vet=off (compat array hw_compat_6_0)",
+                        at(e1000, "mac_reg[VET]")["offset"]),
+        "field-absent": ("PIIX4_PM x-not-migrate-acpi-index=on (compat array hw_compat_6_2)",
+                         at(pm, "acpi_pci_hotplug.acpi_index")["offset"]),
+    }
+    for kind, (needle, off) in want.items():
+        hit = mp(f, needle)
+        expect(f"machine rule {kind}", len(hit) == 1 and hit[0]["offset"] == off and
+               hit[0]["severity"] == "warning" and hit[0]["message"].startswith("pc-i440fx-2.4 sets"),
+               f"{hit} (want offset {off})")
+    # load_with_property words the finding
+    hit = mp(f, "virtio-blk-device num-queues=1")
+    expect("rejected rule: the destination rejects", hit and "rejects this stream" in
+           hit[0]["message"], str(hit)[:300])
+    hit = mp(f, "e1000 extra_mac_registers=off")
+    expect("accepted rule: a warning naming the older release", hit and "only a warning" in
+           hit[0]["message"] and "QEMU 2.4 or older" in hit[0]["message"], str(hit)[:300])
+    # variant drivers of one array make one finding
+    dma = at(fw, "fw_cfg/dma")["offset"]
+    hit = [x for x in f["findings"] if x["class"] == "machine-property" and x["offset"] == dma]
+    expect("identical warnings merged", len(hit) == 1 and "fw_cfg_mem, fw_cfg_io dma_enabled"
+           in hit[0]["message"], str(hit)[:300])
+    # machine-property findings are warnings: the machine name decides the verdict
+    expect("machine-property never an error", not [x for x in f["findings"] if x["class"] ==
+                                                     "machine-property" and x["severity"] == "error"])
+    # the destination's own stream breaks the rule the same way: it overrides
+    # the property like the source, no finding
+    rc, f2, _ = check_json("--target", "qemu-7.2/x86_64", "--machine", "pc-i440fx-2.4",
+                           "--dest-stream", path, path)
+    expect("rule the destination breaks too is dropped", not mp(f2, "num-queues=1"),
+           str(mp(f2, "num-queues=1"))[:300])
+    # feature bits >= 32 live in virtio/64bit_features (be64): 7.2's
+    # hw_compat_7_1 queue_reset=false (bit 40, any virtio device), 10.0's
+    # hw_compat_8_1 host_uso=off (bit 56, virtio-net)
+    data = at(at(net, "virtio/64bit_features"), "data")
+    feats = int.from_bytes(raw[data["offset"]:data["offset"] + 8], "big")
+    bad = write(tmp, "feat.qevm", put(raw, data["offset"], (feats | 1 << 40 | 1 << 56).to_bytes(8, "big")))
+    for target, machine, needle, bit in (
+            ("qemu-7.2/x86_64", "pc-i440fx-7.1", "virtio-device queue_reset=false", 40),
+            ("qemu-10.0/x86_64", "pc-i440fx-8.1", "virtio-net-device host_uso=off", 56)):
+        rc, f, _ = check_json("--target", target, "--machine", machine, bad)
+        hit = mp(f, needle)
+        expect(f"feature bit {bit} (64bit_features)", len(hit) == 1 and
+               hit[0]["offset"] == data["offset"] + 7 - bit // 8 and hit[0]["length"] == 1,
+               str(hit)[:300])
+        rc, f, _ = check_json("--target", target, "--machine", machine, path)
+        expect(f"feature bit {bit} clear: no finding", not mp(f, needle))
+    # pci-config-bits: give e1000's config space a PCIe capability whose
+    # DEVCAP has Extended Tag set; pc-q35-9.1 (x-pcie-ext-tag=false) forbids it
+    cfg = next(n for n in nodes(e1000) if n["type"] == "pci config")
+    c = cfg["offset"]
+    b = put(raw, c + 6, bytes([raw[c + 6] | 0x10]))
+    b = put(b, c + 0x34, b"\x40")
+    b = put(b, c + 0x40, b"\x10\x00\x02\x00" + (0x20).to_bytes(4, "little"))
+    bad = write(tmp, "extag.qevm", b)
+    rc, f, _ = check_json("--target", "qemu-10.0/x86_64", "--machine", "pc-q35-9.1", bad)
+    hit = mp(f, "pci-device x-pcie-ext-tag=false (compat array hw_compat_9_1)")
+    expect("machine rule pci-config-bits", len(hit) == 1 and hit[0]["offset"] == c + 0x44 and
+           hit[0]["length"] == 4, str(hit)[:300])
+    # command-absent: a 10.0 stream sends SWITCHOVER_START, 9.2 types do not
+    path, raw, doc = fixture("v100-x86-q35-10.0-minimal.qevm.xz")
+    cmd = next(c for c in doc["commands"] if c.get("command") == 11)
+    rc, f, _ = check_json("--target", "qemu-10.0/x86_64", "--machine", "pc-q35-9.2", path)
+    hit = mp(f, "migration send-switchover-start=off (compat array hw_compat_9_2)")
+    expect("machine rule command-absent", len(hit) == 1 and hit[0]["offset"] == cmd["offset"],
+           str(hit)[:300])
+    rc, f, _ = check_json("--target", "qemu-10.0/x86_64", "--machine", "pc-q35-10.0", path)
+    expect("own machine type: no machine-property finding", rc == 0 and not [
+        x for x in f["findings"] if x["class"] == "machine-property"], str(f["findings"])[:300])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="vi-check.")
     bad_schemas(tmp)
@@ -136,6 +380,11 @@ def main():
         if have(f"qemu-{rel}/aarch64") and os.path.exists(a64):
             rc, out, _ = run("check", "--format", "json", "--target", f"qemu-{rel}/aarch64", a64)
             expect(f"{rel}: aarch64 same release accepts", rc == 0, out[:300])
+    if all(have(t) for t in ("qemu-7.2/x86_64", "qemu-10.0/x86_64", "qemu-7.2/aarch64",
+                             "qemu-10.0/aarch64")):
+        models(tmp)
+        limits(tmp)
+        machine_rules(tmp)
     if have("qemu-7.2/x86_64") and have("qemu-10.0/x86_64"):
         for a, b in (("7.2", "10.0"), ("10.0", "7.2")):
             rc, out, err = run("diff", "--format", "json", f"qemu-{a}/x86_64", f"qemu-{b}/x86_64")

@@ -360,7 +360,8 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 	if (size > 0 && (uint64_t)count * (uint64_t)size > rd_left(w->r))
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
 			       "truncated: field '%s' needs %" PRIu64 " bytes, %" PRIu64 " left",
-			       name, (uint64_t)count * (uint64_t)size, rd_left(w->r));
+			       vi_esc(ename, sizeof(ename), name),
+			       (uint64_t)count * (uint64_t)size, rd_left(w->r));
 	if (is_array) {
 		holder = vi_node_new(parent, VI_N_FIELD, name, type, rd_tell(w->r));
 		vi_node_attr_u(holder, "array_len", (uint64_t)count);

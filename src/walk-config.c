@@ -143,9 +143,12 @@ int walk_configuration(struct vi_walk *w, struct vi_node *parent)
 		for (i = 0; i < sizeof(subsections) / sizeof(subsections[0]); i++)
 			if (strcmp(name, subsections[i].name) == 0)
 				break;
-		if (i == sizeof(subsections) / sizeof(subsections[0]))
+		if (i == sizeof(subsections) / sizeof(subsections[0])) {
+			char ename[VI_ESC_NAME];
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)so,
-				       "unknown configuration subsection '%s'", name);
+				       "unknown configuration subsection '%s'",
+				       vi_esc(ename, sizeof(ename), name));
+		}
 		sub = vi_node_new(cfg, VI_N_SUBSECTION, name, "subsection", so);
 		vi_node_attr_u(sub, "version_id", version);
 		if (subsections[i].parse(w, sub) < 0)

@@ -38,11 +38,12 @@ static int count_bitmap(struct vi_walk *w, struct vi_ramblock *b, uint64_t at,
 {
 	uint64_t npages = b->used_length / psize, bytes = (npages + 63) / 64 * 8, set = 0;
 	uint8_t buf[4096];
+	char name[VI_ESC_NAME];
 
 	if (at > w->r->limit || bytes > w->r->limit - at)
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)at,
 			       "truncated: mapped-ram bitmap of block %s (%" PRIu64 " bytes)",
-			       b->name, bytes);
+			       vi_esc(name, sizeof(name), b->name), bytes);
 	for (uint64_t done = 0; done < bytes;) {
 		size_t n = bytes - done < sizeof(buf) ? (size_t)(bytes - done) : sizeof(buf);
 		if (rd_peek_at(w->r, at + done, buf, n) != n)
@@ -63,6 +64,7 @@ static int mapped_ram(struct vi_walk *w, struct vi_ramblock *b, struct vi_node *
 	struct vi_reader *r = w->r;
 	uint64_t off = rd_tell(r), psize, bitmap, pages, pos;
 	uint32_t version;
+	char name[VI_ESC_NAME];
 
 	if (rd_be32(r, &version, "mapped-ram header version") < 0 ||
 	    rd_be64(r, &psize, "mapped-ram page size") < 0 ||
@@ -84,12 +86,13 @@ static int mapped_ram(struct vi_walk *w, struct vi_ramblock *b, struct vi_node *
 	if (pos > r->limit)
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 20,
 			       "truncated: mapped-ram pages of block %s end at %" PRIu64
-			       ", beyond the end of the stream (%" PRIu64 ")", b->name, pos,
+			       ", beyond the end of the stream (%" PRIu64 ")",
+			       vi_esc(name, sizeof(name), b->name), pos,
 			       r->limit);
 	if (psize < 512 || psize > VI_MAX_PAGE_SIZE || !is_pow2(psize) || bitmap < r->base)
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 4,
 			       "mapped-ram header of block %s: bad page size %" PRIu64
-			       " or bitmap offset", b->name, psize);
+			       " or bitmap offset", vi_esc(name, sizeof(name), b->name), psize);
 	if (count_bitmap(w, b, bitmap - r->base, psize, bn) < 0)
 		return -1;
 	return rd_seek(r, pos);
@@ -106,7 +109,7 @@ static int mem_size(struct vi_walk *w, struct vi_node *sec, uint64_t total,
 	vi_node_attr_u(list, "total_bytes", total);
 	while (sum < total) {
 		uint64_t off = rd_tell(r), used, extra;
-		char name[256];
+		char name[256], ename[VI_ESC_NAME];
 		struct vi_ramblock *b;
 		struct vi_node *bn;
 		uint8_t peek[8];
@@ -119,7 +122,8 @@ static int mem_size(struct vi_walk *w, struct vi_node *sec, uint64_t total,
 		if (used > total - sum)
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1 + strlen(name),
 				       "RAMBlock %s length %" PRIu64 " exceeds the %" PRIu64
-				       " bytes the MEM_SIZE total leaves", name, used, total - sum);
+				       " bytes the MEM_SIZE total leaves",
+				       vi_esc(ename, sizeof(ename), name), used, total - sum);
 		sum += used;
 		if (!(b = find_block(w, name))) {
 			if (w->nblocks == VI_MAX_RAM_BLOCKS)
@@ -169,7 +173,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 {
 	struct vi_reader *r = w->r;
 	struct vi_ramblock *b = w->last_block;
-	char name[256];
+	char name[256], ename[VI_ESC_NAME];
 
 	if (!(flags & RAM_CONTINUE)) {
 		if (rd_cstr(r, name, "RAMBlock name of a page") < 0)
@@ -177,7 +181,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 		if (!(b = find_block(w, name)))
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 8,
 				       "page for RAMBlock \"%s\", which the MEM_SIZE list "
-				       "does not name", name);
+				       "does not name", vi_esc(ename, sizeof(ename), name));
 		w->last_block = b;
 	} else if (!b) {
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
@@ -186,7 +190,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 	if (addr >= b->used_length)
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 			       "page offset 0x%" PRIx64 " beyond RAMBlock %s (%" PRIu64 " bytes)",
-			       addr, b->name, b->used_length);
+			       addr, vi_esc(ename, sizeof(ename), b->name), b->used_length);
 	b->pages++;
 	c->pages++;
 	switch (flags & ~(uint64_t)RAM_CONTINUE) {

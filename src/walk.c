@@ -107,12 +107,14 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 	uint8_t b;
 	uint32_t id;
 	struct vi_node *f;
+	char name[VI_ESC_NAME];
 
 	if (w->footers == 0)
 		return 0;
+	vi_esc(name, sizeof(name), s->idstr);
 	if (rd_peek(r, 0, &b, 1) != 1) {
 		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
-			"truncated: expected the footer of section %u (%s)", s->id, s->idstr);
+			"truncated: expected the footer of section %u (%s)", s->id, name);
 		return vi_error_class(w->err, "truncated");
 	}
 	if (b != QVM_SECTION_FOOTER) {
@@ -122,7 +124,7 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 		}
 		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 			"bad section footer for section %u (%s): found byte 0x%02x, "
-			"expected 0x7e", s->id, s->idstr, b);
+			"expected 0x7e", s->id, name, b);
 		return vi_error_class(w->err, "bad-footer");
 	}
 	w->footers = 1;
@@ -131,7 +133,7 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 	if (id != s->id) {
 		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
 			"bad section footer for section %u (%s): it names section id %u",
-			s->id, s->idstr, id);
+			s->id, name, id);
 		return vi_error_class(w->err, "bad-footer");
 	}
 	f = vi_node_new(sec, VI_N_FOOTER, "footer", "footer", off);

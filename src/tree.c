@@ -6,6 +6,7 @@
 #include "vi-limits.h"
 
 static size_t live_nodes;
+static uint64_t made_nodes;
 
 void *vi_xmalloc(size_t n)
 {
@@ -58,6 +59,11 @@ size_t vi_node_count(void)
 	return live_nodes;
 }
 
+uint64_t vi_node_made(void)
+{
+	return made_nodes;
+}
+
 struct vi_node *vi_node_new(struct vi_node *parent, enum vi_kind kind,
 			    const char *name, const char *type, uint64_t offset)
 {
@@ -70,6 +76,7 @@ struct vi_node *vi_node_new(struct vi_node *parent, enum vi_kind kind,
 	n->offset = offset;
 	n->parent = parent;
 	live_nodes++;
+	made_nodes++;
 	if (parent) {
 		if (parent->nkids == parent->ckids) {
 			parent->ckids = parent->ckids ? parent->ckids * 2 : 4;

@@ -54,7 +54,9 @@ void vi_node_set_type(struct vi_node *n, const char *type);
 void vi_node_set_bytes(struct vi_node *n, const uint8_t *p, size_t len);
 /* Detach and free the last child (used when a decode attempt is rolled back). */
 void vi_node_drop_kids_from(struct vi_node *n, size_t keep);
+/* Nodes alive now, and made so far (freed ones included), in this process. */
 size_t vi_node_count(void);
+uint64_t vi_node_made(void);
 
 void *vi_xmalloc(size_t n);
 void *vi_xrealloc(void *p, size_t n);

@@ -24,9 +24,92 @@ static int plausible_at(const uint8_t *t, uint64_t tlen, uint64_t i,
 	return p + 5 + len == size && t[i + 5] == '{';
 }
 
+struct vi_vd_key {
+	const char *name;
+	json_int_t instance;
+	size_t index;
+};
+
+static int key_cmp(const struct vi_vd_key *a, const struct vi_vd_key *b)
+{
+	int c = strcmp(a->name, b->name);
+
+	if (c)
+		return c;
+	if (a->instance != b->instance)
+		return a->instance < b->instance ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static int key_qsort(const void *a, const void *b)
+{
+	return key_cmp(a, b);
+}
+
+/* Mark place k of vd_keys unused (1) or used (0). */
+static void free_set(struct vi_walk *w, size_t k, unsigned char v)
+{
+	size_t i = w->vd_leaves + k;
+
+	w->vd_free[i] = v;
+	for (i >>= 1; i; i >>= 1)
+		w->vd_free[i] = w->vd_free[2 * i] | w->vd_free[2 * i + 1];
+}
+
+/* The first unused place in [lo, hi) below tree node i (covering
+ * [nlo, nhi)), or SIZE_MAX. */
+static size_t free_first(const struct vi_walk *w, size_t i, size_t nlo, size_t nhi,
+			 size_t lo, size_t hi)
+{
+	size_t mid, k;
+
+	if (nhi <= lo || nlo >= hi || !w->vd_free[i])
+		return SIZE_MAX;
+	if (nhi - nlo == 1)
+		return nlo;
+	mid = nlo + (nhi - nlo) / 2;
+	k = free_first(w, 2 * i, nlo, mid, lo, hi);
+	return k != SIZE_MAX ? k : free_first(w, 2 * i + 1, mid, nhi, lo, hi);
+}
+
+/* Index the "devices" entries by name and instance id. */
+static void index_devices(struct vi_walk *w, json_t *dev)
+{
+	size_t n = json_array_size(dev), k = 0;
+
+	w->vd_pos = vi_xmalloc((n + 1) * sizeof(*w->vd_pos));
+	w->vd_keys = vi_xmalloc((n + 1) * sizeof(*w->vd_keys));
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(dev, i), *name = json_object_get(e, "name"),
+		       *inst = json_object_get(e, "instance_id");
+		w->vd_pos[i] = SIZE_MAX;
+		if (!json_is_string(name) || !json_is_integer(inst))
+			continue;
+		w->vd_keys[k].name = json_string_value(name);
+		w->vd_keys[k].instance = json_integer_value(inst);
+		w->vd_keys[k].index = i;
+		k++;
+	}
+	w->vd_nkeys = k;
+	qsort(w->vd_keys, k, sizeof(*w->vd_keys), key_qsort);
+	for (w->vd_leaves = 1; w->vd_leaves < k; w->vd_leaves *= 2)
+		;
+	w->vd_free = vi_xmalloc(2 * w->vd_leaves);
+	memset(w->vd_free, 0, 2 * w->vd_leaves);
+	for (size_t p = 0; p < k; p++) {
+		w->vd_pos[w->vd_keys[p].index] = p;
+		w->vd_free[w->vd_leaves + p] = 1;
+	}
+	for (size_t i = w->vd_leaves - 1; i >= 1; i--)
+		w->vd_free[i] = w->vd_free[2 * i] | w->vd_free[2 * i + 1];
+}
+
 int vmdesc_probe(struct vi_walk *w)
 {
 	struct vi_reader *r = w->r;
+	/* The window ends at the end of the stream and holds at most the EOF
+	 * byte, 0x06, the be32 length and a trailer of the largest size read. */
+	const uint64_t maxwin = (uint64_t)VI_MAX_VMDESC_LEN + 6;
 	uint64_t size = r->size, want = 1u << 20, tail_start;
 	uint8_t last;
 	uint8_t *t = NULL;
@@ -38,6 +121,8 @@ int vmdesc_probe(struct vi_walk *w)
 		return 0;
 	for (;;) {
 		uint64_t i, tlen;
+		if (want > maxwin)
+			want = maxwin;
 		if (want > size)
 			want = size;
 		tail_start = size - want;
@@ -56,7 +141,8 @@ int vmdesc_probe(struct vi_walk *w)
 			memmove(t, t + i + 5, w->vmdesc_len);
 			break;
 		}
-		if (want == size || want >= (uint64_t)VI_MAX_VMDESC_LEN + 6) {
+		if (want == size || want == maxwin) {
+			/* None, or one too big to read: walk_trailer says which. */
 			free(t);
 			return 0;
 		}
@@ -64,16 +150,20 @@ int vmdesc_probe(struct vi_walk *w)
 	}
 	if (w->vmdesc_len > VI_MAX_VMDESC_LEN) {
 		free(t);
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset + 1,
-			       "VMDESCRIPTION of %u bytes exceeds the limit of %u",
-			       w->vmdesc_len, VI_MAX_VMDESC_LEN);
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset + 1,
+			"VMDESCRIPTION of %u bytes exceeds the limit of %u bytes",
+			w->vmdesc_len, VI_MAX_VMDESC_LEN);
+		return vi_error_hard(w->err);
 	}
+	jerr.text[0] = '\0';
+	jerr.position = 0;
 	doc = json_loadb((const char *)t, w->vmdesc_len, JSON_DISABLE_EOF_CHECK, &jerr);
 	free(t);
 	if (!doc)
 		return vi_fail(w->err, VI_EXIT_INPUT,
 			       (int64_t)(w->vmdesc_offset + 5 + (uint64_t)jerr.position),
-			       "malformed VMDESCRIPTION JSON: %s", jerr.text);
+			       "malformed VMDESCRIPTION JSON: %s", jerr.text[0] ? jerr.text :
+			       "the JSON parser gave up without saying why (out of memory?)");
 	dev = json_object_get(doc, "devices");
 	ps = json_object_get(doc, "page_size");
 	if (!json_is_object(doc) || !json_is_array(dev)) {
@@ -93,25 +183,26 @@ int vmdesc_probe(struct vi_walk *w)
 		w->page_size_from = "vmdesc";
 	}
 	w->vmdesc = doc;
-	w->vmdesc_used = calloc(json_array_size(dev) + 1, 1);
-	if (!w->vmdesc_used)
-		abort();
+	w->vmdesc_used = vi_xmalloc(json_array_size(dev) + 1);
+	memset(w->vmdesc_used, 0, json_array_size(dev) + 1);
+	index_devices(w, dev);
 	return 0;
 }
 
-static int entry_is(json_t *e, const char *idstr, uint32_t instance)
+/* Take entry i (exact or not) out of the pool, or put it back. */
+static void mark_used(struct vi_walk *w, size_t i, unsigned char used)
 {
-	json_t *n = json_object_get(e, "name"), *i = json_object_get(e, "instance_id");
-
-	return json_is_string(n) && strcmp(json_string_value(n), idstr) == 0 &&
-	       json_is_integer(i) && json_integer_value(i) == (json_int_t)instance;
+	w->vmdesc_used[i] = used;
+	if (w->vd_pos[i] != SIZE_MAX)
+		free_set(w, w->vd_pos[i], !used);
 }
 
 json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instance,
 			   int *exact)
 {
+	struct vi_vd_key want = { idstr, (json_int_t)instance, 0 };
 	json_t *dev;
-	size_t n, i;
+	size_t n, i, lo, hi, p, a, b, k;
 
 	*exact = 1;
 	w->vmdesc_prev_next = w->vmdesc_next;
@@ -119,14 +210,42 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 		return NULL;
 	dev = json_object_get(w->vmdesc, "devices");
 	n = json_array_size(dev);
-	for (size_t k = 0; k < n; k++) {
-		i = (w->vmdesc_next + k) % n;
-		if (!w->vmdesc_used[i] && entry_is(json_array_get(dev, i), idstr, instance)) {
-			w->vmdesc_used[i] = 1;
-			w->vmdesc_next = i + 1;
-			w->vmdesc_taken = i;
-			return json_array_get(dev, i);
-		}
+	/* The entries of that name and instance: places [lo, hi). */
+	for (a = 0, b = w->vd_nkeys; a < b;) {
+		size_t m = a + (b - a) / 2;
+		if (key_cmp(&w->vd_keys[m], &want) < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	lo = a;
+	want.index = SIZE_MAX;
+	for (b = w->vd_nkeys; a < b;) {
+		size_t m = a + (b - a) / 2;
+		if (key_cmp(&w->vd_keys[m], &want) <= 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	hi = a;
+	/* The first unused one at or after vmdesc_next, else the first. */
+	for (a = lo, b = hi; a < b;) {
+		size_t m = a + (b - a) / 2;
+		if (w->vd_keys[m].index < w->vmdesc_next)
+			a = m + 1;
+		else
+			b = m;
+	}
+	p = a;
+	k = lo < hi ? free_first(w, 1, 0, w->vd_leaves, p, hi) : SIZE_MAX;
+	if (k == SIZE_MAX && lo < p)
+		k = free_first(w, 1, 0, w->vd_leaves, lo, p);
+	if (k != SIZE_MAX) {
+		i = w->vd_keys[k].index;
+		mark_used(w, i, 1);
+		w->vmdesc_next = i + 1;
+		w->vmdesc_taken = i;
+		return json_array_get(dev, i);
 	}
 	/* Entries follow the FULL sections in stream order: a section whose
 	 * name or instance was changed after writing still has its entry next.
@@ -134,7 +253,7 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 	i = w->vmdesc_next;
 	if (i < n && !w->vmdesc_used[i]) {
 		json_t *e = json_array_get(dev, i), *name = json_object_get(e, "name");
-		w->vmdesc_used[i] = 1;
+		mark_used(w, i, 1);
 		w->vmdesc_next = i + 1;
 		w->vmdesc_taken = i;
 		*exact = 0;
@@ -149,6 +268,6 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 void vmdesc_give_back(struct vi_walk *w)
 {
 	if (w->vmdesc_used && w->vmdesc_taken < json_array_size(json_object_get(w->vmdesc, "devices")))
-		w->vmdesc_used[w->vmdesc_taken] = 0;
+		mark_used(w, w->vmdesc_taken, 0);
 	w->vmdesc_next = w->vmdesc_prev_next;
 }

@@ -161,7 +161,8 @@ static int decode_element(struct dctx *c, json_t *f, struct vi_node *e,
 		rc = mismatch("'%s': its description explains %" PRIu64 " bytes less than written",
 			      e->name, end - rd_tell(w->r));
 	rd_pop_limit(w->r, old);
-	if (rc == -1 && w->err->exit_code == VI_EXIT_INPUT && end <= w->r->limit) {
+	if (rc == -1 && w->err->exit_code == VI_EXIT_INPUT && !w->err->hard &&
+	    end <= w->r->limit) {
 		/* The bytes are there: the description was wrong, not the stream. */
 		snprintf(mismatch_msg, sizeof(mismatch_msg), "%s", w->err->msg);
 		w->err->set = 0;
@@ -296,6 +297,16 @@ static int64_t to_footer(struct dctx *c)
 	return end == UINT64_MAX ? -2 : (int64_t)(end - rd_tell(c->w->r));
 }
 
+static int empty_elems_limit(struct vi_walk *w, const char *name)
+{
+	char n[VI_ESC_NAME];
+
+	vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
+		"field '%s': more than %u elements that take no bytes in one section",
+		vi_esc(n, sizeof(n), name), VI_MAX_EMPTY_ELEMS);
+	return vi_error_hard(w->err);
+}
+
 static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 			int64_t version, int last, int last_in_desc, int depth)
 {
@@ -355,8 +366,8 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 		is_array = alen >= 1;
 		count = is_array ? alen : 1;
 	}
-	if (size == 0 && count > 4096)
-		return mismatch("field '%s': %" PRId64 " empty elements", name, count);
+	if (size == 0 && count > (int64_t)VI_MAX_EMPTY_ELEMS - (int64_t)w->empty_elems)
+		return empty_elems_limit(w, name);
 	if (size > 0 && (uint64_t)count * (uint64_t)size > rd_left(w->r))
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
 			       "truncated: field '%s' needs %" PRIu64 " bytes, %" PRIu64 " left",
@@ -367,11 +378,10 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 		vi_node_attr_u(holder, "array_len", (uint64_t)count);
 	}
 	for (int64_t i = 0; i < count; i++) {
+		uint64_t at = rd_tell(w->r);
 		int rc;
-		if (vi_node_count() > VI_MAX_NODES)
-			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
-				       "more than %u decoded values; refusing to go on",
-				       VI_MAX_NODES);
+		if (walk_node_budget(w) < 0)
+			return -1;
 		if (holder != parent)
 			snprintf(ename, sizeof(ename), "[%" PRId64 "]", i);
 		else if (idx >= 0)
@@ -382,6 +392,10 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 		e->length = size < 0 ? 0 : (uint64_t)size;
 		if ((rc = decode_element(c, f, e, type, size, depth)))
 			return rc;
+		/* Elements that take no bytes cost nothing to claim: cap them
+		 * (rolled back ones count too). */
+		if (rd_tell(w->r) == at && ++w->empty_elems > VI_MAX_EMPTY_ELEMS)
+			return empty_elems_limit(w, name);
 	}
 	if (holder != parent)
 		holder->length = rd_tell(w->r) - holder->offset;
@@ -517,7 +531,7 @@ int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
 		rc = decode_desc(&c, vmsd, sec, version, 0);
 		if (rc == 0 && walk_at_section_end(w, section_id))
 			return 0;
-		if (rc == -1 && w->err->exit_code != VI_EXIT_INPUT)
+		if (rc == -1 && (w->err->exit_code != VI_EXIT_INPUT || w->err->hard))
 			return -1;
 		if (rc == -1) {	/* ran off the stream: this way is wrong */
 			snprintf(mismatch_msg, sizeof(mismatch_msg), "%s", w->err->msg);

@@ -22,14 +22,16 @@ uint64_t walk_find_footer(struct vi_walk *w, uint64_t from, uint32_t id)
 {
 	static uint8_t buf[1 << 16];
 	uint64_t pos = from;
-	size_t n;
+	size_t n, chunk = 256;	/* most payloads are short: read little first */
 
 	if (w->footers == 0)
 		return UINT64_MAX;
 	for (;;) {
 		if (pos - from > VI_MAX_SCAN)
 			return UINT64_MAX;
-		n = rd_peek_at(w->r, pos, buf, sizeof(buf));
+		n = rd_peek_at(w->r, pos, buf, chunk);
+		if (chunk < sizeof(buf))
+			chunk *= 4;
 		if (n < 5)
 			return UINT64_MAX;
 		for (size_t i = 0; i + 5 <= n; i++) {

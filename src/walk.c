@@ -21,12 +21,49 @@ void walk_warn(struct vi_walk *w, uint64_t offset, const char *fmt, ...)
 	vi_node_set_str(n, msg);
 }
 
+static size_t sec_slot(uint32_t id, size_t cap)
+{
+	uint32_t h = id * 0x9e3779b1u;	/* Fibonacci hashing */
+
+	return (size_t)(h ^ h >> 16) & (cap - 1);
+}
+
 struct vi_section *walk_section_by_id(struct vi_walk *w, uint32_t id)
 {
-	for (size_t i = w->nsections; i-- > 0;)
-		if (w->sections[i].id == id)
-			return &w->sections[i];
-	return NULL;
+	if (!w->sec_hash_cap)
+		return NULL;
+	for (size_t i = sec_slot(id, w->sec_hash_cap);; i = (i + 1) & (w->sec_hash_cap - 1)) {
+		uint32_t k = w->sec_hash[i];
+		if (!k)
+			return NULL;
+		if (w->sections[k - 1].id == id)
+			return &w->sections[k - 1];
+	}
+}
+
+static void sec_hash_put(struct vi_walk *w, size_t index)
+{
+	size_t i = sec_slot(w->sections[index].id, w->sec_hash_cap);
+
+	while (w->sec_hash[i])
+		i = (i + 1) & (w->sec_hash_cap - 1);
+	w->sec_hash[i] = (uint32_t)index + 1;
+}
+
+int walk_node_budget(struct vi_walk *w)
+{
+	if (vi_node_count() > VI_MAX_NODES) {
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
+			"more than %u decoded values; refusing to go on", VI_MAX_NODES);
+		return vi_error_hard(w->err);
+	}
+	if (vi_node_made() - w->nodes_made0 > VI_MAX_NODE_WORK) {
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
+			"more than %u values decoded and thrown away again; refusing "
+			"to go on", VI_MAX_NODE_WORK);
+		return vi_error_hard(w->err);
+	}
+	return 0;
 }
 
 static struct vi_section *bind_section(struct vi_walk *w, uint32_t id,
@@ -39,6 +76,7 @@ static struct vi_section *bind_section(struct vi_walk *w, uint32_t id,
 		if (w->nsections == VI_MAX_SECTIONS) {
 			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 				"more than %u sections", VI_MAX_SECTIONS);
+			vi_error_hard(w->err);
 			return NULL;
 		}
 		if (w->nsections == w->csections) {
@@ -46,7 +84,17 @@ static struct vi_section *bind_section(struct vi_walk *w, uint32_t id,
 			w->sections = vi_xrealloc(w->sections,
 						  w->csections * sizeof(*w->sections));
 		}
-		s = &w->sections[w->nsections++];
+		if (2 * (w->nsections + 1) > w->sec_hash_cap) {
+			w->sec_hash_cap = w->sec_hash_cap ? w->sec_hash_cap * 2 : 128;
+			free(w->sec_hash);
+			w->sec_hash = vi_xmalloc(w->sec_hash_cap * sizeof(*w->sec_hash));
+			memset(w->sec_hash, 0, w->sec_hash_cap * sizeof(*w->sec_hash));
+			for (size_t i = 0; i < w->nsections; i++)
+				sec_hash_put(w, i);
+		}
+		s = &w->sections[w->nsections];
+		s->id = id;
+		sec_hash_put(w, w->nsections++);
 	}
 	s->id = id;
 	snprintf(s->idstr, sizeof(s->idstr), "%s", idstr);
@@ -244,6 +292,7 @@ static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
 	vi_node_attr_u(sec, "payload_offset", rd_tell(r));
 	if (type == QVM_SECTION_START || type == QVM_SECTION_FULL)
 		s->first = sec;
+	w->empty_elems = 0;
 
 	if (type == QVM_SECTION_FULL)
 		rc = walk_device_payload(w, sec, s);
@@ -268,6 +317,8 @@ int walk_records(struct vi_walk *w, struct vi_node *parent, int nested)
 		uint8_t type;
 		int rc;
 
+		if (walk_node_budget(w) < 0)
+			return -1;
 		if (rd_u8(r, &type, nested ? "record type in PACKAGED data"
 					   : "record type (section, command or EOF)") < 0)
 			return -1;
@@ -352,6 +403,12 @@ static int walk_trailer(struct vi_walk *w)
 	if (rd_be32(r, &len, "VMDESCRIPTION length") < 0)
 		return -1;
 	if (off != w->vmdesc_offset) {
+		if (len > VI_MAX_VMDESC_LEN && (uint64_t)len == r->size - rd_tell(r)) {
+			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
+				"VMDESCRIPTION of %u bytes exceeds the limit of %u bytes", len,
+				VI_MAX_VMDESC_LEN);
+			return vi_error_hard(w->err);
+		}
 		if ((uint64_t)len > r->size - rd_tell(r))
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
 				       "VMDESCRIPTION length %u runs past the end of the "
@@ -385,6 +442,7 @@ int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 		w->opts = *opts;
 	w->footers = -1;
 	w->vmdesc_offset = UINT64_MAX;
+	w->nodes_made0 = vi_node_made();
 	w->root = vi_node_new(NULL, VI_N_ROOT, "stream", "stream", 0);
 	w->root->length = r->size;
 
@@ -408,6 +466,10 @@ void vi_walk_free(struct vi_walk *w)
 	json_decref(w->vmdesc);
 	free(w->vmdesc_used);
 	free(w->sections);
+	free(w->sec_hash);
+	free(w->vd_keys);
+	free(w->vd_pos);
+	free(w->vd_free);
 	free(w->blocks);
 	memset(w, 0, sizeof(*w));
 }

@@ -22,6 +22,8 @@ enum {
 	QVM_SECTION_FOOTER = 0x7e,
 };
 
+struct vi_vd_key;
+
 #define QEVM_MAGIC 0x5145564du
 #define QEVM_VERSION 3
 #define QEVM_VERSION_COMPAT 2
@@ -74,9 +76,21 @@ struct vi_walk {
 	size_t vmdesc_taken;     /* index of the entry vmdesc_take_device gave */
 	size_t vmdesc_prev_next; /* vmdesc_next before that */
 	unsigned char *vmdesc_used;
+	/* Entries by (name, instance_id), for vmdesc_take_device: vd_keys
+	 * sorted by name, instance, entry index; vd_pos[i] is entry i's place
+	 * there (SIZE_MAX: no name or instance); vd_free is a binary tree over
+	 * those places whose nodes say "an unused entry lies below" (place k
+	 * is node vd_leaves + k). */
+	struct vi_vd_key *vd_keys;
+	size_t *vd_pos, vd_nkeys, vd_leaves;
+	unsigned char *vd_free;
 
 	struct vi_section *sections;
 	size_t nsections, csections;
+	uint32_t *sec_hash;      /* open addressing: section index + 1, 0 = empty */
+	size_t sec_hash_cap;     /* a power of two, at least 2 * nsections */
+	uint32_t empty_elems;    /* elements of this section that took no bytes */
+	uint64_t nodes_made0;    /* vi_node_made() when the walk started */
 
 	struct vi_ramblock *blocks;
 	size_t nblocks;
@@ -95,6 +109,9 @@ void vi_walk_free(struct vi_walk *w);
 /* walk.c: the record loop, also used for PACKAGED payloads. */
 int walk_records(struct vi_walk *w, struct vi_node *parent, int nested);
 struct vi_section *walk_section_by_id(struct vi_walk *w, uint32_t id);
+/* -1 with a hard error in w->err when the tree has grown past VI_MAX_NODES
+ * or the walk has made more than VI_MAX_NODE_WORK nodes; else 0. */
+int walk_node_budget(struct vi_walk *w);
 /* Could a record (or the end of the enclosing data) start at offset q? */
 int walk_record_plausible(struct vi_walk *w, uint64_t q);
 void walk_warn(struct vi_walk *w, uint64_t offset, const char *fmt, ...)

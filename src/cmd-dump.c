@@ -112,9 +112,7 @@ static int run(int argc, char **argv)
 	doc.root = s.w.root;
 	doc.err = &s.err;
 	if (a.format == VI_OUT_JSON) {
-		json_t *j = render_json(&doc);
-		render_json_dump(out, j);
-		json_decref(j);
+		render_json_write(out, &doc);
 	} else if (s.w.root) {
 		render_text(out, &doc);
 	}

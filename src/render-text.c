@@ -3,6 +3,7 @@
  *   OFFSET      LENGTH  NAME  TYPE  = VALUE  [facts]
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "render.h"
@@ -20,7 +21,14 @@ static void value(FILE *out, const struct vi_node *n)
 		break;
 	case VI_V_INT: fprintf(out, "%" PRId64, n->v.i); break;
 	case VI_V_BOOL: fputs(n->v.u ? "true" : "false", out); break;
-	case VI_V_DOUBLE: fprintf(out, "%g", n->v.d); break;
+	case VI_V_DOUBLE:	/* spelt as in the JSON view */
+		if (isnan(n->v.d))
+			fputs("NaN", out);
+		else if (isinf(n->v.d))
+			fputs(n->v.d < 0 ? "-Infinity" : "Infinity", out);
+		else
+			fprintf(out, "%g", n->v.d);
+		break;
 	case VI_V_STR: fprintf(out, "\"%s\"", n->v.s); break;
 	case VI_V_BYTES:
 		for (size_t i = 0; i < n->nbytes; i++)

@@ -20,5 +20,8 @@ json_t *render_json(const struct vi_doc *doc);
 json_t *render_json_node(const struct vi_node *n);
 /* Print a JSON document; 0 or -1 on write failure. */
 int render_json_dump(FILE *out, json_t *doc);
+/* Print render_json(doc) as render_json_dump does, without building it
+ * (memory stays small for trees of any size); 0 or -1 on write failure. */
+int render_json_write(FILE *out, const struct vi_doc *doc);
 
 #endif

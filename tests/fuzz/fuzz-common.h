@@ -2,7 +2,7 @@
  *
  * Each harness turns its input into a file (a memfd, so nothing touches the
  * disk) and runs exactly what "vmstate-inspect dump" runs: vi_input_open,
- * rd_init + vi_walk_stream, then render_json and render_text into /dev/null,
+ * rd_init + vi_walk_stream, then render_json_write and render_text into /dev/null,
  * freeing everything, so LeakSanitizer sees every leak.
  */
 #ifndef VI_FUZZ_COMMON_H
@@ -82,13 +82,8 @@ static inline void fuzz_walk_render(struct vi_input *in, int opened,
 	doc.in = in;
 	doc.root = w.root;
 	doc.err = err;
-	{
-		json_t *j = render_json(&doc);
-		if (!j)
-			abort();
-		render_json_dump(fuzz_devnull(), j);
-		json_decref(j);
-	}
+	if (render_json_write(fuzz_devnull(), &doc) < 0)
+		abort();
 	if (w.root)
 		render_text(fuzz_devnull(), &doc);
 	fflush(fuzz_devnull());

@@ -50,19 +50,68 @@ int vi_spool_create(struct vi_error *err)
 	return fd;
 }
 
-/* Copy a non-seekable descriptor into a spool so it can be walked. */
+static int bids(const uint8_t *head, size_t n)
+{
+	for (const struct vi_filter *const *f = filters; *f; f++)
+		if ((*f)->bid(head, n))
+			return 1;
+	for (const struct vi_format *const *fmt = formats; *fmt; fmt++)
+		if ((*fmt)->bid(head, n))
+			return 1;
+	return 0;
+}
+
+static int not_a_stream(const uint8_t *head, size_t n, struct vi_error *err)
+{
+	if (n < 4)
+		vi_fail(err, VI_EXIT_INPUT, (int64_t)n,
+			"not a QEMU migration stream: file has only %zu bytes", n);
+	else
+		vi_fail(err, VI_EXIT_INPUT, 0,
+			"not a QEMU migration stream: magic %02x %02x %02x %02x, "
+			"expected 51 45 56 4d (\"QEVM\"), a libvirt save image "
+			"or a compressed one", head[0], head[1], head[2], head[3]);
+	return vi_error_class(err, "bad-magic");
+}
+
+/* read(2) until n bytes or the end; returns the count, -1 on error. */
+static ssize_t read_full(int fd, uint8_t *p, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, p + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* Copy a non-seekable descriptor into a spool so it can be walked.  The
+ * first bytes must look like something we read before any is spooled. */
 static int spool_pipe(struct vi_input *in, struct vi_error *err)
 {
 	static uint8_t buf[1 << 16];
 	uint64_t total = 0;
-	int out = vi_spool_create(err);
+	ssize_t r = read_full(in->fd, buf, BID_BYTES);
+	int out;
 
-	if (out < 0)
+	if (r < 0)
+		return vi_fail(err, VI_EXIT_INPUT, 0, "read error: %s", strerror(errno));
+	if (!bids(buf, (size_t)r))
+		return not_a_stream(buf, (size_t)r, err);
+	if ((out = vi_spool_create(err)) < 0)
 		return -1;
 	for (;;) {
-		ssize_t r = read(in->fd, buf, sizeof(buf));
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR) {
+			r = read(in->fd, buf, sizeof(buf));
 			continue;
+		}
 		if (r < 0) {
 			close(out);
 			return vi_fail(err, VI_EXIT_INPUT, (int64_t)total,
@@ -82,6 +131,7 @@ static int spool_pipe(struct vi_input *in, struct vi_error *err)
 				       "cannot write spool file: %s", strerror(errno));
 		}
 		total += (uint64_t)r;
+		r = read(in->fd, buf, sizeof(buf));
 	}
 	if (in->fd != STDIN_FILENO)
 		close(in->fd);
@@ -187,15 +237,7 @@ int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err)
 		}
 		return 0;
 	}
-	if (n < 4)
-		vi_fail(err, VI_EXIT_INPUT, (int64_t)n,
-			"not a QEMU migration stream: file has only %zu bytes", n);
-	else
-		vi_fail(err, VI_EXIT_INPUT, 0,
-			"not a QEMU migration stream: magic %02x %02x %02x %02x, "
-			"expected 51 45 56 4d (\"QEVM\"), a libvirt save image "
-			"or a compressed one", head[0], head[1], head[2], head[3]);
-	return vi_error_class(err, "bad-magic");
+	return not_a_stream(head, n, err);
 }
 
 void vi_input_close(struct vi_input *in)

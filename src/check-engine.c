@@ -340,111 +340,23 @@ static json_t *schema_field(json_t *desc, const char *name)
 	return NULL;
 }
 
-/* The subsections of the "cpu" vmstate (x86: target/i386/machine.c, arm:
- * target/arm/machine.c).  The CPU is not in -dump-vmstate, so a schema knows
- * only the subsections its generated streams happened to send; these lists
- * are complete: every "cpu/..." name in the qemu-system-x86_64 and
- * qemu-system-aarch64 binaries of QEMU 7.2.22 and 10.0.2 (strings(1); a
- * subsection's name is a string constant of its VMStateDescription, and
- * none is the tail of a longer string), cross-checked with the sources.
- * Nested names (cpu/kvm_nested_state/vmx) are included.  since: the first
- * of the two releases that has it.  Versions still come from the schema. */
-static const struct { const char *arch, *name; int since; } cpu_subs[] = {
-	{ "x86_64", "cpu/amd_tsc_scale_msr", 702 },
-	{ "x86_64", "cpu/arch_lbr", 702 },
-	{ "x86_64", "cpu/async_pf_int_msr", 702 },
-	{ "x86_64", "cpu/async_pf_msr", 702 },
-	{ "x86_64", "cpu/async_pv_eoi_msr", 702 },
-	{ "x86_64", "cpu/avx512", 702 },
-	{ "x86_64", "cpu/exception_info", 702 },
-	{ "x86_64", "cpu/fpop_ip_dp", 702 },
-	{ "x86_64", "cpu/intel_amx_xtile", 702 },
-	{ "x86_64", "cpu/intel_pt", 702 },
-	{ "x86_64", "cpu/intel_sgx", 702 },
-	{ "x86_64", "cpu/kvm_nested_state", 702 },
-	{ "x86_64", "cpu/kvm_nested_state/svm", 702 },
-	{ "x86_64", "cpu/kvm_nested_state/vmx", 702 },
-	{ "x86_64", "cpu/kvm_nested_state/vmx/shadow_vmcs12", 702 },
-	{ "x86_64", "cpu/kvm_nested_state/vmx/vmcs12", 702 },
-	{ "x86_64", "cpu/mcg_ext_ctl", 702 },
-	{ "x86_64", "cpu/mpx", 702 },
-	{ "x86_64", "cpu/msr_architectural_pmu", 702 },
-	{ "x86_64", "cpu/msr_hyperv_crash", 702 },
-	{ "x86_64", "cpu/msr_hyperv_hypercall", 702 },
-	{ "x86_64", "cpu/msr_hyperv_reenlightenment", 702 },
-	{ "x86_64", "cpu/msr_hyperv_runtime", 702 },
-	{ "x86_64", "cpu/msr_hyperv_stimer", 702 },
-	{ "x86_64", "cpu/msr_hyperv_synic", 702 },
-	{ "x86_64", "cpu/msr_hyperv_time", 702 },
-	{ "x86_64", "cpu/msr_hyperv_vapic", 702 },
-	{ "x86_64", "cpu/msr_ia32_feature_control", 702 },
-	{ "x86_64", "cpu/msr_ia32_misc_enable", 702 },
-	{ "x86_64", "cpu/msr_smi_count", 702 },
-	{ "x86_64", "cpu/msr_tsc_adjust", 702 },
-	{ "x86_64", "cpu/msr_tscdeadline", 702 },
-	{ "x86_64", "cpu/msr_tsx_ctrl", 702 },
-	{ "x86_64", "cpu/msr_xfd", 702 },
-	{ "x86_64", "cpu/nested_state", 702 },
-	{ "x86_64", "cpu/pdptrs", 702 },
-	{ "x86_64", "cpu/pkrs", 702 },
-	{ "x86_64", "cpu/pkru", 702 },
-	{ "x86_64", "cpu/poll_control_msr", 702 },
-	{ "x86_64", "cpu/spec_ctrl", 702 },
-	{ "x86_64", "cpu/steal_time_msr", 702 },
-	{ "x86_64", "cpu/svm_guest", 702 },
-	{ "x86_64", "cpu/svn_npt", 702 },
-	{ "x86_64", "cpu/triple_fault", 702 },
-	{ "x86_64", "cpu/tsc_khz", 702 },
-	{ "x86_64", "cpu/umwait", 702 },
-	{ "x86_64", "cpu/virt_ssbd", 702 },
-	{ "x86_64", "cpu/xss", 702 },
-	{ "x86_64", "cpu/fred", 1000 },
-	{ "x86_64", "cpu/msr_hwcr", 1000 },
-	{ "x86_64", "cpu/xen_vcpu", 1000 },
-	{ "aarch64", "cpu/irq-line-state", 702 },
-	{ "aarch64", "cpu/iwmmxt", 702 },
-	{ "aarch64", "cpu/m", 702 },
-	{ "aarch64", "cpu/m-security", 702 },
-	{ "aarch64", "cpu/m/csselr", 702 },
-	{ "aarch64", "cpu/m/faultmask-primask", 702 },
-	{ "aarch64", "cpu/m/fp", 702 },
-	{ "aarch64", "cpu/m/mve", 702 },
-	{ "aarch64", "cpu/m/other-sp", 702 },
-	{ "aarch64", "cpu/m/scr", 702 },
-	{ "aarch64", "cpu/m/v8m", 702 },
-	{ "aarch64", "cpu/pmsav7", 702 },
-	{ "aarch64", "cpu/pmsav7-rnr", 702 },
-	{ "aarch64", "cpu/pmsav8", 702 },
-	{ "aarch64", "cpu/serror", 702 },
-	{ "aarch64", "cpu/sme", 702 },
-	{ "aarch64", "cpu/sve", 702 },
-	{ "aarch64", "cpu/sve/preg", 702 },
-	{ "aarch64", "cpu/sve/zreg_hi", 702 },
-	{ "aarch64", "cpu/thumb2ee", 702 },
-	{ "aarch64", "cpu/vfp", 702 },
-	{ "aarch64", "cpu/pmsav8/pmsav8r", 1000 },
-	{ "aarch64", "cpu/vfp/fpcr_fpsr", 1000 },
-	{ "aarch64", "cpu/wfxt-timer", 1000 },
-};
-
-/* 1 known, 0 unknown, -1 no complete list for this target. */
-static int cpu_subsection_known(const struct ctx *c, const char *name)
+/* 1 known, 0 unknown, -1 no complete list: a vmstate -dump-vmstate leaves
+ * out (cpu, timer, ...) is known from generated streams, which carry only the
+ * subsections needed then; its "subsection_names" (tools/gen-schemas.sh, from
+ * the binary's strings) lists all of those named "<vmsd>/...". */
+static int subsection_name_known(json_t *desc, const char *name)
 {
-	const char *target = c->d->schema ? c->d->schema->target : NULL;
-	const char *arch = target ? strrchr(target, '/') : NULL;
-	int rel = release_num(c->release), any = 0;
+	json_t *names = json_object_get(desc, "subsection_names"), *x;
+	const char *parent = jstr(desc, "name");
+	size_t i;
 
-	if (!arch || (rel != 702 && rel != 1000))
+	if (!json_is_array(names) || !parent || strncmp(name, parent, strlen(parent)) != 0 ||
+	    name[strlen(parent)] != '/')
 		return -1;
-	arch++;
-	for (size_t i = 0; i < sizeof(cpu_subs) / sizeof(cpu_subs[0]); i++) {
-		if (strcmp(cpu_subs[i].arch, arch) != 0)
-			continue;
-		any = 1;
-		if (!strcmp(cpu_subs[i].name, name) && cpu_subs[i].since <= rel)
+	json_array_foreach(names, i, x)
+		if (json_is_string(x) && strcmp(json_string_value(x), name) == 0)
 			return 1;
-	}
-	return any ? 0 : -1;
+	return 0;
 }
 
 static void check_desc(struct ctx *c, struct vi_node *n, json_t *desc, int trusted,
@@ -470,15 +382,15 @@ static void check_desc(struct ctx *c, struct vi_node *n, json_t *desc, int trust
 			const char *parent = jstr(desc, "name");
 			uint64_t v = vi_node_attr(k, "version_id")->u & 0xff;  /* QEMU keeps 8 bits */
 			node_path(k, path, sizeof(path));
-			if (!ss && parent && !strcmp(parent, "cpu") && depth == 0) {
-				int known = cpu_subsection_known(c, k->name);
+			if (!ss) {
+				int known = subsection_name_known(desc, k->name);
 				if (known == 1)
 					continue;	/* known, never sent by the schema's streams */
 				if (known == 0) {
 					vi_finding_add(c->f, "unknown-subsection", VI_SEV_ERROR, k->offset,
-						       k->length, path, "QEMU %s's cpu has no subsection "
+						       k->length, path, "QEMU %s's %s has no subsection "
 						       "'%s': load fails with \"No such file or directory\"",
-						       c->release, k->name);
+						       c->release, parent, k->name);
 					continue;
 				}
 			}

@@ -84,6 +84,12 @@ static int check_vmsd(json_t *d, const char *path, const char *where, int depth,
 	json_array_foreach(v, i, x)
 		if (check_vmsd(x, path, at, depth + 1, err) < 0)
 			return -1;
+	v = json_object_get(d, "subsection_names");
+	if (v && !json_is_array(v))
+		return bad(err, path, at, "subsection_names is not a list");
+	json_array_foreach(v, i, x)
+		if (!json_is_string(x))
+			return bad(err, path, at, "subsection_names holds a non-string");
 	return 0;
 }
 

@@ -44,6 +44,8 @@
 #  4. vmstate-inspect schema import merges the dump, the streams and the extra file into
 #     schemas/qemu-RELEASE/ARCH.json, with the exact QEMU command lines (binary as a bare
 #     name, relative paths only) as provenance.
+#  5. tools/schema-subsection-names.py adds, for those vmstates, every "<vmsd>/..." string of
+#     the binary as "subsection_names" (a complete list; the streams show only some).
 # Re-running overwrites the outputs. Results differ between runs only where guest timing
 # does (observed values); versions, names and sizes do not.
 set -eu
@@ -275,6 +277,9 @@ EOF
   mkdir -p "$ROOT/schemas/qemu-$rel"
   out="$ROOT/schemas/qemu-$rel/$arch.json"
   "$VI" schema import "$@" -o "$out.tmp" || { rm -f "$out.tmp"; die "$t: schema import failed"; }
+  # 5. subsection names of the vmstates -dump-vmstate misses, from the binary's strings
+  python3 "$HERE/schema-subsection-names.py" --binary "$bindir/$bin" "$out.tmp" ||
+    { rm -f "$out.tmp"; die "$t: schema-subsection-names.py failed"; }
   mv "$out.tmp" "$out"
 
   # nothing of this machine may leak into the committed files

@@ -1,6 +1,7 @@
 # Check unit tests: one program per area, all linking src/libvmstate.a.
 if HAVE_CHECK
-UNIT_TESTS = tests/unit/test-reader tests/unit/test-walk tests/unit/test-badinput
+UNIT_TESTS = tests/unit/test-reader tests/unit/test-walk tests/unit/test-badinput \
+	tests/unit/test-limits
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -15,4 +16,7 @@ tests_unit_test_walk_LDADD = $(UNIT_LDADD)
 tests_unit_test_badinput_SOURCES = tests/unit/test-badinput.c $(UNIT_COMMON)
 tests_unit_test_badinput_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_badinput_LDADD = $(UNIT_LDADD)
+tests_unit_test_limits_SOURCES = tests/unit/test-limits.c $(UNIT_COMMON)
+tests_unit_test_limits_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_limits_LDADD = $(UNIT_LDADD)
 endif

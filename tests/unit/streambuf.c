@@ -352,8 +352,38 @@ void run_bytes(struct walk_run *run, const void *p, size_t n,
 	doc.in = &run->in;
 	doc.root = run->w.root;
 	doc.err = &run->err;
+	if (vi_node_count() > SB_JSON_MAX_NODES) {
+		/* A jansson document costs about 1 KiB per node: for trees near
+		 * the node limits, run->json has everything but the tree. */
+		FILE *devnull = fopen("/dev/null", "w");
+		ck_assert_ptr_nonnull(devnull);
+		ck_assert_int_eq(render_json_write(devnull, &doc), 0);
+		fclose(devnull);
+		doc.root = NULL;
+		run->json = render_json(&doc);
+		ck_assert_ptr_nonnull(run->json);
+		ck_assert_int_eq(run->rc < 0, run->err.set);
+		return;
+	}
 	run->json = render_json(&doc);
 	ck_assert_ptr_nonnull(run->json);
+	/* What dump prints (render_json_write) is that document, byte for byte. */
+	{
+		char *built, *streamed;
+		size_t nbuilt, nstreamed;
+		FILE *f = open_memstream(&built, &nbuilt), *g = open_memstream(&streamed, &nstreamed);
+		ck_assert_ptr_nonnull(f);
+		ck_assert_ptr_nonnull(g);
+		render_json_dump(f, run->json);
+		ck_assert_int_eq(render_json_write(g, &doc), 0);
+		fclose(f);
+		fclose(g);
+		ck_assert_msg(nbuilt == nstreamed && memcmp(built, streamed, nbuilt) == 0,
+			      "render_json_write differs from render_json_dump (%zu vs %zu bytes)",
+			      nstreamed, nbuilt);
+		free(built);
+		free(streamed);
+	}
 	/* A walk that failed must say so, and one that says so must fail. */
 	ck_assert_int_eq(run->rc < 0, run->err.set);
 }

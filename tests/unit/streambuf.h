@@ -129,6 +129,12 @@ struct walk_run {
 	json_t *json;           /* render_json of the outcome (always set) */
 };
 
+/* Above this many tree nodes, run->json is rendered without the tree (the
+ * header, "error" and "warnings" are there, "sections" and the rest null or
+ * empty); look at run->w.root instead.  Below it, run_bytes also checks that
+ * render_json_write prints exactly render_json_dump(render_json()). */
+#define SB_JSON_MAX_NODES 100000
+
 /* An unlinked temporary file holding n bytes (mkstemp in $TMPDIR or /tmp). */
 int sb_temp_fd(const void *p, size_t n);
 /* Walk n bytes from p written to a temporary file. */

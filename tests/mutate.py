@@ -14,10 +14,12 @@ payloads replaced by a few page records and EOS, everything else byte-exact),
 so a run costs milliseconds; a few are made from the full stream so that the
 RAM walker sees real page records.
 
-Each variant is run as `VI_BIN dump` and `VI_BIN dump --format json` with a
-timeout.  A run fails if it exits outside 0-3, dies by a signal, times out,
-or prints a sanitizer report.  Failing variants are saved (--save) with a
-line saying how they were made.  Exit: 0 pass, 1 failures, 77 nothing to do.
+Each variant is run as `VI_BIN dump`, `VI_BIN dump --format json` and
+`VI_BIN check --target qemu-10.0/x86_64` (schemas from
+$VMSTATE_INSPECT_SCHEMAS, else SRCDIR/schemas; --no-check leaves it out)
+with a timeout.  A run fails if it exits outside 0-3, dies by a signal,
+times out, or prints a sanitizer report.  Failing variants are saved
+(--save) with a line saying how they were made.  Exit: 0 pass, 1 failures, 77 nothing to do.
 
 Also a small library: make-seeds.py (tests/fuzz) imports load_stream,
 dump_json, shrink and subset.  Python 3 standard library only.
@@ -61,10 +63,10 @@ def load_stream(path):
     return data
 
 
-def run_tool(vi_bin, path, args, timeout):
+def run_tool(vi_bin, path, args, timeout, command="dump"):
     """Run the tool; returns (exit code or None on timeout, stdout, stderr)."""
     try:
-        p = subprocess.run([vi_bin, "dump"] + args + [path], stdin=subprocess.DEVNULL,
+        p = subprocess.run([vi_bin, command] + args + [path], stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=timeout)
         return p.returncode, p.stdout, p.stderr
@@ -488,12 +490,19 @@ def find_streams(srcdir, corpus):
     return found
 
 
-def check(vi_bin, path, timeout):
-    """None if both runs behave, else a reason."""
-    for args in ([], ["--format", "json"]):
+CHECK_TARGET = "qemu-10.0/x86_64"
+
+
+def check(vi_bin, path, timeout, schemas=None):
+    """None if every run behaves, else a reason."""
+    runs = [("dump", []), ("dump", ["--format", "json"])]
+    if schemas is not None:
+        runs.append(("check", ["--target", CHECK_TARGET] +
+                     (["--schemas", schemas] if schemas else [])))
+    for command, args in runs:
         t0 = time.monotonic()
-        rc, _, err = run_tool(vi_bin, path, args, timeout)
-        what = "dump" + (" --format json" if args else "")
+        rc, _, err = run_tool(vi_bin, path, args, timeout, command)
+        what = " ".join([command] + args)
         if rc is None:
             return "%s: timed out after %.0f s" % (what, time.monotonic() - t0)
         if rc < 0:
@@ -519,6 +528,8 @@ def main():
     ap.add_argument("--save", default="mutate-failures",
                     help="directory for failing variants (created on failure)")
     ap.add_argument("--stream", action="append", help="only these stream files")
+    ap.add_argument("--no-check", action="store_true",
+                    help="run only dump, not check --target %s" % CHECK_TARGET)
     a = ap.parse_args()
     corpus = a.corpus or os.path.join(a.srcdir, "..", "shared", "corpus")
     paths = a.stream or find_streams(a.srcdir, corpus)
@@ -527,6 +538,19 @@ def main():
     if not paths:
         print("no streams found: nothing to mutate")
         return 77
+    # check --target needs the schemas: $VMSTATE_INSPECT_SCHEMAS (make check
+    # sets it), else SRCDIR/schemas, else the installed ones.
+    schemas = None
+    if not a.no_check:
+        schemas = os.environ.get("VMSTATE_INSPECT_SCHEMAS") or ""
+        if not schemas and os.path.isdir(os.path.join(a.srcdir, "schemas")):
+            schemas = os.path.join(a.srcdir, "schemas")
+        rc, _, err = run_tool(a.vi_bin, paths[0], ["--target", CHECK_TARGET] +
+                              (["--schemas", schemas] if schemas else []), 60, "check")
+        if rc is None or rc == 2:
+            why = (err.decode("utf-8", "replace").strip().splitlines() or ["timed out"])[-1]
+            print("check --target %s unusable (%s): dump only" % (CHECK_TARGET, why))
+            schemas = None
     os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1")
     os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
     failures = []
@@ -552,7 +576,7 @@ def main():
                 nvar += 1
                 with open(vpath, "wb") as f:
                     f.write(m)
-                why = check(a.vi_bin, vpath, a.timeout)
+                why = check(a.vi_bin, vpath, a.timeout, schemas)
                 if why:
                     os.makedirs(a.save, exist_ok=True)
                     keep = os.path.join(a.save, "%03d.qevm" % len(failures))
@@ -562,8 +586,10 @@ def main():
                         f.write("%s\n%s\n" % (label, why))
                     failures.append((label, why, keep))
                     print("FAIL %s\n     %s\n     saved as %s" % (label, why, keep))
-    print("%d variants of %d streams (seed %d, %d rounds) in %.0f s: %d failures"
-          % (nvar, len(seen), a.seed, a.rounds, time.monotonic() - t0, len(failures)))
+    print("%d variants of %d streams (seed %d, %d rounds%s) in %.0f s: %d failures"
+          % (nvar, len(seen), a.seed, a.rounds,
+             ", dump and check --target " + CHECK_TARGET if schemas is not None else ", dump",
+             time.monotonic() - t0, len(failures)))
     return 1 if failures else 0
 
 

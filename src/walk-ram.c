@@ -23,12 +23,42 @@ struct ram_counts {
 
 static int is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 
+/* RAMBlocks by name: every page record names one (or CONTINUEs). */
+#define BLOCK_SLOTS (2 * VI_MAX_RAM_BLOCKS)
+
+static size_t block_slot(const char *name)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h & (BLOCK_SLOTS - 1);
+}
+
 static struct vi_ramblock *find_block(struct vi_walk *w, const char *name)
 {
-	for (size_t i = 0; i < w->nblocks; i++)
-		if (strcmp(w->blocks[i].name, name) == 0)
-			return &w->blocks[i];
-	return NULL;
+	if (!w->block_hash)
+		return NULL;
+	for (size_t i = block_slot(name);; i = (i + 1) & (BLOCK_SLOTS - 1)) {
+		uint16_t k = w->block_hash[i];
+		if (!k)
+			return NULL;
+		if (strcmp(w->blocks[k - 1].name, name) == 0)
+			return &w->blocks[k - 1];
+	}
+}
+
+static void add_block_name(struct vi_walk *w, size_t index)
+{
+	size_t i = block_slot(w->blocks[index].name);
+
+	if (!w->block_hash) {
+		w->block_hash = vi_xmalloc(BLOCK_SLOTS * sizeof(*w->block_hash));
+		memset(w->block_hash, 0, BLOCK_SLOTS * sizeof(*w->block_hash));
+	}
+	while (w->block_hash[i])
+		i = (i + 1) & (BLOCK_SLOTS - 1);
+	w->block_hash[i] = (uint16_t)(index + 1);
 }
 
 /* mapped-ram: bit i of the block's bitmap (host-endian longs, written at
@@ -129,10 +159,14 @@ static int mem_size(struct vi_walk *w, struct vi_node *sec, uint64_t total,
 			if (w->nblocks == VI_MAX_RAM_BLOCKS)
 				return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 					       "more than %d RAMBlocks", VI_MAX_RAM_BLOCKS);
-			w->blocks = vi_xrealloc(w->blocks, (w->nblocks + 1) * sizeof(*w->blocks));
+			if (w->nblocks == w->cblocks) {
+				w->cblocks = w->cblocks ? 2 * w->cblocks : 16;
+				w->blocks = vi_xrealloc(w->blocks, w->cblocks * sizeof(*w->blocks));
+			}
 			b = &w->blocks[w->nblocks++];
 			memset(b, 0, sizeof(*b));
 			snprintf(b->name, sizeof(b->name), "%s", name);
+			add_block_name(w, w->nblocks - 1);
 		}
 		b->used_length = used;
 		b->page_size = w->page_size;
@@ -172,7 +206,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 		       uint64_t off, struct ram_counts *c)
 {
 	struct vi_reader *r = w->r;
-	struct vi_ramblock *b = w->last_block;
+	struct vi_ramblock *b = w->last_block ? &w->blocks[w->last_block - 1] : NULL;
 	char name[256], ename[VI_ESC_NAME];
 
 	if (!(flags & RAM_CONTINUE)) {
@@ -182,7 +216,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 8,
 				       "page for RAMBlock \"%s\", which the MEM_SIZE list "
 				       "does not name", vi_esc(ename, sizeof(ename), name));
-		w->last_block = b;
+		w->last_block = (size_t)(b - w->blocks) + 1;
 	} else if (!b) {
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 			       "page record with CONTINUE but no previous RAMBlock");

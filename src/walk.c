@@ -471,5 +471,6 @@ void vi_walk_free(struct vi_walk *w)
 	free(w->vd_pos);
 	free(w->vd_free);
 	free(w->blocks);
+	free(w->block_hash);
 	memset(w, 0, sizeof(*w));
 }

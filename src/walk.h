@@ -93,8 +93,10 @@ struct vi_walk {
 	uint64_t nodes_made0;    /* vi_node_made() when the walk started */
 
 	struct vi_ramblock *blocks;
-	size_t nblocks;
-	struct vi_ramblock *last_block;  /* for RAM_SAVE_FLAG_CONTINUE */
+	size_t nblocks, cblocks;
+	uint16_t *block_hash;    /* 2 * VI_MAX_RAM_BLOCKS slots: block index + 1 */
+	size_t last_block;       /* for RAM_SAVE_FLAG_CONTINUE: index + 1, 0 none
+				    (blocks moves when it grows) */
 	struct vi_node *ram_node;        /* the RAM summary */
 
 	uint64_t undecoded_total;

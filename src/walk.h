@@ -91,6 +91,12 @@ struct vi_walk {
 	size_t sec_hash_cap;     /* a power of two, at least 2 * nsections */
 	uint32_t empty_elems;    /* elements of this section that took no bytes */
 	uint64_t nodes_made0;    /* vi_node_made() when the walk started */
+	struct {                 /* walk_find_footer's last answer */
+		int valid, footers;
+		uint32_t id;
+		size_t nsections;
+		uint64_t limit, from, at;   /* at: UINT64_MAX = none up to limit */
+	} ff;
 
 	struct vi_ramblock *blocks;
 	size_t nblocks, cblocks;

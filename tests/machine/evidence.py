@@ -20,10 +20,12 @@ machine must carry the rule's compat property (with the rule's "when" value) and
 Guest activity some effects need (a driver negotiating virtio features, setting DRIVER_OK,
 clearing PCI bus mastering, enabling the HPET) is produced without a guest OS through QEMU's
 qtest protocol (-qtest on a socket, VM kept paused with -S so no firmware runs): the script
-writes PCI configuration and MMIO registers the way a driver would.  One case runs SeaBIOS under TCG for two seconds (SMI
-count).  Output: one "PASS|FAIL|SKIP <rule id>: <detail>" line per rule, then "K skipped"
-and "N passed, M failed".  Exit status 0 if nothing failed, 1 otherwise, 77 when QEMU or
-vmstate-inspect is missing.
+writes PCI configuration and MMIO registers the way a driver would.  One case runs SeaBIOS
+under TCG for two seconds (SMI count).  The vhost-user cases run qemu-storage-daemon
+(QSD_BIN, else next to QEMU or on PATH; SKIP without it) as the backend, exporting a small
+image as vhost-user-blk.  Output: one "PASS|FAIL|SKIP <rule id>: <detail>" line per rule,
+then "K skipped" and "N passed, M failed".  Exit status 0 if nothing failed, 1 otherwise, 77
+when QEMU or vmstate-inspect is missing.
 
 QEMU is found as for tools/gen-machines.sh: QEMU72_BIN_DIR (default: PATH) and
 QEMU10_BIN_DIR (default: $PREFIX/bin of tools/install-qemu.sh).
@@ -71,6 +73,8 @@ def q35(v):
 #   `run` seconds), qtest (paused VM; `qtest` actions through the qtest socket before
 #   migrating),
 #   multifd (multifd capability, TCP listener);  args: common extra arguments;
+#   vhost_user: N starts a vhost-user block backend with N queues (qemu-storage-daemon,
+#   see VhostUserBackend) on chardev "vu0" and gives QEMU shared guest memory;
 #   with/without: machine and extra args of each side;  check: special evaluation;
 #   skip: reason the case cannot run here.
 CASES = {
@@ -116,8 +120,10 @@ CASES = {
                                   ["-device", "virtio-blk-pci,drive=d0,addr=0x4"]),
     "virtio-scsi-num-queues": pair(q35("5.1"), q35("5.2"),
                                    args=["-smp", "4", "-device", "virtio-scsi-pci,addr=0x4"]),
-    "vhost-user-blk-num-queues": {
-        "skip": "needs a running vhost-user block backend (e.g. qemu-storage-daemon)"},
+    "vhost-user-blk-num-queues": pair(q35("5.1"), q35("5.2"), vhost_user=4,
+                                      no_load="needs a vhost-user backend",
+                                      args=["-smp", "4", "-device",
+                                            "vhost-user-blk-pci,chardev=vu0,addr=0x4"]),
     "vhost-scsi-num-queues": {
         "skip": "needs the kernel vhost-scsi (LIO) target and migratable=on"},
     "vhost-user-scsi-num-queues": {"skip": "needs a vhost-user SCSI backend"},
@@ -148,6 +154,9 @@ CASES = {
     "e1000-tso": pair(q35("2.11"), q35("2.12"), args=["-device", "e1000,addr=0x4"]),
     "virtio-blk-vectors": pair(q35("2.11"), q35("2.12"), args=NULL_BLK + [
         "-device", "virtio-blk-pci,drive=d0,num-queues=4,addr=0x4"]),
+    "vhost-user-blk-vectors": pair(q35("2.11"), q35("2.12"), vhost_user=4,
+                                   no_load="needs a vhost-user backend", args=[
+        "-device", "vhost-user-blk-pci,chardev=vu0,num-queues=4,addr=0x4"]),
     "root-port-msix": pair(q35("2.9"), q35("2.10"), args=ROOT_PORT),
     "e1000-full-mac": pair(q35("2.4"), q35("2.5"), args=["-device", "e1000,addr=0x4"]),
     "virtio-extra-state": pair(q35("2.4"), q35("2.5"),
@@ -348,8 +357,76 @@ class TcpSink:
         self.srv.close()
 
 
+class VhostUserBackend:
+    """A vhost-user block backend for the vhost-user cases: qemu-storage-daemon exporting a
+    1 MiB raw image as vhost-user-blk with `queues` queues on the unix socket vu.sock in wd
+    (relative, as QEMU runs in wd too: no socket path length limit to hit).  QEMU connects
+    with "-chardev socket,id=vu0,path=vu.sock"; vhost-user needs guest memory the backend
+    can map, hence a shared memfd backend as the machine's RAM.  The VM stays paused and no
+    driver starts the device, so the backend sees only the vhost-user handshake (features,
+    queue count); the migration is the front-end's.  Stopped (SIGTERM) when the stream is
+    made."""
+
+    SOCK = "vu.sock"
+
+    def __init__(self, qemu, queues, wd):
+        self.bin = os.environ.get("QSD_BIN") or shutil.which(
+            "qemu-storage-daemon",
+            path=os.pathsep.join([os.path.dirname(qemu), os.environ.get("PATH", "")]))
+        if not self.bin or not os.access(self.bin, os.X_OK):
+            raise Skip("qemu-storage-daemon not installed (Debian: qemu-system-common; "
+                       "or QSD_BIN)")
+        with open(os.path.join(wd, "vu.img"), "wb") as f:
+            f.truncate(1 << 20)
+        sock = os.path.join(wd, self.SOCK)
+        if os.path.exists(sock):
+            os.unlink(sock)
+        self.argv = [self.bin, "--blockdev", "driver=file,node-name=f,filename=vu.img",
+                     "--export", "type=vhost-user-blk,id=e,node-name=f,addr.type=unix,"
+                     "addr.path=%s,writable=on,num-queues=%d" % (self.SOCK, queues)]
+        self.log = os.path.join(wd, "qsd.log")
+        with open(self.log, "w") as lf:
+            self.p = subprocess.Popen(self.argv, cwd=wd, stdin=subprocess.DEVNULL,
+                                      stdout=lf, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while not os.path.exists(sock):
+            if self.p.poll() is not None or time.time() > deadline:
+                self.stop()
+                with open(self.log) as lf:
+                    raise Fail("qemu-storage-daemon did not come up: %s"
+                               % " | ".join(lf.read().strip().splitlines()[-3:]))
+            time.sleep(0.05)
+
+    def qemu_args(self, mem):
+        return ["-object", "memory-backend-memfd,id=vumem,size=%s,share=on" % mem,
+                "-chardev", "socket,id=vu0,path=%s" % self.SOCK]
+
+    def cmdline(self):
+        return " ".join([os.path.basename(self.bin)] + self.argv[1:])
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+
 def make_stream(b, case, side, wd, verbose):
     os.makedirs(wd, exist_ok=True)
+    backend = None
+    if case.get("vhost_user"):
+        backend = VhostUserBackend(b, case["vhost_user"], wd)
+    try:
+        return make_stream_1(b, case, side, wd, verbose, backend)
+    finally:
+        if backend:
+            backend.stop()
+
+
+def make_stream_1(b, case, side, wd, verbose, backend):
     spec = case[side]
     mode = case.get("mode", "paused")
     arch = case.get("arch", "x86_64")
@@ -358,7 +435,13 @@ def make_stream(b, case, side, wd, verbose):
     if "-m" in extra and "-m" in argv:            # the case sizes memory itself
         i = argv.index("-m")
         del argv[i:i + 2]
-    argv += ["-machine", spec["machine"]] + extra
+    machine = spec["machine"]
+    if backend:
+        mem = argv[argv.index("-m") + 1].split(",")[0] if "-m" in argv else \
+            extra[extra.index("-m") + 1].split(",")[0]
+        extra = backend.qemu_args(mem) + extra
+        machine += ",memory-backend=vumem"
+    argv += ["-machine", machine] + extra
     if spec.get("global"):
         argv += ["-global", spec["global"]]
     if case.get("tap"):
@@ -390,6 +473,8 @@ def make_stream(b, case, side, wd, verbose):
         helper += ["--out", "stream.qevm"]
     cmdline = " ".join(os.path.basename(argv[0]) if i == 0 else a for i, a in enumerate(argv))
     with open(os.path.join(wd, "cmdline.txt"), "w") as f:
+        if backend:
+            f.write(backend.cmdline() + "\n")
         f.write(cmdline + "\n")
     p = subprocess.Popen(helper + ["--"] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
@@ -440,6 +525,8 @@ def make_stream(b, case, side, wd, verbose):
         shutil.copyfile(main, out)
         note.append("%d channels, main channel kept" % len(sink.files))
     if verbose:
+        if backend:
+            print("   %s backend: %s" % (side, backend.cmdline()))
         print("   %s: %s" % (side, cmdline))
         for n in note:
             print("     %s" % n)

@@ -244,6 +244,9 @@ static int64_t static_size(json_t *desc, int64_t version, int depth)
 			each = static_size(sub, jnum(sub, "version_id", INT32_MAX), depth + 1);
 		else if (vi_prim_lookup(type)->kind != VI_P_BLOB)
 			each = vi_prim_lookup(type)->size;
+		else if (strcmp(type, "virtio") != 0)	/* untyped: its size is what it takes */
+			each = jnum(f, "observed_size", INT32_MAX) > 0 ? jnum(f, "observed_size", INT32_MAX)
+								      : jnum(f, "size", INT32_MAX);
 		else
 			each = -1;
 		if (each < 0)
@@ -290,6 +293,31 @@ static int64_t count_by_anchor(struct dctx *c, int64_t esz)
 	return -1;
 }
 
+/* Does the next thing in the stream end an array of unknown count: the
+ * section footer, or a subsection header this walk knows? */
+static int at_anchor(struct dctx *c)
+{
+	struct vi_reader *r = c->w->r;
+	uint64_t here = rd_tell(r);
+	uint8_t b[2 + 255];
+
+	if (walk_find_footer(c->w, here, c->section_id) == here)
+		return 1;
+	if (rd_peek_at(r, here, b, 2) < 2 || b[0] != QVM_SUBSECTION ||
+	    rd_peek_at(r, here + 2, b + 2, b[1]) < b[1])
+		return 0;
+	for (int d = c->nsubs - 1; d >= 0; d--) {
+		json_t *x;
+		size_t i;
+		json_array_foreach(c->subs[d], i, x) {
+			const char *name = jstr(x, "name");
+			if (name && strlen(name) == b[1] && memcmp(name, b + 2, b[1]) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Bytes from here to this section's footer, for a last field of unknown size. */
 static int64_t to_footer(struct dctx *c)
 {
@@ -313,7 +341,7 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 	struct vi_walk *w = c->w;
 	const char *name = jstr(f, "name"), *type = jstr(f, "type");
 	int64_t size, count, idx = jnum(f, "index", INT32_MAX);
-	int is_array;
+	int is_array, until_anchor = 0;
 	struct vi_node *holder = parent, *e;
 	char ename[300];
 
@@ -337,6 +365,15 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 		if (!type)
 			type = "unknown";
 		schema_shape(f, parent, type, &count, &is_array, &size);
+		if (json_is_true(json_object_get(f, "field_exists")) && is_array && count == 0 &&
+		    json_is_true(json_object_get(f, "observed_absent")) &&
+		    !json_object_get(f, "observed_array_len")) {
+			count = 1;	/* chosen present: "never seen" says nothing more */
+			is_array = 0;
+		}
+		/* A struct no generated stream showed may be a variable array too. */
+		if (!is_array && nested(f, type) && !json_object_get(f, "observed_size"))
+			is_array = -1;
 		if (is_array && last_in_desc && jnum(f, "num", INT32_MAX) < 0 &&
 		    !jstr(f, "count_from")) {
 			json_t *sub = nested(f, type);
@@ -344,13 +381,19 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 				sub ? static_size(sub, jnum(sub, "version_id", INT32_MAX), depth + 1) : -1;
 			int64_t k = esz > 0 ? count_by_anchor(c, esz) : -1;
 			/* Another choice: the count generated streams showed, or
-			 * the one the next anchor implies. */
-			if (k >= 0 && k != count) {
-				if (c->nchoice < 63 && (c->choices >> c->nchoice) & 1)
-					count = k;
+			 * the one the next anchor implies; for elements of varying
+			 * size, as many as come before the next anchor. */
+			if ((k >= 0 && k != count) || (esz <= 0 && sub)) {
+				if (c->nchoice < 63 && (c->choices >> c->nchoice) & 1) {
+					count = k >= 0 ? k : MAX_GUESSED_COUNT;
+					until_anchor = k < 0;
+					is_array = 1;
+				}
 				c->nchoice++;
 			}
 		}
+		if (is_array < 0)
+			is_array = 0;	/* kept as the single struct the schema says */
 		if (size == -2 && last)
 			size = to_footer(c);
 		if (count < 0 || size == -2)
@@ -368,7 +411,7 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 	}
 	if (size == 0 && count > (int64_t)VI_MAX_EMPTY_ELEMS - (int64_t)w->empty_elems)
 		return empty_elems_limit(w, name);
-	if (size > 0 && (uint64_t)count * (uint64_t)size > rd_left(w->r))
+	if (!until_anchor && size > 0 && (uint64_t)count * (uint64_t)size > rd_left(w->r))
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
 			       "truncated: field '%s' needs %" PRIu64 " bytes, %" PRIu64 " left",
 			       vi_esc(ename, sizeof(ename), name),
@@ -382,6 +425,8 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 		int rc;
 		if (walk_node_budget(w) < 0)
 			return -1;
+		if (until_anchor && at_anchor(c))
+			break;
 		if (holder != parent)
 			snprintf(ename, sizeof(ename), "[%" PRId64 "]", i);
 		else if (idx >= 0)
@@ -397,8 +442,11 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 		if (rd_tell(w->r) == at && ++w->empty_elems > VI_MAX_EMPTY_ELEMS)
 			return empty_elems_limit(w, name);
 	}
-	if (holder != parent)
+	if (holder != parent) {
 		holder->length = rd_tell(w->r) - holder->offset;
+		if (until_anchor)
+			vi_node_attr_u(holder, "array_len", holder->nkids);
+	}
 	return 0;
 }
 
@@ -518,14 +566,41 @@ int vmsd_decode_payload(struct vi_walk *w, json_t *desc, struct vi_node *parent,
 	return decode_desc(&c, desc, parent, INT32_MAX, depth);
 }
 
+/* The order choices are tried in: fewest guesses flipped first and, among
+ * as many, later fields first (a field added late is the one an old machine
+ * type or an unusual configuration leaves out, e.g. piix4_pm's acpi_index
+ * on pc-i440fx-2.10, where flipping an earlier field of the same size would
+ * fit the bytes too). */
+#define CHOICE_BITS 12	/* choices that may be flipped; at most
+				   MAX_CHOICE_ATTEMPTS combinations are tried */
+static uint64_t choice_mask(unsigned k)
+{
+	static uint16_t order[1u << CHOICE_BITS];
+	static int ready;
+
+	if (!ready) {
+		unsigned n = 0;
+		for (int pop = 0; pop <= CHOICE_BITS; pop++)
+			for (int m = (1 << CHOICE_BITS) - 1; m >= 0; m--)
+				if (__builtin_popcount((unsigned)m) == pop)
+					order[n++] = (uint16_t)m;
+		ready = 1;
+	}
+	return order[k];
+}
+
 int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
 		       uint32_t section_id, uint32_t version)
 {
 	struct dctx c = { .w = w, .schema = 1, .section_id = section_id };
-	uint64_t start = rd_tell(w->r);
+	uint64_t start = rd_tell(w->r), tried = 0;
 	int rc = VMSD_MISMATCH, most = 0;
 
-	for (uint64_t attempt = 0; attempt < MAX_CHOICE_ATTEMPTS; attempt++) {
+	for (unsigned k = 0; k < (1u << CHOICE_BITS) && tried < MAX_CHOICE_ATTEMPTS; k++) {
+		uint64_t attempt = choice_mask(k);
+		if (k && most < CHOICE_BITS && attempt >> most)
+			continue;	/* flips choices this section does not have */
+		tried++;
 		c.choices = attempt;
 		c.nchoice = 0;
 		rc = decode_desc(&c, vmsd, sec, version, 0);
@@ -545,17 +620,17 @@ int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
 		if (getenv("VI_DEBUG_SCHEMA")) {
 			fprintf(stderr, "attempt %llu rc %d at %llu: %s\n", (unsigned long long)attempt,
 				rc, (unsigned long long)rd_tell(w->r), mismatch_msg);
-			for (size_t k = 0; k < sec->nkids; k++)
-				fprintf(stderr, "   %s %s @%llu len %llu\n", sec->kids[k]->name,
-					sec->kids[k]->type, (unsigned long long)sec->kids[k]->offset,
-					(unsigned long long)sec->kids[k]->length);
+			for (size_t j = 0; j < sec->nkids; j++)
+				fprintf(stderr, "   %s %s @%llu len %llu\n", sec->kids[j]->name,
+					sec->kids[j]->type, (unsigned long long)sec->kids[j]->offset,
+					(unsigned long long)sec->kids[j]->length);
 		}
 		vi_node_drop_kids_from(sec, 0);
 		rd_seek(w->r, start);
 		/* Choices met depend on earlier ones: count the most any attempt met. */
 		if (c.nchoice > most)
 			most = c.nchoice;
-		if ((uint64_t)1 << (most < 63 ? most : 63) <= attempt + 1)
+		if (most < CHOICE_BITS && (uint64_t)1 << most <= tried)
 			break;	/* every combination tried */
 	}
 	return VMSD_MISMATCH;

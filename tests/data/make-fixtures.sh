@@ -42,9 +42,13 @@ QMP='-qmp unix:qmp.sock,server=on,wait=off'
 COMMON='-nodefaults -nographic -accel tcg'
 
 # fixture NAME RELEASE(7.2|10.0) ARCH MACHINE NOTES -- ARGS (without binary, -S and -qmp)
+# ONLY=NAME[,NAME...] makes just those and keeps the others' records in fixtures.json.
 fixture() {
   name=$1 rel=$2 arch=$3 machine=$4 notes=$5
   shift 6
+  if [ -n "${ONLY:-}" ]; then
+    case ",$ONLY," in *,"$name",*) ;; *) return 0 ;; esac
+  fi
   case $rel in 7.2) dir=$Q72 ;; 10.0) dir=$Q100 ;; esac
   bin=qemu-system-$arch
   wd="$WORK/$name"
@@ -114,9 +118,20 @@ fixture v100-x86-q35-10.0-novmdesc 10.0 x86_64 pc-q35-10.0 \
   "minimal q35 with suppress-vmdesc=on: no VMDESCRIPTION trailer, the stream ends right after the EOF byte" -- \
   $COMMON -machine pc-q35-10.0,suppress-vmdesc=on -m 16M -smp 1
 
+fixture v72-x86-i440fx-2.10-smp2 7.2 x86_64 pc-i440fx-2.10 \
+  "old i440fx machine type (piix4_pm without acpi_index), 2 vCPUs, 16 MiB" -- \
+  $COMMON -machine pc-i440fx-2.10 -m 16M -smp 2
+
+fixture v100-aarch64-virt-10.0-gic3-smp3 10.0 aarch64 virt-10.0 \
+  "arm virt with GICv3 and 3 vCPUs (the GIC's per-CPU array is sized by the vCPU count), 16 MiB" -- \
+  $COMMON -machine virt-10.0,gic-version=3 -cpu max -m 16M -smp 3
+
 python3 - "$RECORDS" "$HERE/fixtures.json" <<'EOF'
 import json, os, sys
 recs = []
+made = {line.split("\t", 1)[0] for line in open(sys.argv[1])}
+if os.environ.get("ONLY") and os.path.exists(sys.argv[2]):
+    recs = [r for r in json.load(open(sys.argv[2]))["fixtures"] if r["file"] not in made]
 for line in open(sys.argv[1]):
     f, ver, arch, machine, cmd, vmdesc, notes, raw_size, raw_sha = line.rstrip("\n").split("\t")
     recs.append({

@@ -206,11 +206,14 @@ static void check_ram(struct ctx *c)
 			continue;
 		}
 		olen = vi_node_attr(o, "used_length")->u;
-		/* Firmware-provided ACPI blobs are resizable; other blocks are not. */
+		/* Firmware-provided ACPI blobs are resizable; other blocks are not:
+		 * qemu_ram_resize (system/physmem.c; softmmu/ in 7.2) fails with
+		 * error_setg_errno(EINVAL), the incoming length first. */
 		if (len != olen && strncmp(b->name, "/rom@etc/", 9) != 0)
 			vi_finding_add(c->f, "field-mismatch", VI_SEV_ERROR, b->offset, b->length,
-				       b->name, "Length mismatch: %s: 0x%" PRIx64 " in != 0x%" PRIx64,
-				       b->name, len, olen);
+				       b->name, "Size mismatch: %s: 0x%" PRIx64 " != 0x%" PRIx64
+				       ": Invalid argument (the stream's length, then the "
+				       "destination's own)", b->name, len, olen);
 	}
 }
 

@@ -14,6 +14,7 @@
   findings of compat rules (schemas/compat-rules.json), several effect
   kinds, with the property, its value, the compat array and the offending
   bytes.  Two documented limits of tests/live/live.py are pinned here too.
+- RAMBlock length mismatches with --dest-stream.
 """
 import json, lzma, os, subprocess, sys, tempfile, xml.etree.ElementTree as ET
 
@@ -252,6 +253,32 @@ def limits(tmp):
            first_error(f).get("message", ""), f"{f['failure_class']}")
 
 
+# ----------------------------------------------------- RAMBlock lengths
+
+def ram_lengths(tmp):
+    """RAMBlock lengths in qemu_ram_resize's words (real QEMU 7.2 and 10.0
+    gave "Size mismatch: pc.bios: 0x80000 != 0x40000: Invalid argument" for
+    the larger copy): pc.bios 256 KiB -> 512 KiB, the MEM_SIZE total with it."""
+    for rel in ("7.2", "10.0"):
+        path, raw, doc = fixture(f"v{rel.replace('.', '')}-x86-q35-{rel}-minimal.qevm.xz")
+        lst = next(n for n in nodes(section(doc, "ram")) if n["type"] == "ramblock list")
+        bios = next(n for n in lst["blocks"] if n["name"] == "pc.bios")
+        ln = bios["offset"] + 1 + len("pc.bios")
+        total = int.from_bytes(raw[lst["offset"]:lst["offset"] + 8], "big")
+        old = int.from_bytes(raw[ln:ln + 8], "big")
+        data = put(put(raw, lst["offset"], (total + old).to_bytes(8, "big")), ln,
+                   (2 * old).to_bytes(8, "big"))
+        big = write(tmp, f"bios-{rel}.qevm", data)
+        for name, src, dest, want in (("larger", big, path, (2 * old, old)),
+                                      ("smaller", path, big, (old, 2 * old))):
+            rc, f, _ = check_json("--target", f"qemu-{rel}/x86_64", "--dest-stream", dest, src)
+            e = first_error(f)
+            msg = "Size mismatch: pc.bios: 0x%x != 0x%x: Invalid argument" % want
+            expect(f"{rel}: RAMBlock {name} than the destination's", rc == 1 and
+                   f["failure_class"] == "field-mismatch" and e.get("offset") == bios["offset"]
+                   and e.get("message", "").startswith(msg), str(e)[:300])
+
+
 # ----------------------------------------------- machine types, compat rules
 
 def mp(f, needle):
@@ -385,6 +412,7 @@ def main():
         models(tmp)
         limits(tmp)
         machine_rules(tmp)
+        ram_lengths(tmp)
     if have("qemu-7.2/x86_64") and have("qemu-10.0/x86_64"):
         for a, b in (("7.2", "10.0"), ("10.0", "7.2")):
             rc, out, err = run("diff", "--format", "json", f"qemu-{a}/x86_64", f"qemu-{b}/x86_64")

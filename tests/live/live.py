@@ -388,7 +388,8 @@ PATTERNS = [
     ("bad-footer", re.compile(r"Missing section footer|Mismatched section id in footer")),
     ("bad-magic", re.compile(
         r"Not a migration stream|Unsupported migration stream version|SaveVM v2")),
-    ("field-mismatch", re.compile(r"Bad config data|Invalid value|Length mismatch| != ")),
+    ("field-mismatch", re.compile(r"Bad config data|Invalid value|Length mismatch|Size mismatch"
+                                  r"| != ")),
     ("unsupported-command", re.compile(r"MIG_CMD 0x[0-9a-fA-F]+ unknown")),
 ]
 

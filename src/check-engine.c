@@ -157,6 +157,16 @@ static void check_machine(struct ctx *c)
 		vi_finding_add(c->f, "assumption", VI_SEV_NOTE, 0, 0, "configuration",
 			       "destination machine type not given (--machine or --dest-stream): "
 			       "assumed to be the stream's own, %s", w->machine[0] ? w->machine : "(none)");
+		/* The stream's own type may not exist there: QEMU then refuses
+		 * to start ("unsupported machine type"), long before loading. */
+		if (cfg && w->machine[0] && c->d->machines &&
+		    !machines_get(c->d->machines, w->machine, NULL))
+			vi_finding_add(c->f, "machine-mismatch", VI_SEV_ERROR, cfg->offset, cfg->length,
+				       "configuration", "QEMU %s has no machine type %s: a destination "
+				       "with the stream's own machine type cannot even be started "
+				       "(\"unsupported machine type\"); give --machine to check against "
+				       "one it has", c->release[0] ? c->release : "(release unknown)",
+				       w->machine);
 		return;
 	}
 	if (!cfg) {

@@ -14,7 +14,8 @@
   findings of compat rules (schemas/compat-rules.json), several effect
   kinds, with the property, its value, the compat array and the offending
   bytes.  Two documented limits of tests/live/live.py are pinned here too.
-- RAMBlock length mismatches with --dest-stream.
+- RAMBlock length mismatches with --dest-stream, a machine type the
+  destination release lacks.
 """
 import json, lzma, os, subprocess, sys, tempfile, xml.etree.ElementTree as ET
 
@@ -253,7 +254,7 @@ def limits(tmp):
            first_error(f).get("message", ""), f"{f['failure_class']}")
 
 
-# ----------------------------------------------------- RAMBlock lengths
+# ------------------------------- RAMBlock lengths, machine types
 
 def ram_lengths(tmp):
     """RAMBlock lengths in qemu_ram_resize's words (real QEMU 7.2 and 10.0
@@ -277,6 +278,28 @@ def ram_lengths(tmp):
             expect(f"{rel}: RAMBlock {name} than the destination's", rc == 1 and
                    f["failure_class"] == "field-mismatch" and e.get("offset") == bios["offset"]
                    and e.get("message", "").startswith(msg), str(e)[:300])
+
+
+def errors(f, cls):
+    return [x for x in f["findings"] if x["class"] == cls and x["severity"] == "error"]
+
+
+def machine_type(tmp):
+    """The stream's own machine type missing from the destination release."""
+    path, raw, doc = fixture("v100-x86-q35-10.0-minimal.qevm.xz")
+    rc, f, _ = check_json("--target", "qemu-7.2/x86_64", path)
+    e = first_error(f)
+    expect("7.2 has no pc-q35-10.0", rc == 1 and f["failure_class"] == "machine-mismatch" and
+           e.get("offset") == doc["configuration"]["offset"] and
+           "QEMU 7.2 has no machine type pc-q35-10.0" in e.get("message", ""), str(e)[:300])
+    rc, f, _ = check_json("--target", "qemu-7.2/x86_64", "--machine", "pc-q35-7.2", path)
+    expect("with --machine: Machine type received", "Machine type received is 'pc-q35-10.0' "
+           "and local is 'pc-q35-7.2'" in first_error(f).get("message", ""), str(f)[:300])
+    rc, _, err = run("check", "--target", "qemu-7.2/x86_64", "--machine", "pc-q35-10.0", path)
+    expect("--machine the release lacks is a usage error", rc == 2 and "unknown machine type"
+           in err, f"exit {rc}: {err.strip()[:200]}")
+    rc, f, _ = check_json("--target", "qemu-10.0/x86_64", path)
+    expect("10.0 has pc-q35-10.0", rc == 0 and not errors(f, "machine-mismatch"), str(f)[:300])
 
 
 # ----------------------------------------------- machine types, compat rules
@@ -413,6 +436,7 @@ def main():
         limits(tmp)
         machine_rules(tmp)
         ram_lengths(tmp)
+        machine_type(tmp)
     if have("qemu-7.2/x86_64") and have("qemu-10.0/x86_64"):
         for a, b in (("7.2", "10.0"), ("10.0", "7.2")):
             rc, out, err = run("diff", "--format", "json", f"qemu-{a}/x86_64", f"qemu-{b}/x86_64")

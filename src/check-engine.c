@@ -140,6 +140,132 @@ static void check_page_bits(struct ctx *c, struct vi_node *cfg)
 		       "the destination assumes its minimum; its own comes from ", from);
 }
 
+/* ---- migration capabilities -------------------------------------------- */
+
+/* The MigrationCapability names of a release (qapi/migration.json; what
+ * query-migrate-capabilities lists on the 7.2 and 10.0 binaries).  The
+ * configuration's capabilities subsection is read with get_capability()
+ * (migration/savevm.c), which fails on the first name not in the list. */
+static const char *const caps_7_2[] = {
+	"xbzrle", "rdma-pin-all", "auto-converge", "zero-blocks", "compress", "events",
+	"postcopy-ram", "x-colo", "release-ram", "block", "return-path",
+	"pause-before-switchover", "multifd", "dirty-bitmaps", "postcopy-blocktime",
+	"late-block-activate", "x-ignore-shared", "validate-uuid", "background-snapshot",
+	"zero-copy-send", "postcopy-preempt", NULL
+};
+static const char *const caps_10_0[] = {
+	"xbzrle", "rdma-pin-all", "auto-converge", "zero-blocks", "events", "postcopy-ram",
+	"x-colo", "release-ram", "return-path", "pause-before-switchover", "multifd",
+	"dirty-bitmaps", "postcopy-blocktime", "late-block-activate", "x-ignore-shared",
+	"validate-uuid", "background-snapshot", "zero-copy-send", "postcopy-preempt",
+	"switchover-ack", "dirty-limit", "mapped-ram", NULL
+};
+
+/* should_validate_capability(): the capabilities a source lists in the
+ * subsection and configuration_post_load compares with the destination's
+ * own (configuration_validate_capabilities), in enum order, the order QEMU
+ * reports them: x-ignore-shared since the check came (4.0), mapped-ram
+ * since 9.0.  An unknown release is taken to check both. */
+static const struct { const char *name; int since; } validated_caps[] = {
+	{ "x-ignore-shared", 400 }, { "mapped-ram", 900 }, { NULL, 0 },
+};
+
+static struct vi_node *config_of(struct vi_node *root)
+{
+	for (size_t i = 0; root && i < root->nkids; i++)
+		if (root->kids[i]->kind == VI_N_CONFIG)
+			return root->kids[i];
+	return NULL;
+}
+
+/* The capabilities list of a configuration record, or NULL. */
+static struct vi_node *caps_list(struct vi_node *cfg)
+{
+	for (size_t i = 0; cfg && i < cfg->nkids; i++) {
+		struct vi_node *s = cfg->kids[i];
+		if (s->kind != VI_N_SUBSECTION || strcmp(s->name, "configuration/capabilities"))
+			continue;
+		for (size_t k = 0; k < s->nkids; k++)
+			if (!strcmp(s->kids[k]->name, "capabilities"))
+				return s->kids[k];
+	}
+	return NULL;
+}
+
+static const char *cap_name(const struct vi_node *n)
+{
+	return n->vt == VI_V_STR && n->v.s ? n->v.s : "";
+}
+
+static struct vi_node *cap_find(struct vi_node *list, const char *name)
+{
+	for (size_t i = 0; list && i < list->nkids; i++)
+		if (!strcmp(cap_name(list->kids[i]), name))
+			return list->kids[i];
+	return NULL;
+}
+
+static void check_capabilities(struct ctx *c, struct vi_node *cfg)
+{
+	int rel = release_num(c->release);
+	const char *const *known = rel == 702 ? caps_7_2 : rel == 1000 ? caps_10_0 : NULL;
+	struct vi_node *mine = caps_list(cfg), *theirs = NULL, *sub = mine ? mine->parent : NULL;
+	enum vi_severity sev = rel ? VI_SEV_ERROR : VI_SEV_WARNING;
+	const char *rs = rel ? c->release : "(release unknown)";
+	char note[120];
+
+	snprintf(note, sizeof(note), "%s", rel ? "" : "; the release is unknown: "
+		 "taken to validate x-ignore-shared and mapped-ram, as 9.0 and later do");
+	/* get_capability: the first unknown name fails the load, before
+	 * post_load compares anything. */
+	for (size_t i = 0; known && mine && i < mine->nkids; i++) {
+		struct vi_node *k = mine->kids[i];
+		size_t j = 0;
+		while (known[j] && strcmp(known[j], cap_name(k)))
+			j++;
+		if (!known[j]) {
+			vi_finding_add(c->f, "capability-mismatch", VI_SEV_ERROR, k->offset, k->length,
+				       "configuration/capabilities/capabilities",
+				       "Received unknown capability %s: QEMU %s has no such migration "
+				       "capability (\"Failed to load configuration/capabilities:"
+				       "capabilities\")", cap_name(k), c->release);
+			return;
+		}
+	}
+	if (c->d->stream)
+		theirs = caps_list(config_of(c->d->stream->w.root));
+	for (int v = 0; validated_caps[v].name; v++) {
+		const char *name = validated_caps[v].name;
+		struct vi_node *on = cap_find(mine, name);
+		int src = on != NULL, dst = cap_find(theirs, name) != NULL;
+
+		if (rel && rel < validated_caps[v].since)
+			continue;
+		if (!c->d->stream) {
+			if (src)
+				vi_finding_add(c->f, "capability-mismatch", VI_SEV_WARNING, on->offset,
+					       on->length, "configuration/capabilities/capabilities",
+					       "the source had migration capability %s on: the destination "
+					       "must enable it too (migrate-set-capabilities, before "
+					       "migrate-incoming), or QEMU %s says \"Capability %s is off, "
+					       "but received capability is on\"%s", name, rs, name, note);
+			continue;
+		}
+		if (src == dst)
+			continue;
+		/* post_load, after the subsections: at the subsection, or
+		 * without one at the configuration's end. */
+		vi_finding_add(c->f, "capability-mismatch", sev,
+			       sub ? sub->offset : cfg->offset + cfg->length, sub ? sub->length : 0,
+			       sub ? "configuration/capabilities" : "configuration",
+			       "Capability %s is %s, but received capability is %s (QEMU %s: the "
+			       "destination's own stream was saved with it %s; set it %s there with "
+			       "migrate-set-capabilities before migrate-incoming%s)",
+			       name, dst ? "on" : "off", src ? "on" : "off", rs, dst ? "on" : "off",
+			       src ? "on" : "off", note);
+	}
+}
+
 static void check_machine(struct ctx *c)
 {
 	struct vi_walk *w = &c->src->w;
@@ -153,6 +279,8 @@ static void check_machine(struct ctx *c)
 		local = c->d->stream->w.machine;
 	if (cfg)
 		check_page_bits(c, cfg);
+	if (cfg)
+		check_capabilities(c, cfg);
 	if (!local) {
 		vi_finding_add(c->f, "assumption", VI_SEV_NOTE, 0, 0, "configuration",
 			       "destination machine type not given (--machine or --dest-stream): "

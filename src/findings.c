@@ -14,6 +14,8 @@ const struct vi_class_info vi_classes[] = {
 	{ "field-mismatch", "the destination would read or accept different bytes" },
 	{ "machine-mismatch", "the configuration names another machine type or page size" },
 	{ "machine-property", "the machine type's compat properties forbid what is in the stream" },
+	{ "capability-mismatch", "the source's validated migration capabilities (x-ignore-shared, "
+	  "mapped-ram) differ from the destination's, or the destination must enable them" },
 	{ "unsupported-command", "a command record the destination release does not know" },
 	{ "truncated", "the stream ends early" },
 	{ "bad-footer", "a section footer is missing or names another section" },

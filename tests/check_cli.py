@@ -15,7 +15,8 @@
   kinds, with the property, its value, the compat array and the offending
   bytes.  Two documented limits of tests/live/live.py are pinned here too.
 - RAMBlock length mismatches with --dest-stream, a machine type the
-  destination release lacks.
+  destination release lacks, migration capabilities (configuration/
+  capabilities inserted into copies of the fixtures).
 """
 import json, lzma, os, subprocess, sys, tempfile, xml.etree.ElementTree as ET
 
@@ -93,10 +94,10 @@ def mutate(raw, doc, tmp):
     return out
 
 
-def formats(stream, target):
-    rc, js, _ = run("check", "--format", "json", "--target", target, stream)
+def formats(stream, target, *extra):
+    rc, js, _ = run("check", "--format", "json", "--target", target, *extra, stream)
     doc = json.loads(js)
-    rc2, sarif, _ = run("check", "--format", "sarif", "--target", target, stream)
+    rc2, sarif, _ = run("check", "--format", "sarif", "--target", target, *extra, stream)
     s = json.loads(sarif)
     res = s["runs"][0]["results"]
     expect("sarif 2.1.0", s["version"] == "2.1.0" and len(res) == len(doc["findings"]) and
@@ -104,7 +105,7 @@ def formats(stream, target):
                r["locations"][0]["physicalLocation"]["region"]["byteOffset"] >= 0 for r in res))
     rules = {r["id"] for r in s["runs"][0]["tool"]["driver"]["rules"]}
     expect("sarif rules cover results", all(r["ruleId"] in rules for r in res))
-    rc3, junit, _ = run("check", "--format", "junit", "--target", target, stream)
+    rc3, junit, _ = run("check", "--format", "junit", "--target", target, *extra, stream)
     root = ET.fromstring(junit)
     fails = root.findall(".//failure")
     errors = [f for f in doc["findings"] if f["severity"] == "error"]
@@ -254,7 +255,7 @@ def limits(tmp):
            first_error(f).get("message", ""), f"{f['failure_class']}")
 
 
-# ------------------------------- RAMBlock lengths, machine types
+# ------------------------- RAMBlock lengths, machine types, capabilities
 
 def ram_lengths(tmp):
     """RAMBlock lengths in qemu_ram_resize's words (real QEMU 7.2 and 10.0
@@ -300,6 +301,100 @@ def machine_type(tmp):
            in err, f"exit {rc}: {err.strip()[:200]}")
     rc, f, _ = check_json("--target", "qemu-10.0/x86_64", path)
     expect("10.0 has pc-q35-10.0", rc == 0 and not errors(f, "machine-mismatch"), str(f)[:300])
+
+
+CAPS_SUB = b"configuration/capabilities"
+
+
+def with_caps(raw, doc, caps):
+    """raw with a configuration/capabilities subsection listing caps (what
+    configuration_pre_save writes); x-ignore-shared also puts a be64 guest
+    address after each RAMBlock's length, as ram_save_setup does.  Returns
+    (bytes, offset of the subsection, offset of each capability name)."""
+    cfg = doc["configuration"]
+    at = cfg["offset"] + cfg["length"]
+    sub = bytes([5, len(CAPS_SUB)]) + CAPS_SUB + (1).to_bytes(4, "big")
+    sub += len(caps).to_bytes(4, "big")
+    names = []
+    for c in caps:
+        names.append(at + len(sub))
+        sub += bytes([len(c)]) + c.encode()
+    inserts = [(at, sub)]
+    if "x-ignore-shared" in caps:
+        inserts += [(b["offset"] + b["length"], bytes(8))
+                    for b in nodes(section(doc, "ram")) if b["type"] == "ramblock"]
+    for off, b in sorted(inserts, reverse=True):
+        raw = raw[:off] + b + raw[off:]
+    return raw, at, names
+
+
+def capabilities(tmp):
+    """configuration_validate_capabilities (x-ignore-shared in 7.2 and 10.0,
+    mapped-ram in 10.0) and get_capability's unknown names.  Loaded once into
+    real QEMU, these copies gave: x-ignore-shared accepted with the capability
+    on (7.2, 10.0) and "Capability x-ignore-shared is off, but received
+    capability is on" without; switchover-ack "Received unknown capability"
+    on 7.2, accepted by 10.0; mapped-ram "Capability mapped-ram is off..." on
+    10.0."""
+    for rel in ("7.2", "10.0"):
+        target = f"qemu-{rel}/x86_64"
+        path, raw, doc = fixture(f"v{rel.replace('.', '')}-x86-q35-{rel}-minimal.qevm.xz")
+        data, sub, names = with_caps(raw, doc, ["x-ignore-shared"])
+        xis = write(tmp, f"xis-{rel}.qevm", data)
+        # no --dest-stream: a warning that the destination must enable it
+        rc, f, _ = check_json("--target", target, xis)
+        w = [x for x in f["findings"] if x["class"] == "capability-mismatch"]
+        expect(f"{rel}: x-ignore-shared without --dest-stream warns", rc == 0 and len(w) == 1 and
+               w[0]["severity"] == "warning" and w[0]["offset"] == names[0] and
+               "migrate-set-capabilities" in w[0]["message"] and "Capability x-ignore-shared "
+               "is off, but received capability is on" in w[0]["message"], str(f["findings"])[:400])
+        # a destination without it: QEMU's own words, at the subsection
+        rc, f, _ = check_json("--target", target, "--dest-stream", path, xis)
+        e = first_error(f)
+        expect(f"{rel}: x-ignore-shared on, destination off", rc == 1 and
+               f["failure_class"] == "capability-mismatch" and e.get("offset") == sub and
+               e.get("path") == "configuration/capabilities" and e.get("message", "").startswith(
+                   "Capability x-ignore-shared is off, but received capability is on"), str(e)[:300])
+        # the other way: the destination has it on, the source did not send it
+        rc, f, _ = check_json("--target", target, "--dest-stream", xis, path)
+        e = first_error(f)
+        cfg = doc["configuration"]
+        expect(f"{rel}: x-ignore-shared off, destination on", rc == 1 and
+               f["failure_class"] == "capability-mismatch" and
+               e.get("offset") == cfg["offset"] + cfg["length"] and e.get("message", "").startswith(
+                   "Capability x-ignore-shared is on, but received capability is off"), str(e)[:300])
+        rc, f, _ = check_json("--target", target, "--dest-stream", xis, xis)
+        expect(f"{rel}: x-ignore-shared on both sides accepts", rc == 0 and not [
+            x for x in f["findings"] if x["class"] == "capability-mismatch"], str(f["findings"])[:300])
+        formats(xis, target)                            # a warning
+        formats(xis, target, "--dest-stream", path)     # an error
+    # mapped-ram: validated by 10.0, unknown to 7.2 (get_capability fails
+    # first).  switchover-ack: known to 10.0 but not validated, unknown to 7.2.
+    path, raw, doc = fixture("v72-x86-q35-7.2-minimal.qevm.xz")
+    data, sub, names = with_caps(raw, doc, ["switchover-ack"])
+    sw = write(tmp, "switchover-ack.qevm", data)
+    rc, f, _ = check_json("--target", "qemu-7.2/x86_64", sw)
+    e = first_error(f)
+    expect("7.2: unknown capability", rc == 1 and f["failure_class"] == "capability-mismatch" and
+           e.get("offset") == names[0] and e.get("message", "").startswith(
+               "Received unknown capability switchover-ack"), str(e)[:300])
+    rc, f, _ = check_json("--target", "qemu-10.0/x86_64", "--machine", "pc-q35-7.2",
+                          "--dest-stream", path, sw)
+    expect("10.0: a capability it does not validate is ignored", rc == 0 and not [
+        x for x in f["findings"] if x["class"] == "capability-mismatch"], str(f["findings"])[:300])
+    path, raw, doc = fixture("v100-x86-q35-10.0-minimal.qevm.xz")
+    data, sub, names = with_caps(raw, doc, ["mapped-ram"])
+    mr = write(tmp, "mapped-ram.qevm", data)   # its RAM is not mapped-ram's layout: only the
+    rc, f, _ = check_json("--target", "qemu-10.0/x86_64", "--dest-stream", path, mr)  # first error counts
+    e = first_error(f)
+    expect("10.0: mapped-ram on, destination off", f["failure_class"] == "capability-mismatch" and
+           e.get("offset") == sub and e.get("message", "").startswith(
+               "Capability mapped-ram is off, but received capability is on"), str(e)[:300])
+    rc, f, _ = check_json("--target", "qemu-7.2/x86_64", "--machine", "pc-q35-7.2", mr)
+    hit = errors(f, "capability-mismatch")
+    expect("7.2: mapped-ram is an unknown capability", len(hit) == 1 and hit[0]["offset"] ==
+           names[0] and "Received unknown capability mapped-ram" in hit[0]["message"],
+           str(hit)[:300])
 
 
 # ----------------------------------------------- machine types, compat rules
@@ -437,6 +532,7 @@ def main():
         machine_rules(tmp)
         ram_lengths(tmp)
         machine_type(tmp)
+        capabilities(tmp)
     if have("qemu-7.2/x86_64") and have("qemu-10.0/x86_64"):
         for a, b in (("7.2", "10.0"), ("10.0", "7.2")):
             rc, out, err = run("diff", "--format", "json", f"qemu-{a}/x86_64", f"qemu-{b}/x86_64")

@@ -390,6 +390,8 @@ PATTERNS = [
         r"Not a migration stream|Unsupported migration stream version|SaveVM v2")),
     ("field-mismatch", re.compile(r"Bad config data|Invalid value|Length mismatch|Size mismatch"
                                   r"| != ")),
+    ("capability-mismatch", re.compile(
+        r"Capability \S+ is o(n|ff), but received|Received unknown capability")),
     ("unsupported-command", re.compile(r"MIG_CMD 0x[0-9a-fA-F]+ unknown")),
 ]
 

@@ -90,6 +90,18 @@ static int check_vmsd(json_t *d, const char *path, const char *where, int depth,
 	json_array_foreach(v, i, x)
 		if (!json_is_string(x))
 			return bad(err, path, at, "subsection_names holds a non-string");
+	v = json_object_get(d, "cpreg_index_sets");
+	if (v && !json_is_array(v))
+		return bad(err, path, at, "cpreg_index_sets is not a list");
+	json_array_foreach(v, i, x) {
+		json_t *list = json_object_get(x, "indexes"), *y;
+		size_t j;
+		if (!json_is_string(json_object_get(x, "cpu")) || !json_is_array(list))
+			return bad(err, path, at, "a cpreg_index_sets entry is not {cpu, indexes}");
+		json_array_foreach(list, j, y)
+			if (!json_is_integer(y))
+				return bad(err, path, at, "cpreg_index_sets holds a non-integer index");
+	}
 	return 0;
 }
 

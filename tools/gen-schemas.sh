@@ -46,6 +46,8 @@
 #     name, relative paths only) as provenance.
 #  5. tools/schema-subsection-names.py adds, for those vmstates, every "<vmsd>/..." string of
 #     the binary as "subsection_names" (a complete list; the streams show only some).
+#  6. tools/schema-cpregs.py adds, on ARM, each generated stream's CPU register list per
+#     -cpu model to the "cpu" vmsd ("cpreg_index_sets"), for check without --dest-stream.
 # Re-running overwrites the outputs. Results differ between runs only where guest timing
 # does (observed values); versions, names and sizes do not.
 set -eu
@@ -280,6 +282,9 @@ EOF
   # 5. subsection names of the vmstates -dump-vmstate misses, from the binary's strings
   python3 "$HERE/schema-subsection-names.py" --binary "$bindir/$bin" "$out.tmp" ||
     { rm -f "$out.tmp"; die "$t: schema-subsection-names.py failed"; }
+  # 6. ARM CPU register lists per -cpu model, from the generated streams
+  python3 "$HERE/schema-cpregs.py" --vi "$VI" --streams "$w/streams" "$out.tmp" ||
+    { rm -f "$out.tmp"; die "$t: schema-cpregs.py failed"; }
   mv "$out.tmp" "$out"
 
   # nothing of this machine may leak into the committed files

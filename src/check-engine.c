@@ -731,6 +731,88 @@ static void check_arm_cpregs(struct ctx *c, struct vi_node *sec, struct vi_node 
 		       "of its own)", sv, v, off, nd);
 }
 
+/* ARM "cpu" without --dest-stream: the destination's register list is the
+ * schema's list for the CPU model whose list the incoming one matches best
+ * (cpreg_index_sets, from the generated streams; the same model's list
+ * changes a little between releases, different models' lists a lot).
+ * Assumes the destination runs the source's CPU model, as check assumes the
+ * source's devices.  Two checks, in QEMU's order: cpreg_vmstate_array_len is
+ * an int32 le field bounded by the destination's length, then cpu_post_load
+ * needs every incoming index in the destination's list. */
+static void check_arm_cpregs_schema(struct ctx *c, struct vi_node *sec, json_t *sv)
+{
+	struct vi_node *mi = direct_field(sec, "cpreg_vmstate_indexes");
+	struct vi_node *ml = direct_field(sec, "cpreg_vmstate_array_len");
+	json_t *sets = json_object_get(sv, "cpreg_index_sets"), *best = NULL, *x;
+	uint64_t ns, best_missing = UINT64_MAX, v, off, end;
+	size_t i;
+	char path[512];
+
+	if (!mi || !vi_node_attr(mi, "array_len") || !json_array_size(sets))
+		return;
+	ns = vi_node_attr(mi, "array_len")->u;
+	if (ns > 65536)
+		return;
+	json_array_foreach(sets, i, x) {	/* the list missing the fewest incoming indexes */
+		json_t *list = json_object_get(x, "indexes");
+		uint64_t missing = 0;
+		size_t j = 0, n = json_array_size(list);
+		for (uint64_t k = 0; k < ns; k++) {
+			if (u64_elem(c->src, mi, k, &v, &off) < 0)
+				return;
+			while (j < n && (uint64_t)json_integer_value(json_array_get(list, j)) < v)
+				j++;
+			if (j >= n || (uint64_t)json_integer_value(json_array_get(list, j)) != v)
+				missing++;
+		}
+		if (missing < best_missing) {
+			best_missing = missing;
+			best = x;
+		}
+	}
+	/* A CPU model the schema never ran: its list is not among these. */
+	if (!best || best_missing * 10 > ns)
+		return;
+	if (ml && (uint64_t)node_int(ml) > json_array_size(json_object_get(best, "indexes"))) {
+		node_path(ml, path, sizeof(path));
+		vi_finding_add(c->f, "field-mismatch", VI_SEV_ERROR, ml->offset, ml->length, path,
+			       "Invalid value %" PRId64 " expecting positive value <= %zu (QEMU %s's "
+			       "%s has %zu coprocessor registers; assumed: the destination runs the "
+			       "source's CPU model, whose register list this is closest to)",
+			       node_int(ml), json_array_size(json_object_get(best, "indexes")),
+			       c->release, jstr(best, "cpu"),
+			       json_array_size(json_object_get(best, "indexes")));
+		return;
+	}
+	if (!best_missing)
+		return;
+	for (uint64_t k = 0; k < ns; k++) {	/* the first one missing */
+		json_t *list = json_object_get(best, "indexes");
+		int found = 0;
+		if (u64_elem(c->src, mi, k, &v, &off) < 0)
+			return;
+		json_array_foreach(list, i, x)
+			if ((uint64_t)json_integer_value(x) == v) {
+				found = 1;
+				break;
+			}
+		if (found)
+			continue;
+		end = sec->offset + sec->length;
+		for (size_t j = 0; j < sec->nkids; j++)
+			if (sec->kids[j]->kind == VI_N_FOOTER)
+				end = sec->kids[j]->offset;
+		node_path(mi, path, sizeof(path));
+		vi_finding_add(c->f, "field-mismatch", VI_SEV_ERROR, end, 0, path,
+			       "incoming coprocessor register 0x%" PRIx64 " (element %" PRIu64 ", byte %"
+			       PRIu64 ") is not one of QEMU %s's %s registers: cpu_post_load fails the "
+			       "load (\"Operation not permitted\", no message of its own); assumed: "
+			       "the destination runs the source's CPU model", v, k, off, c->release,
+			       jstr(best, "cpu"));
+		return;
+	}
+}
+
 static void check_section(struct ctx *c, struct vi_node *sec)
 {
 	const struct vi_schema *s = c->d->schema;
@@ -791,6 +873,8 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 	check_values(c, sec, theirs);
 	if (theirs && !strcmp(sec->name, "cpu"))
 		check_arm_cpregs(c, sec, theirs);
+	else if (!dest && sv && !strcmp(sec->name, "cpu"))
+		check_arm_cpregs_schema(c, sec, sv);
 }
 
 static void check_commands(struct ctx *c)

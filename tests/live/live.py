@@ -65,15 +65,6 @@ T_TOTAL = 900          # the whole test (watchdog)
 # Disagreements that are understood, keyed by (case id, "dest" | "nodest"),
 # each with the reason.  Keep this short; anything else fails the test.
 KNOWN_LIMITS = {
-    ("x72to100-virt-7.2", "nodest"):
-        "QEMU's ARM cpu post_load refuses an incoming coprocessor register the destination "
-        "CPU lacks (7.2's cortex-a57 sends one 10.0 no longer has); check models it, but the "
-        "destination's register list is a value only --dest-stream shows (pinned by "
-        "tests/check_cli.py, 'arm cpregs 7.2 -> 10.0: limit without --dest-stream')",
-    ("x100to72-virt-7.2", "nodest"):
-        "the bound QEMU checks (the destination CPU's cpreg count: 258 in 7.2, 274 in "
-        "10.0) is a value, which only --dest-stream shows (pinned by tests/check_cli.py, "
-        "'arm cpregs 10.0 -> 7.2: limit without --dest-stream')",
     ("mut-100-ramblock-renamed", "nodest"):
         "RAMBlock names come only from --dest-stream; without it check sees the renamed "
         "block only as the stream contradicting itself (class malformed; pinned by "

@@ -258,53 +258,15 @@ static int64_t static_size(json_t *desc, int64_t version, int depth)
 	return total;
 }
 
-/* Schema mode, an array whose element count the stream does not carry (a
- * VARRAY sized by the device's configuration, e.g. one entry per hotplug
- * slot or CPU) as the last field of its description: the count is the first
- * one after which a subsection header this walk knows, or the section
- * footer, follows.  -1 when no count fits. */
-static int64_t count_by_anchor(struct dctx *c, int64_t esz)
+/* Does a subsection header that one of the descriptions being decoded lists
+ * start at byte pos? */
+static int known_subsection_at(struct dctx *c, uint64_t pos)
 {
 	struct vi_reader *r = c->w->r;
-	uint64_t here = rd_tell(r), foot = walk_find_footer(c->w, here, c->section_id);
-	uint64_t maxc = (foot != UINT64_MAX && foot >= here ? foot - here : rd_left(r)) /
-			(uint64_t)esz;
 	uint8_t b[2 + 255];
 
-	if (maxc > MAX_GUESSED_COUNT)
-		maxc = MAX_GUESSED_COUNT;
-	for (uint64_t k = 0; k <= maxc; k++) {
-		uint64_t pos = here + k * (uint64_t)esz;
-		if (pos == foot)
-			return (int64_t)k;
-		if (rd_peek_at(r, pos, b, 2) < 2 || b[0] != QVM_SUBSECTION ||
-		    rd_peek_at(r, pos + 2, b + 2, b[1]) < b[1])
-			continue;
-		for (int d = c->nsubs - 1; d >= 0; d--) {
-			json_t *x;
-			size_t i;
-			json_array_foreach(c->subs[d], i, x) {
-				const char *name = jstr(x, "name");
-				if (name && strlen(name) == b[1] && memcmp(name, b + 2, b[1]) == 0)
-					return (int64_t)k;
-			}
-		}
-	}
-	return -1;
-}
-
-/* Does the next thing in the stream end an array of unknown count: the
- * section footer, or a subsection header this walk knows? */
-static int at_anchor(struct dctx *c)
-{
-	struct vi_reader *r = c->w->r;
-	uint64_t here = rd_tell(r);
-	uint8_t b[2 + 255];
-
-	if (walk_find_footer(c->w, here, c->section_id) == here)
-		return 1;
-	if (rd_peek_at(r, here, b, 2) < 2 || b[0] != QVM_SUBSECTION ||
-	    rd_peek_at(r, here + 2, b + 2, b[1]) < b[1])
+	if (rd_peek_at(r, pos, b, 2) < 2 || b[0] != QVM_SUBSECTION ||
+	    rd_peek_at(r, pos + 2, b + 2, b[1]) < b[1])
 		return 0;
 	for (int d = c->nsubs - 1; d >= 0; d--) {
 		json_t *x;
@@ -316,6 +278,40 @@ static int at_anchor(struct dctx *c)
 		}
 	}
 	return 0;
+}
+
+/* Schema mode, an array whose element count the stream does not carry (a
+ * VARRAY sized by the device's configuration, e.g. one entry per hotplug
+ * slot or CPU) as the last field of its description: the count is the first
+ * one after which a subsection header this walk knows, or the section
+ * footer, follows.  -1 when no count fits. */
+static int64_t count_by_anchor(struct dctx *c, int64_t esz)
+{
+	struct vi_reader *r = c->w->r;
+	uint64_t here = rd_tell(r), foot = walk_find_footer(c->w, here, c->section_id);
+	uint64_t maxc = (foot != UINT64_MAX && foot >= here ? foot - here : rd_left(r)) /
+			(uint64_t)esz;
+
+	if (maxc > MAX_GUESSED_COUNT)
+		maxc = MAX_GUESSED_COUNT;
+	for (uint64_t k = 0; k <= maxc; k++) {
+		uint64_t pos = here + k * (uint64_t)esz;
+		if (pos == foot)
+			return (int64_t)k;
+		if (known_subsection_at(c, pos))
+			return (int64_t)k;
+	}
+	return -1;
+}
+
+/* Does the next thing in the stream end an array of unknown count: the
+ * section footer, or a subsection header this walk knows? */
+static int at_anchor(struct dctx *c)
+{
+	uint64_t here = rd_tell(c->w->r);
+
+	return walk_find_footer(c->w, here, c->section_id) == here ||
+	       known_subsection_at(c, here);
 }
 
 /* Bytes from here to this section's footer, for a last field of unknown size. */

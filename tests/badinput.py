@@ -6,7 +6,9 @@ Mutations are made from a real fixture stream (tests/data), at offsets taken
 from the tool's own walk of the intact stream, so they land in the header,
 the configuration, the RAM section, device sections, footers and trailer.
 """
-import hashlib, json, lzma, os, re, subprocess, sys, tempfile
+import hashlib, json, lzma, os, re, shutil, subprocess, sys, tempfile
+
+_TMPDIRS = []  # removed at exit
 
 BIN = os.environ["VI_BIN"]
 FIXTURE = "v72-x86-q35-7.2-minimal.qevm.xz"
@@ -46,6 +48,7 @@ def main():
         return 99
     raw = lzma.decompress(open(src, "rb").read())
     tmp = tempfile.mkdtemp(prefix="vi-badinput.")
+    _TMPDIRS.append(tmp)
     good = os.path.join(tmp, "good.qevm")
     open(good, "wb").write(raw)
     before = hashlib.sha256(raw).hexdigest()
@@ -145,4 +148,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _rc = main()
+    for _d in _TMPDIRS:
+        shutil.rmtree(_d, ignore_errors=True)
+    sys.exit(_rc)

@@ -18,7 +18,9 @@
   destination release lacks, migration capabilities (configuration/
   capabilities inserted into copies of the fixtures).
 """
-import json, lzma, os, subprocess, sys, tempfile, xml.etree.ElementTree as ET
+import json, lzma, os, shutil, subprocess, sys, tempfile, xml.etree.ElementTree as ET
+
+_TMPDIRS = []  # removed at exit
 
 BIN = os.environ["VI_BIN"]
 SRC = os.environ.get("VI_SRCDIR", ".")
@@ -502,6 +504,7 @@ def machine_rules(tmp):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="vi-check.")
+    _TMPDIRS.append(tmp)
     bad_schemas(tmp)
     have = lambda t: run("check", "--target", t, "/dev/null")[0] != 2
     for rel in ("7.2", "10.0"):
@@ -552,4 +555,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _rc = main()
+    for _d in _TMPDIRS:
+        shutil.rmtree(_d, ignore_errors=True)
+    sys.exit(_rc)

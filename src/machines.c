@@ -641,120 +641,31 @@ static void eval_ramblock_name(struct eval *e)
 	}
 }
 
-/* scsi-requests (hw/scsi/scsi-bus.c put_scsi_requests): per in-flight
- * request u8 1 or 2 (retry), 16-byte CDB, be32 tag, be32 lun, the HBA's part
- * (virtio-scsi: be32 queue index + VirtQueueElementOld, 49168 bytes on a
- * 64-bit host; other HBAs used with scsi-hd/cd in a stream: none), then
- * scsi-disk's part (be64 sector, be32 sector_count, be32 buflen, data),
- * which migrate-emulated-scsi-request=false leaves out for requests that
- * are not READ/WRITE/VERIFY (scsi_disk_emulate_reqops); then u8 0.  The
- * list is parsed both ways; a verdict is given only when exactly one
- * reading ends where the field does. */
-static int scsi_is_dma(uint8_t op)
-{
-	switch (op) {
-	case 0x08: case 0x0a: case 0x28: case 0x2a: case 0xa8: case 0xaa: case 0x88: case 0x8a:
-	case 0x2e: case 0x2f: case 0xae: case 0xaf: case 0x8e: case 0x8f:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static int scsi_to_dev(uint8_t op)
-{
-	switch (op) {	/* data from the guest: writes, MODE SELECT, UNMAP, ... */
-	case 0x0a: case 0x2a: case 0xaa: case 0x8a: case 0x2e: case 0xae: case 0x8e:
-	case 0x15: case 0x55: case 0x42: case 0x3b: case 0x41: case 0x93: case 0x04:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-#define SCSI_VQ_ELEM_OLD 49168u
-
-/* Walk the list from off to end: 1 when it parses to exactly end, with
- * *emulated_with_part set when an emulated request carries the disk part. */
-static int scsi_parse(struct eval *e, uint64_t off, uint64_t end, uint32_t hba, int emu_part,
-		      int *emulated_with_part, uint64_t *first_emu, int depth)
-{
-	uint8_t h[25], d[16];
-
-	while (off < end && depth < 64) {
-		uint64_t p = off;
-		if (read_at(e, p, h, 1) < 0)
-			return 0;
-		if (h[0] == 0)
-			return p + 1 == end;
-		if ((h[0] != 1 && h[0] != 2) || read_at(e, p, h, 25) < 0)
-			return 0;
-		p += 25 + hba;
-		if (!scsi_is_dma(h[1]) && !emu_part) {
-			off = p;
-			depth++;
-			continue;
-		}
-		if (read_at(e, p, d, 16) < 0)
-			return 0;
-		p += 16;
-		if (be(d + 12, 4)) {	/* buflen */
-			if (scsi_to_dev(h[1])) {
-				uint64_t len = be(d + 8, 4) * 512ull;
-				uint64_t bl = be(d + 12, 4);
-				p += len < bl ? len : bl;
-			} else if (h[0] == 2) {	/* not a retry: be32 len + data */
-				uint8_t l[4];
-				if (read_at(e, p, l, 4) < 0)
-					return 0;
-				p += 4 + be(l, 4);
-			}
-		}
-		if (!scsi_is_dma(h[1]) && !*emulated_with_part) {
-			*emulated_with_part = 1;
-			*first_emu = off;
-		}
-		off = p;
-		depth++;
-	}
-	return 0;
-}
-
+/* scsi-requests: src/scsi-requests.c decodes the list when exactly one
+ * reading of it fits and says whether emulated requests carry scsi-disk's
+ * part (sector, count, buffer), which migrate-emulated-scsi-request=false
+ * leaves out.  An undecoded (ambiguous) list gets no verdict. */
 static void eval_scsi_layout(struct eval *e)
 {
 	struct vi_node *sec, *found[MAX_FOUND];
-	static const uint32_t hbas[2] = { 0, 4 + SCSI_VQ_ELEM_OLD };
 
 	FOR_SECTIONS(e, sec) {
 		size_t n = 0;
 		collect(sec, pick_type, "scsi-requests", found, MAX_FOUND, &n, 0);
 		for (size_t k = 0; k < n; k++) {
-			struct vi_node *f = found[k];
-			int with = 0, without = 0, emu = 0, dummy = 0;
-			uint64_t at = 0, dummy_at = 0;
-			if (f->length <= 1)
-				continue;	/* no request in flight */
-			for (int h = 0; h < 2; h++) {
-				int emu_h = 0;
-				uint64_t at_h = 0;
-				if (scsi_parse(e, f->offset, f->offset + f->length, hbas[h], 1, &emu_h,
-					       &at_h, 0)) {
-					with++;
-					if (emu_h) {
-						emu = 1;
-						at = at_h;
-					}
-				}
-				if (scsi_parse(e, f->offset, f->offset + f->length, hbas[h], 0, &dummy,
-					       &dummy_at, 0))
-					without++;
+			const struct vi_attr *a = vi_node_attr(found[k], "emulated_disk_part");
+			struct vi_node *first = NULL;
+			if (!a || !a->is_str || strcmp(a->s, "yes"))
+				continue;
+			for (size_t i = 0; i < found[k]->nkids && !first; i++) {
+				const struct vi_attr *ops = vi_node_attr(found[k]->kids[i], "ops");
+				if (ops && ops->is_str && !strcmp(ops->s, "emulated"))
+					first = found[k]->kids[i];
 			}
-			/* Only an unambiguous reading with the disk part on an
-			 * emulated request breaks the rule. */
-			if (with == 1 && !without && emu)
-				viol(e, f, at, f->offset + f->length - at, "an emulated SCSI request "
-				     "in flight in %s carries scsi-disk's request state (sector, "
-				     "count, buffer)", sec->name);
+			if (first)
+				viol(e, found[k], first->offset, first->length, "an emulated SCSI "
+				     "request in flight in %s carries scsi-disk's request state "
+				     "(sector, count, buffer)", sec->name);
 		}
 	}
 }

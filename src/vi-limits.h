@@ -18,6 +18,8 @@
 #define VI_MAX_SCAN            (1ull << 30)  /* bytes searched for a section footer */
 #define VI_MAX_EMPTY_ELEMS     4096u         /* elements that take no stream bytes,
 						per section */
+#define VI_MAX_HANDWRITTEN     (64u << 20)   /* bytes of a virtio / SCSI request payload
+                                               decoded into fields (larger: one blob) */
 #define VI_MAX_PREVIEW         64            /* bytes of hex shown for a blob */
 #define VI_MAX_PAGE_SIZE       (1u << 30)    /* largest plausible RAM page size */
 

@@ -25,6 +25,7 @@
 #include "jutil.h"
 #include "value.h"
 #include "vi-limits.h"
+#include "scsi-requests.h"
 #include "virtio.h"
 #include "walk.h"
 
@@ -142,8 +143,13 @@ static int decode_element(struct dctx *c, json_t *f, struct vi_node *e,
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)start,
 			       "truncated: field '%s' needs %" PRId64 " bytes, %" PRIu64 " left",
 			       e->name, size, rd_left(w->r));
-	if (!sub && strcmp(type, "virtio") == 0 && size >= 0)
-		return virtio_decode(w, e, (uint32_t)size);
+	if (!sub && size >= 0 && (uint64_t)size <= VI_MAX_HANDWRITTEN) {
+		/* payloads QEMU writes with its own code, not a vmstate table */
+		if (strcmp(type, "virtio") == 0)
+			return virtio_decode(w, e, (uint32_t)size);
+		if (strcmp(type, "scsi-requests") == 0)
+			return scsi_requests_read(w, e, (uint32_t)size);
+	}
 	if (!sub) {
 		if (size < 0)
 			return mismatch("field '%s' (%s): size unknown", e->name, type);

@@ -18,9 +18,11 @@ machine must carry the rule's compat property (with the rule's "when" value) and
 (src/machines.c) must report the rule on the "without" stream and not on the "with" one.
 
 Guest activity some effects need (a driver negotiating virtio features, setting DRIVER_OK,
-clearing PCI bus mastering, enabling the HPET) is produced without a guest OS through QEMU's
-qtest protocol (-qtest on a socket, VM kept paused with -S so no firmware runs): the script
-writes PCI configuration and MMIO registers the way a driver would.  One case runs SeaBIOS
+clearing PCI bus mastering, enabling the HPET, sending SCSI commands through virtio-scsi) is
+produced without a guest OS through QEMU's qtest protocol (-qtest on a socket, VM kept
+paused with -S so no firmware runs): qtest_guest.py writes PCI configuration, MMIO
+registers and guest memory the way a driver would.  An emulated SCSI request is kept in
+flight by a flush that fails once (blkdebug) on a device with werror=stop.  One case runs SeaBIOS
 under TCG for two seconds (SMI count).  The vhost-user cases run qemu-storage-daemon
 (QSD_BIN, else next to QEMU or on PATH; SKIP without it) as the backend, exporting a small
 image as vhost-user-blk.  Output: one "PASS|FAIL|SKIP <rule id>: <detail>" line per rule,
@@ -37,11 +39,14 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+from qtest_guest import Fail, QTest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -56,6 +61,28 @@ NULL_BLK = ["-blockdev", "driver=null-co,node-name=d0"]
 VMEM = ["-m", "64M,maxmem=512M", "-object", "memory-backend-ram,id=mem0,size=128M",
         "-device", "virtio-mem-pci,memdev=mem0,id=vmem0,addr=0x4"]
 ROOT_PORT = ["-device", "pcie-root-port,id=rp0,chassis=1,addr=0x5"]
+
+
+# An emulated SCSI request in flight when the VM stops: disk.raw under blkdebug, whose one
+# injected error fails the first flush (once: the flush of migration's own vm_stop must
+# pass); the device stops the VM on it (werror=stop) and keeps the request for a retry.
+# A flush only reaches blkdebug once the node was written to: scsi-hd gets a WRITE(10) of
+# one block; scsi-cd (read-only to the guest, share-rw=on) a qemu-io write through a second
+# QMP monitor.  The driver (qtest_guest.virtio_scsi) sends TEST UNIT READY
+# (takes the unit attention), that WRITE, then SYNCHRONIZE CACHE(10), which scsi-disk
+# emulates (scsi_disk_emulate_reqops) and which stays in flight.
+def SCSI_FLUSH_FAILS(dev, extra=""):
+    bd = {"driver": "blkdebug", "node-name": "d0",
+          "image": {"driver": "file", "filename": "disk.raw"},
+          "inject-error": [{"event": "none", "iotype": "flush", "errno": 5, "once": True}]}
+    return ["-blockdev", json.dumps(bd, separators=(",", ":")),
+            "-device", "virtio-scsi-pci,id=vs,addr=0x4",
+            "-device", "%s,bus=vs.0,drive=d0,werror=stop%s" % (dev, extra)]
+
+
+TUR, WRITE10, SYNC10 = "00" * 6, "2a00" + "00" * 4 + "00" + "0001" + "00", "35" + "00" * 9
+QEMU_IO_WRITE = {"execute": "human-monitor-command",
+                 "arguments": {"command-line": 'qemu-io d0 "write 0 512"'}}
 
 
 def pair(old, new, **kw):
@@ -73,6 +100,8 @@ def q35(v):
 #   `run` seconds), qtest (paused VM; `qtest` actions through the qtest socket before
 #   migrating),
 #   multifd (multifd capability, TCP listener);  args: common extra arguments;
+#   files: {name: size} empty files made in QEMU's working directory first;
+#   monitors: more QMP sockets there, for qtest ("qmp", socket, command) actions;
 #   vhost_user: N starts a vhost-user block backend with N queues (qemu-storage-daemon,
 #   see VhostUserBackend) on chardev "vu0" and gives QEMU shared guest memory;
 #   with/without: machine and extra args of each side;  check: special evaluation;
@@ -88,9 +117,14 @@ CASES = {
         args=["-device", "virtio-balloon-pci-non-transitional,addr=0x4"]),
     "virtio-mem-vectors": pair(q35("9.2"), q35("10.0"), args=VMEM),
     "pcie-ext-tag": pair(q35("9.1"), q35("9.2"), args=ROOT_PORT),
-    "scsi-emulated-request": {
-        "skip": "needs an emulated SCSI command still in flight when the VM stops; "
-                "no guest-free setup produces one"},
+    "scsi-hd-emulated-request": pair(q35("9.0"), q35("9.1"), mode="qtest",
+                                     files={"disk.raw": 1 << 20}, args=SCSI_FLUSH_FAILS("scsi-hd"),
+                                     qtest=[("virtio-scsi", 4, [TUR, WRITE10, SYNC10], 512)]),
+    "scsi-cd-emulated-request": pair(q35("9.0"), q35("9.1"), mode="qtest",
+                                     files={"disk.raw": 1 << 20}, monitors=["qmp2.sock"],
+                                     args=SCSI_FLUSH_FAILS("scsi-cd", ",share-rw=on"),
+                                     qtest=[("qmp", "qmp2.sock", QEMU_IO_WRITE),
+                                            ("virtio-scsi", 4, [TUR, SYNC10], 2048)]),
     "virtio-gpu-scanout": pair(q35("8.2"), q35("9.0"),
                                args=["-device", "virtio-gpu-pci,addr=0x4"],
                                check="virtio-gpu-scanout"),
@@ -176,10 +210,6 @@ class Skip(Exception):
     pass
 
 
-class Fail(Exception):
-    pass
-
-
 # ---------------------------------------------------------------------------------------
 # finding QEMU
 
@@ -209,104 +239,6 @@ def qemu_binary(dirs, release, arch):
     if ("version %s." % release) not in v.splitlines()[0] if v else True:
         return None
     return b
-
-
-# ---------------------------------------------------------------------------------------
-# qtest: a few register writes in place of a guest driver
-
-class QTest:
-    def __init__(self, path, timeout=30):
-        deadline = time.time() + timeout
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.sock.connect(path)
-                break
-            except (FileNotFoundError, ConnectionRefusedError):
-                self.sock.close()
-                if time.time() > deadline:
-                    raise Fail("qtest socket %s never came up" % path)
-                time.sleep(0.05)
-        self.sock.settimeout(timeout)
-        self.f = self.sock.makefile("rw")
-
-    def cmd(self, line):
-        self.f.write(line + "\n")
-        self.f.flush()
-        while True:
-            r = self.f.readline()
-            if not r:
-                raise Fail("qtest connection closed at %r" % line)
-            if r.startswith("IRQ"):
-                continue
-            r = r.strip()
-            if not r.startswith("OK"):
-                raise Fail("qtest %r -> %r" % (line, r))
-            parts = r.split()
-            return int(parts[1], 16) if len(parts) > 1 else None
-
-    def close(self):
-        self.sock.close()
-
-    # PCI configuration mechanism #1 (0xcf8/0xcfc), bus 0
-    def cfg_read(self, slot, off, size):
-        self.cmd("outl 0xcf8 0x%x" % (0x80000000 | (slot << 11) | (off & 0xfc)))
-        v = self.cmd("inl 0xcfc")
-        return (v >> ((off & 3) * 8)) & ((1 << (8 * size)) - 1)
-
-    def cfg_write(self, slot, off, size, val):
-        self.cmd("outl 0xcf8 0x%x" % (0x80000000 | (slot << 11) | (off & 0xfc)))
-        op = {1: "outb", 2: "outw", 4: "outl"}[size]
-        self.cmd("%s 0x%x 0x%x" % (op, 0xcfc + (off & 3), val))
-
-    def virtio_init(self, slot):
-        """What a virtio 1.0 PCI driver does up to DRIVER_OK: map the modern BAR, accept
-        every feature the device offers, FEATURES_OK, DRIVER_OK."""
-        common = None
-        p = self.cfg_read(slot, 0x34, 1)
-        while p:
-            if self.cfg_read(slot, p, 1) == 0x09 and self.cfg_read(slot, p + 3, 1) == 1:
-                common = (self.cfg_read(slot, p + 4, 1), self.cfg_read(slot, p + 8, 4))
-            p = self.cfg_read(slot, p + 1, 1)
-        if common is None:
-            raise Fail("slot %d: no virtio common configuration capability" % slot)
-        bar, off = common
-        base = 0xc0000000 + (slot << 20)
-        reg = 0x10 + 4 * bar
-        self.cfg_write(slot, reg, 4, base)
-        if self.cfg_read(slot, reg, 4) & 0x6 == 0x4:      # 64-bit BAR
-            self.cfg_write(slot, reg + 4, 4, 0)
-        self.cfg_write(slot, 0x04, 2, 0x0007)               # IO, MEM, bus master
-        c = base + off
-        self.cmd("writeb 0x%x 0x0" % (c + 0x14))             # reset
-        self.cmd("writeb 0x%x 0x1" % (c + 0x14))             # ACKNOWLEDGE
-        self.cmd("writeb 0x%x 0x3" % (c + 0x14))             # DRIVER
-        feats = 0
-        for sel in (0, 1):
-            self.cmd("writel 0x%x 0x%x" % (c + 0x00, sel))
-            f = self.cmd("readl 0x%x" % (c + 0x04))
-            feats |= f << (32 * sel)
-            self.cmd("writel 0x%x 0x%x" % (c + 0x08, sel))
-            self.cmd("writel 0x%x 0x%x" % (c + 0x0c, f))
-        self.cmd("writeb 0x%x 0xb" % (c + 0x14))             # FEATURES_OK
-        st = self.cmd("readb 0x%x" % (c + 0x14))
-        if not st & 0x8:
-            raise Fail("slot %d: device refused FEATURES_OK (status 0x%x)" % (slot, st))
-        self.cmd("writeb 0x%x 0xf" % (c + 0x14))             # DRIVER_OK
-        return feats
-
-    def run(self, actions):
-        log = []
-        for a in actions:
-            if a[0] == "virtio-init":
-                log.append("slot %d: offered features 0x%x" % (a[1], self.virtio_init(a[1])))
-            elif a[0] == "pci-command":
-                self.cfg_write(a[1], 0x04, 2, a[2])
-                log.append("slot %d: PCI command 0x%x" % (a[1], a[2]))
-            elif a[0] == "writel":
-                self.cmd("writel 0x%x 0x%x" % (a[1], a[2]))
-                log.append("writel 0x%x 0x%x" % (a[1], a[2]))
-        return log
 
 
 # ---------------------------------------------------------------------------------------
@@ -434,6 +366,12 @@ def make_stream(b, case, side, wd, verbose):
             backend.stop()
 
 
+def make_files(case, wd):
+    for name, size in case.get("files", {}).items():
+        with open(os.path.join(wd, name), "wb") as f:
+            f.truncate(size)
+
+
 def make_stream_1(b, case, side, wd, verbose, backend):
     spec = case[side]
     mode = case.get("mode", "paused")
@@ -443,6 +381,10 @@ def make_stream_1(b, case, side, wd, verbose, backend):
     if "-m" in extra and "-m" in argv:            # the case sizes memory itself
         i = argv.index("-m")
         del argv[i:i + 2]
+    make_files(case, wd)
+    for stale in ("qtest.done", "stream.qevm"):
+        if os.path.exists(os.path.join(wd, stale)):
+            os.unlink(os.path.join(wd, stale))
     machine = spec["machine"]
     if backend:
         mem = argv[argv.index("-m") + 1].split(",")[0] if "-m" in argv else \
@@ -455,7 +397,9 @@ def make_stream_1(b, case, side, wd, verbose, backend):
     if case.get("tap"):
         ifname = "vitap%d%s" % (os.getpid() % 10000, "w" if side == "with" else "o")
         argv += ["-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no,vnet_hdr=on" % ifname]
-    argv += ["-qmp", "unix:qmp.sock,server=on,wait=off"]
+    argv += ["-qmp", "unix:qmp.sock,server=on,wait=off"]     # the first: tools/qmp-migrate.py's
+    for m in case.get("monitors", []):
+        argv += ["-qmp", "unix:%s,server=on,wait=off" % m]
     helper = [sys.executable, QMP_MIGRATE, "--workdir", wd, "--timeout", "120"]
     out = os.path.join(wd, "stream.qevm")
     sink = None
@@ -559,6 +503,7 @@ def load_stream(b, case, stream, glob, wd):
     """Start QEMU configured like the "without" side plus `-global glob` as a migration
     destination for `stream`; return (accepted, message)."""
     os.makedirs(wd, exist_ok=True)
+    make_files(case, wd)
     spec = case["without"]
     arch = case.get("arch", "x86_64")
     argv = [b] + (ARM if arch == "aarch64" else X86)
@@ -573,10 +518,10 @@ def load_stream(b, case, stream, glob, wd):
         argv += ["-netdev", "tap,id=n0,ifname=vitap%dd,script=no,downscript=no,vnet_hdr=on"
                  % (os.getpid() % 10000)]
     argv += ["-global", glob, "-accel", "tcg", "-S", "-display", "none",
-             "-incoming", "exec:cat '%s'" % stream, "-qmp", "stdio"]
+             "-incoming", "exec:cat '%s'" % os.path.abspath(stream), "-qmp", "stdio"]
     errf = open(os.path.join(wd, "dest.log"), "w+")
     p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errf,
-                         text=True)
+                         text=True, cwd=wd)
 
     def cmd(c):
         try:
@@ -792,7 +737,61 @@ def evaluate(eff, d, value):
         pathed = [x for x in names if x.endswith("/" + rb)]
         holds = (bare and not pathed) if not eff.get("device_path") else (bool(pathed) and not bare)
         return (holds, "RAMBlocks %s" % ([x for x in names if x.endswith(rb)]))
+    if k == "scsi-request-layout":
+        lists = [n for s in device_sections(d, eff["vmsd"]) for n in nodes(s)
+                 if n.get("type") == "scsi-requests"]
+        readings = set()
+        for n in lists:
+            raw = d["_bytes"][n["offset"]:n["offset"] + n["length"]]
+            for hba in SCSI_HBA_PARTS:
+                for part in (False, True):
+                    emu = scsi_requests(raw, hba, part)
+                    if emu:
+                        readings.add((part, ", ".join("%s %02x" % (r, op) for r, op in emu)))
+        if len(readings) != 1:
+            raise Fail("scsi-requests: want one reading with an emulated request in flight, "
+                       "got %s" % (sorted(readings) or "none"))
+        part, what = readings.pop()
+        return (not part, "emulated request(s) in flight (%s) %s the disk part"
+                % (what, "with" if part else "without"))
     raise Skip("effect kind %s cannot be evaluated" % k)
+
+
+# hw/scsi/scsi-bus.c put_scsi_requests(), per request: s8 1 (retry) or 2, CDB[16], be32 tag,
+# be32 lun, the HBA's part (virtio-scsi: be32 queue + VirtQueueElementOld, 49168 bytes on
+# 64-bit hosts), scsi-disk's part (be64 sector, be32 count, be32 buflen, then data if
+# buflen: TO_DEV: the buffer, else unless retrying be32 len + data); end: s8 0.
+SCSI_HBA_PARTS = (0, 4 + 49168)
+SCSI_DMA = {0x08, 0x0a, 0x28, 0x2a, 0xa8, 0xaa, 0x88, 0x8a, 0x2e, 0x2f, 0xae, 0xaf, 0x8e, 0x8f}
+SCSI_TO_DEV = {0x0a, 0x2a, 0xaa, 0x8a, 0x2e, 0xae, 0x8e, 0x15, 0x55, 0x42, 0x3b, 0x41, 0x93,
+               0x04}
+
+
+def scsi_requests(raw, hba, emulated_part):
+    """The emulated requests [(retry|new, opcode)] if `raw` parses exactly as a request list
+    whose emulated requests carry the disk part (emulated_part) or not; else None."""
+    p, emu = 0, []
+    while p < len(raw):
+        kind = raw[p]
+        if kind == 0:
+            return emu if p + 1 == len(raw) else None
+        if kind not in (1, 2) or p + 25 > len(raw):
+            return None
+        op = raw[p + 1]
+        p += 25 + hba
+        if op not in SCSI_DMA:
+            emu.append(("retry" if kind == 1 else "new", op))
+            if not emulated_part:
+                continue
+        if p + 16 > len(raw):
+            return None
+        count, buflen = struct.unpack(">II", raw[p + 8:p + 16])
+        p += 16
+        if buflen and op in SCSI_TO_DEV:
+            p += min(count * 512, buflen)
+        elif buflen and kind == 2:
+            p += 4 + struct.unpack(">I", raw[p:p + 4])[0]
+    return None
 
 
 def check_virtio_gpu_scanout(dw, dwo, eff):

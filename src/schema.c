@@ -1,5 +1,6 @@
 /* schema.c - loading, normalising and validating device schemas. */
 #include <errno.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,6 +343,46 @@ const char *const *schema_dirs(const char *override)
 	}
 	dirs[k] = NULL;
 	return dirs;
+}
+
+int schema_targets(const char *override, schema_target_fn fn, void *ctx, const char **dir)
+{
+	const char *const *dirs = schema_dirs(override);
+	int found = 0;
+
+	for (int i = 0; dirs[i] && !found; i++) {
+		struct dirent **rels = NULL;
+		int nrel = scandir(dirs[i], &rels, NULL, alphasort);
+		for (int k = 0; k < nrel; k++) {
+			char sub[1400];
+			struct dirent **files = NULL;
+			int nf;
+			if (strncmp(rels[k]->d_name, "qemu-", 5) == 0) {
+				snprintf(sub, sizeof(sub), "%s/%s", dirs[i], rels[k]->d_name);
+				nf = scandir(sub, &files, NULL, alphasort);
+				for (int j = 0; j < nf; j++) {
+					size_t n = strlen(files[j]->d_name);
+					char id[600], path[2000];
+					if (n > 5 && !strcmp(files[j]->d_name + n - 5, ".json")) {
+						snprintf(id, sizeof(id), "%s/%.*s", rels[k]->d_name,
+							 (int)(n - 5), files[j]->d_name);
+						snprintf(path, sizeof(path), "%s/%s", sub, files[j]->d_name);
+						fn(id, path, ctx);
+						found++;
+					}
+					free(files[j]);
+				}
+				free(files);
+			}
+			free(rels[k]);
+		}
+		free(rels);
+		if (found && dir)
+			*dir = dirs[i];
+	}
+	if (!found && dir)
+		*dir = dirs[0];
+	return found;
 }
 
 int schema_load_target(struct vi_schema *s, const char *target,

@@ -35,6 +35,11 @@ json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err);
 int schema_validate(json_t *doc, const char *path, struct vi_error *err);
 /* The directories searched for TARGET.json, NULL-terminated. */
 const char *const *schema_dirs(const char *override);
+/* Call fn for every installed target ("qemu-RELEASE/ARCH" and its file),
+ * in name order, from the first schema directory that has any; *dir (if
+ * not NULL) is that directory.  Returns how many. */
+typedef void (*schema_target_fn)(const char *id, const char *path, void *ctx);
+int schema_targets(const char *override, schema_target_fn fn, void *ctx, const char **dir);
 /* "7.2" from "qemu-7.2/x86_64" style targets, into buf. */
 const char *schema_release(const struct vi_schema *s, char *buf, size_t n);
 

@@ -13,6 +13,7 @@ struct vi_command {
 extern const struct vi_command cmd_dump;
 extern const struct vi_command cmd_schema;
 extern const struct vi_command cmd_check;
+extern const struct vi_command cmd_report;
 extern const struct vi_command cmd_diff;
 extern const struct vi_command cmd_machines;
 extern const struct vi_command cmd_targets;

@@ -11,6 +11,7 @@
 static const struct vi_command *const commands[] = {
 	&cmd_dump,
 	&cmd_check,
+	&cmd_report,
 	&cmd_diff,
 	&cmd_machines,
 	&cmd_targets,

@@ -39,7 +39,7 @@ static void text(FILE *out, const struct vi_report *r)
 		fprintf(out, "verdict: %s\n", r->verdict);
 }
 
-static json_t *finding_json(const struct vi_finding *f, const char *file, int no_offsets)
+json_t *vi_finding_json(const struct vi_finding *f, const char *file, int no_offsets)
 {
 	json_t *o = json_object();
 
@@ -72,8 +72,8 @@ static void json_view(FILE *out, const struct vi_report *r)
 		json_object_set_new(fo, "verdict", json_string(x->verdict));
 		json_object_set_new(fo, "failure_class", first ? json_string(first->cls) : json_null());
 		for (size_t k = 0; k < x->findings.n; k++) {
-			json_array_append_new(fl, finding_json(&x->findings.v[k], NULL, r->no_offsets));
-			json_array_append_new(all, finding_json(&x->findings.v[k], x->file, r->no_offsets));
+			json_array_append_new(fl, vi_finding_json(&x->findings.v[k], NULL, r->no_offsets));
+			json_array_append_new(all, vi_finding_json(&x->findings.v[k], x->file, r->no_offsets));
 		}
 		json_object_set_new(fo, "findings", fl);
 		json_array_append_new(files, fo);

@@ -2,6 +2,7 @@
 #ifndef VI_RENDER_FINDINGS_H
 #define VI_RENDER_FINDINGS_H
 
+#include <jansson.h>
 #include <stdio.h>
 #include "findings.h"
 
@@ -25,6 +26,9 @@ struct vi_report {
 
 enum vi_report_format { VI_REP_TEXT, VI_REP_JSON, VI_REP_SARIF, VI_REP_JUNIT };
 
+/* One finding as a JSON object (class, severity, offset, length, path,
+ * message; file when not NULL; offsets null when no_offsets). */
+json_t *vi_finding_json(const struct vi_finding *f, const char *file, int no_offsets);
 int vi_report_format_parse(const char *s, enum vi_report_format *out);
 void vi_report_render(FILE *out, const struct vi_report *r, enum vi_report_format f);
 /* Render to path (NULL: stdout); -1 with a message if it cannot be written. */

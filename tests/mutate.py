@@ -14,9 +14,10 @@ payloads replaced by a few page records and EOS, everything else byte-exact),
 so a run costs milliseconds; a few are made from the full stream so that the
 RAM walker sees real page records.
 
-Each variant is run as `VI_BIN dump`, `VI_BIN dump --format json` and
-`VI_BIN check --target qemu-10.0/x86_64` (schemas from
-$VMSTATE_INSPECT_SCHEMAS, else SRCDIR/schemas; --no-check leaves it out)
+Each variant is run as `VI_BIN dump`, `VI_BIN dump --format json`,
+`VI_BIN check --target qemu-10.0/x86_64` and `VI_BIN report --format json
+--target qemu-10.0/x86_64` (schemas from $VMSTATE_INSPECT_SCHEMAS, else
+SRCDIR/schemas; --no-check leaves the last two out)
 with a timeout.  A run fails if it exits outside 0-3, dies by a signal,
 times out, or prints a sanitizer report.  Failing variants are saved
 (--save) with a line saying how they were made.  Exit: 0 pass, 1 failures, 77 nothing to do.
@@ -499,6 +500,8 @@ def check(vi_bin, path, timeout, schemas=None):
     if schemas is not None:
         runs.append(("check", ["--target", CHECK_TARGET] +
                      (["--schemas", schemas] if schemas else [])))
+        runs.append(("report", ["--format", "json", "--target", CHECK_TARGET] +
+                     (["--schemas", schemas] if schemas else [])))
     for command, args in runs:
         t0 = time.monotonic()
         rc, _, err = run_tool(vi_bin, path, args, timeout, command)
@@ -588,7 +591,7 @@ def main():
                     print("FAIL %s\n     %s\n     saved as %s" % (label, why, keep))
     print("%d variants of %d streams (seed %d, %d rounds%s) in %.0f s: %d failures"
           % (nvar, len(seen), a.seed, a.rounds,
-             ", dump and check --target " + CHECK_TARGET if schemas is not None else ", dump",
+             ", dump, check and report --target " + CHECK_TARGET if schemas is not None else ", dump",
              time.monotonic() - t0, len(failures)))
     return 1 if failures else 0
 

@@ -1,0 +1,272 @@
+/* cmd-report.c - "report": a one-screen triage summary of an attached stream. */
+#include <limits.h>
+#include <argp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check-engine.h"
+#include "command.h"
+#include "triage.h"
+
+#define MAX_TARGETS 64
+
+struct report_args {
+	const char *targets[MAX_TARGETS];
+	int ntargets;
+	const char *machine, *schema_dir, *output, *file;
+	int json;
+};
+
+enum { OPT_TARGET = 256, OPT_MACHINE, OPT_SCHEMAS };
+
+static const struct argp_option options[] = {
+	{ "target", OPT_TARGET, "ID", 0, "Check against this destination (repeatable; default: every installed target of the stream's architecture)", 0 },
+	{ "machine", OPT_MACHINE, "TYPE", 0, "Destination machine type (default: the stream's own)", 0 },
+	{ "schemas", OPT_SCHEMAS, "DIR", 0, "Look for target schemas in DIR first", 0 },
+	{ "format", 'f', "FORMAT", 0, "text (default) or json", 0 },
+	{ "output", 'o', "FILE", 0, "Write the report to FILE", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *st)
+{
+	struct report_args *a = st->input;
+
+	switch (key) {
+	case OPT_TARGET:
+		if (a->ntargets == MAX_TARGETS)
+			argp_error(st, "at most %d --target options", MAX_TARGETS);
+		a->targets[a->ntargets++] = arg;
+		return 0;
+	case OPT_MACHINE: a->machine = arg; return 0;
+	case OPT_SCHEMAS: a->schema_dir = arg; return 0;
+	case 'o': a->output = arg; return 0;
+	case 'f':
+		if (!strcmp(arg, "json"))
+			a->json = 1;
+		else if (strcmp(arg, "text"))
+			argp_error(st, "unknown format '%s' (text or json)", arg);
+		return 0;
+	case ARGP_KEY_ARG:
+		if (a->file)
+			argp_error(st, "report takes one FILE");
+		a->file = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!a->file)
+			argp_error(st, "no FILE given");
+		if (a->machine && (!*a->machine || strlen(a->machine) > 255))
+			argp_error(st, "bad machine type '%s'", a->machine);
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+/* A target and what the report needs of it. */
+struct tgt {
+	char id[128];
+	struct vi_schema schema;
+	struct vi_machines machines;
+	struct vi_triage_release rel;
+	int selected;
+};
+
+struct tgts {
+	struct tgt v[MAX_TARGETS];
+	int n;
+	const char *schema_dir;
+};
+
+static void add_installed(const char *id, const char *path, void *ctx)
+{
+	struct tgts *t = ctx;
+
+	(void)path;
+	if (t->n < MAX_TARGETS)
+		snprintf(t->v[t->n++].id, sizeof(t->v[0].id), "%s", id);
+}
+
+static int load_targets(struct tgts *t, struct report_args *a)
+{
+	struct vi_error err = { 0 };
+
+	if (a->ntargets)
+		for (int i = 0; i < a->ntargets; i++)
+			snprintf(t->v[t->n++].id, sizeof(t->v[0].id), "%s", a->targets[i]);
+	else
+		schema_targets(a->schema_dir, add_installed, t, NULL);
+	for (int i = 0; i < t->n; i++) {
+		if (schema_load_target(&t->v[i].schema, t->v[i].id, a->schema_dir, &err) < 0 ||
+		    machines_load(&t->v[i].machines, t->v[i].id, a->schema_dir, &err) < 0) {
+			vi_error_print(&err, t->v[i].id);
+			return -1;
+		}
+		t->v[i].rel.target = t->v[i].schema.target ? t->v[i].schema.target : t->v[i].id;
+		t->v[i].rel.qemu_version = t->v[i].schema.qemu_version;
+	}
+	return 0;
+}
+
+/* Without --target: the targets that know the stream's machine type, else
+ * those that know the most of its sections (its architecture). */
+static void select_targets(struct tgts *t, const char *machine, int explicit)
+{
+	size_t least = (size_t)-1;
+	int any = 0;
+
+	for (int i = 0; i < t->n; i++) {
+		t->v[i].rel.machine_known = machine && t->v[i].machines.doc &&
+					    machines_get(&t->v[i].machines, machine, NULL);
+		any |= t->v[i].rel.machine_known;
+		if (t->v[i].rel.unknown < least)
+			least = t->v[i].rel.unknown;
+	}
+	for (int i = 0; i < t->n; i++)
+		t->v[i].selected = explicit || (any ? t->v[i].rel.machine_known
+						    : t->v[i].rel.unknown == least);
+}
+
+/* -f json on an input with nothing to report: the error as JSON too. */
+static void print_error_json(const struct report_args *a, const struct vi_error *err)
+{
+	json_t *doc = json_object(), *e = json_object();
+	FILE *out = a->output ? fopen(a->output, "w") : stdout;
+
+	if (!out)
+		return;
+	json_object_set_new(e, "message", json_string(err->msg));
+	json_object_set_new(e, "offset", err->has_offset ? json_integer((json_int_t)err->offset)
+							  : json_null());
+	json_object_set_new(e, "exit_code", json_integer(VI_EXIT_INPUT));
+	json_object_set_new(doc, "report_version", json_integer(1));
+	json_object_set_new(doc, "file", json_string(a->file));
+	json_object_set_new(doc, "error", e);
+	json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	if (out != stdout)
+		fclose(out);
+	json_decref(doc);
+}
+
+static int has_header(const struct vi_session *s)
+{
+	for (size_t i = 0; s->w.root && i < s->w.root->nkids; i++)
+		if (s->w.root->kids[i]->kind == VI_N_HEADER)
+			return 1;
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct argp argp = {
+		options, parse, "FILE",
+		"Summarise one stream for a bug report: input and container, machine type "
+		"and the QEMU release its section versions point to, where the bytes go, "
+		"what is wrong in the stream, what each destination would do, and every "
+		"device with its version."
+		"\vExit status: 0 the report was written, 2 usage or schema error, 3 the "
+		"input is unreadable or malformed (the report then shows what was read "
+		"before the error).  Destinations are judged as by 'check' without "
+		"--dest-stream: configured like the source.",
+		NULL, NULL, NULL
+	};
+	struct report_args a = { 0 };
+	static struct tgts t;
+	struct vi_session s0, *view = &s0, *kept = NULL;
+	struct vi_triage_release rel[MAX_TARGETS];
+	struct vi_triage_dest dest[MAX_TARGETS];
+	struct vi_walk_opts wopts = { 0 };
+	int nrel = 0, ndest = 0, rc = VI_EXIT_OK;
+	const char *machine;
+	json_t *doc;
+	FILE *out = stdout;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
+		return VI_EXIT_USAGE;
+	memset(&t, 0, sizeof(t));
+	if (load_targets(&t, &a) < 0) {
+		rc = VI_EXIT_USAGE;
+		goto free_targets;
+	}
+	vi_session_walk(&s0, a.file, &wopts);
+	if (s0.err.set && (!s0.err.has_offset || !has_header(&s0))) {	/* nothing to report */
+		vi_error_print(&s0.err, a.file);
+		if (a.json)
+			print_error_json(&a, &s0.err);
+		vi_session_close(&s0);
+		rc = VI_EXIT_INPUT;
+		goto free_targets;
+	}
+	for (int i = 0; i < t.n; i++)
+		vi_triage_versions(&s0, &t.v[i].schema, &t.v[i].rel);
+	select_targets(&t, s0.w.machine[0] ? s0.w.machine : NULL, a.ntargets > 0);
+	machine = a.machine ? a.machine : s0.w.machine[0] ? s0.w.machine : NULL;
+	for (int i = 0; i < t.n; i++) {
+		struct vi_dest d = { &t.v[i].schema, NULL, a.machine,
+				     t.v[i].machines.doc ? &t.v[i].machines : NULL };
+		struct vi_session *st;
+		rel[nrel++] = t.v[i].rel;
+		if (!t.v[i].selected)
+			continue;
+		/* walked again with the target's schema, as check does: it decodes
+		 * the sections a stream without trailer does not describe */
+		wopts.schema_vmsds = t.v[i].schema.vmsds;
+		st = vi_xmalloc(sizeof(*st));
+		vi_session_walk(st, a.file, &wopts);
+		memset(&dest[ndest], 0, sizeof(dest[ndest]));
+		dest[ndest].target = t.v[i].rel.target;
+		dest[ndest].qemu_version = t.v[i].schema.qemu_version;
+		dest[ndest].machine = machine;
+		dest[ndest].machine_known = machine && t.v[i].machines.doc &&
+					    machines_get(&t.v[i].machines, machine, NULL);
+		vi_check_stream(st, a.file, &d, &dest[ndest].findings);
+		ndest++;
+		if (!kept && !s0.w.vmdesc) {	/* devices as this schema decodes them */
+			kept = view = st;
+		} else {
+			vi_session_close(st);
+			free(st);
+		}
+	}
+	doc = vi_triage_build(view, a.file, rel, (size_t)nrel, dest, (size_t)ndest);
+	if (a.output && !(out = fopen(a.output, "w"))) {
+		perror(a.output);
+		rc = VI_EXIT_USAGE;
+	} else {
+		if (a.json)
+			json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (a.json)
+			fputc('\n', out);
+		else
+			vi_triage_text(out, doc);
+		if (out != stdout && fclose(out) != 0) {
+			perror(a.output);
+			rc = VI_EXIT_USAGE;
+		}
+	}
+	if (s0.err.set) {
+		vi_error_print(&s0.err, a.file);
+		if (rc == VI_EXIT_OK)
+			rc = VI_EXIT_INPUT;
+	}
+	json_decref(doc);
+	for (int i = 0; i < ndest; i++)
+		vi_findings_free(&dest[i].findings);
+	if (kept) {
+		vi_session_close(kept);
+		free(kept);
+	}
+	vi_session_close(&s0);
+free_targets:
+	for (int i = 0; i < t.n; i++) {
+		schema_free(&t.v[i].schema);
+		machines_free(&t.v[i].machines);
+	}
+	return rc;
+}
+
+const struct vi_command cmd_report = {
+	"report", "[--target ID]... [--machine TYPE] FILE",
+	"summarise a stream for a bug report", run
+};

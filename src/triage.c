@@ -1,0 +1,385 @@
+/* triage.c - gathering what `report` shows about one walked stream. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "render-findings.h"
+#include "triage.h"
+
+static json_t *ju(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static uint64_t attr_u(const struct vi_node *n, const char *k)
+{
+	const struct vi_attr *a = vi_node_attr(n, k);
+	return a && !a->is_str ? a->u : 0;
+}
+
+static const char *attr_s(const struct vi_node *n, const char *k)
+{
+	const struct vi_attr *a = vi_node_attr(n, k);
+	return a && a->is_str ? a->s : NULL;
+}
+
+static int first_record(const struct vi_node *n)
+{
+	return n->kind == VI_N_SECTION && (!strcmp(n->type, "full") || !strcmp(n->type, "start"));
+}
+
+static const char *vmsd_of(const char *idstr)
+{
+	const char *slash = strrchr(idstr, '/');
+	return slash ? slash + 1 : idstr;
+}
+
+/* Does the release know every subsection the section carries? */
+static const char *unknown_subsection(const struct vi_node *sec, json_t *vmsd)
+{
+	for (size_t k = 0; k < sec->nkids; k++)
+		if (sec->kids[k]->kind == VI_N_SUBSECTION &&
+		    !schema_subsection(vmsd, sec->kids[k]->name))
+			return sec->kids[k]->name;
+	return NULL;
+}
+
+void vi_triage_versions(const struct vi_session *s, const struct vi_schema *schema,
+			struct vi_triage_release *r)
+{
+	const struct vi_node *root = s->w.root;
+	const char *t = r->target ? r->target : "the schema";
+
+	r->same = r->differ = r->unknown = 0;
+	r->first_differ[0] = '\0';
+	for (size_t i = 0; root && i < root->nkids; i++) {
+		const struct vi_node *sec = root->kids[i];
+		const char *sub;
+		json_t *v;
+		json_int_t have, want;
+		if (!first_record(sec))
+			continue;
+		v = schema_vmsd(schema, vmsd_of(sec->name));
+		if (!v || !json_is_integer(json_object_get(v, "version_id"))) {
+			r->unknown++;
+			continue;
+		}
+		have = (json_int_t)attr_u(sec, "version_id");
+		want = json_integer_value(json_object_get(v, "version_id"));
+		sub = have == want ? unknown_subsection(sec, v) : NULL;
+		if (have == want && !sub) {
+			r->same++;
+			continue;
+		}
+		if (r->differ++)
+			continue;
+		if (sub)
+			snprintf(r->first_differ, sizeof(r->first_differ),
+				 "%s: subsection %s unknown to %s", sec->name, sub, t);
+		else
+			snprintf(r->first_differ, sizeof(r->first_differ),
+				 "%s: version %" JSON_INTEGER_FORMAT " in the stream, %"
+				 JSON_INTEGER_FORMAT " in %s", sec->name, have, want, t);
+	}
+}
+
+/* ---- input and source ----------------------------------------------------- */
+
+static json_t *input_part(const struct vi_session *s, const char *file)
+{
+	json_t *o = json_object(), *f = json_array();
+	const struct vi_node *root = s->w.root;
+
+	json_object_set_new(o, "file", json_string(file));
+	json_object_set_new(o, "file_size", ju(s->in.file_size));
+	json_object_set_new(o, "container", json_string(s->in.container ? s->in.container : "?"));
+	for (int i = 0; i < s->in.nfilters; i++)
+		json_array_append_new(f, json_string(s->in.filters[i]));
+	json_object_set_new(o, "filters", f);
+	if (s->in.detail[0])
+		json_object_set_new(o, "detail", json_string(s->in.detail));
+	json_object_set_new(o, "stream_offset", ju(s->in.base));
+	json_object_set_new(o, "stream_size", ju(s->in.size));
+	for (size_t i = 0; root && i < root->nkids; i++)
+		if (root->kids[i]->kind == VI_N_HEADER)
+			json_object_set_new(o, "qevm_version",
+					    ju(attr_u(root->kids[i], "version")));
+	return o;
+}
+
+/* "pc-q35-7.2" -> 7.2: the machine type of release X.Y exists from X.Y on. */
+static int machine_release(const char *m, unsigned *maj, unsigned *min)
+{
+	const char *d = m + strlen(m);
+	int used = 0;
+
+	while (d > m && ((d[-1] >= '0' && d[-1] <= '9') || d[-1] == '.'))
+		d--;
+	return d > m && d[-1] == '-' && sscanf(d, "%u.%u%n", maj, min, &used) == 2 && !d[used];
+}
+
+static json_t *release_part(const struct vi_triage_release *rel, size_t n)
+{
+	json_t *o = json_object(), *all = json_array(), *fit = json_array();
+	const struct vi_triage_release *best = NULL;
+	int any_known = 0;
+
+	for (size_t i = 0; i < n; i++)
+		any_known |= rel[i].machine_known;
+	for (size_t i = 0; i < n; i++) {
+		const struct vi_triage_release *r = &rel[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "target", json_string(r->target));
+		json_object_set_new(x, "qemu_version", json_string(r->qemu_version));
+		json_object_set_new(x, "machine_known", json_boolean(r->machine_known));
+		json_object_set_new(x, "sections_same_version", ju(r->same));
+		json_object_set_new(x, "sections_other_version", ju(r->differ));
+		json_object_set_new(x, "sections_unknown", ju(r->unknown));
+		if (r->first_differ[0])
+			json_object_set_new(x, "first_difference", json_string(r->first_differ));
+		json_array_append_new(all, x);
+		if (any_known && !r->machine_known)
+			continue;
+		if (!r->differ && !r->unknown && r->same)
+			json_array_append_new(fit, json_string(r->target));
+		if (!best || r->differ + r->unknown < best->differ + best->unknown)
+			best = r;
+	}
+	json_object_set_new(o, "by_target", all);
+	json_object_set_new(o, "consistent_with", fit);
+	if (!json_array_size(fit) && best && best->same + best->differ)
+		json_object_set_new(o, "closest", json_string(best->target));
+	return o;
+}
+
+static json_t *source_part(const struct vi_session *s, const struct vi_triage_release *rel,
+			   size_t nrel)
+{
+	const struct vi_walk *w = &s->w;
+	json_t *o = json_object(), *caps = json_array(), *cmds = json_array();
+	unsigned maj, min;
+
+	if (w->machine[0]) {
+		json_object_set_new(o, "machine", json_string(w->machine));
+		if (machine_release(w->machine, &maj, &min)) {
+			char v[32];
+			snprintf(v, sizeof(v), "%u.%u", maj, min);
+			json_object_set_new(o, "machine_type_since", json_string(v));
+		}
+	} else {
+		json_object_set_new(o, "machine", json_null());
+	}
+	json_object_set_new(o, "page_size", w->page_size ? ju(w->page_size) : json_null());
+	json_object_set_new(o, "page_size_from", json_string(w->page_size_from ? w->page_size_from
+							     : "unknown"));
+	json_object_set_new(o, "trailer", json_boolean(w->vmdesc != NULL));
+	json_object_set_new(o, "section_footers", json_boolean(w->footers == 1));
+	if (w->cap_mapped_ram)
+		json_array_append_new(caps, json_string("mapped-ram"));
+	if (w->cap_ignore_shared)
+		json_array_append_new(caps, json_string("x-ignore-shared"));
+	for (size_t i = 0; i < w->nblocks; i++)
+		if (w->blocks[i].xbzrle_pages) {
+			json_array_append_new(caps, json_string("xbzrle"));
+			break;
+		}
+	for (size_t i = 0; i < w->nblocks; i++)
+		if (w->blocks[i].compressed_pages) {
+			json_array_append_new(caps, json_string("compress"));
+			break;
+		}
+	json_object_set_new(o, "capabilities_seen", caps);
+	for (size_t i = 0; w->root && i < w->root->nkids; i++)
+		if (w->root->kids[i]->kind == VI_N_COMMAND)
+			json_array_append_new(cmds, json_string(w->root->kids[i]->name));
+	json_object_set_new(o, "commands", cmds);
+	json_object_set_new(o, "release", release_part(rel, nrel));
+	return o;
+}
+
+/* ---- devices and bytes ----------------------------------------------------- */
+
+struct dev {
+	const struct vi_node *first;
+	uint64_t bytes, undecoded;
+	size_t records;
+};
+
+static json_t *devices_and_bytes(const struct vi_session *s, json_t *bytes)
+{
+	const struct vi_node *root = s->w.root;
+	json_t *arr = json_array(), *ram = json_object(), *blocks = json_array();
+	uint64_t hdr = 0, ramb = 0, devb = 0, trailer = 0, other = 0, seen = 0;
+	struct dev *d = NULL;
+	size_t nd = 0;
+
+	for (size_t i = 0; root && i < root->nkids; i++) {
+		const struct vi_node *k = root->kids[i];
+		seen += k->length;
+		switch (k->kind) {
+		case VI_N_HEADER: case VI_N_CONFIG:
+			hdr += k->length;
+			break;
+		case VI_N_VMDESC:
+			trailer += k->length;
+			break;
+		case VI_N_SECTION: {
+			size_t j;
+			if (!strcmp(k->name, "ram")) {
+				ramb += k->length;
+				break;
+			}
+			devb += k->length;
+			for (j = 0; j < nd; j++)
+				if (!strcmp(d[j].first->name, k->name) &&
+				    attr_u(d[j].first, "section_id") == attr_u(k, "section_id"))
+					break;
+			if (j == nd) {
+				if (!first_record(k))
+					break;	/* a PART/END without its START */
+				d = vi_xrealloc(d, (nd + 1) * sizeof(*d));
+				memset(&d[nd], 0, sizeof(*d));
+				d[nd++].first = k;
+			}
+			d[j].bytes += k->length;
+			d[j].undecoded += attr_u(k, "undecoded_bytes");
+			d[j].records++;
+			break;
+		}
+		default:
+			other += k->length;
+		}
+	}
+	for (size_t j = 0; j < nd; j++) {
+		json_t *x = json_object();
+		const char *by = attr_s(d[j].first, "decoded_by");
+		json_object_set_new(x, "section", json_string(d[j].first->name));
+		json_object_set_new(x, "instance_id", ju(attr_u(d[j].first, "instance_id")));
+		json_object_set_new(x, "version_id", ju(attr_u(d[j].first, "version_id")));
+		json_object_set_new(x, "offset", ju(d[j].first->offset));
+		json_object_set_new(x, "bytes", ju(d[j].bytes));
+		json_object_set_new(x, "records", ju(d[j].records));
+		json_object_set_new(x, "decoded_by", by ? json_string(by) : json_null());
+		json_object_set_new(x, "undecoded_bytes", ju(d[j].undecoded));
+		json_array_append_new(arr, x);
+	}
+	free(d);
+	json_object_set_new(bytes, "stream", ju(s->in.size));
+	json_object_set_new(bytes, "header_and_configuration", ju(hdr));
+	json_object_set_new(ram, "bytes", ju(ramb));
+	for (size_t i = 0; i < s->w.nblocks; i++) {
+		const struct vi_ramblock *b = &s->w.blocks[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "name", json_string(b->name));
+		json_object_set_new(x, "used_length", ju(b->used_length));
+		json_object_set_new(x, "pages", ju(b->pages));
+		json_object_set_new(x, "zero_pages", ju(b->zero_pages));
+		json_object_set_new(x, "normal_pages", ju(b->normal_pages));
+		json_object_set_new(x, "xbzrle_pages", ju(b->xbzrle_pages));
+		json_object_set_new(x, "compressed_pages", ju(b->compressed_pages));
+		json_array_append_new(blocks, x);
+	}
+	json_object_set_new(ram, "blocks", blocks);
+	json_object_set_new(bytes, "ram", ram);
+	json_object_set_new(bytes, "devices", ju(devb));
+	json_object_set_new(bytes, "trailer", ju(trailer));
+	json_object_set_new(bytes, "commands_and_end", ju(other));
+	json_object_set_new(bytes, "not_walked", ju(s->in.size > seen ? s->in.size - seen : 0));
+	return arr;
+}
+
+/* ---- what is wrong ---------------------------------------------------------- */
+
+static json_t *problems(const struct vi_session *s)
+{
+	const struct vi_node *root = s->w.root;
+	json_t *arr = json_array();
+	uint64_t undecoded = 0;
+
+	for (size_t i = 0; root && i < root->nkids; i++) {
+		const struct vi_node *k = root->kids[i];
+		json_t *x;
+		if (k->kind == VI_N_SECTION)
+			undecoded += attr_u(k, "undecoded_bytes");
+		if (k->kind != VI_N_WARNING)
+			continue;
+		x = json_object();
+		json_object_set_new(x, "severity", json_string("warning"));
+		json_object_set_new(x, "offset", ju(k->offset));
+		json_object_set_new(x, "message", json_string(k->vt == VI_V_STR ? k->v.s : k->name));
+		json_array_append_new(arr, x);
+	}
+	if (undecoded) {
+		json_t *x = json_object();
+		char msg[160];
+		snprintf(msg, sizeof(msg), "%" PRIu64 " bytes of device sections could not be "
+			 "decoded into fields (listed per device)", undecoded);
+		json_object_set_new(x, "severity", json_string("note"));
+		json_object_set_new(x, "offset", json_null());
+		json_object_set_new(x, "message", json_string(msg));
+		json_array_append_new(arr, x);
+	}
+	if (s->err.set) {
+		json_t *x = json_object();
+		json_object_set_new(x, "severity", json_string("error"));
+		json_object_set_new(x, "offset", s->err.has_offset ? ju(s->err.offset) : json_null());
+		json_object_set_new(x, "message", json_string(s->err.msg));
+		json_array_append_new(arr, x);
+	}
+	return arr;
+}
+
+static json_t *dest_part(const struct vi_triage_dest *d, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *x = json_object(), *fl = json_array();
+		const struct vi_finding *first = vi_findings_first_error(&d[i].findings);
+		size_t errors = 0, warnings = 0;
+		for (size_t k = 0; k < d[i].findings.n; k++) {
+			const struct vi_finding *f = &d[i].findings.v[k];
+			errors += f->severity == VI_SEV_ERROR;
+			warnings += f->severity == VI_SEV_WARNING;
+			json_array_append_new(fl, vi_finding_json(f, NULL, 0));
+		}
+		json_object_set_new(x, "target", json_string(d[i].target));
+		json_object_set_new(x, "qemu_version", json_string(d[i].qemu_version));
+		json_object_set_new(x, "machine", d[i].machine ? json_string(d[i].machine)
+							   : json_null());
+		json_object_set_new(x, "machine_known", json_boolean(d[i].machine_known));
+		json_object_set_new(x, "verdict", json_string(errors ? "reject" : "accept"));
+		json_object_set_new(x, "errors", ju(errors));
+		json_object_set_new(x, "warnings", ju(warnings));
+		json_object_set_new(x, "first_error", first ? vi_finding_json(first, NULL, 0)
+							     : json_null());
+		json_object_set_new(x, "findings", fl);
+		json_array_append_new(arr, x);
+	}
+	return arr;
+}
+
+json_t *vi_triage_build(const struct vi_session *s, const char *file,
+			const struct vi_triage_release *rel, size_t nrel,
+			const struct vi_triage_dest *dest, size_t ndest)
+{
+	json_t *doc = json_object(), *bytes = json_object();
+
+	json_object_set_new(doc, "report_version", json_integer(1));
+	json_object_set_new(doc, "input", input_part(s, file));
+	json_object_set_new(doc, "source", source_part(s, rel, nrel));
+	json_object_set_new(doc, "devices", devices_and_bytes(s, bytes));
+	json_object_set_new(doc, "bytes", bytes);
+	json_object_set_new(doc, "problems", problems(s));
+	json_object_set_new(doc, "destinations", dest_part(dest, ndest));
+	if (s->err.set) {
+		json_t *e = json_object();
+		json_object_set_new(e, "message", json_string(s->err.msg));
+		json_object_set_new(e, "offset", s->err.has_offset ? ju(s->err.offset) : json_null());
+		json_object_set_new(e, "exit_code", json_integer(s->err.exit_code));
+		json_object_set_new(doc, "error", e);
+	} else {
+		json_object_set_new(doc, "error", json_null());
+	}
+	return doc;
+}

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""report.py - `vmstate-inspect report` on the real fixtures of tests/data.
+
+The report must agree with the tool's other views of the same stream: its machine type,
+device sections and byte counts with `dump --format json`, its per-destination verdicts
+with `check --target`; the release it names must include the one that wrote the fixture
+(and exclude a release that lacks the fixture's machine type); a truncated copy gives the
+one-line error (file, byte offset, exit 3) and still a report of what was read; a file
+that is no stream gives the error and no report; -o writes what stdout shows; the input
+is never changed.
+"""
+import hashlib, json, lzma, os, re, shutil, subprocess, sys, tempfile
+
+BIN = os.environ["VI_BIN"]
+DATA = os.path.join(os.environ.get("VI_SRCDIR", "."), "tests", "data")
+failed = 0
+
+
+def expect(name, ok, detail=""):
+    global failed
+    print("%s: %s%s" % ("PASS" if ok else "FAIL", name, "" if ok else " -- %s" % detail))
+    failed += not ok
+
+
+def run(*args):
+    r = subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=300)
+    return r.returncode, r.stdout, r.stderr
+
+
+def installed():
+    rc, out, _ = run("targets")
+    return set(re.findall(r"^(qemu-\S+/\S+)\s", out, re.M))
+
+
+def one_fixture(path, targets):
+    name = os.path.basename(path)
+    m = re.match(r"v(72|100)-(x86|aarch64)-", name)
+    rel = {"72": "7.2", "100": "10.0"}[m.group(1)]
+    arch = {"x86": "x86_64", "aarch64": "aarch64"}[m.group(2)]
+    own = "qemu-%s/%s" % (rel, arch)
+    rc, out, err = run("report", "--format", "json", path)
+    expect(name + ": exit 0", rc == 0, err.strip()[-200:])
+    if rc != 0:
+        return
+    r = json.loads(out)
+    rc, out, _ = run("dump", "--format", "json", path)
+    d = json.loads(out)
+    expect(name + ": machine type as dump", r["source"]["machine"] ==
+           d["configuration"].get("machine_type"), r["source"]["machine"])
+    devs = [(s["name"], s["instance_id"]) for s in d["sections"]
+            if s["type"] in ("full", "start") and s["name"] != "ram"]
+    expect(name + ": devices as dump", [(x["section"], x["instance_id"])
+                                         for x in r["devices"]] == devs,
+           "%d vs %d" % (len(r["devices"]), len(devs)))
+    b = r["bytes"]
+    parts = (b["header_and_configuration"] + b["ram"]["bytes"] + b["devices"] + b["trailer"] +
+             b["commands_and_end"] + b["not_walked"])
+    expect(name + ": bytes add up to the stream", parts == b["stream"] == d["stream_size"],
+           "%d parts, %d stream" % (parts, b["stream"]))
+    ram_dump = sum(s["length"] for s in d["sections"] if s["name"] == "ram")
+    expect(name + ": RAM bytes as dump", b["ram"]["bytes"] == ram_dump,
+           "%d vs %d" % (b["ram"]["bytes"], ram_dump))
+    fit = r["source"]["release"]["consistent_with"]
+    if own in targets:
+        expect(name + ": names the release that wrote it", own in fit, str(fit))
+    for t in r["source"]["release"]["by_target"]:
+        if t["target"] in fit:
+            expect(name + ": a consistent release knows the machine type (%s)" % t["target"],
+                   t["machine_known"], str(t))
+    # every destination's verdict is check's
+    checked = [x["target"] for x in r["destinations"]]
+    expect(name + ": checks its own release", own not in targets or own in checked, str(checked))
+    for x in r["destinations"]:
+        rc, out, _ = run("check", "--format", "json", "--target", x["target"], path)
+        c = json.loads(out)
+        cerr = [f for f in c["files"][0]["findings"] if f["severity"] == "error"]
+        expect("%s: verdict for %s as check" % (name, x["target"]),
+               x["verdict"] == c["files"][0]["verdict"] and x["errors"] == len(cerr),
+               "%s/%d vs %s/%d" % (x["verdict"], x["errors"], c["files"][0]["verdict"], len(cerr)))
+    return r
+
+
+def main():
+    targets = installed()
+    if not targets:
+        print("report: no targets installed")
+        return 77
+    fixtures = sorted(os.path.join(DATA, f) for f in os.listdir(DATA) if f.endswith(".qevm.xz"))
+    for f in fixtures:
+        one_fixture(f, targets)
+
+    tmp = tempfile.mkdtemp(prefix="vi-report.")
+    try:
+        src = os.path.join(DATA, "v100-x86-q35-10.0-minimal.qevm.xz")
+        raw = lzma.decompress(open(src, "rb").read())
+        # a 10.0 stream with a 10.0-only machine type is not from 7.2
+        if "qemu-7.2/x86_64" in targets:
+            rc, out, _ = run("report", "--format", "json", src)
+            r = json.loads(out)
+            expect("10.0 machine type: not consistent with 7.2",
+                   "qemu-7.2/x86_64" not in r["source"]["release"]["consistent_with"],
+                   str(r["source"]["release"]))
+            rc, out, _ = run("report", "--format", "json", "--target", "qemu-7.2/x86_64", src)
+            r = json.loads(out)
+            dst = r["destinations"][0] if r["destinations"] else {}
+            expect("--target qemu-7.2: rejects for the machine type",
+                   rc == 0 and dst.get("verdict") == "reject" and
+                   (dst.get("first_error") or {}).get("class") == "machine-mismatch", str(dst)[:300])
+
+        # truncated: the error line, exit 3, and a report of what was read
+        cut = len(raw) * 2 // 3
+        t = os.path.join(tmp, "cut.qevm")
+        open(t, "wb").write(raw[:cut])
+        before = hashlib.sha256(raw[:cut]).hexdigest()
+        rc, out, err = run("report", t)
+        m = re.match(r"vmstate-inspect: (.*): byte (\d+) \(0x[0-9a-f]+\): .+\n$", err)
+        expect("truncated: one-line error naming file and offset, exit 3",
+               rc == 3 and m and m.group(1) == t and int(m.group(2)) <= cut, "%d %r" % (rc, err))
+        expect("truncated: still a report", "problems" in out and "error" in out, out[:200])
+        rc, out, err = run("report", "--format", "json", t)
+        r = json.loads(out)
+        expect("truncated: JSON names the error at the same byte",
+               rc == 3 and r["error"] and m and r["error"]["offset"] == int(m.group(2)) and
+               any(p["severity"] == "error" for p in r["problems"]), str(r.get("error")))
+        expect("input unchanged", hashlib.sha256(open(t, "rb").read()).hexdigest() == before)
+
+        # not a stream: error only
+        t2 = os.path.join(tmp, "text.qevm")
+        open(t2, "w").write("not a migration stream\n")
+        rc, out, err = run("report", t2)
+        expect("not a stream: exit 3, no report", rc == 3 and out == "" and
+               err.count("\n") == 1 and "byte 0" in err, "%d %r %r" % (rc, out[:80], err))
+        rc, out, err = run("report", "--format", "json", t2)
+        expect("not a stream: JSON error", rc == 3 and json.loads(out)["error"]["offset"] == 0,
+               out[:200])
+
+        # -o writes what stdout shows
+        o = os.path.join(tmp, "r.txt")
+        rc1, out1, _ = run("report", src)
+        rc2, out2, _ = run("report", "-o", o, src)
+        expect("-o FILE", rc1 == rc2 == 0 and out2 == "" and open(o).read() == out1)
+        for line in ("  machine ", "  source ", "  bytes ", "  problems ", "  destinations",
+                     "  devices "):
+            expect("text has %r" % line.strip(), line in out1)
+
+        # usage errors
+        for args in (["report"], ["report", "--format", "xml", src], ["report", src, src],
+                     ["report", "--target", "qemu-0.1/x86_64", src]):
+            rc, _, err = run(*args)
+            expect("usage: %s" % " ".join(args[1:])[:60], rc == 2 and err.strip(), err)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d failed" % failed)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -173,6 +173,30 @@ static void problem_lines(FILE *out, json_t *probs)
 	}
 }
 
+/* The errors after the first and the warnings, a line each, at most 8. */
+static void list_findings(FILE *out, json_t *fl, json_t *first)
+{
+	json_t *f;
+	size_t i, shown = 0, more = 0;
+
+	json_array_foreach(fl, i, f) {
+		const char *sev = s_(f, "severity");
+		if (!sev || !strcmp(sev, "note") ||
+		    (json_is_object(first) && u_(f, "offset") == u_(first, "offset") &&
+		     !strcmp(s_(f, "message"), s_(first, "message"))))
+			continue;
+		if (shown == 8) {
+			more++;
+			continue;
+		}
+		fprintf(out, "      %-7s %s at byte %" PRIu64 ": %s\n", sev, s_(f, "class"),
+			u_(f, "offset"), s_(f, "message"));
+		shown++;
+	}
+	if (more)
+		fprintf(out, "      ... %zu more (--format json lists them all)\n", more);
+}
+
 static void dest_lines(FILE *out, json_t *dests)
 {
 	json_t *d;
@@ -193,6 +217,7 @@ static void dest_lines(FILE *out, json_t *dests)
 				s_(e, "message"));
 		fprintf(out, " (%" PRIu64 " error(s), %" PRIu64 " warning(s))\n", u_(d, "errors"),
 			u_(d, "warnings"));
+		list_findings(out, json_object_get(d, "findings"), e);
 	}
 }
 

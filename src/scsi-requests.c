@@ -23,7 +23,6 @@
 #include <string.h>
 #include "scsi-requests.h"
 #include "value.h"
-#include "vi-limits.h"
 
 #define VQ_ELEM_OLD 49168u
 #define MAX_REQUESTS 4096
@@ -222,25 +221,5 @@ int scsi_requests_decode(struct vi_node *e, const uint8_t *p, uint32_t len, uint
 		vi_node_attr_s(e, "hba_part", hba ? "virtio-scsi" : "none");
 	if (emu)
 		vi_node_attr_s(e, "emulated_disk_part", part ? "yes" : "no");
-	return 0;
-}
-
-int scsi_requests_read(struct vi_walk *w, struct vi_node *e, uint32_t size)
-{
-	struct vi_reader *r = w->r;
-	uint64_t start = rd_tell(r);
-	uint8_t *buf;
-
-	if (size > rd_left(r))
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)start,
-			       "truncated: SCSI request list needs %u bytes", size);
-	buf = vi_xmalloc(size ? size : 1);
-	if (rd_bytes(r, buf, size, "SCSI request list") < 0) {
-		free(buf);
-		return -1;
-	}
-	if (scsi_requests_decode(e, buf, size, start) < 0)
-		vi_value_set(e, vi_prim_lookup("scsi-requests"), buf, size);
-	free(buf);
 	return 0;
 }

@@ -4,7 +4,6 @@
 
 #include <stdint.h>
 #include "tree.h"
-#include "walk.h"
 
 /* Decode the len bytes p (at stream offset base) into named children of e:
  * one "[i]" per request in flight (retry, cdb, tag, lun, the HBA's part,
@@ -12,10 +11,6 @@
  * emulated requests are in flight, "emulated_disk_part" (yes/no).  0, or -1
  * when not exactly one reading fits (e is left without children). */
 int scsi_requests_decode(struct vi_node *e, const uint8_t *p, uint32_t len, uint64_t base);
-
-/* Read the field's size bytes from the walk and decode them as above, or
- * keep them as one blob.  0 or -1 (truncated input). */
-int scsi_requests_read(struct vi_walk *w, struct vi_node *e, uint32_t size);
 
 /* Is op a command scsi-disk runs as read/write (scsi_disk_dma_reqops)? */
 int scsi_op_is_dma(uint8_t op);

@@ -194,36 +194,18 @@ static int decode(struct vi_node *e, struct vbuf *b, int pci)
 	return b->pos == b->len ? 0 : -1;
 }
 
-int virtio_decode(struct vi_walk *w, struct vi_node *e, uint32_t size)
+int virtio_decode(struct vi_node *e, const uint8_t *p, uint32_t size, uint64_t base)
 {
-	struct vi_reader *r = w->r;
-	uint64_t start = rd_tell(r);
-	struct vbuf b;
-	uint8_t *buf;
-	int pci;
-
-	if (size > rd_left(r))
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)start,
-			       "truncated: virtio state needs %u bytes", size);
-	buf = vi_xmalloc(size ? size : 1);
-	if (rd_bytes(r, buf, size, "virtio state") < 0) {
-		free(buf);
-		return -1;
-	}
-	b.p = buf;
-	b.len = size;
-	b.base = start;
+	struct vbuf b = { p, size, 0, base };
 	/* virtio-pci starts with PCIDevice version 2 and the Red Hat vendor id. */
-	pci = size >= 8 && be(buf, 4) == 2 && buf[4] == 0xf4 && buf[5] == 0x1a;
-	b.pos = 0;
+	int pci = size >= 8 && be(p, 4) == 2 && p[4] == 0xf4 && p[5] == 0x1a;
+
 	if (decode(e, &b, pci) < 0 && (!pci || (b.pos = 0, vi_node_drop_kids_from(e, 0),
 						 decode(e, &b, 0) < 0))) {
 		vi_node_drop_kids_from(e, 0);
-		vi_value_set(e, vi_prim_lookup("virtio"), buf, size);
-	} else {
-		vi_node_attr_s(e, "transport", pci ? "virtio-pci" : "virtio-mmio");
+		return -1;
 	}
-	free(buf);
+	vi_node_attr_s(e, "transport", pci ? "virtio-pci" : "virtio-mmio");
 	return 0;
 }
 

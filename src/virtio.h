@@ -4,11 +4,11 @@
 
 #include "walk.h"
 
-/* Decode the size bytes at the reader's position into named children of e
+/* Decode the size bytes p (at stream offset base) into named children of e
  * (transport state, status, features, config, queues, device part, and the
- * subsections of the virtio vmstate that end the payload).  Falls back to a
- * typed blob when the bytes do not follow the layout.  0 or -1 (error). */
-int virtio_decode(struct vi_walk *w, struct vi_node *e, uint32_t size);
+ * subsections of the virtio vmstate that end the payload).  0, or -1 when
+ * the bytes do not follow the layout (e is left without children). */
+int virtio_decode(struct vi_node *e, const uint8_t *p, uint32_t size, uint64_t base);
 
 /* The vmstates virtio_load() loads by hand from the end of the payload:
  * "virtio" (hw/virtio/virtio.c, vmstate_virtio) and the transports' extra

@@ -107,6 +107,25 @@ static int decode_leaf(struct vi_walk *w, struct vi_node *e, const char *type,
 	return 0;
 }
 
+/* A payload QEMU writes by hand: its size bytes decoded by fn into named
+ * fields, or kept as one value of the field's type. */
+static int decode_handwritten(struct vi_walk *w, struct vi_node *e, const char *type,
+			      uint32_t size, int (*fn)(struct vi_node *, const uint8_t *,
+						       uint32_t, uint64_t))
+{
+	uint64_t start = rd_tell(w->r);
+	uint8_t *buf = vi_xmalloc(size ? size : 1);
+
+	if (rd_bytes(w->r, buf, size, e->name) < 0) {
+		free(buf);
+		return -1;
+	}
+	if (fn(e, buf, size, start) < 0)
+		vi_value_set(e, vi_prim_lookup(type), buf, size);
+	free(buf);
+	return 0;
+}
+
 /* The nested description of a field, if any. */
 static json_t *nested(json_t *f, const char *type)
 {
@@ -146,9 +165,9 @@ static int decode_element(struct dctx *c, json_t *f, struct vi_node *e,
 	if (!sub && size >= 0 && (uint64_t)size <= VI_MAX_HANDWRITTEN) {
 		/* payloads QEMU writes with its own code, not a vmstate table */
 		if (strcmp(type, "virtio") == 0)
-			return virtio_decode(w, e, (uint32_t)size);
+			return decode_handwritten(w, e, type, (uint32_t)size, virtio_decode);
 		if (strcmp(type, "scsi-requests") == 0)
-			return scsi_requests_read(w, e, (uint32_t)size);
+			return decode_handwritten(w, e, type, (uint32_t)size, scsi_requests_decode);
 	}
 	if (!sub) {
 		if (size < 0)

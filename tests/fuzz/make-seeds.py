@@ -166,6 +166,36 @@ def synthetic():
 
 # ------------------------------------------------------------ from real streams
 
+def synthetic_vmdesc():
+    """fuzz-vmdesc seeds for a hand-written payload that small real streams do not carry:
+    SCSI request lists (src/scsi-requests.c) as put_scsi_requests() writes them, with
+    no HBA part and with virtio-scsi's (queue index + 49168-byte element)."""
+    def req(marker, op, hba, part, buflen=0, data=b""):
+        r = bytes([marker, op]) + bytes(15) + be32(7) + be32(0)
+        if hba:
+            r += be32(0) + bytes(hba - 4)
+        if part:
+            r += be64(100) + be32(0) + be32(buflen) + data
+        return r
+    lists = {
+        "scsi-requests-emulated": req(1, 0x35, 0, True, 4096) +
+        req(2, 0x28, 0, True, 8, be32(3) + b"abc") + b"\0",
+        "scsi-requests-emulated-nopart": req(1, 0x35, 0, False) + req(1, 0x2a, 0, True) + b"\0",
+        "scsi-requests-virtio": req(1, 0x35, 4 + 49168, True, 4096) + b"\0",
+    }
+    seeds = {}
+    for name, lst in lists.items():
+        flags = ("media_changed", "media_event", "eject_request", "tray_open", "tray_locked")
+        fields = [{"name": "requests", "type": "scsi-requests", "size": len(lst)}] + \
+            [{"name": n, "type": "bool", "size": 1} for n in flags]
+        e = {"name": "dev", "instance_id": 0, "vmsd_name": "scsi-disk", "version": 1,
+             "fields": fields}
+        j = json.dumps({"page_size": 4096, "devices": [e]}, separators=(",", ":")).encode()
+        payload = lst + bytes(len(flags))
+        seeds[name + ".bin"] = be32(len(payload))[1:] + payload + j
+    return seeds
+
+
 def small_sections(doc, limit):
     return [s for s in doc["sections"] if s["type"] == "full"
             and s["length"] <= limit]
@@ -301,6 +331,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vi-seeds.") as tmp:
         stream_seeds, vmdesc_seeds, tiny = real_seeds(vi_bin, uniq, tmp)
     stream_seeds.update(synthetic())
+    vmdesc_seeds.update(synthetic_vmdesc())
     for d in ("corpus-stream", "corpus-vmdesc", "corpus-input"):
         full = os.path.join(HERE, d)
         if os.path.isdir(full):

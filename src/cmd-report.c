@@ -213,7 +213,7 @@ static int run(int argc, char **argv)
 		 * the sections a stream without trailer does not describe */
 		wopts.schema_vmsds = t.v[i].schema.vmsds;
 		st = vi_xmalloc(sizeof(*st));
-		vi_session_walk(st, a.file, &wopts);
+		vi_session_rewalk(st, &s0, &wopts);	/* stdin is read once */
 		memset(&dest[ndest], 0, sizeof(dest[ndest]));
 		dest[ndest].target = t.v[i].rel.target;
 		dest[ndest].qemu_version = t.v[i].schema.qemu_version;

@@ -134,6 +134,17 @@ def main():
         expect("not a stream: JSON error", rc == 3 and json.loads(out)["error"]["offset"] == 0,
                out[:200])
 
+        # standard input (a pipe, read once): the same report as the file
+        for fx in ("v100-x86-q35-10.0-minimal.qevm.xz", "v100-x86-q35-10.0-novmdesc.qevm.xz"):
+            data = lzma.decompress(open(os.path.join(DATA, fx), "rb").read())
+            p = subprocess.run([BIN, "report", "--format", "json", "-"], input=data,
+                               capture_output=True, timeout=300)
+            rf = json.loads(run("report", "--format", "json", os.path.join(DATA, fx))[1])
+            rp = json.loads(p.stdout) if p.returncode == 0 else {}
+            strip = lambda r: {k: v for k, v in r.items() if k != "input"}
+            expect("stdin: %s as the file" % fx, p.returncode == 0 and strip(rp) == strip(rf),
+                   "%d %s" % (p.returncode, p.stderr[-200:]))
+
         # -o writes what stdout shows
         o = os.path.join(tmp, "r.txt")
         rc1, out1, _ = run("report", src)

@@ -850,6 +850,15 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 			       "with a bus path has only instance 0 in the same configuration",
 			       sec->name, inst);
 		return;
+	} else if (sv && json_is_integer(json_object_get(sv, "registered_instance_id")) &&
+		   (json_int_t)inst != jint(sv, "registered_instance_id", -1)) {
+		vi_finding_add(c->f, "unknown-section", VI_SEV_ERROR, sec->offset, sec->length, path,
+			       "Unknown savevm section or instance '%s' %" PRIu64 ": %s registers "
+			       "every '%s' as instance %" PRId64 " (a fixed instance id in its "
+			       "source), so no configuration of it has this one",
+			       sec->name, inst, s->target, vmsd,
+			       (int64_t)jint(sv, "registered_instance_id", -1));
+		return;
 	}
 	if (local < 0 && sv)
 		local = jint(sv, "version_id", -1);

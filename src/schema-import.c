@@ -347,6 +347,9 @@ int import_extra(struct vi_import *im, json_t *extra)
 		}
 		if (json_is_null(json_object_get(sv, "minimum_version_id")))
 			json_object_set(sv, "minimum_version_id", min);
+		/* every registration passes this literal instance id */
+		if (json_is_integer(json_object_get(v, "instance_id")))
+			json_object_set(sv, "registered_instance_id", json_object_get(v, "instance_id"));
 	}
 	return 0;
 }

@@ -85,6 +85,10 @@ static int check_vmsd(json_t *d, const char *path, const char *where, int depth,
 	json_array_foreach(v, i, x)
 		if (check_vmsd(x, path, at, depth + 1, err) < 0)
 			return -1;
+	v = json_object_get(d, "registered_instance_id");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		  json_integer_value(v) > UINT32_MAX))
+		return bad(err, path, at, "registered_instance_id is not an instance id");
 	v = json_object_get(d, "subsection_names");
 	if (v && !json_is_array(v))
 		return bad(err, path, at, "subsection_names is not a list");

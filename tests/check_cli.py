@@ -90,6 +90,12 @@ def mutate(raw, doc, tmp):
     out.append(("version-too-old", put(ver_at, (0).to_bytes(4, "big")), "version-too-old",
                 hpet["offset"]))
     out.append(("unknown-section", put(name_at, b"X"), "unknown-section", hpet["offset"]))
+    # "timer" is registered with the literal instance id 0 (registered_instance_id): no
+    # destination has a timer instance 1, as QEMU's find_se() says
+    timer = next(s for s in secs if s["name"] == "timer")
+    inst_at = timer["offset"] + 1 + 4 + 1 + len(timer["name"])
+    out.append(("fixed-instance-id", put(inst_at, (1).to_bytes(4, "big")), "unknown-section",
+                timer["offset"]))
     out.append(("bad-footer", put(foot, b"\x7f"), "bad-footer", foot))
     out.append(("truncated", raw[:secs[5]["offset"] + 10], "truncated", None))
     out.append(("bad-magic", put(0, b"QEVX"), "bad-magic", 0))

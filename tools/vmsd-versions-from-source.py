@@ -38,6 +38,10 @@ Output (what `vmstate-inspect schema import --extra` reads; extra keys are ignor
   {"source": TEXT, "generator": "tools/vmsd-versions-from-source.py", "arch": ARCH,
    "vmsds": {NAME: {"version_id": N, "minimum_version_id": M,
                     "from": "relative/file.c:LINE IDENT (how registered)",
+                    "instance_id": the registration's instance id when every call site
+                                   gives the same literal (every instance is registered
+                                   with it), or "any" (VMSTATE_INSTANCE_ID_ANY: numbered
+                                   0, 1, ... at run time); absent when computed,
                     "observed_version": N (when a --stream has it)}, ...},
    "not_built": [names registered in the source but not built into --binary]}
 
@@ -223,7 +227,8 @@ class Source:
 
 
 def registrations(src):
-    """[(name-or-None, how, rel, line, vmsd-or-None, extra)] for every non-qdev registration"""
+    """[(name-or-None, how, rel, line, vmsd-or-None, extra, instance-id expression or "any"
+    or None)] for every non-qdev registration"""
     out = []
     for rel, text in sorted(src.files.items()):
         if not relevant(rel, src.arch):
@@ -238,13 +243,16 @@ def registrations(src):
             if not refs:
                 continue        # dc->vmsd (qdev) or a run-time copy, handled below
             v = src.find_vmsd(rel, refs[0])
-            out.append((v["name"] if v else None, m.group(1), rel, line, v, refs[0]))
+            args = split_args(call[1:-1])
+            inst = "any" if m.group(1) == "vmstate_register_any" else \
+                (args[1] if len(args) > 1 else None)
+            out.append((v["name"] if v else None, m.group(1), rel, line, v, refs[0], inst))
         # the CPU: cpu_vmstate_register() registers vmstate_cpu_common and the legacy_vmsd
         for m in re.finditer(r'\.legacy_vmsd\s*=\s*&\s*(\w+)', text):
             line = text.count("\n", 0, m.start()) + 1
             v = src.find_vmsd(rel, m.group(1))
             out.append((v["name"] if v else None, "SysemuCPUOps.legacy_vmsd", rel, line, v,
-                        m.group(1)))
+                        m.group(1), None))
         # old-style handlers
         for m in re.finditer(r'\bregister_savevm_live\s*\(', text):
             call = text[m.end() - 1:matching(text, m.end() - 1, "(", ")")]
@@ -255,7 +263,7 @@ def registrations(src):
                 continue
             name = src.resolve(rel, args[0])
             out.append((name if isinstance(name, str) else None, "register_savevm_live", rel,
-                        line, None, {"args": args}))
+                        line, None, {"args": args}, args[1]))
         # a vmsd copied and registered under a run-time name (eepro100: the NIC model)
         for m in re.finditer(r'(\w+)->vmstate\s*=\s*g_memdup2?\(\s*&\s*(\w+)', text):
             if not re.search(r'%s->vmstate->name\s*=' % re.escape(m.group(1)), text):
@@ -266,7 +274,7 @@ def registrations(src):
             names = re.findall(r'\.name\s*=\s*"([^"]+)"', text[m.end():])
             for n in names:
                 out.append((n, "copy of %s registered under the NIC model name" % m.group(2),
-                            rel, line, v, m.group(2)))
+                            rel, line, v, m.group(2), None))
     return out
 
 
@@ -479,21 +487,33 @@ def main():
     found = {}      # name -> list of candidate entries
     problems = []
 
-    def add(name, ver, minimum, frm, kind, files):
+    def add(name, ver, minimum, frm, kind, files, inst=None):
         if not isinstance(ver, int) or not isinstance(minimum, int):
             problems.append("%s: cannot evaluate version (%s)" % (name, frm))
             return
         found.setdefault(name, []).append({"version_id": ver, "minimum_version_id": minimum,
-                                           "from": frm, "kind": kind, "files": files})
+                                           "from": frm, "kind": kind, "files": files,
+                                           "instance_id": inst})
 
-    for name, how, rel, line, v, extra in registrations(src):
+    def instance_id(rel, expr):
+        """A literal instance id N >= 0, "any" (VMSTATE_INSTANCE_ID_ANY: numbered at run
+        time), or None (computed, e.g. a CPU index)."""
+        if expr is None or expr == "any":
+            return expr
+        val = src.resolve(rel, expr)
+        if isinstance(val, int):
+            return "any" if val < 0 else val
+        return None
+
+    for name, how, rel, line, v, extra, inst_expr in registrations(src):
+        inst = instance_id(rel, inst_expr)
         where = "%s:%d" % (rel, line)
         if how == "register_savevm_live":
             if name is None:
                 continue        # run-time names (vfio: per device path), not a schema entry
             ver, minimum, h = old_style_versions(src, rel, extra["args"], slirp)
             add(name, ver, minimum, "%s register_savevm_live(\"%s\", ...)%s" %
-                (where, name, "; " + h if h else ""), "old-style", [rel])
+                (where, name, "; " + h if h else ""), "old-style", [rel], inst)
             continue
         if v is None:
             problems.append("%s: %s(&%s): no VMStateDescription found" % (where, how, extra))
@@ -503,7 +523,7 @@ def main():
             continue
         frm = "%s:%d %s (%s at %s)" % (v["file"], v["line"], v["ident"], how, where)
         add(name, v["version_id"], v["minimum_version_id"], frm, "vmsd",
-            sorted({v["file"], rel}))
+            sorted({v["file"], rel}), inst)
 
     # the configuration record (savevm.c writes it itself, never registered)
     v = src.vmsds.get("migration/savevm.c", {}).get("vmstate_configuration")
@@ -561,6 +581,9 @@ def main():
             continue
         e = {k: cands[0][k] for k in ("version_id", "minimum_version_id")}
         e["from"] = " | ".join(sorted({c["from"] for c in cands}))
+        ids = {c["instance_id"] for c in cands}
+        if len(ids) == 1 and None not in ids:
+            e["instance_id"] = ids.pop()
         vmsds[name] = e
 
     # cross-check with the streams: every section not in -dump-vmstate must be here

@@ -227,6 +227,7 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 	int exact;
 	json_t *desc = vmdesc_take_device(w, s->idstr, s->instance_id, &exact);
 	uint64_t start = rd_tell(w->r), undecoded;
+	size_t warnings;
 	int rc;
 
 	if (!desc)
@@ -234,17 +235,24 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 	vi_node_attr_s(sec, "decoded_by", "vmdesc");
 	vi_node_attr_u(sec, "vmdesc_index", w->vmdesc_taken);
 	/* The trailer records exactly what was written: when the footer is not
-	 * where it says, the footer is what is wrong (walk_footer says so). */
+	 * where it says, the footer is what is wrong (walk_footer says so) --
+	 * unless the entry already failed to explain some of the bytes: QEMU
+	 * 7.2 describes an array of pointers by its first element, so an array
+	 * of NULL markers with one real element in it is longer than described
+	 * (s390_css).  Then the entry is what is wrong. */
 	undecoded = w->undecoded_total;
+	warnings = w->root->nkids;
 	rc = vmsd_decode_payload(w, desc, sec, 0);
-	if (rc == 0 && !exact && !walk_at_section_end(w, s->id))
-		rc = VMSD_MISMATCH;	/* the entry next in order was not this one's */
+	if (rc == 0 && (!exact || w->undecoded_total > undecoded) &&
+	    !walk_at_section_end(w, s->id))
+		rc = VMSD_MISMATCH;	/* another entry's layout, or a wrong one */
 	if (rc != VMSD_MISMATCH) {
 		if (w->undecoded_total > undecoded)
 			vi_node_attr_u(sec, "undecoded_bytes", w->undecoded_total - undecoded);
 		return rc;
 	}
 	w->undecoded_total = undecoded;
+	vi_node_drop_kids_from(w->root, warnings);	/* this decode's element warnings */
 	if (!exact)
 		vmdesc_give_back(w);
 	walk_warn(w, start, "section %u (%s): the VMDESCRIPTION entry does not match "

@@ -1070,6 +1070,46 @@ START_TEST(test_full_struct_mismatch_counts_undecoded)
 }
 END_TEST
 
+/* QEMU 7.2 describes an array of pointers by its first element: s390_css's
+ * 256 CssImage pointers are NULL markers (0x30, one byte) but one, and the
+ * trailer says "struct {} of size 1" for all.  The bytes run past what the
+ * entry explains, so the footer is not where the entry says: the entry is
+ * wrong (some bytes already unexplained), not the footer; the section is
+ * shown undecoded up to its footer, with one warning, and the walk goes on. */
+START_TEST(test_full_array_of_pointers_longer_than_described)
+{
+	static const char vmdesc[] =
+		"{\"page_size\":4096,\"devices\":[{\"name\":\"css\",\"instance_id\":0,"
+		"\"vmsd_name\":\"css\",\"version\":1,\"fields\":["
+		"{\"name\":\"css\",\"array_len\":4,\"type\":\"struct\",\"struct\":{},"
+		"\"size\":1},{\"name\":\"after\",\"type\":\"uint8\",\"size\":1}]},"
+		"{\"name\":\"next\",\"instance_id\":0,\"vmsd_name\":\"next\",\"version\":1,"
+		"\"fields\":[{\"name\":\"v\",\"type\":\"uint8\",\"size\":1}]}]}";
+	/* NULL, NULL, a 6-byte element, NULL, then "after" */
+	static const uint8_t payload[] = { 0x30, 0x30, 1, 2, 3, 4, 5, 6, 0x30, 0x42 };
+	struct sbuf b;
+	struct walk_run run;
+	size_t sec, pay;
+
+	prologue(&b);
+	sec = sb_full(&b, 3, "css", 0, 1, payload, sizeof(payload));
+	pay = sec + 1 + 4 + 1 + 3 + 4 + 4;
+	sb_full(&b, 4, "next", 0, 1, "\x09", 1);
+	epilogue(&b, vmdesc);
+	run_sb(&run, &b);
+	ck_assert_walk_ok(&run);
+	ck_assert_jstr(run.json, "none", "sections/css/decoded_by");
+	ck_assert_juint(run.json, sizeof(payload), "sections/css/undecoded_bytes");
+	ck_assert_juint(run.json, sizeof(payload), "sections/css/payload_length");
+	ck_assert_uint_eq(jlen(run.json, "warnings"), 1);
+	ck_assert_juint(run.json, pay, "warnings/0/offset");
+	ck_assert_jstr(run.json, "vmdesc", "sections/next/decoded_by");
+	ck_assert_juint(run.json, 9, "sections/next/fields/v/value");
+	run_free(&run);
+	sb_free(&b);
+}
+END_TEST
+
 START_TEST(test_full_renamed_section_uses_next_entry)
 {
 	/* The case the next-in-order rule is for: the section was renamed after
@@ -1491,6 +1531,7 @@ static Suite *walk_suite(void)
 	tcase_add_test(tc, test_full_entry_mismatch_falls_back);
 	tcase_add_test(tc, test_full_next_entry_fallback_on_size_mismatch);
 	tcase_add_test(tc, test_full_struct_mismatch_counts_undecoded);
+	tcase_add_test(tc, test_full_array_of_pointers_longer_than_described);
 	tcase_add_test(tc, test_full_renamed_section_uses_next_entry);
 	suite_add_tcase(s, tc);
 

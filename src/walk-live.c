@@ -9,6 +9,10 @@
  *   (sector << 9 | flags); DEVICE_BLOCK adds a counted-string device name
  *   and, unless ZERO_BLOCK, 1 MiB of data; PROGRESS carries a percentage;
  *   EOS ends.
+ * spapr/htab (hw/ppc/spapr.c, ppc64 pseries with a hash page table): START
+ *   be32 htab_shift (-1: no hash table); PART/END be32 header (-1: nothing
+ *   follows), then chunks of be32 first index, be16 n_valid, be16 n_invalid
+ *   and n_valid 16-byte entries, ended by a chunk of three zeros.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -134,6 +138,60 @@ static int block_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
 	return 0;
 }
 
+static struct vi_node *be32_field(struct vi_walk *w, struct vi_node *sec, const char *name)
+{
+	uint64_t off = rd_tell(w->r);
+	uint32_t v;
+	struct vi_node *n;
+
+	if (rd_be32(w->r, &v, name) < 0)
+		return NULL;
+	n = vi_node_new(sec, VI_N_FIELD, name, "int32", off);
+	n->length = 4;
+	n->vt = VI_V_INT;
+	n->v.i = (int32_t)v;
+	return n;
+}
+
+static int htab_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
+{
+	struct vi_reader *r = w->r;
+	struct vi_node *n;
+	uint64_t chunks = 0, valid = 0, invalid = 0, start, off;
+
+	if (!(n = be32_field(w, sec, is_start ? "htab_shift" : "header")))
+		return -1;
+	if (is_start || n->v.i == -1)
+		return 0;
+	start = rd_tell(r);
+	for (;;) {
+		uint32_t index;
+		uint16_t nv, ni;
+		off = rd_tell(r);
+		if (rd_be32(r, &index, "htab chunk index") < 0 ||
+		    rd_be16(r, &nv, "htab chunk n_valid") < 0 ||
+		    rd_be16(r, &ni, "htab chunk n_invalid") < 0)
+			return -1;
+		if (!index && !nv && !ni)
+			break;
+		if (nv && rd_skip(r, 16ull * nv, "htab entries") < 0)
+			return -1;
+		chunks++;
+		valid += nv;
+		invalid += ni;
+	}
+	if (chunks) {
+		n = vi_node_new(sec, VI_N_FIELD, "chunks", "htab chunks", start);
+		n->length = off - start;
+		vi_node_attr_u(n, "chunks", chunks);
+		vi_node_attr_u(n, "valid_entries", valid);
+		vi_node_attr_u(n, "invalid_entries", invalid);
+	}
+	n = vi_node_new(sec, VI_N_FIELD, "end", "htab end marker", off);
+	n->length = 8;
+	return 0;
+}
+
 static const struct {
 	const char *idstr;
 	int (*payload)(struct vi_walk *, struct vi_node *, int is_start);
@@ -141,6 +199,7 @@ static const struct {
 	{ "ram", walk_ram_payload },
 	{ "dirty-bitmap", dirty_bitmap_payload },
 	{ "block", block_payload },
+	{ "spapr/htab", htab_payload },
 };
 
 int walk_live_payload(struct vi_walk *w, struct vi_node *sec, const char *idstr,

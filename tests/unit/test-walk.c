@@ -697,6 +697,57 @@ static void demo_stream(struct sbuf *b, struct demo_offs *o, const char *vmdesc)
 	o->vmdesc = vmdesc ? sb_vmdesc(b, vmdesc) : 0;
 }
 
+/* spapr/htab (ppc64 pseries): START carries the table's shift, PART/END a
+ * header, chunks of (index, n_valid, n_invalid, n_valid 16-byte entries)
+ * and a zero chunk; every byte is accounted for. */
+START_TEST(test_live_spapr_htab)
+{
+	struct sbuf b;
+	struct walk_run run;
+	size_t start, part, chunk, end_marker, end;
+
+	prologue(&b);
+	start = sb_section(&b, QVM_SECTION_START, 7, "spapr/htab", 0, 1);
+	sb_be32(&b, 21);
+	sb_footer(&b, 7);
+	part = sb_section_ref(&b, QVM_SECTION_PART, 7);
+	sb_be32(&b, 0);
+	chunk = sb_be32(&b, 40);
+	sb_be16(&b, 2);
+	sb_be16(&b, 3);
+	sb_fill(&b, 0xaa, 32);
+	sb_be32(&b, 100);
+	sb_be16(&b, 0);
+	sb_be16(&b, 5);
+	end_marker = sb_be32(&b, 0);
+	sb_be16(&b, 0);
+	sb_be16(&b, 0);
+	sb_footer(&b, 7);
+	end = sb_section_ref(&b, QVM_SECTION_END, 7);
+	sb_be32(&b, 0xffffffffu);	/* no hash table: nothing follows */
+	sb_footer(&b, 7);
+	epilogue(&b, NULL);
+	run_sb(&run, &b);
+	ck_assert_walk_ok(&run);
+	ck_assert_juint(run.json, start, "sections/0/offset");
+	ck_assert_jint(run.json, 21, "sections/0/fields/htab_shift/value");
+	ck_assert_juint(run.json, part, "sections/1/offset");
+	ck_assert_juint(run.json, chunk, "sections/1/fields/chunks/offset");
+	ck_assert_juint(run.json, end_marker - chunk, "sections/1/fields/chunks/length");
+	ck_assert_juint(run.json, 2, "sections/1/fields/chunks/chunks");
+	ck_assert_juint(run.json, 2, "sections/1/fields/chunks/valid_entries");
+	ck_assert_juint(run.json, 8, "sections/1/fields/chunks/invalid_entries");
+	ck_assert_juint(run.json, end_marker, "sections/1/fields/end/offset");
+	ck_assert_juint(run.json, end, "sections/2/offset");
+	ck_assert_jint(run.json, -1, "sections/2/fields/header/value");
+	ck_assert_jabsent(run.json, "sections/2/fields/chunks");
+	ck_assert_uint_eq(jlen(run.json, "warnings"), 0);
+	ck_assert_juint(run.json, 0, "undecoded_bytes");
+	run_free(&run);
+	sb_free(&b);
+}
+END_TEST
+
 START_TEST(test_full_decoded_scalars)
 {
 	struct sbuf b;
@@ -1517,6 +1568,7 @@ static Suite *walk_suite(void)
 	tcase_add_test(tc, test_ram_block_summary);
 	tcase_add_test(tc, test_ram_pages_are_not_read);
 	tcase_add_test(tc, test_ram_zero_page_nonzero_fill);
+	tcase_add_test(tc, test_live_spapr_htab);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("devices");

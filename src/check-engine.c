@@ -481,25 +481,6 @@ static json_t *schema_field(json_t *desc, const char *name)
 	return NULL;
 }
 
-/* 1 known, 0 unknown, -1 no complete list: a vmstate -dump-vmstate leaves
- * out (cpu, timer, ...) is known from generated streams, which carry only the
- * subsections needed then; its "subsection_names" (tools/gen-schemas.sh, from
- * the binary's strings) lists all of those named "<vmsd>/...". */
-static int subsection_name_known(json_t *desc, const char *name)
-{
-	json_t *names = json_object_get(desc, "subsection_names"), *x;
-	const char *parent = jstr(desc, "name");
-	size_t i;
-
-	if (!json_is_array(names) || !parent || strncmp(name, parent, strlen(parent)) != 0 ||
-	    name[strlen(parent)] != '/')
-		return -1;
-	json_array_foreach(names, i, x)
-		if (json_is_string(x) && strcmp(json_string_value(x), name) == 0)
-			return 1;
-	return 0;
-}
-
 static void check_desc(struct ctx *c, struct vi_node *n, json_t *desc, int trusted,
 		       int depth)
 {
@@ -524,7 +505,7 @@ static void check_desc(struct ctx *c, struct vi_node *n, json_t *desc, int trust
 			uint64_t v = vi_node_attr(k, "version_id")->u & 0xff;  /* QEMU keeps 8 bits */
 			node_path(k, path, sizeof(path));
 			if (!ss) {
-				int known = subsection_name_known(desc, k->name);
+				int known = schema_subsection_name_known(desc, k->name);
 				if (known == 1)
 					continue;	/* known, never sent by the schema's streams */
 				if (known == 0) {

@@ -109,22 +109,23 @@ static int load_targets(struct tgts *t, struct report_args *a)
 }
 
 /* Without --target: the targets that know the stream's machine type, else
- * those that know the most of its sections (its architecture). */
+ * those that know every one of its device sections (a machine type newer
+ * than the schemas), else none; never one whose CPU state has other fields
+ * ("virt" is a machine type of several architectures). */
 static void select_targets(struct tgts *t, const char *machine, int explicit)
 {
-	size_t least = (size_t)-1;
 	int any = 0;
 
 	for (int i = 0; i < t->n; i++) {
 		t->v[i].rel.machine_known = machine && t->v[i].machines.doc &&
-					    machines_get(&t->v[i].machines, machine, NULL);
+					    machines_get(&t->v[i].machines, machine, NULL) &&
+					    t->v[i].rel.cpu_match != 0;
 		any |= t->v[i].rel.machine_known;
-		if (t->v[i].rel.unknown < least)
-			least = t->v[i].rel.unknown;
 	}
 	for (int i = 0; i < t->n; i++)
 		t->v[i].selected = explicit || (any ? t->v[i].rel.machine_known
-						    : t->v[i].rel.unknown == least);
+						    : !t->v[i].rel.unknown && t->v[i].rel.same &&
+						      t->v[i].rel.cpu_match != 0);
 }
 
 /* -f json on an input with nothing to report: the error as JSON too. */

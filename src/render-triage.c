@@ -78,6 +78,9 @@ static void source_lines(FILE *out, json_t *src)
 				}
 		}
 		fprintf(out, ", as far as section versions and subsections tell\n");
+	} else if (json_is_true(json_object_get(rel, "other_architecture"))) {
+		fprintf(out, "  source       another architecture than the installed targets' (its "
+			"cpu section has other fields)\n");
 	} else if (!s_(rel, "closest")) {
 		fprintf(out, "  source       no device section to compare with the installed releases\n");
 	} else {

@@ -439,6 +439,22 @@ json_t *schema_subsection(json_t *vmsd, const char *name)
 	return NULL;
 }
 
+int schema_subsection_name_known(json_t *vmsd, const char *name)
+{
+	json_t *names = json_object_get(vmsd, "subsection_names"), *x, *p;
+	const char *parent = json_is_string(p = json_object_get(vmsd, "name")) ?
+			     json_string_value(p) : NULL;
+	size_t i;
+
+	if (!json_is_array(names) || !parent || strncmp(name, parent, strlen(parent)) != 0 ||
+	    name[strlen(parent)] != '/')
+		return -1;
+	json_array_foreach(names, i, x)
+		if (json_is_string(x) && strcmp(json_string_value(x), name) == 0)
+			return 1;
+	return 0;
+}
+
 const char *schema_release(const struct vi_schema *s, char *buf, size_t n)
 {
 	const char *t = s->target ? s->target : "", *p = strstr(t, "qemu-");

@@ -29,6 +29,11 @@ void schema_free(struct vi_schema *s);
 json_t *schema_vmsd(const struct vi_schema *s, const char *name);
 /* A subsection description of vmsd by full name, or NULL. */
 json_t *schema_subsection(json_t *vmsd, const char *name);
+/* A vmstate -dump-vmstate leaves out (cpu, timer, ...) is known from
+ * generated streams, which carry only the subsections needed then; its
+ * "subsection_names" (from the binary's strings) lists all "<vmsd>/..."
+ * names.  1 name is one of them, 0 it is not, -1 no such list. */
+int schema_subsection_name_known(json_t *vmsd, const char *name);
 /* Convert raw -dump-vmstate JSON into a normalised document (new reference). */
 json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err);
 /* Validate a normalised document; 0 or -1 with err set (exit 2). */

@@ -23,6 +23,13 @@ static const char *attr_s(const struct vi_node *n, const char *k)
 	return a && a->is_str ? a->s : NULL;
 }
 
+/* Sections every release and architecture has alike (migration's own): no
+ * evidence of which QEMU wrote the stream. */
+static int generic_section(const char *name)
+{
+	return !strcmp(name, "ram") || !strcmp(name, "block") || !strcmp(name, "dirty-bitmap");
+}
+
 static int first_record(const struct vi_node *n)
 {
 	return n->kind == VI_N_SECTION && (!strcmp(n->type, "full") || !strcmp(n->type, "start"));
@@ -39,9 +46,40 @@ static const char *unknown_subsection(const struct vi_node *sec, json_t *vmsd)
 {
 	for (size_t k = 0; k < sec->nkids; k++)
 		if (sec->kids[k]->kind == VI_N_SUBSECTION &&
-		    !schema_subsection(vmsd, sec->kids[k]->name))
+		    !schema_subsection(vmsd, sec->kids[k]->name) &&
+		    schema_subsection_name_known(vmsd, sec->kids[k]->name) != 1)
 			return sec->kids[k]->name;
 	return NULL;
+}
+
+/* Every architecture calls its CPU's vmstate "cpu", with fields of its own
+ * (x86 env.regs, ARM cpreg_indexes, RISC-V env.gpr ...): at least half of
+ * the stream's top-level cpu fields must be the schema's. */
+static int cpu_matches(const struct vi_node *root, json_t *vmsd)
+{
+	const struct vi_node *cpu = NULL;
+	size_t have = 0, known = 0, i, k;
+	json_t *f;
+
+	for (i = 0; root && i < root->nkids && !cpu; i++)
+		if (first_record(root->kids[i]) && !strcmp(root->kids[i]->name, "cpu"))
+			cpu = root->kids[i];
+	if (!cpu || !vmsd)
+		return cpu && !vmsd ? 0 : -1;
+	for (i = 0; i < cpu->nkids; i++) {
+		const struct vi_node *x = cpu->kids[i];
+		if (x->kind != VI_N_FIELD)
+			continue;
+		have++;
+		json_array_foreach(json_object_get(vmsd, "fields"), k, f) {
+			json_t *n = json_object_get(f, "name");
+			if (json_is_string(n) && !strcmp(json_string_value(n), x->name)) {
+				known++;
+				break;
+			}
+		}
+	}
+	return have < 3 ? -1 : 2 * known >= have;
 }
 
 void vi_triage_versions(const struct vi_session *s, const struct vi_schema *schema,
@@ -52,12 +90,13 @@ void vi_triage_versions(const struct vi_session *s, const struct vi_schema *sche
 
 	r->same = r->differ = r->unknown = 0;
 	r->first_differ[0] = '\0';
+	r->cpu_match = cpu_matches(root, schema_vmsd(schema, "cpu"));
 	for (size_t i = 0; root && i < root->nkids; i++) {
 		const struct vi_node *sec = root->kids[i];
 		const char *sub;
 		json_t *v;
 		json_int_t have, want;
-		if (!first_record(sec))
+		if (!first_record(sec) || generic_section(sec->name))
 			continue;
 		v = schema_vmsd(schema, vmsd_of(sec->name));
 		if (!v || !json_is_integer(json_object_get(v, "version_id"))) {
@@ -122,23 +161,27 @@ static json_t *release_part(const struct vi_triage_release *rel, size_t n)
 {
 	json_t *o = json_object(), *all = json_array(), *fit = json_array();
 	const struct vi_triage_release *best = NULL;
-	int any_known = 0;
+	int any_known = 0, other_arch = n > 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		any_known |= rel[i].machine_known;
+		other_arch &= rel[i].cpu_match == 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct vi_triage_release *r = &rel[i];
 		json_t *x = json_object();
 		json_object_set_new(x, "target", json_string(r->target));
 		json_object_set_new(x, "qemu_version", json_string(r->qemu_version));
 		json_object_set_new(x, "machine_known", json_boolean(r->machine_known));
+		json_object_set_new(x, "cpu_fields_match", r->cpu_match < 0 ? json_null()
+							 : json_boolean(r->cpu_match));
 		json_object_set_new(x, "sections_same_version", ju(r->same));
 		json_object_set_new(x, "sections_other_version", ju(r->differ));
 		json_object_set_new(x, "sections_unknown", ju(r->unknown));
 		if (r->first_differ[0])
 			json_object_set_new(x, "first_difference", json_string(r->first_differ));
 		json_array_append_new(all, x);
-		if (any_known && !r->machine_known)
+		if ((any_known && !r->machine_known) || !r->cpu_match)
 			continue;
 		if (!r->differ && !r->unknown && r->same)
 			json_array_append_new(fit, json_string(r->target));
@@ -147,6 +190,7 @@ static json_t *release_part(const struct vi_triage_release *rel, size_t n)
 	}
 	json_object_set_new(o, "by_target", all);
 	json_object_set_new(o, "consistent_with", fit);
+	json_object_set_new(o, "other_architecture", json_boolean(other_arch));
 	if (!json_array_size(fit) && best && best->same + best->differ)
 		json_object_set_new(o, "closest", json_string(best->target));
 	return o;

@@ -28,6 +28,9 @@ struct vi_triage_release {
 	const char *target, *qemu_version;
 	int machine_known;
 	size_t same, differ, unknown;   /* sections */
+	int cpu_match;                  /* the stream's "cpu" fields are this
+					   target's (1), are not: another
+					   architecture (0), cannot tell (-1) */
 	char first_differ[300];         /* "cpu: 12 in the stream, 13 here" */
 };
 

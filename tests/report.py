@@ -64,11 +64,17 @@ def one_fixture(path, targets):
     if own in targets:
         expect(name + ": names the release that wrote it", own in fit, str(fit))
     for t in r["source"]["release"]["by_target"]:
+        same_arch = t["target"].endswith("/" + arch)
+        expect(name + ": cpu fields tell the architecture (%s)" % t["target"],
+               t["cpu_fields_match"] is None or t["cpu_fields_match"] == same_arch,
+               str(t["cpu_fields_match"]))
         if t["target"] in fit:
             expect(name + ": a consistent release knows the machine type (%s)" % t["target"],
                    t["machine_known"], str(t))
     # every destination's verdict is check's
     checked = [x["target"] for x in r["destinations"]]
+    expect(name + ": checks only its architecture",
+           all(c.endswith("/" + arch) for c in checked), str(checked))
     expect(name + ": checks its own release", own not in targets or own in checked, str(checked))
     for x in r["destinations"]:
         rc, out, _ = run("check", "--format", "json", "--target", x["target"], path)

@@ -13,6 +13,9 @@
  *   be32 htab_shift (-1: no hash table); PART/END be32 header (-1: nothing
  *   follows), then chunks of be32 first index, be16 n_valid, be16 n_invalid
  *   and n_valid 16-byte entries, ended by a chunk of three zeros.
+ * s390-storage_attributes (hw/s390x/s390-stattrib.c, CMMA): be64 words
+ *   (guest address | flags in the page offset bits); MORE adds be64 count
+ *   and count attribute bytes; DONE marks the last pass; EOS ends.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -192,6 +195,41 @@ static int htab_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
 	return 0;
 }
 
+enum { STATTR_EOS = 0x01, STATTR_MORE = 0x02, STATTR_ERROR = 0x04, STATTR_DONE = 0x08 };
+
+static int stattrib_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
+{
+	struct vi_reader *r = w->r;
+	uint64_t page = w->page_size ? w->page_size : 4096, runs = 0, bytes = 0;
+
+	(void)is_start;
+	for (;;) {
+		uint64_t off = rd_tell(r), word, flags, count;
+		if (rd_be64(r, &word, "storage attributes word") < 0)
+			return -1;
+		flags = word & (page - 1);
+		if (flags == STATTR_EOS)
+			break;
+		if (flags == STATTR_MORE) {
+			if (rd_be64(r, &count, "storage attributes count") < 0 ||
+			    rd_skip(r, count, "storage attributes") < 0)
+				return -1;
+			runs++;
+			bytes += count;
+		} else if (flags == STATTR_DONE) {
+			vi_node_attr_u(sec, "done", 1);
+		} else {
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+				       "storage attributes: flags 0x%" PRIx64 "%s", flags,
+				       flags == STATTR_ERROR ? " (the source's data is incomplete)"
+							     : ", unknown");
+		}
+	}
+	vi_node_attr_u(sec, "attribute_runs", runs);
+	vi_node_attr_u(sec, "attribute_bytes", bytes);
+	return 0;
+}
+
 static const struct {
 	const char *idstr;
 	int (*payload)(struct vi_walk *, struct vi_node *, int is_start);
@@ -200,6 +238,7 @@ static const struct {
 	{ "dirty-bitmap", dirty_bitmap_payload },
 	{ "block", block_payload },
 	{ "spapr/htab", htab_payload },
+	{ "s390-storage_attributes", stattrib_payload },
 };
 
 int walk_live_payload(struct vi_walk *w, struct vi_node *sec, const char *idstr,

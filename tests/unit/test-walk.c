@@ -748,6 +748,45 @@ START_TEST(test_live_spapr_htab)
 }
 END_TEST
 
+/* s390-storage_attributes (s390x CMMA): be64 words with flags in the page
+ * offset bits; MORE carries a count and that many attribute bytes. */
+START_TEST(test_live_s390_storage_attributes)
+{
+	struct sbuf b;
+	struct walk_run run;
+
+	prologue(&b);
+	sb_section(&b, QVM_SECTION_START, 9, "s390-storage_attributes", 0, 0);
+	sb_be64(&b, 0x01);
+	sb_footer(&b, 9);
+	sb_section_ref(&b, QVM_SECTION_PART, 9);
+	sb_be64(&b, (5ull << 12) | 0x02);
+	sb_be64(&b, 3);
+	sb_raw(&b, "\x01\x02\x03", 3);
+	sb_be64(&b, (9ull << 12) | 0x02);
+	sb_be64(&b, 1);
+	sb_u8(&b, 7);
+	sb_be64(&b, 0x01);
+	sb_footer(&b, 9);
+	sb_section_ref(&b, QVM_SECTION_END, 9);
+	sb_be64(&b, 0x08);
+	sb_be64(&b, 0x01);
+	sb_footer(&b, 9);
+	epilogue(&b, NULL);
+	run_sb(&run, &b);
+	ck_assert_walk_ok(&run);
+	ck_assert_juint(run.json, 8, "sections/0/payload_length");
+	ck_assert_juint(run.json, 2, "sections/1/attribute_runs");
+	ck_assert_juint(run.json, 4, "sections/1/attribute_bytes");
+	ck_assert_juint(run.json, (8 + 8 + 3) + (8 + 8 + 1) + 8, "sections/1/payload_length");
+	ck_assert_juint(run.json, 1, "sections/2/done");
+	ck_assert_uint_eq(jlen(run.json, "warnings"), 0);
+	ck_assert_juint(run.json, 0, "undecoded_bytes");
+	run_free(&run);
+	sb_free(&b);
+}
+END_TEST
+
 START_TEST(test_full_decoded_scalars)
 {
 	struct sbuf b;
@@ -1569,6 +1608,7 @@ static Suite *walk_suite(void)
 	tcase_add_test(tc, test_ram_pages_are_not_read);
 	tcase_add_test(tc, test_ram_zero_page_nonzero_fill);
 	tcase_add_test(tc, test_live_spapr_htab);
+	tcase_add_test(tc, test_live_s390_storage_attributes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("devices");

@@ -161,6 +161,15 @@ def synthetic():
     # old-style section without footers and without a trailer entry
     s = HEADER + config() + section(4, 0, b"\x01" * 9, name="slirp", footer=False) + b"\x00"
     seeds["synthetic-nofooter.qevm"] = s
+    # live sections written by hand: ppc64's hash page table, s390x's storage attributes
+    s = HEADER + config("pseries-7.2") + section(1, 1, be32(18), name="spapr/htab")
+    s += section(2, 1, be32(0) + be32(40) + be16(2) + be16(3) + bytes(range(32)) +
+                 be32(0) + be16(0) + be16(0))
+    s += section(3, 1, be32(0xffffffff))
+    s += section(1, 2, be64(0x01), name="s390-storage_attributes", version=0)
+    s += section(2, 2, be64((5 << 12) | 0x02) + be64(3) + b"\x01\x02\x03" + be64(0x01))
+    s += section(3, 2, be64(0x08) + be64(0x01)) + b"\x00"
+    seeds["synthetic-live-htab-stattrib.qevm"] = s
     return seeds
 
 

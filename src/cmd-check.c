@@ -85,6 +85,9 @@ static int run(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
+	if (vi_output_clobbers(a.output, a.files, (size_t)a.nfiles) ||
+	    vi_output_clobbers(a.output, &a.dest_stream, 1))
+		return VI_EXIT_USAGE;
 	if (schema_load_target(&schema, a.target, a.schema_dir, &err) < 0) {
 		vi_error_print(&err, a.target);
 		return VI_EXIT_USAGE;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "command.h"
 #include "diff.h"
+#include "input.h"
 #include "render-findings.h"
 
 struct diff_args {
@@ -87,6 +88,11 @@ static int run(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
+	{
+		const char *in[2] = { a.src, a.dst };	/* target ids are no files: skipped */
+		if (vi_output_clobbers(a.output, in, 2))
+			return VI_EXIT_USAGE;
+	}
 	if (schema_load_target(&s, a.src, a.schema_dir, &err) < 0) {
 		vi_error_print(&err, a.src);
 		return VI_EXIT_USAGE;

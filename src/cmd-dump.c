@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "command.h"
+#include "input.h"
 #include "render.h"
 #include "schema.h"
 #include "session.h"
@@ -73,19 +74,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-/* Would writing out clobber the input?  Same device and inode; an output
- * that does not exist yet cannot be the input. */
-static int output_is_input(const char *in, const char *out)
-{
-	struct stat si, so;
-
-	if (stat(out, &so) < 0)
-		return 0;
-	if (strcmp(in, "-") == 0 ? fstat(STDIN_FILENO, &si) < 0 : stat(in, &si) < 0)
-		return 0;
-	return si.st_dev == so.st_dev && si.st_ino == so.st_ino;
-}
-
 static int run(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -108,11 +96,8 @@ static int run(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
-	if (a.output && output_is_input(a.file, a.output)) {
-		fprintf(stderr, "vmstate-inspect: %s: the output file is the input file; "
-			"refusing to overwrite it\n", a.output);
+	if (vi_output_clobbers(a.output, &a.file, 1))
 		return VI_EXIT_USAGE;
-	}
 	if (a.target) {
 		if (schema_load_target(&schema, a.target, a.schema_dir, &serr) < 0) {
 			vi_error_print(&serr, a.target);

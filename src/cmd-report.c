@@ -185,6 +185,8 @@ static int run(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
+	if (vi_output_clobbers(a.output, &a.file, 1))
+		return VI_EXIT_USAGE;
 	memset(&t, 0, sizeof(t));
 	if (load_targets(&t, &a) < 0) {
 		rc = VI_EXIT_USAGE;

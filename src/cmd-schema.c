@@ -120,6 +120,10 @@ static int import(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
+	if (vi_output_clobbers(a.output, a.dumps, (size_t)a.ndumps) ||
+	    vi_output_clobbers(a.output, a.streams, (size_t)a.nstreams) ||
+	    vi_output_clobbers(a.output, a.extras, (size_t)a.nextras))
+		return VI_EXIT_USAGE;
 	for (int i = 0; i < a.ndumps; i++) {
 		struct vi_schema s;
 		if (schema_load_file(&s, a.dumps[i], &err) < 0) {

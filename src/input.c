@@ -246,3 +246,24 @@ void vi_input_close(struct vi_input *in)
 		close(in->fd);
 	in->fd = -1;
 }
+
+int vi_output_clobbers(const char *out, const char *const *inputs, size_t n)
+{
+	struct stat so, si;
+
+	if (!out || stat(out, &so) < 0)
+		return 0;	/* an output that does not exist yet is no input */
+	for (size_t i = 0; i < n; i++) {
+		if (!inputs[i])
+			continue;
+		if (strcmp(inputs[i], "-") == 0 ? fstat(STDIN_FILENO, &si) < 0
+						: stat(inputs[i], &si) < 0)
+			continue;
+		if (si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+			fprintf(stderr, "vmstate-inspect: %s: the output file is the input file "
+				"%s; refusing to overwrite it\n", out, inputs[i]);
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -50,6 +50,10 @@ extern const struct vi_format vi_format_libvirt;
 extern const struct vi_format vi_format_qcow2;
 
 int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err);
+/* Would writing the output file out clobber one of the n inputs (same
+ * device and inode; "-" is standard input)?  Then one line on stderr and 1;
+ * else 0.  NULL out or inputs are skipped. */
+int vi_output_clobbers(const char *out, const char *const *inputs, size_t n);
 void vi_input_close(struct vi_input *in);
 
 /* Read exactly n bytes at absolute fd offset off; short read = error. */

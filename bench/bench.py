@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Speed and memory targets of `vmstate-inspect dump`, checked on big streams.
+"""Speed and memory targets of `vmstate-inspect dump`, `check` and `report`,
+checked on big streams.
 
 Makes (sparse, so it costs little disk) a stream of --gib GiB of guest RAM
-sent as normal pages, plus the device part of a real fixture, and runs
-`dump --format json` on it.  Targets (fail if missed):
-  - wall time     <= 20 s for 4 GiB on this machine class
-  - max RSS       <= 64 MiB (memory must not grow with RAM size)
+sent as normal pages, and runs `dump --format json`, `check --target
+qemu-7.2/x86_64` and `report` on it.  Targets (fail if missed):
+  - wall time     <= 20 s for 4 GiB on this machine class (report: 40 s, it
+                  walks the stream once more per destination it checks)
+  - max RSS       <= 64 MiB for each (memory must not grow with RAM size)
   - bytes read    <= 1 % of the stream (page contents are skipped, not read)
 Usage: bench/bench.py [--bin PATH] [--gib N]
 """
@@ -42,6 +44,20 @@ def make_stream(path, gib):
         f.write(b"\x00")
 
 
+def run(binary, args, env):
+    """(exit code, stdout, stderr, wall seconds, max RSS MiB) of one run; the child is
+    reaped with wait4() so that its own resource usage is measured."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.time()
+        p = subprocess.Popen([binary] + args, stdout=out, stderr=err, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.time() - t
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return p.returncode, out.read(), err.read(), wall, ru.ru_maxrss / 1024
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "src",
@@ -55,27 +71,34 @@ def main():
     print(f"made {a.gib} GiB stream in {time.time() - t:.1f} s "
           f"({os.stat(path).st_blocks * 512 >> 20} MiB on disk)")
     env = dict(os.environ, VMSTATE_INSPECT_STATS="1")
-    t = time.time()
-    p = subprocess.run([a.bin, "dump", "--format", "json", path], capture_output=True, env=env)
-    wall = time.time() - t
-    rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    runs = {}
+    for name, args in (("dump", ["dump", "--format", "json"]),
+                       ("check", ["check", "--format", "json", "--target", "qemu-7.2/x86_64"]),
+                       ("report", ["report", "--format", "json"])):
+        runs[name] = run(a.bin, args + [path], env)
     os.unlink(path)
     os.rmdir(tmp)
-    if p.returncode != 0:
-        print("dump failed:", p.stderr.decode())
+    rc, out, err, wall, rss_mib = runs["dump"]
+    if rc != 0:
+        print("dump failed:", err.decode())
         return 1
-    stats = dict(kv.split("=") for line in p.stderr.decode().splitlines()
+    stats = dict(kv.split("=") for line in err.decode().splitlines()
                  if line.startswith("stats:") for kv in line.split()[1:])
     read = int(stats.get("bytes_read", "-1"))
-    doc = json.loads(p.stdout)
+    doc = json.loads(out)
     pages = doc["ram"]["blocks"][0]["pages"]
     size = doc["stream_size"]
     checks = [
         ("pages counted", pages == (a.gib << 30) // PAGE, f"{pages}"),
-        ("wall time <= 20 s", wall <= 20, f"{wall:.2f} s"),
-        ("max RSS <= 64 MiB", rss_mib <= 64, f"{rss_mib:.1f} MiB"),
         ("bytes read <= 1 %", 0 <= read <= size // 100, f"{read} of {size}"),
     ]
+    for name, limit in (("dump", 20), ("check", 20), ("report", 40)):
+        rc, out, err, wall, rss = runs[name]
+        checks += [
+            (f"{name} exits 0", rc == 0, f"{rc}" + (f" {err.decode()[-200:]}" if rc else "")),
+            (f"{name} wall time <= {limit} s", wall <= limit, f"{wall:.2f} s"),
+            (f"{name} max RSS <= 64 MiB", rss <= 64, f"{rss:.1f} MiB"),
+        ]
     failed = 0
     for name, ok, got in checks:
         print(f"{'PASS' if ok else 'FAIL'} {name}: {got}")

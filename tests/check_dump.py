@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Run `vmstate-inspect dump` over real streams and check what it claims.
 
---fixtures DIR   every *.qevm / *.qevm.xz in DIR (fixtures.json, when present,
-                 says which have a trailer)
+--fixtures DIR   every *.qevm / *.qevm.xz in DIR, and savevm snapshots in
+                 *.qcow2 / *.qcow2.xz (fixtures.json, when present, says which
+                 have a trailer)
 --manifest FILE  every stream of the shared corpus manifest: originals must
                  dump cleanly, format-breaking mutations must fail with exit 3
                  at the mutated byte
@@ -214,7 +215,8 @@ def main():
             m = json.load(open(os.path.join(d, "fixtures.json")))
             for e in (m.get("fixtures", []) if isinstance(m, dict) else m):
                 meta[os.path.basename(e["file"])] = e
-        files = sorted(f for f in os.listdir(d) if f.endswith((".qevm", ".qevm.xz")))
+        files = sorted(f for f in os.listdir(d)
+                       if f.endswith((".qevm", ".qevm.xz", ".qcow2", ".qcow2.xz")))
         if not files:
             print("no fixtures found")
             return 99

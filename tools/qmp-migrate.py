@@ -16,7 +16,9 @@ is taken from there. Procedure:
   3. if --run S: cont, sleep S seconds, stop      (for a QEMU started with -S)
      if --boot S: [wait for --wait-for text], sleep S seconds (guest was started running),
      then stop unless --live
-  4. migrate to --uri (default "exec:cat > OUT"), poll query-migrate until it completes
+  4. migrate to --uri (default "exec:cat > OUT"), poll query-migrate until it completes;
+     with --savevm NAME instead: HMP "savevm NAME", which writes the stream into the VM's
+     qcow2 disk as an internal snapshot (no OUT)
   5. quit, wait for QEMU to exit
 
 A JSON summary (final query-migrate answer, capabilities, parameters, run state before the
@@ -97,6 +99,35 @@ def parse_value(v):
         return v
 
 
+def migrate(qmp, a, uri, params, summary):
+    """migrate to uri, set --param-after parameters on time, wait for the end"""
+    later = []
+    for p in a.param_after:
+        when, _, nv = p.partition(":")
+        name, _, val = nv.partition("=")
+        later.append((float(when), name, parse_value(val)))
+    later.sort(key=lambda x: x[0])
+    t0 = time.time()
+    qmp.cmd("migrate", uri=uri)
+    while True:
+        st = qmp.cmd("query-migrate")
+        s = st.get("status")
+        if s in ("completed", "failed", "cancelled"):
+            break
+        while later and time.time() - t0 >= later[0][0]:
+            when, name, val = later.pop(0)
+            qmp.cmd("migrate-set-parameters", **{name: val})
+            params["%s (after %gs)" % (name, when)] = val
+        if time.time() - t0 > a.timeout:
+            summary["query_migrate_at_timeout"] = st
+            qmp.cmd("migrate_cancel")
+            raise QMPError("migration timed out (status %s)" % s)
+        time.sleep(0.1)
+    summary["query_migrate"] = st
+    if s != "completed":
+        raise QMPError("migration %s: %s" % (s, st.get("error-desc", "")))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--workdir", default=".", help="QEMU's working directory")
@@ -125,14 +156,17 @@ def main():
                     help="migrate while the guest runs (do not stop first)")
     ap.add_argument("--timeout", type=float, default=300, help="overall migration timeout")
     ap.add_argument("--log", help="QEMU stdout/stderr log (default WORKDIR/qemu.log)")
+    ap.add_argument("--savevm", metavar="NAME",
+                    help="instead of migrating, take an internal snapshot NAME (HMP savevm) "
+                         "into the VM's qcow2 disk")
     ap.add_argument("qemu", nargs=argparse.REMAINDER)
     a = ap.parse_args()
 
     argv = a.qemu[1:] if a.qemu and a.qemu[0] == "--" else a.qemu
     if not argv:
         ap.error("no QEMU command line given")
-    if not a.out and not a.uri:
-        ap.error("need --out or --uri")
+    if not a.out and not a.uri and not a.savevm:
+        ap.error("need --out, --uri or --savevm")
 
     workdir = os.path.abspath(a.workdir)
     sock_path = os.path.join(workdir, qmp_socket_path(argv))
@@ -216,32 +250,14 @@ def main():
                 qmp.cmd("stop")
         summary["runstate_before"] = qmp.cmd("query-status")["status"]
 
-        later = []
-        for p in a.param_after:
-            when, _, nv = p.partition(":")
-            name, _, val = nv.partition("=")
-            later.append((float(when), name, parse_value(val)))
-        later.sort(key=lambda x: x[0])
-        t0 = time.time()
-        qmp.cmd("migrate", uri=uri)
-        while True:
-            st = qmp.cmd("query-migrate")
-            s = st.get("status")
-            if s in ("completed", "failed", "cancelled"):
-                break
-            while later and time.time() - t0 >= later[0][0]:
-                when, name, val = later.pop(0)
-                qmp.cmd("migrate-set-parameters", **{name: val})
-                params["%s (after %gs)" % (name, when)] = val
-            if time.time() - t0 > a.timeout:
-                summary["query_migrate_at_timeout"] = st
-                qmp.cmd("migrate_cancel")
-                raise QMPError("migration timed out (status %s)" % s)
-            time.sleep(0.1)
-        summary["query_migrate"] = st
+        if a.savevm:
+            r = qmp.cmd("human-monitor-command", **{"command-line": "savevm " + a.savevm})
+            if r:                   # HMP prints nothing on success
+                raise QMPError("savevm %s: %s" % (a.savevm, r.strip()))
+            summary["savevm"] = a.savevm
+        else:
+            migrate(qmp, a, uri, params, summary)
         summary["events"] = sorted({e["event"] for e in qmp.events})
-        if s != "completed":
-            raise QMPError("migration %s: %s" % (s, st.get("error-desc", "")))
         ok = True
     except (QMPError, OSError) as e:
         summary["error"] = str(e)
@@ -261,7 +277,7 @@ def main():
         if not ok and proc.returncode is not None and proc.returncode < 0 and "error" in summary:
             summary["error"] += " (QEMU killed by signal %d)" % -proc.returncode
 
-    if ok and out:
+    if ok and out and not a.savevm:
         # exec:cat is reaped by QEMU before "completed", but be safe about the last write
         last = -1
         for _ in range(50):

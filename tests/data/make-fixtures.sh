@@ -6,7 +6,8 @@
 #
 # How to run (Debian bookworm, as root for the first step):
 #   sh tools/install-qemu.sh          # QEMU 7.2 in /usr/bin, QEMU 10.0.2 under /opt/qemu-10.0
-#   sh tests/data/make-fixtures.sh    # from anywhere; writes tests/data/*.qevm.xz + fixtures.json
+#   sh tests/data/make-fixtures.sh    # from anywhere; writes tests/data/*.qevm.xz, one
+#                                     # *.qcow2.xz (savevm snapshot) and fixtures.json
 #
 # Environment: QEMU72_BIN_DIR (default /usr/bin) and QEMU10_BIN_DIR (default
 # /opt/qemu-10.0/bin, i.e. $PREFIX/bin of install-qemu.sh) say where the two releases are.
@@ -57,6 +58,25 @@ fixture() {
   case " $* " in *disks/disk.raw*) truncate -s 1M "$wd/disks/disk.raw" ;; esac
   args="$* -S $QMP"
   echo "== $name ($bin $rel)"
+  if [ -n "${SAVEVM:-}" ]; then
+    # savevm into a qcow2 disk: the fixture is the image, the stream sits in its VM
+    # state area (the image's own qemu-img; both releases read each other's qcow2)
+    qimg=$dir/qemu-img
+    [ -x "$qimg" ] || qimg=$(command -v qemu-img)
+    "$qimg" create -q -f qcow2 "$wd/disks/disk.qcow2" 16M
+    # shellcheck disable=SC2086
+    python3 "$HELPER" --workdir "$wd" --savevm "$SAVEVM" --run 1 -- "$dir/$bin" $args \
+        > "$wd/summary.json"
+    [ "$(od -An -tx1 -N4 "$wd/disks/disk.qcow2" | tr -d ' \n')" = 514649fb ] ||
+      { echo "make-fixtures: $name: not a qcow2 image" >&2; exit 1; }
+    rm -f "$HERE/$name.qcow2.xz"
+    xz -9e -T1 -c "$wd/disks/disk.qcow2" > "$HERE/$name.qcow2.xz"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name.qcow2.xz" \
+      "$("$dir/$bin" --version | head -n1)" "$arch" "$machine" "$bin $args" true "$notes" \
+      "$(stat -c %s "$wd/disks/disk.qcow2")" \
+      "$(sha256sum "$wd/disks/disk.qcow2" | cut -d' ' -f1)" >> "$RECORDS"
+    return 0
+  fi
   # shellcheck disable=SC2086
   python3 "$HELPER" --workdir "$wd" --out "$name.qevm" --run 1 -- "$dir/$bin" $args \
       > "$wd/summary.json"
@@ -126,6 +146,13 @@ fixture v100-aarch64-virt-10.0-gic3-smp3 10.0 aarch64 virt-10.0 \
   "arm virt with GICv3 and 3 vCPUs (the GIC's per-CPU array is sized by the vCPU count), 16 MiB" -- \
   $COMMON -machine virt-10.0,gic-version=3 -cpu max -m 16M -smp 3
 
+SAVEVM=snap1
+fixture v100-x86-q35-10.0-savevm 10.0 x86_64 pc-q35-10.0 \
+  "savevm snapshot 'snap1' in a 16 MiB qcow2 disk (virtio-blk), minimal q35: the stream is read from the image's VM state area" -- \
+  $COMMON -machine pc-q35-10.0 -m 16M -smp 1 \
+  -drive file=disks/disk.qcow2,format=qcow2,if=none,id=d0 -device virtio-blk-pci,drive=d0
+SAVEVM=
+
 python3 - "$RECORDS" "$HERE/fixtures.json" <<'EOF'
 import json, os, sys
 recs = []
@@ -146,10 +173,13 @@ for line in open(sys.argv[1]):
         "size": os.path.getsize(os.path.join(os.path.dirname(sys.argv[2]), f)),
         "raw_size": int(raw_size),
         "raw_sha256": raw_sha,
-        "migrate_uri": "exec:cat > " + f[:-3],
-        "procedure": "QEMU started with -S in an empty directory; QMP: qmp_capabilities, cont, "
-                     "run 1 s, stop, migrate uri=<migrate_uri>, poll query-migrate until "
-                     "completed, quit",
+        "container": "qcow2" if ".qcow2" in f else "raw",
+        "procedure": ("QEMU started with -S in an empty directory with a 16 MiB qcow2 disk "
+                      "(qemu-img create); QMP: qmp_capabilities, cont, run 1 s, stop, "
+                      "human-monitor-command 'savevm snap1', quit" if ".qcow2" in f else
+                      "QEMU started with -S in an empty directory; QMP: qmp_capabilities, "
+                      "cont, run 1 s, stop, migrate uri=exec:cat > " + f[:-3] +
+                      ", poll query-migrate until completed, quit"),
     })
 with open(sys.argv[2], "w") as o:
     json.dump({"generator": "tests/data/make-fixtures.sh", "fixtures": recs}, o, indent=1)

@@ -151,6 +151,28 @@ def main():
             expect("stdin: %s as the file" % fx, p.returncode == 0 and strip(rp) == strip(rf),
                    "%d %s" % (p.returncode, p.stderr[-200:]))
 
+        # a savevm snapshot in a qcow2 image (tests/data/make-fixtures.sh)
+        q = os.path.join(DATA, "v100-x86-q35-10.0-savevm.qcow2.xz")
+        rc, out, err = run("report", "--format", "json", q)
+        r = json.loads(out) if rc == 0 else {}
+        expect("qcow2 savevm: read from the image", rc == 0 and
+               r["input"]["container"] == "qcow2" and "'snap1'" in r["input"].get("detail", "")
+               and r["source"]["machine"] == "pc-q35-10.0" and
+               [d["verdict"] for d in r["destinations"]] == ["accept"], err or str(r.get("input")))
+        qraw = lzma.decompress(open(q, "rb").read())
+        nb_at, table_at = 60, int.from_bytes(qraw[64:72], "big")
+        for label, data, want_off in (
+                ("no snapshots", qraw[:nb_at] + b"\0\0\0\0" + qraw[nb_at + 4:], nb_at),
+                ("cut in the snapshot table", qraw[:table_at + 20], table_at),
+                ("cluster_bits 40", qraw[:20] + (40).to_bytes(4, "big") + qraw[24:], 20),
+                ("version 9", qraw[:4] + (9).to_bytes(4, "big") + qraw[8:], 4)):
+            t = os.path.join(tmp, "bad.qcow2")
+            open(t, "wb").write(data)
+            rc, out, err = run("dump", t)
+            m = re.match(r"vmstate-inspect: .*: byte (\d+) \(0x[0-9a-f]+\): qcow2.*\n$", err)
+            expect("qcow2 %s: exit 3, one line at byte %d" % (label, want_off),
+                   rc == 3 and m and int(m.group(1)) == want_off, "%d %r" % (rc, err))
+
         # -o writes what stdout shows
         o = os.path.join(tmp, "r.txt")
         rc1, out1, _ = run("report", src)

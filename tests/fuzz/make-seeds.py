@@ -297,6 +297,29 @@ def libvirt(payload, version=2, fmt=0, data_len=256, magic=b"LibvirtQemudSave",
     return hdr + (xml + bytes(data_len))[:data_len] + payload
 
 
+def qcow2(stream, disk_size=1 << 20):
+    """A qcow2 v3 image (512-byte clusters) with one snapshot whose VM state is `stream`:
+    header, snapshot table, the snapshot's L1 table, one L2 table, the state's clusters
+    (block/qcow2.h qcow2_vm_state_offset: the VM state starts past the disk, at what one
+    L1 entry covers rounded up)."""
+    cb, cs = 9, 512
+    per_l1 = cs * (cs // 8)
+    l1_index = (disk_size + per_l1 - 1) // per_l1
+    nclusters = (len(stream) + cs - 1) // cs
+    table, l1_off, l2_off, data_off = cs, 2 * cs, 3 * cs, 4 * cs
+    hdr = b"QFI\xfb" + be32(3) + be64(0) + be32(0) + be32(cb) + be64(disk_size)
+    hdr += be32(0) + be32(0) + be64(0) + be64(0) + be32(0) + be32(1) + be64(table)
+    hdr += be64(0) * 3 + be32(4) + be32(104)
+    snap = be64(l1_off) + be32(l1_index + 1) + be16(1) + be16(1) + be32(0) + be32(0)
+    snap += be64(0) + be32(len(stream)) + be32(16) + be64(len(stream)) + be64(disk_size)
+    snap += b"1s"
+    l1 = bytes(8 * l1_index) + be64(l2_off | (1 << 63))
+    l2 = b"".join(be64((data_off + i * cs) | (1 << 63)) for i in range(nclusters))
+    img = hdr.ljust(table, b"\0") + snap.ljust(cs, b"\0") + l1.ljust(cs, b"\0")
+    img += l2.ljust(cs, b"\0") + stream.ljust(nclusters * cs, b"\0")
+    return img
+
+
 def input_seeds(tiny):
     xz = lambda b: lzma.compress(b, format=lzma.FORMAT_XZ, preset=1)
     return {
@@ -317,6 +340,7 @@ def input_seeds(tiny):
         "libvirt-short.bin": b"\x00" + libvirt(b"")[:60],
         "xz-libvirt.bin": b"\x00" + xz(libvirt(tiny)),
         "qcow2.bin": b"\x00QFI\xfb" + be32(3) + bytes(96),
+        "qcow2-savevm-walk.bin": b"\x02" + qcow2(tiny),
         "empty.bin": b"\x00",
     }
 

@@ -153,9 +153,17 @@ static int copy_state(struct vi_input *in, const struct snap *s, unsigned cluste
 			break;
 		}
 		host = l2e & Q_OFFSET_MASK;
-		if (!host || (l2e & Q_ZERO))
-			memset(buf, 0, (size_t)n);
-		else if (rd(in, buf, (size_t)n, host, "a VM state cluster", err) < 0) {
+		if (!host || (l2e & Q_ZERO)) {	/* zeros: a hole in the spool */
+			if (lseek(out, (off_t)n, SEEK_CUR) < 0 ||
+			    ftruncate(out, (off_t)(done + n)) < 0) {
+				rc = vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET,
+					     "cannot extend spool file");
+				break;
+			}
+			done += n;
+			continue;
+		}
+		if (rd(in, buf, (size_t)n, host, "a VM state cluster", err) < 0) {
 			rc = -1;
 			break;
 		}
@@ -214,10 +222,12 @@ static int qcow2_open(struct vi_input *in, const struct vi_filter **filter,
 		return rc < 0 ? -1 : vi_fail(err, VI_EXIT_INPUT, (int64_t)table, "qcow2: none "
 					     "of its %u snapshot(s) has a VM state (disk-only "
 					     "snapshots)", nb);
-	if (s.vm_state_size > VI_MAX_SPOOL)
-		return vi_fail(err, VI_EXIT_INPUT, (int64_t)table, "qcow2: snapshot '%s' has a "
-			       "VM state of %" PRIu64 " bytes, more than %llu", s.name,
-			       s.vm_state_size, (unsigned long long)VI_MAX_SPOOL);
+	/* savevm writes every byte of the state into clusters of the image, so a
+	 * state much larger than the file is a lie (zero clusters aside) */
+	if (s.vm_state_size > VI_MAX_SPOOL || s.vm_state_size / 4 > in->file_size + (1u << 20))
+		return vi_fail(err, VI_EXIT_INPUT, (int64_t)table, "qcow2: snapshot '%s' claims a "
+			       "VM state of %" PRIu64 " bytes in an image of %" PRIu64 " bytes",
+			       s.name, s.vm_state_size, in->file_size);
 	shift = cluster_bits + cluster_bits - 3;
 	start = ((s.disk_size + (1ull << shift) - 1) >> shift) << shift;
 	if ((out = vi_spool_create(err)) < 0)

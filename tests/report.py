@@ -165,7 +165,9 @@ def main():
                 ("no snapshots", qraw[:nb_at] + b"\0\0\0\0" + qraw[nb_at + 4:], nb_at),
                 ("cut in the snapshot table", qraw[:table_at + 20], table_at),
                 ("cluster_bits 40", qraw[:20] + (40).to_bytes(4, "big") + qraw[24:], 20),
-                ("version 9", qraw[:4] + (9).to_bytes(4, "big") + qraw[8:], 4)):
+                ("version 9", qraw[:4] + (9).to_bytes(4, "big") + qraw[8:], 4),
+                ("a 1 TiB VM state", qraw[:table_at + 40] + (1 << 40).to_bytes(8, "big") +
+                 qraw[table_at + 48:], table_at)):
             t = os.path.join(tmp, "bad.qcow2")
             open(t, "wb").write(data)
             rc, out, err = run("dump", t)

@@ -209,6 +209,7 @@ int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err)
 		return -1;
 	}
 
+	in->input_size = in->file_size;
 	/* Peel compression layers. */
 	for (;;) {
 		const struct vi_filter *const *f;

@@ -19,6 +19,8 @@ struct vi_input {
 	int fd;                 /* opened read-only, or a private spool */
 	int spooled;            /* fd is a temporary copy */
 	uint64_t file_size;     /* bytes behind fd */
+	uint64_t input_size;    /* bytes of the file (or pipe) as given, before any
+				   layer was peeled off */
 	uint64_t base;          /* offset in fd of stream byte 0 */
 	uint64_t size;          /* stream bytes */
 	const char *container;  /* "raw", "libvirt-save", ... */

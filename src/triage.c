@@ -130,7 +130,7 @@ static json_t *input_part(const struct vi_session *s, const char *file)
 	const struct vi_node *root = s->w.root;
 
 	json_object_set_new(o, "file", json_string(file));
-	json_object_set_new(o, "file_size", ju(s->in.file_size));
+	json_object_set_new(o, "file_size", ju(s->in.input_size));
 	json_object_set_new(o, "container", json_string(s->in.container ? s->in.container : "?"));
 	for (int i = 0; i < s->in.nfilters; i++)
 		json_array_append_new(f, json_string(s->in.filters[i]));

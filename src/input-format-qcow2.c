@@ -8,7 +8,8 @@
  * L1/L2 tables.  The snapshot table (block/qcow2-snapshot.c) gives each
  * snapshot's L1 table, VM state size (32-bit field, or the 64-bit one in the
  * extra data) and disk size.  The most recent snapshot with a VM state is
- * read; its clusters are copied to a spool, which becomes the stream.
+ * read (or the one VMSTATE_INSPECT_SNAPSHOT names by id or name); its
+ * clusters are copied to a spool, which becomes the stream.
  * Encrypted images, external data files, extended L2 entries and compressed
  * clusters are refused with a message; unallocated clusters read as zeros.
  */
@@ -65,10 +66,11 @@ static void copy_str(char *dst, size_t cap, const uint8_t *p, size_t n)
 	dst[k] = '\0';
 }
 
-/* The most recent snapshot that has a VM state; 0, 1 (none), -1 error. */
+/* The snapshot named or numbered want, else the most recent one, among
+ * those that have a VM state; 0, 1 (none), -1 error. */
 static int pick_snapshot(struct vi_input *in, uint64_t table, uint32_t count,
-			 uint64_t header_size, struct snap *best, uint32_t *with_state,
-			 struct vi_error *err)
+			 uint64_t header_size, const char *want, struct snap *best,
+			 uint32_t *with_state, struct vi_error *err)
 {
 	uint64_t off = table;
 	int found = 0;
@@ -108,7 +110,8 @@ static int pick_snapshot(struct vi_input *in, uint64_t table, uint32_t count,
 		if (!s.vm_state_size)
 			continue;
 		(*with_state)++;
-		if (!found || s.date >= best->date) {
+		if (want ? !strcmp(s.id, want) || !strcmp(s.name, want)
+			 : !found || s.date >= best->date) {
 			*best = s;
 			found = 1;
 		}
@@ -185,6 +188,7 @@ static int qcow2_open(struct vi_input *in, const struct vi_filter **filter,
 	uint32_t version, cluster_bits, crypt, nb, with_state;
 	uint64_t size, table, incompat = 0, shift, start;
 	struct snap s;
+	const char *want;
 	int out, rc;
 
 	*filter = NULL;
@@ -218,10 +222,18 @@ static int qcow2_open(struct vi_input *in, const struct vi_filter **filter,
 	if (!nb)
 		return vi_fail(err, VI_EXIT_INPUT, 60, "qcow2 image without snapshots: no VM "
 			       "state to read (savevm writes one)");
-	if ((rc = pick_snapshot(in, table, nb, size, &s, &with_state, err)) != 0)
-		return rc < 0 ? -1 : vi_fail(err, VI_EXIT_INPUT, (int64_t)table, "qcow2: none "
-					     "of its %u snapshot(s) has a VM state (disk-only "
-					     "snapshots)", nb);
+	want = getenv("VMSTATE_INSPECT_SNAPSHOT");
+	if (want && !*want)
+		want = NULL;
+	if ((rc = pick_snapshot(in, table, nb, size, want, &s, &with_state, err)) < 0)
+		return -1;
+	if (rc && want)
+		return vi_fail(err, VI_EXIT_INPUT, (int64_t)table, "qcow2: no snapshot with a VM "
+			       "state has the id or name '%.100s' (VMSTATE_INSPECT_SNAPSHOT); "
+			       "'qemu-img snapshot -l' lists them", want);
+	if (rc)
+		return vi_fail(err, VI_EXIT_INPUT, (int64_t)table, "qcow2: none of its %u "
+			       "snapshot(s) has a VM state (disk-only snapshots)", nb);
 	/* savevm writes every byte of the state into clusters of the image, so a
 	 * state much larger than the file is a lie (zero clusters aside) */
 	if (s.vm_state_size > VI_MAX_SPOOL || s.vm_state_size / 4 > in->file_size + (1u << 20))
@@ -243,8 +255,9 @@ static int qcow2_open(struct vi_input *in, const struct vi_filter **filter,
 	in->file_size = s.vm_state_size;
 	in->base = 0;
 	in->size = s.vm_state_size;
-	snprintf(in->detail, sizeof(in->detail), "savevm snapshot '%.60s' (id %.20s), the "
-		 "most recent of %u with a VM state", s.name, s.id, with_state);
+	snprintf(in->detail, sizeof(in->detail), "savevm snapshot '%.60s' (id %.20s), %s %u "
+		 "with a VM state", s.name, s.id, want ? "named by VMSTATE_INSPECT_SNAPSHOT; of"
+		 : "the most recent of", with_state);
 	return 0;
 }
 

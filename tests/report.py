@@ -159,6 +159,14 @@ def main():
                r["input"]["container"] == "qcow2" and "'snap1'" in r["input"].get("detail", "")
                and r["source"]["machine"] == "pc-q35-10.0" and
                [d["verdict"] for d in r["destinations"]] == ["accept"], err or str(r.get("input")))
+        env = dict(os.environ, VMSTATE_INSPECT_SNAPSHOT="snap1")
+        p = subprocess.run([BIN, "dump", q], capture_output=True, text=True, env=env)
+        expect("qcow2: VMSTATE_INSPECT_SNAPSHOT=snap1", p.returncode == 0 and
+               "'snap1' (id 1), named by" in p.stdout.splitlines()[0], p.stdout[:200])
+        env["VMSTATE_INSPECT_SNAPSHOT"] = "snap9"
+        p = subprocess.run([BIN, "dump", q], capture_output=True, text=True, env=env)
+        expect("qcow2: no snapshot snap9: exit 3", p.returncode == 3 and "snap9" in p.stderr,
+               p.stderr)
         qraw = lzma.decompress(open(q, "rb").read())
         nb_at, table_at = 60, int.from_bytes(qraw[64:72], "big")
         for label, data, want_off in (

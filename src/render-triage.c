@@ -78,6 +78,11 @@ static void source_lines(FILE *out, json_t *src)
 				}
 		}
 		fprintf(out, ", as far as section versions and subsections tell\n");
+	} else if (json_is_true(json_object_get(rel, "newer_than_installed"))) {
+		fprintf(out, "  source       QEMU %s or later (its machine type), newer than the "
+			"installed releases%s%s\n", s_(src, "machine_type_since"),
+			s_(rel, "closest") ? "; closest: " : "",
+			s_(rel, "closest") ? s_(rel, "closest") : "");
 	} else if (json_is_true(json_object_get(rel, "other_architecture"))) {
 		fprintf(out, "  source       another architecture than the installed targets' (its "
 			"cpu section has other fields)\n");
@@ -200,14 +205,19 @@ static void list_findings(FILE *out, json_t *fl, json_t *first)
 		fprintf(out, "      ... %zu more (--format json lists them all)\n", more);
 }
 
-static void dest_lines(FILE *out, json_t *dests)
+static void dest_lines(FILE *out, json_t *dests, json_t *src)
 {
-	json_t *d;
+	json_t *d, *rel = json_object_get(src, "release");
 	size_t i;
 
 	if (!json_array_size(dests)) {
-		fprintf(out, "  destinations none checked (no installed target knows this stream's "
-			"architecture; see --target)\n");
+		if (json_is_true(json_object_get(rel, "other_architecture")) || !s_(src, "machine"))
+			fprintf(out, "  destinations none checked (no installed target is of this "
+				"stream's architecture; see --target)\n");
+		else
+			fprintf(out, "  destinations none checked (no installed release has machine "
+				"type %s: a newer QEMU wrote it?  --target checks anyway)\n",
+				s_(src, "machine"));
 		return;
 	}
 	fprintf(out, "  destinations (loading this stream, as configured as its source)\n");
@@ -233,6 +243,6 @@ void vi_triage_text(FILE *out, json_t *doc)
 	source_lines(out, json_object_get(doc, "source"));
 	bytes_lines(out, json_object_get(doc, "bytes"));
 	problem_lines(out, json_object_get(doc, "problems"));
-	dest_lines(out, json_object_get(doc, "destinations"));
+	dest_lines(out, json_object_get(doc, "destinations"), json_object_get(doc, "source"));
 	device_lines(out, json_object_get(doc, "devices"));
 }

@@ -158,11 +158,21 @@ static int machine_release(const char *m, unsigned *maj, unsigned *min)
 	return d > m && d[-1] == '-' && sscanf(d, "%u.%u%n", maj, min, &used) == 2 && !d[used];
 }
 
-static json_t *release_part(const struct vi_triage_release *rel, size_t n)
+/* 700 for "qemu-7.2/x86_64", -1 if the id says no release. */
+static int target_release(const char *target)
+{
+	unsigned maj, min;
+
+	return target && sscanf(target, "qemu-%u.%u", &maj, &min) == 2 ? (int)(maj * 100 + min)
+								      : -1;
+}
+
+/* since: the release the stream's machine type came with (X*100+Y), or -1 */
+static json_t *release_part(const struct vi_triage_release *rel, size_t n, int since)
 {
 	json_t *o = json_object(), *all = json_array(), *fit = json_array();
 	const struct vi_triage_release *best = NULL;
-	int any_known = 0, other_arch = n > 0;
+	int any_known = 0, other_arch = n > 0, too_old = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		any_known |= rel[i].machine_known;
@@ -184,6 +194,13 @@ static json_t *release_part(const struct vi_triage_release *rel, size_t n)
 		json_array_append_new(all, x);
 		if ((any_known && !r->machine_known) || !r->cpu_match)
 			continue;
+		if (since >= 0 && target_release(r->target) >= 0 &&
+		    target_release(r->target) < since) {
+			too_old++;	/* a release before the machine type existed */
+			if (!best || r->differ + r->unknown < best->differ + best->unknown)
+				best = r;
+			continue;
+		}
 		if (!r->differ && !r->unknown && r->same)
 			json_array_append_new(fit, json_string(r->target));
 		if (!best || r->differ + r->unknown < best->differ + best->unknown)
@@ -192,6 +209,8 @@ static json_t *release_part(const struct vi_triage_release *rel, size_t n)
 	json_object_set_new(o, "by_target", all);
 	json_object_set_new(o, "consistent_with", fit);
 	json_object_set_new(o, "other_architecture", json_boolean(other_arch));
+	json_object_set_new(o, "newer_than_installed",
+			    json_boolean(!any_known && too_old && !json_array_size(fit)));
 	if (!json_array_size(fit) && best && best->same + best->differ)
 		json_object_set_new(o, "closest", json_string(best->target));
 	return o;
@@ -238,7 +257,9 @@ static json_t *source_part(const struct vi_session *s, const struct vi_triage_re
 		if (w->root->kids[i]->kind == VI_N_COMMAND)
 			json_array_append_new(cmds, json_string(w->root->kids[i]->name));
 	json_object_set_new(o, "commands", cmds);
-	json_object_set_new(o, "release", release_part(rel, nrel));
+	json_object_set_new(o, "release", release_part(rel, nrel,
+		w->machine[0] && machine_release(w->machine, &maj, &min) ? (int)(maj * 100 + min)
+									  : -1));
 	return o;
 }
 

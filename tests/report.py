@@ -113,6 +113,16 @@ def main():
                    rc == 0 and dst.get("verdict") == "reject" and
                    (dst.get("first_error") or {}).get("class") == "machine-mismatch", str(dst)[:300])
 
+        # a machine type newer than every installed release: no release "wrote" it
+        i = raw.find(b"pc-q35-10.0")
+        t = os.path.join(tmp, "newer.qevm")
+        open(t, "wb").write(raw[:i] + b"pc-q35-10.9" + raw[i + 11:])
+        rc, out, _ = run("report", "--format", "json", t)
+        rel = json.loads(out)["source"]["release"] if rc == 0 else {}
+        expect("machine type of 10.9: newer than the installed releases",
+               rel.get("newer_than_installed") is True and rel.get("consistent_with") == [],
+               str(rel)[:300])
+
         # truncated: the error line, exit 3, and a report of what was read
         cut = len(raw) * 2 // 3
         t = os.path.join(tmp, "cut.qevm")

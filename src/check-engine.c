@@ -53,18 +53,25 @@ static const char *vmsd_name_of(struct vi_node *sec)
 
 /* ---- configuration ------------------------------------------------------ */
 
-/* The configuration's target-page-bits field, or NULL when not sent. */
-static struct vi_node *page_bits_field(struct vi_node *cfg)
+/* Field `field` of the configuration's subsection `sub`, or NULL when the
+ * subsection was not sent. */
+static struct vi_node *config_field(struct vi_node *cfg, const char *sub, const char *field)
 {
 	for (size_t i = 0; cfg && i < cfg->nkids; i++) {
 		struct vi_node *s = cfg->kids[i];
-		if (s->kind != VI_N_SUBSECTION || strcmp(s->name, "configuration/target-page-bits"))
+		if (s->kind != VI_N_SUBSECTION || strcmp(s->name, sub))
 			continue;
 		for (size_t k = 0; k < s->nkids; k++)
-			if (!strcmp(s->kids[k]->name, "target_page_bits"))
+			if (!strcmp(s->kids[k]->name, field))
 				return s->kids[k];
 	}
 	return NULL;
+}
+
+/* The configuration's target-page-bits field, or NULL when not sent. */
+static struct vi_node *page_bits_field(struct vi_node *cfg)
+{
+	return config_field(cfg, "configuration/target-page-bits", "target_page_bits");
 }
 
 static int log2_exact(uint64_t v)
@@ -181,15 +188,7 @@ static struct vi_node *config_of(struct vi_node *root)
 /* The capabilities list of a configuration record, or NULL. */
 static struct vi_node *caps_list(struct vi_node *cfg)
 {
-	for (size_t i = 0; cfg && i < cfg->nkids; i++) {
-		struct vi_node *s = cfg->kids[i];
-		if (s->kind != VI_N_SUBSECTION || strcmp(s->name, "configuration/capabilities"))
-			continue;
-		for (size_t k = 0; k < s->nkids; k++)
-			if (!strcmp(s->kids[k]->name, "capabilities"))
-				return s->kids[k];
-	}
-	return NULL;
+	return config_field(cfg, "configuration/capabilities", "capabilities");
 }
 
 static const char *cap_name(const struct vi_node *n)

@@ -19,6 +19,9 @@ Schemas without ARM CPU sections are left alone.
 """
 import argparse, json, os, re, subprocess, sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from schema_file import write_with_note  # noqa: E402
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -52,12 +55,9 @@ def main():
     if cpu is None:
         return
     cpu["cpreg_index_sets"] = [{"cpu": k, "indexes": sorted(v)} for k, v in sorted(sets.items())]
-    doc.setdefault("provenance", {}).setdefault("notes", []).append(
-        "cpreg_index_sets: the cpu section's cpreg_vmstate_indexes of a generated stream per "
-        "-cpu model (tools/schema-cpregs.py)")
-    with open(a.schema, "w") as f:
-        json.dump(doc, f, indent=1, sort_keys=True)
-        f.write("\n")
+    write_with_note(a.schema, doc,
+                    "cpreg_index_sets: the cpu section's cpreg_vmstate_indexes of a generated "
+                    "stream per -cpu model (tools/schema-cpregs.py)")
     print(f"schema-cpregs: {', '.join(sorted(sets))}", file=sys.stderr)
 
 

@@ -18,6 +18,9 @@ is complete.
 """
 import argparse, glob, importlib.util, json, os, re, sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from schema_file import write_with_note  # noqa: E402
+
 
 def executables(path):
     """The executable behind a binary or a tools/install-qemu.sh wrapper, and its modules."""
@@ -51,12 +54,10 @@ def main():
             continue  # no convention-following names: nothing to claim
         v["subsection_names"] = names
         n += 1
-    doc.setdefault("provenance", {}).setdefault("notes", []).append(
-        "subsection_names: every NUL-terminated \"<vmsd>/...\" string of the binary, "
-        "for vmsds -dump-vmstate does not list (tools/schema-subsection-names.py)")
-    with open(a.schema, "w") as f:
-        json.dump(doc, f, indent=1, sort_keys=True)
-        f.write("\n")
+    write_with_note(a.schema, doc,
+                    "subsection_names: every NUL-terminated \"<vmsd>/...\" string of the "
+                    "binary, for vmsds -dump-vmstate does not list "
+                    "(tools/schema-subsection-names.py)")
     print(f"schema-subsection-names: {n} vmsds", file=sys.stderr)
 
 

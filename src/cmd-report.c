@@ -1,6 +1,7 @@
 /* cmd-report.c - "report": a one-screen triage summary of an attached stream. */
 #include <limits.h>
 #include <argp.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,18 @@ static void print_error_json(const struct report_args *a, const struct vi_error 
 	json_decref(doc);
 }
 
+/* Did the walk leave a device section undecoded for want of a trailer
+ * entry (a target's schema may decode it)? */
+static int undescribed_section(const struct vi_session *s)
+{
+	for (size_t i = 0; s->w.root && i < s->w.root->nkids; i++) {
+		const struct vi_attr *a = vi_node_attr(s->w.root->kids[i], "decoded_by");
+		if (a && a->is_str && !strcmp(a->s, "none"))
+			return 1;
+	}
+	return 0;
+}
+
 static int has_header(const struct vi_session *s)
 {
 	for (size_t i = 0; s->w.root && i < s->w.root->nkids; i++)
@@ -178,7 +191,7 @@ static int run(int argc, char **argv)
 	struct vi_triage_release rel[MAX_TARGETS];
 	struct vi_triage_dest dest[MAX_TARGETS];
 	struct vi_walk_opts wopts = { 0 };
-	int nrel = 0, ndest = 0, rc = VI_EXIT_OK;
+	int nrel = 0, ndest = 0, rc = VI_EXIT_OK, schema_helps;
 	const char *machine;
 	json_t *doc;
 	FILE *out = stdout;
@@ -201,6 +214,7 @@ static int run(int argc, char **argv)
 		rc = VI_EXIT_INPUT;
 		goto free_targets;
 	}
+	schema_helps = undescribed_section(&s0);
 	for (int i = 0; i < t.n; i++)
 		vi_triage_versions(&s0, &t.v[i].schema, &t.v[i].rel);
 	select_targets(&t, s0.w.machine[0] ? s0.w.machine : NULL, a.ntargets > 0);
@@ -212,11 +226,16 @@ static int run(int argc, char **argv)
 		rel[nrel++] = t.v[i].rel;
 		if (!t.v[i].selected)
 			continue;
-		/* walked again with the target's schema, as check does: it decodes
-		 * the sections a stream without trailer does not describe */
-		wopts.schema_vmsds = t.v[i].schema.vmsds;
-		st = vi_xmalloc(sizeof(*st));
-		vi_session_rewalk(st, &s0, &wopts);	/* stdin is read once */
+		/* Walked again with the target's schema, as check does, when a
+		 * section has no trailer entry to decode it; else the first walk
+		 * is already what check would see. */
+		if (schema_helps) {
+			wopts.schema_vmsds = t.v[i].schema.vmsds;
+			st = vi_xmalloc(sizeof(*st));
+			vi_session_rewalk(st, &s0, &wopts);	/* stdin is read once */
+		} else {
+			st = &s0;
+		}
 		memset(&dest[ndest], 0, sizeof(dest[ndest]));
 		dest[ndest].target = t.v[i].rel.target;
 		dest[ndest].qemu_version = t.v[i].schema.qemu_version;
@@ -225,7 +244,9 @@ static int run(int argc, char **argv)
 					    machines_get(&t.v[i].machines, machine, NULL);
 		vi_check_stream(st, a.file, &d, &dest[ndest].findings);
 		ndest++;
-		if (!kept && !s0.w.vmdesc) {	/* devices as this schema decodes them */
+		if (st == &s0)
+			continue;
+		if (!kept) {			/* devices as this schema decodes them */
 			kept = view = st;
 		} else {
 			vi_session_close(st);
@@ -234,17 +255,19 @@ static int run(int argc, char **argv)
 	}
 	doc = vi_triage_build(view, a.file, rel, (size_t)nrel, dest, (size_t)ndest);
 	if (a.output && !(out = fopen(a.output, "w"))) {
-		perror(a.output);
+		fprintf(stderr, "vmstate-inspect: %s: cannot write: %s\n", a.output,
+			strerror(errno));
 		rc = VI_EXIT_USAGE;
 	} else {
-		if (a.json)
+		if (a.json) {
 			json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		if (a.json)
 			fputc('\n', out);
-		else
+		} else {
 			vi_triage_text(out, doc);
+		}
 		if (out != stdout && fclose(out) != 0) {
-			perror(a.output);
+			fprintf(stderr, "vmstate-inspect: %s: cannot write: %s\n", a.output,
+				strerror(errno));
 			rc = VI_EXIT_USAGE;
 		}
 	}

@@ -204,7 +204,8 @@ def main():
 
         # usage errors
         for args in (["report"], ["report", "--format", "xml", src], ["report", src, src],
-                     ["report", "--target", "qemu-0.1/x86_64", src]):
+                     ["report", "--target", "qemu-0.1/x86_64", src],
+                     ["report", "-o", os.path.join(tmp, "no", "such", "dir"), src]):
             rc, _, err = run(*args)
             expect("usage: %s" % " ".join(args[1:])[:60], rc == 2 and err.strip(), err)
     finally:

@@ -31,6 +31,7 @@
 #define Q_INCOMPAT_EXTL2 (1ull << 4)
 
 struct snap {
+	uint64_t entry;		/* file offset of its snapshot table entry */
 	uint64_t l1_offset, vm_state_size, disk_size, date;
 	uint32_t l1_size;
 	char id[64], name[128];
@@ -91,6 +92,7 @@ static int pick_snapshot(struct vi_input *in, uint64_t table, uint32_t count,
 				       "qcow2: snapshot %u has %u bytes of extra data (at most 1024)",
 				       i, extra_len);
 		memset(&s, 0, sizeof(s));
+		s.entry = off;
 		s.l1_offset = be(h, 8);
 		s.l1_size = (uint32_t)be(h + 8, 4);
 		s.date = be(h + 16, 4) << 32 | be(h + 20, 4);
@@ -128,7 +130,7 @@ static int copy_state(struct vi_input *in, const struct snap *s, unsigned cluste
 	int rc = 0;
 
 	if ((uint64_t)s->l1_size * 8 > Q_MAX_L1_BYTES)
-		return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET,
+		return vi_fail(err, VI_EXIT_INPUT, (int64_t)s->entry + 8,
 			       "qcow2: snapshot '%s' has an L1 table of %u entries", s->name,
 			       s->l1_size);
 	l1 = vi_xmalloc((size_t)s->l1_size * 8 + 1);
@@ -136,13 +138,13 @@ static int copy_state(struct vi_input *in, const struct snap *s, unsigned cluste
 	if (rd(in, l1, (size_t)s->l1_size * 8, s->l1_offset, "the snapshot's L1 table", err) < 0)
 		rc = -1;
 	while (!rc && done < s->vm_state_size) {
-		uint64_t v = start + done, n = s->vm_state_size - done, l1i, l2e = 0, host;
+		uint64_t v = start + done, n = s->vm_state_size - done, l1i, l2e = 0, host, at = 0;
 		uint8_t e[8];
 		if (n > cs)
 			n = cs;
 		l1i = v >> (cluster_bits + cluster_bits - 3);
 		if (l1i < s->l1_size && (host = be(l1 + 8 * l1i, 8) & Q_OFFSET_MASK)) {
-			uint64_t at = host + 8 * ((v >> cluster_bits) & (l2_entries - 1));
+			at = host + 8 * ((v >> cluster_bits) & (l2_entries - 1));
 			if (rd(in, e, 8, at, "an L2 entry", err) < 0) {
 				rc = -1;
 				break;
@@ -150,7 +152,7 @@ static int copy_state(struct vi_input *in, const struct snap *s, unsigned cluste
 			l2e = be(e, 8);
 		}
 		if (l2e & Q_COMPRESSED) {
-			rc = vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET,
+			rc = vi_fail(err, VI_EXIT_INPUT, (int64_t)at,
 				     "qcow2: snapshot '%s': VM state byte %" PRIu64 " is in a "
 				     "compressed cluster, which is not supported", s->name, done);
 			break;

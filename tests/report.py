@@ -179,13 +179,22 @@ def main():
                p.stderr)
         qraw = lzma.decompress(open(q, "rb").read())
         nb_at, table_at = 60, int.from_bytes(qraw[64:72], "big")
+        # the L2 entry of the VM state's first cluster (block/qcow2.h qcow2_vm_state_offset)
+        cb, disk = int.from_bytes(qraw[20:24], "big"), int.from_bytes(qraw[24:32], "big")
+        shift = 2 * cb - 3
+        vm_start = ((disk + (1 << shift) - 1) >> shift) << shift
+        l1_off = int.from_bytes(qraw[table_at:table_at + 8], "big") + 8 * (vm_start >> shift)
+        l2_off = int.from_bytes(qraw[l1_off:l1_off + 8], "big") & 0x00fffffffffffe00
+        l2e_at = l2_off + 8 * ((vm_start >> cb) & ((1 << (cb - 3)) - 1))
         for label, data, want_off in (
                 ("no snapshots", qraw[:nb_at] + b"\0\0\0\0" + qraw[nb_at + 4:], nb_at),
                 ("cut in the snapshot table", qraw[:table_at + 20], table_at),
                 ("cluster_bits 40", qraw[:20] + (40).to_bytes(4, "big") + qraw[24:], 20),
                 ("version 9", qraw[:4] + (9).to_bytes(4, "big") + qraw[8:], 4),
                 ("a 1 TiB VM state", qraw[:table_at + 40] + (1 << 40).to_bytes(8, "big") +
-                 qraw[table_at + 48:], table_at)):
+                 qraw[table_at + 48:], table_at),
+                ("a compressed VM state cluster", qraw[:l2e_at] + bytes([qraw[l2e_at] | 0x40]) +
+                 qraw[l2e_at + 1:], l2e_at)):
             t = os.path.join(tmp, "bad.qcow2")
             open(t, "wb").write(data)
             rc, out, err = run("dump", t)

@@ -79,8 +79,9 @@ static int run(int argc, char **argv)
 	static const struct argp argp = {
 		options, parse, "FILE",
 		"Decode a QEMU migration stream section by section, field by field."
-		"\vFILE may be a raw stream, a libvirt save image, an xz-compressed "
-		"stream, or - for stdin.  Device sections are decoded from the stream's "
+		"\vFILE may be a raw stream, a libvirt save image, a qcow2 image with "
+		"savevm snapshots (VMSTATE_INSPECT_SNAPSHOT picks one), an xz-compressed "
+		"file of these, or - for stdin.  Device sections are decoded from the stream's "
 		"own VMDESCRIPTION trailer, or with --target from a schema; otherwise they "
 		"are listed with offset, length and a hex preview.  RAM pages are counted, "
 		"not shown.",

@@ -69,8 +69,8 @@ static int not_a_stream(const uint8_t *head, size_t n, struct vi_error *err)
 	else
 		vi_fail(err, VI_EXIT_INPUT, 0,
 			"not a QEMU migration stream: magic %02x %02x %02x %02x, "
-			"expected 51 45 56 4d (\"QEVM\"), a libvirt save image "
-			"or a compressed one", head[0], head[1], head[2], head[3]);
+			"expected 51 45 56 4d (\"QEVM\"), a libvirt save image, "
+			"a qcow2 image or a compressed one", head[0], head[1], head[2], head[3]);
 	return vi_error_class(err, "bad-magic");
 }
 

@@ -139,7 +139,7 @@ static void check_page_bits(struct ctx *c, struct vi_node *cfg)
 		return;
 	/* Checked after the name (post_load): without the subsection, at the
 	 * configuration's end. */
-	vi_finding_add(c->f, "machine-mismatch", VI_SEV_ERROR,
+	vi_finding_add(c->f, VI_C_MACHINE_MISMATCH, VI_SEV_ERROR,
 		       mine ? mine->offset : cfg->offset + cfg->length, mine ? mine->length : 0,
 		       mine ? "configuration/target-page-bits/target_page_bits" : "configuration",
 		       "Received TARGET_PAGE_BITS is %d but local is %d (%s%s)", received, local,
@@ -223,7 +223,7 @@ static void check_capabilities(struct ctx *c, struct vi_node *cfg)
 		while (known[j] && strcmp(known[j], cap_name(k)))
 			j++;
 		if (!known[j]) {
-			vi_finding_add(c->f, "capability-mismatch", VI_SEV_ERROR, k->offset, k->length,
+			vi_finding_add(c->f, VI_C_CAPABILITY_MISMATCH, VI_SEV_ERROR, k->offset, k->length,
 				       "configuration/capabilities/capabilities",
 				       "Received unknown capability %s: QEMU %s has no such migration "
 				       "capability (\"Failed to load configuration/capabilities:"
@@ -242,7 +242,7 @@ static void check_capabilities(struct ctx *c, struct vi_node *cfg)
 			continue;
 		if (!c->d->stream) {
 			if (src)
-				vi_finding_add(c->f, "capability-mismatch", VI_SEV_WARNING, on->offset,
+				vi_finding_add(c->f, VI_C_CAPABILITY_MISMATCH, VI_SEV_WARNING, on->offset,
 					       on->length, "configuration/capabilities/capabilities",
 					       "the source had migration capability %s on: the destination "
 					       "must enable it too (migrate-set-capabilities, before "
@@ -254,7 +254,7 @@ static void check_capabilities(struct ctx *c, struct vi_node *cfg)
 			continue;
 		/* post_load, after the subsections: at the subsection, or
 		 * without one at the configuration's end. */
-		vi_finding_add(c->f, "capability-mismatch", sev,
+		vi_finding_add(c->f, VI_C_CAPABILITY_MISMATCH, sev,
 			       sub ? sub->offset : cfg->offset + cfg->length, sub ? sub->length : 0,
 			       sub ? "configuration/capabilities" : "configuration",
 			       "Capability %s is %s, but received capability is %s (QEMU %s: the "
@@ -265,30 +265,99 @@ static void check_capabilities(struct ctx *c, struct vi_node *cfg)
 	}
 }
 
+/* A note of what the check assumed: once per run in d->notes when the
+ * caller collects them there, else with the stream's findings. */
+static void assume(struct ctx *c, const char *run_msg, const char *file_msg)
+{
+	struct vi_findings *notes = c->d->notes;
+
+	if (!notes) {
+		vi_finding_add(c->f, VI_C_ASSUMPTION, VI_SEV_NOTE, 0, 0, "configuration", "%s",
+			       file_msg);
+		return;
+	}
+	for (size_t i = 0; i < notes->n; i++)
+		if (strcmp(notes->v[i].message, run_msg) == 0)
+			return;
+	vi_finding_add(notes, VI_C_ASSUMPTION, VI_SEV_NOTE, 0, 0, "configuration", "%s", run_msg);
+}
+
+/* Does the destination expect a configuration section?  QEMU reads one
+ * exactly when its own migration object's send-configuration is on: a fact
+ * of the destination.  Its own stream tells (a destination that sends one
+ * expects one); else the documented default: on, unless its machine type's
+ * compat properties turn it off (pc-i440fx-2.3 and older). */
+static int dest_expects_config(struct ctx *c, const char *machine, const char **why)
+{
+	const struct vi_dest *d = c->d;
+	json_t *m, *p;
+	size_t i;
+	int on = 1;
+
+	if (d->stream && d->stream->w.root) {
+		for (i = 0; i < d->stream->w.root->nkids; i++)
+			if (d->stream->w.root->kids[i]->kind == VI_N_CONFIG) {
+				*why = "its own stream has one";
+				return 1;
+			}
+		*why = "its own stream has none: it runs with send-configuration=off";
+		return 0;
+	}
+	*why = "QEMU's default send-configuration=on";
+	if (!machine || !d->machines || !(m = machines_get(d->machines, machine, NULL)))
+		return 1;
+	json_array_foreach(json_object_get(m, "compat_props"), i, p)
+		if (jstr(p, "driver") && !strcmp(jstr(p, "driver"), "migration") &&
+		    jstr(p, "property") && !strcmp(jstr(p, "property"), "send-configuration") &&
+		    jstr(p, "value"))
+			on = strcmp(jstr(p, "value"), "off") && strcmp(jstr(p, "value"), "false");
+	if (!on)
+		*why = "its machine type's compat properties set send-configuration=off";
+	return on;
+}
+
 static void check_machine(struct ctx *c)
 {
 	struct vi_walk *w = &c->src->w;
-	const char *local = c->d->machine;
+	const char *local = c->d->machine, *why = "";
 	struct vi_node *cfg = NULL;
+	int expects;
 
 	for (size_t i = 0; w->root && i < w->root->nkids; i++)
 		if (w->root->kids[i]->kind == VI_N_CONFIG)
 			cfg = w->root->kids[i];
 	if (!local && c->d->stream && c->d->stream->w.machine[0])
 		local = c->d->stream->w.machine;
-	if (cfg)
-		check_page_bits(c, cfg);
-	if (cfg)
-		check_capabilities(c, cfg);
+	expects = dest_expects_config(c, local ? local : w->machine[0] ? w->machine : NULL, &why);
+	if (!cfg) {
+		if (expects && c->src->w.root && !c->src->err.set)
+			vi_finding_add(c->f, VI_C_MACHINE_MISMATCH, VI_SEV_ERROR, 8, 0, "configuration",
+				       "the stream has no configuration record; QEMU says "
+				       "\"Configuration section missing\" (the destination expects "
+				       "one: %s)", why);
+		return;
+	}
+	if (!expects) {
+		/* Read as a section type by a destination that expects none. */
+		vi_finding_add(c->f, VI_C_MACHINE_MISMATCH, VI_SEV_ERROR, cfg->offset, 1,
+			       "configuration", "the destination expects no configuration record "
+			       "(%s); QEMU says \"Unknown savevm section type 7\"", why);
+		return;
+	}
+	check_page_bits(c, cfg);
+	check_capabilities(c, cfg);
 	if (!local) {
-		vi_finding_add(c->f, "assumption", VI_SEV_NOTE, 0, 0, "configuration",
-			       "destination machine type not given (--machine or --dest-stream): "
-			       "assumed to be the stream's own, %s", w->machine[0] ? w->machine : "(none)");
+		char msg[400];
+		snprintf(msg, sizeof(msg), "destination machine type not given (--machine or "
+			 "--dest-stream): assumed to be the stream's own, %s",
+			 w->machine[0] ? w->machine : "(none)");
+		assume(c, "destination machine type not given (--machine or --dest-stream): "
+		       "each stream's own is assumed", msg);
 		/* The stream's own type may not exist there: QEMU then refuses
 		 * to start ("unsupported machine type"), long before loading. */
-		if (cfg && w->machine[0] && c->d->machines &&
+		if (w->machine[0] && c->d->machines &&
 		    !machines_get(c->d->machines, w->machine, NULL))
-			vi_finding_add(c->f, "machine-mismatch", VI_SEV_ERROR, cfg->offset, cfg->length,
+			vi_finding_add(c->f, VI_C_MACHINE_MISMATCH, VI_SEV_ERROR, cfg->offset, cfg->length,
 				       "configuration", "QEMU %s has no machine type %s: a destination "
 				       "with the stream's own machine type cannot even be started "
 				       "(\"unsupported machine type\"); give --machine to check against "
@@ -296,16 +365,9 @@ static void check_machine(struct ctx *c)
 				       w->machine);
 		return;
 	}
-	if (!cfg) {
-		if (c->src->w.root && !c->src->err.set)
-			vi_finding_add(c->f, "machine-mismatch", VI_SEV_ERROR, 8, 0, "configuration",
-				       "the stream has no configuration record; QEMU says "
-				       "\"Configuration section missing\"");
-		return;
-	}
 	/* QEMU compares only as many bytes as it received (strncmp). */
 	if (strncmp(w->machine, local, strlen(w->machine)) != 0)
-		vi_finding_add(c->f, "machine-mismatch", VI_SEV_ERROR, cfg->offset + 5,
+		vi_finding_add(c->f, VI_C_MACHINE_MISMATCH, VI_SEV_ERROR, cfg->offset + 5,
 			       strlen(w->machine), "configuration/name",
 			       "Machine type received is '%s' and local is '%s'", w->machine, local);
 }
@@ -337,7 +399,7 @@ static void check_ram(struct ctx *c)
 			if (!strcmp(theirs->kids[k]->name, b->name))
 				o = theirs->kids[k];
 		if (!o) {
-			vi_finding_add(c->f, "unknown-section", VI_SEV_ERROR, b->offset, b->length,
+			vi_finding_add(c->f, VI_C_UNKNOWN_SECTION, VI_SEV_ERROR, b->offset, b->length,
 				       b->name, "Unknown ramblock \"%s\", cannot accept migration",
 				       b->name);
 			continue;
@@ -347,7 +409,7 @@ static void check_ram(struct ctx *c)
 		 * qemu_ram_resize (system/physmem.c; softmmu/ in 7.2) fails with
 		 * error_setg_errno(EINVAL), the incoming length first. */
 		if (len != olen && strncmp(b->name, "/rom@etc/", 9) != 0)
-			vi_finding_add(c->f, "field-mismatch", VI_SEV_ERROR, b->offset, b->length,
+			vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, b->offset, b->length,
 				       b->name, "Size mismatch: %s: 0x%" PRIx64 " != 0x%" PRIx64
 				       ": Invalid argument (the stream's length, then the "
 				       "destination's own)", b->name, len, olen);
@@ -427,7 +489,7 @@ static void compare_config(struct ctx *c, struct vi_node *mine, struct vi_node *
 	if ((bad = pci_config_mismatch(a, b, n, &m)) < 0)
 		return;
 	node_path(mine, path, sizeof(path));
-	vi_finding_add(c->f, "field-mismatch", VI_SEV_ERROR, mine->offset + skip + (uint64_t)bad, 1,
+	vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, mine->offset + skip + (uint64_t)bad, 1,
 		       path, "%sget_pci_config_device: Bad config data: i=0x%lx read: %x "
 		       "device: %x cmask: %x", what, bad, a[bad], b[bad], m);
 }
@@ -447,11 +509,11 @@ static void check_values(struct ctx *c, struct vi_node *n, struct vi_node *their
 		if (!strcmp(n->type, "int32 le")) {
 			int64_t v = node_int(n), lim = o ? node_int(o) : INT32_MAX;
 			if (v < 0 || v > lim)
-				vi_finding_add(c->f, "field-mismatch", VI_SEV_ERROR, n->offset, n->length,
+				vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, n->offset, n->length,
 					       path, "Invalid value %" PRId64 " expecting positive "
 					       "value <= %" PRId64, v, lim);
 		} else if (o && strstr(n->type, " equal") && node_int(n) != node_int(o)) {
-			vi_finding_add(c->f, "field-mismatch", VI_SEV_ERROR, n->offset, n->length, path,
+			vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, n->offset, n->length, path,
 				       "%" PRIx64 " != %" PRIx64 " (the destination requires "
 				       "its own value)", (uint64_t)node_int(n), (uint64_t)node_int(o));
 		} else if (o && !strcmp(n->type, "pci config")) {
@@ -508,7 +570,7 @@ static void check_desc(struct ctx *c, struct vi_node *n, json_t *desc, int trust
 				if (known == 1)
 					continue;	/* known, never sent by the schema's streams */
 				if (known == 0) {
-					vi_finding_add(c->f, "unknown-subsection", VI_SEV_ERROR, k->offset,
+					vi_finding_add(c->f, VI_C_UNKNOWN_SUBSECTION, VI_SEV_ERROR, k->offset,
 						       k->length, path, "QEMU %s's %s has no subsection "
 						       "'%s': load fails with \"No such file or directory\"",
 						       c->release, parent, k->name);
@@ -517,12 +579,12 @@ static void check_desc(struct ctx *c, struct vi_node *n, json_t *desc, int trust
 			}
 			if (!ss) {
 				if (parent && strncmp(k->name, parent, strlen(parent)) != 0)
-					vi_finding_add(c->f, "bad-footer", VI_SEV_ERROR, k->offset, k->length,
+					vi_finding_add(c->f, VI_C_BAD_FOOTER, VI_SEV_ERROR, k->offset, k->length,
 						       path, "subsection '%s' does not start with its parent's "
 						       "name '%s': QEMU leaves it unread and fails on the "
 						       "section footer", k->name, parent);
 				else
-					vi_finding_add(c->f, "unknown-subsection",
+					vi_finding_add(c->f, VI_C_UNKNOWN_SUBSECTION,
 						       trusted ? VI_SEV_ERROR : VI_SEV_WARNING,
 						       k->offset, k->length, path,
 						       "the destination's %s has no subsection '%s'%s", parent,
@@ -532,12 +594,12 @@ static void check_desc(struct ctx *c, struct vi_node *n, json_t *desc, int trust
 				continue;
 			}
 			if ((int64_t)v > jint(ss, "version_id", INT64_MAX))
-				vi_finding_add(c->f, "version-too-new", VI_SEV_ERROR, k->offset, k->length,
+				vi_finding_add(c->f, VI_C_VERSION_TOO_NEW, VI_SEV_ERROR, k->offset, k->length,
 					       path, "%s: incoming version_id %" PRIu64 " is too new for "
 					       "local version_id %" PRId64, k->name, v,
 					       jint(ss, "version_id", 0));
 			else if ((int64_t)v < jint(ss, "minimum_version_id", 0))
-				vi_finding_add(c->f, "version-too-old", VI_SEV_ERROR, k->offset, k->length,
+				vi_finding_add(c->f, VI_C_VERSION_TOO_OLD, VI_SEV_ERROR, k->offset, k->length,
 					       path, "%s: incoming version_id %" PRIu64 " is too old for "
 					       "local minimum version_id  %" PRId64, k->name, v,
 					       jint(ss, "minimum_version_id", 0));
@@ -592,14 +654,14 @@ static void check_virtio_payload(struct ctx *c, struct vi_node *v)
 		else
 			nested = NULL;
 		if (!sub_is_ours(k->name, parent)) {
-			vi_finding_add(c->f, "bad-footer", sev, k->offset, k->length, path,
+			vi_finding_add(c->f, VI_C_BAD_FOOTER, sev, k->offset, k->length, path,
 				       "subsection '%s' does not start with '%s': virtio_load "
 				       "leaves it unread and the section footer check fails%s",
 				       k->name, parent, note);
 			return;
 		}
 		if (!(vs = virtio_subsection_lookup(parent, k->name, rel))) {
-			vi_finding_add(c->f, "unknown-subsection", sev, k->offset, k->length, path,
+			vi_finding_add(c->f, VI_C_UNKNOWN_SUBSECTION, sev, k->offset, k->length, path,
 				       "QEMU %s's %s vmstate has no subsection '%s': load fails "
 				       "with \"No such file or directory\"%s",
 				       c->release[0] ? c->release : "(release unknown)", parent,
@@ -608,13 +670,13 @@ static void check_virtio_payload(struct ctx *c, struct vi_node *v)
 		}
 		ver = (vi_node_attr(k, "version_id") ? vi_node_attr(k, "version_id")->u : 0) & 0xff;
 		if ((int64_t)ver > vs->version_id) {
-			vi_finding_add(c->f, "version-too-new", sev, k->offset, k->length, path,
+			vi_finding_add(c->f, VI_C_VERSION_TOO_NEW, sev, k->offset, k->length, path,
 				       "%s: incoming version_id %" PRIu64 " is too new for local "
 				       "version_id %d%s", k->name, ver, vs->version_id, note);
 			return;
 		}
 		if ((int64_t)ver < vs->minimum_version_id) {
-			vi_finding_add(c->f, "version-too-old", sev, k->offset, k->length, path,
+			vi_finding_add(c->f, VI_C_VERSION_TOO_OLD, sev, k->offset, k->length, path,
 				       "%s: incoming version_id %" PRIu64 " is too old for local "
 				       "minimum version_id  %d%s", k->name, ver,
 				       vs->minimum_version_id, note);
@@ -704,7 +766,7 @@ static void check_arm_cpregs(struct ctx *c, struct vi_node *sec, struct vi_node 
 		if (sec->kids[k]->kind == VI_N_FOOTER)
 			end = sec->kids[k]->offset;
 	node_path(mi, path, sizeof(path));
-	vi_finding_add(c->f, "field-mismatch", VI_SEV_ERROR, end, 0, path,
+	vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, end, 0, path,
 		       "incoming coprocessor register 0x%" PRIx64 " (element %" PRIu64 ", byte %"
 		       PRIu64 ") is not one of the destination CPU's %" PRIu64 " registers: "
 		       "cpu_post_load fails the load (\"Operation not permitted\", no message "
@@ -755,7 +817,7 @@ static void check_arm_cpregs_schema(struct ctx *c, struct vi_node *sec, json_t *
 		return;
 	if (ml && (uint64_t)node_int(ml) > json_array_size(json_object_get(best, "indexes"))) {
 		node_path(ml, path, sizeof(path));
-		vi_finding_add(c->f, "field-mismatch", VI_SEV_ERROR, ml->offset, ml->length, path,
+		vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, ml->offset, ml->length, path,
 			       "Invalid value %" PRId64 " expecting positive value <= %zu (QEMU %s's "
 			       "%s has %zu coprocessor registers; assumed: the destination runs the "
 			       "source's CPU model, whose register list this is closest to)",
@@ -783,7 +845,7 @@ static void check_arm_cpregs_schema(struct ctx *c, struct vi_node *sec, json_t *
 			if (sec->kids[j]->kind == VI_N_FOOTER)
 				end = sec->kids[j]->offset;
 		node_path(mi, path, sizeof(path));
-		vi_finding_add(c->f, "field-mismatch", VI_SEV_ERROR, end, 0, path,
+		vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, end, 0, path,
 			       "incoming coprocessor register 0x%" PRIx64 " (element %" PRIu64 ", byte %"
 			       PRIu64 ") is not one of QEMU %s's %s registers: cpu_post_load fails the "
 			       "load (\"Operation not permitted\", no message of its own); assumed: "
@@ -809,7 +871,7 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 	if (dest) {
 		theirs = find_section(dest->w.root, sec->name, inst);
 		if (!theirs) {
-			vi_finding_add(c->f, "unknown-section", VI_SEV_ERROR, sec->offset, sec->length,
+			vi_finding_add(c->f, VI_C_UNKNOWN_SECTION, VI_SEV_ERROR, sec->offset, sec->length,
 				       path, "Unknown savevm section or instance '%s' %" PRIu64
 				       ": the destination's configuration has no such device",
 				       sec->name, inst);
@@ -818,21 +880,21 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 		local = (int64_t)vi_node_attr(theirs, "version_id")->u;
 	} else if (s && !sv) {
 		int partial = json_is_true(json_object_get(s->doc, "device_classes_only"));
-		vi_finding_add(c->f, "unknown-section", partial ? VI_SEV_WARNING : VI_SEV_ERROR,
+		vi_finding_add(c->f, VI_C_UNKNOWN_SECTION, partial ? VI_SEV_WARNING : VI_SEV_ERROR,
 			       sec->offset, sec->length, path,
 			       "Unknown savevm section '%s': %s has no vmstate named '%s'%s",
 			       sec->name, s->target, vmsd, partial ? " (a raw -dump-vmstate "
 			       "lists device classes only)" : "");
 		return;
 	} else if (strchr(sec->name, '/') && inst != 0) {
-		vi_finding_add(c->f, "unknown-section", VI_SEV_ERROR, sec->offset, sec->length, path,
+		vi_finding_add(c->f, VI_C_UNKNOWN_SECTION, VI_SEV_ERROR, sec->offset, sec->length, path,
 			       "Unknown savevm section or instance '%s' %" PRIu64 ": a device "
 			       "with a bus path has only instance 0 in the same configuration",
 			       sec->name, inst);
 		return;
 	} else if (sv && json_is_integer(json_object_get(sv, "registered_instance_id")) &&
 		   (json_int_t)inst != jint(sv, "registered_instance_id", -1)) {
-		vi_finding_add(c->f, "unknown-section", VI_SEV_ERROR, sec->offset, sec->length, path,
+		vi_finding_add(c->f, VI_C_UNKNOWN_SECTION, VI_SEV_ERROR, sec->offset, sec->length, path,
 			       "Unknown savevm section or instance '%s' %" PRIu64 ": %s registers "
 			       "every '%s' as instance %" PRId64 " (a fixed instance id in its "
 			       "source), so no configuration of it has this one",
@@ -845,13 +907,13 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 	if (sv)
 		min = jint(sv, "minimum_version_id", -1);
 	if (local >= 0 && (int64_t)version > local) {
-		vi_finding_add(c->f, "version-too-new", VI_SEV_ERROR, sec->offset, sec->length, path,
+		vi_finding_add(c->f, VI_C_VERSION_TOO_NEW, VI_SEV_ERROR, sec->offset, sec->length, path,
 			       "savevm: unsupported version %" PRIu64 " for '%s' v%" PRId64,
 			       version, sec->name, local);
 		return;
 	}
 	if (min >= 0 && (int64_t)version < min) {
-		vi_finding_add(c->f, "version-too-old", VI_SEV_ERROR, sec->offset, sec->length, path,
+		vi_finding_add(c->f, VI_C_VERSION_TOO_OLD, VI_SEV_ERROR, sec->offset, sec->length, path,
 			       "%s: incoming version_id %" PRIu64 " is too old for local minimum "
 			       "version_id  %" PRId64, vmsd, version, min);
 		return;
@@ -874,7 +936,7 @@ static void check_commands(struct ctx *c)
 	for (size_t i = 0; root && i < root->nkids; i++) {
 		struct vi_node *n = root->kids[i];
 		if (n->kind == VI_N_COMMAND && vi_node_attr(n, "command")->u == 11 && rel && rel < 1000)
-			vi_finding_add(c->f, "unsupported-command", VI_SEV_ERROR, n->offset, n->length,
+			vi_finding_add(c->f, VI_C_UNSUPPORTED_COMMAND, VI_SEV_ERROR, n->offset, n->length,
 				       n->name, "MIG_CMD 0xb unknown: QEMU %s has no SWITCHOVER_START "
 				       "(10.0+; machine types <= 9.2 do not send it)", c->release);
 	}
@@ -909,10 +971,11 @@ size_t vi_check_stream(struct vi_session *src, const char *file,
 				       d->stream && d->stream->w.machine[0] ? d->stream->w.machine :
 				       src->w.machine, src, d->stream, out);
 	}
-	if (!d->stream)
-		vi_finding_add(out, "assumption", VI_SEV_NOTE, 0, 0, "configuration",
-			       "no --dest-stream: the destination is assumed to be configured "
-			       "like the source (same devices, instances and RAMBlocks)");
+	if (!d->stream) {
+		static const char msg[] = "no --dest-stream: the destination is assumed to be "
+			"configured like the source (same devices, instances and RAMBlocks)";
+		assume(&c, msg, msg);
+	}
 	vi_findings_sort(out);
 	for (size_t i = 0; i < out->n; i++)
 		errors += out->v[i].severity == VI_SEV_ERROR;

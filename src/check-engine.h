@@ -12,6 +12,8 @@ struct vi_dest {
 	struct vi_session *stream;       /* a stream its own configuration wrote, or NULL */
 	const char *machine;             /* its machine type, or NULL: the stream's */
 	const struct vi_machines *machines; /* the target's machine types, or NULL */
+	struct vi_findings *notes;       /* what was assumed, once per run; NULL:
+					    with each stream's findings */
 };
 
 /* Compare one walked stream with the destination; findings are appended

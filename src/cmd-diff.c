@@ -7,23 +7,27 @@
 #include <string.h>
 #include "command.h"
 #include "diff.h"
-#include "input.h"
+#include "escape.h"
 #include "render-findings.h"
 
 struct diff_args {
 	const char *src, *dst, *machine, *schema_dir, *output;
-	int both;
-	enum vi_report_format format;
+	int both, quiet;
+	const struct vi_outfmt *format;
+	enum vi_severity min_severity;
 };
 
-enum { OPT_BOTH = 256, OPT_MACHINE, OPT_SCHEMAS };
+enum { OPT_BOTH = 256, OPT_MACHINE, OPT_SCHEMAS, OPT_MIN_SEV };
 
 static const struct argp_option options[] = {
 	{ "both", OPT_BOTH, NULL, 0, "Also check the DST -> SRC direction", 0 },
 	{ "machine", OPT_MACHINE, "TYPE", 0, "Machine type both sides run (recorded in the report)", 0 },
 	{ "schemas", OPT_SCHEMAS, "DIR", 0, "Look for target schemas in DIR first", 0 },
 	{ "format", 'f', "FORMAT", 0, "text (default), json, sarif or junit", 0 },
-	{ "output", 'o', "FILE", 0, "Write the report to FILE", 0 },
+	{ "output", 'o', "FILE", 0, "Write the report to FILE (replaced only once complete; - is standard output)", 0 },
+	{ "min-severity", OPT_MIN_SEV, "LEVEL", 0, "Leave out findings below LEVEL: error, warning or note (default)", 0 },
+	{ "quiet", 'q', NULL, 0, "Text: print only the verdicts", 0 },
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ 0 }
 };
 
@@ -36,9 +40,16 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 	case OPT_MACHINE: a->machine = arg; return 0;
 	case OPT_SCHEMAS: a->schema_dir = arg; return 0;
 	case 'o': a->output = arg; return 0;
+	case 'q': a->quiet = 1; return 0;
+	case 'h': argp_state_help(st, stdout, ARGP_HELP_STD_HELP); return 0;
+	case OPT_MIN_SEV:
+		if (vi_severity_parse(arg, &a->min_severity) < 0)
+			argp_error(st, "unknown severity '%s' (error, warning or note)", arg);
+		return 0;
 	case 'f':
-		if (vi_report_format_parse(arg, &a->format) < 0)
-			argp_error(st, "unknown format '%s' (text, json, sarif or junit)", arg);
+		if (!(a->format = vi_outfmt_find(vi_report_formats, arg)))
+			argp_error(st, "unknown format '%s' (%s)", arg,
+				   vi_outfmt_names(vi_report_formats));
 		return 0;
 	case ARGP_KEY_ARG:
 		if (!a->src)
@@ -59,11 +70,15 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 }
 
 static void one(struct vi_result *x, const struct vi_schema *s, const struct vi_schema *d,
-		char *label, size_t n)
+		char *label, size_t n, size_t input)
 {
 	snprintf(label, n, "%s -> %s", s->target, d->target);
 	memset(x, 0, sizeof(*x));
 	x->file = label;
+	x->artifact = d->path;
+	x->target = d->target;
+	x->qemu_version = d->qemu_version;
+	x->input = input;
 	x->verdict = vi_diff_schemas(s, d, &x->findings) ? "incompatible" : "compatible";
 }
 
@@ -75,49 +90,62 @@ static int run(int argc, char **argv)
 		"sections and subsections that disappear, version moves that break the "
 		"direction, fields renamed, resized or added without a version bump."
 		"\vSRC and DST are target ids (qemu-7.2/x86_64), schema files, or raw "
-		"-dump-vmstate files.  Exit status: 0 compatible, 1 incompatible, 2 usage.",
+		"-dump-vmstate files.  Exit status: 0 compatible, 1 incompatible, 2 usage, "
+		"write error, or a SRC or DST that cannot be read as a schema (the report "
+		"then carries the error).",
 		NULL, NULL, NULL
 	};
 	struct diff_args a = { 0 };
 	struct vi_error err = { 0 };
-	struct vi_schema s, d;
+	struct vi_schema s = { 0 }, d = { 0 };
 	struct vi_result res[2];
 	struct vi_report rep = { 0 };
+	struct vi_out out;
 	char l0[600], l1[600];
-	int rc;
+	int rc, loaded = 0;
 
+	a.format = &vi_report_formats[0];
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
-	{
-		const char *in[2] = { a.src, a.dst };	/* target ids are no files: skipped */
-		if (vi_output_clobbers(a.output, in, 2))
-			return VI_EXIT_USAGE;
-	}
-	if (schema_load_target(&s, a.src, a.schema_dir, &err) < 0) {
-		vi_error_print(&err, a.src);
+	vi_out_note_read(a.src);	/* target ids are no files: skipped */
+	vi_out_note_read(a.dst);
+	if (vi_out_open(&out, a.output) < 0)
 		return VI_EXIT_USAGE;
-	}
-	if (schema_load_target(&d, a.dst, a.schema_dir, &err) < 0) {
-		vi_error_print(&err, a.dst);
-		schema_free(&s);
-		return VI_EXIT_USAGE;
-	}
-	one(&res[0], &s, &d, l0, sizeof(l0));
-	if (a.both)
-		one(&res[1], &d, &s, l1, sizeof(l1));
 	rep.tool_command = "diff";
-	rep.target = d.target;
-	rep.qemu_version = d.qemu_version;
 	rep.machine = a.machine;
 	rep.results = res;
-	rep.n = a.both ? 2 : 1;
 	rep.no_offsets = 1;
-	rep.verdict = "compatible";
-	for (size_t i = 0; i < rep.n; i++)
-		if (!strcmp(res[i].verdict, "incompatible"))
-			rep.verdict = "incompatible";
-	rc = strcmp(rep.verdict, "compatible") ? VI_EXIT_FINDINGS : VI_EXIT_OK;
-	if (vi_report_write(a.output, &rep, a.format) < 0)
+	rep.min_severity = a.min_severity;
+	rep.quiet = a.quiet;
+	if (schema_load_target(&s, a.src, a.schema_dir, &err) == 0) {
+		loaded = 1;
+		vi_out_note_read(s.path);
+		if (schema_load_target(&d, a.dst, a.schema_dir, &err) == 0) {
+			loaded = 2;
+			vi_out_note_read(d.path);
+		}
+	}
+	if (loaded < 2) {	/* the report carries the error */
+		const char *bad = loaded ? a.dst : a.src;
+		vi_error_print(&err, bad);
+		memset(&res[0], 0, sizeof(res[0]));
+		snprintf(l0, sizeof(l0), "%s -> %s", a.src, a.dst);
+		res[0].file = l0;
+		res[0].artifact = bad;
+		res[0].target = a.dst;
+		res[0].error = err;
+		rep.n = 1;
+		rep.exit_code = VI_EXIT_USAGE;
+	} else {
+		one(&res[0], &s, &d, l0, sizeof(l0), 0);
+		if (a.both)
+			one(&res[1], &d, &s, l1, sizeof(l1), 1);
+		rep.n = a.both ? 2 : 1;
+	}
+	vi_report_finish(&rep, "compatible", "incompatible");
+	rc = rep.exit_code;
+	a.format->render(out.f, &rep);
+	if (vi_out_commit(&out) < 0)
 		rc = VI_EXIT_USAGE;
 	for (size_t i = 0; i < rep.n; i++)
 		vi_findings_free(&res[i].findings);

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "command.h"
+#include "escape.h"
+#include "output.h"
 #include "input.h"
 #include "render.h"
 #include "schema.h"
@@ -17,7 +19,7 @@ struct dump_args {
 	const char *file;
 	const char *output;
 	const char *target, *schema_dir;
-	enum vi_format_out format;
+	const struct vi_outfmt *format;
 	struct vi_walk_opts walk;
 };
 
@@ -25,7 +27,8 @@ enum { OPT_IGNORE_VMDESC = 256, OPT_TARGET, OPT_SCHEMAS };
 
 static const struct argp_option options[] = {
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json", 0 },
-	{ "output", 'o', "FILE", 0, "Write the output to FILE instead of stdout", 0 },
+	{ "output", 'o', "FILE", 0, "Write the output to FILE instead of stdout (replaced only once complete; - is standard output)", 0 },
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ "ignore-vmdesc", OPT_IGNORE_VMDESC, NULL, 0,
 	  "Do not decode device sections from the stream's VMDESCRIPTION trailer", 0 },
 	{ "target", OPT_TARGET, "ID", 0,
@@ -35,18 +38,37 @@ static const struct argp_option options[] = {
 	{ 0 }
 };
 
+static int text_view(FILE *out, const void *doc)
+{
+	const struct vi_doc *d = doc;
+
+	if (d->root)	/* an input that could not be opened has no text view */
+		render_text(out, d);
+	return 0;
+}
+
+static int json_view(FILE *out, const void *doc)
+{
+	return render_json_write(out, doc);
+}
+
+static const struct vi_outfmt dump_formats[] = {
+	{ "text", text_view },
+	{ "json", json_view },
+	{ NULL, NULL },
+};
+
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct dump_args *a = state->input;
 
 	switch (key) {
 	case 'f':
-		if (strcmp(arg, "text") == 0)
-			a->format = VI_OUT_TEXT;
-		else if (strcmp(arg, "json") == 0)
-			a->format = VI_OUT_JSON;
-		else
-			argp_error(state, "unknown format '%s' (text or json)", arg);
+		if (!(a->format = vi_outfmt_find(dump_formats, arg)))
+			argp_error(state, "unknown format '%s' (%s)", arg, vi_outfmt_names(dump_formats));
+		return 0;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
 	case 'o':
 		a->output = arg;
@@ -92,45 +114,41 @@ static int run(int argc, char **argv)
 	struct vi_error serr = { 0 };
 	struct vi_session s;
 	struct vi_doc doc;
-	FILE *out = stdout;
+	struct vi_out out;
 	int rc;
 
+	a.format = &dump_formats[0];
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
-	if (vi_output_clobbers(a.output, &a.file, 1))
+	vi_out_note_read(a.file);
+	if (vi_out_open(&out, a.output) < 0)
 		return VI_EXIT_USAGE;
 	if (a.target) {
 		if (schema_load_target(&schema, a.target, a.schema_dir, &serr) < 0) {
 			vi_error_print(&serr, a.target);
+			vi_out_abort(&out);
 			return VI_EXIT_USAGE;
 		}
+		vi_out_note_read(schema.path);
 		a.walk.schema_vmsds = schema.vmsds;
 	}
 	vi_session_walk(&s, a.file, &a.walk);
-	if (a.output && !(out = fopen(a.output, "w"))) {
-		fprintf(stderr, "vmstate-inspect: %s: cannot write: %s\n", a.output,
-			strerror(errno));
-		vi_session_close(&s);
-		schema_free(&schema);
-		return VI_EXIT_USAGE;
-	}
 	doc.in = &s.in;
 	doc.root = s.w.root;
 	doc.err = &s.err;
-	if (a.format == VI_OUT_JSON) {
-		render_json_write(out, &doc);
-	} else if (s.w.root) {
-		render_text(out, &doc);
+	doc.found = vi_session_found(&s);
+	rc = s.err.set ? s.err.exit_code : VI_EXIT_OK;
+	vi_session_print_error(&s, a.file);
+	if (a.format == &dump_formats[0] && !s.w.root) {
+		vi_out_abort(&out);	/* nothing to show: -o stays as it was */
+	} else {
+		a.format->render(out.f, &doc);
+		if (vi_out_commit(&out) < 0)
+			rc = VI_EXIT_USAGE;
 	}
-	if (out != stdout)
-		fclose(out);
-	else
-		fflush(stdout);
-	vi_error_print(&s.err, a.file);
 	if (getenv("VMSTATE_INSPECT_STATS") && s.r)	/* for bench/ */
 		fprintf(stderr, "stats: bytes_read=%llu stream_size=%llu\n",
 			(unsigned long long)s.r->bytes_read, (unsigned long long)s.in.size);
-	rc = s.err.set ? s.err.exit_code : VI_EXIT_OK;
 	vi_session_close(&s);
 	schema_free(&schema);
 	return rc;

@@ -4,18 +4,37 @@
 #include <stdio.h>
 #include <string.h>
 #include "command.h"
+#include "escape.h"
+#include "output.h"
 #include "jutil.h"
 #include "machines.h"
 
 struct machines_args {
-	const char *target, *a, *b, *schema_dir;
-	int json;
+	const char *target, *a, *b, *schema_dir, *output;
+	const struct vi_outfmt *format;
 };
 
 static const struct argp_option options[] = {
 	{ "schemas", 256, "DIR", 0, "Look for target data in DIR first", 0 },
 	{ "format", 'f', "FORMAT", 0, "text (default) or json", 0 },
+	{ "output", 'o', "FILE", 0, "Write to FILE (replaced only once complete; - is standard output)", 0 },
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ 0 }
+};
+
+/* What is shown: every machine type, one, or two compared. */
+struct view {
+	struct vi_machines *m;
+	json_t *ma, *mb, *diff;
+	const char *ra, *rb;
+};
+
+static int text_view(FILE *out, const void *model);
+static int json_view(FILE *out, const void *model);
+static const struct vi_outfmt formats[] = {
+	{ "text", text_view },
+	{ "json", json_view },
+	{ NULL, NULL },
 };
 
 static error_t parse(int key, char *arg, struct argp_state *st)
@@ -25,10 +44,11 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 	switch (key) {
 	case 256: a->schema_dir = arg; return 0;
 	case 'f':
-		if (strcmp(arg, "json") && strcmp(arg, "text"))
-			argp_error(st, "unknown format '%s' (text or json)", arg);
-		a->json = !strcmp(arg, "json");
+		if (!(a->format = vi_outfmt_find(formats, arg)))
+			argp_error(st, "unknown format '%s' (%s)", arg, vi_outfmt_names(formats));
 		return 0;
+	case 'o': a->output = arg; return 0;
+	case 'h': argp_state_help(st, stdout, ARGP_HELP_STD_HELP); return 0;
 	case ARGP_KEY_ARG:
 		if (!a->target) a->target = arg;
 		else if (!a->a) a->a = arg;
@@ -44,10 +64,16 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 	}
 }
 
-/* A string member, "" when absent: for printing. */
+/* A string member, "" when absent: for comparing. */
 static const char *s(json_t *o, const char *k)
 {
 	return jstr(o, k) ? jstr(o, k) : "";
+}
+
+/* The same, escaped for a terminal: for printing. */
+static const char *t(json_t *o, const char *k)
+{
+	return vi_tx(s(o, k));
 }
 
 /* The entry of props for driver.property, or NULL.  A property can occur
@@ -88,6 +114,52 @@ static json_t *compare(json_t *ma, json_t *mb, const char *na, const char *nb)
 	return out;
 }
 
+static int text_view(FILE *out, const void *model)
+{
+	const struct view *v = model;
+	const char *k;
+	json_t *x, *p;
+	size_t i;
+
+	if (v->mb) {
+		fprintf(out, "%s vs %s: %zu compat properties differ\n", vi_tx(v->ra), vi_tx(v->rb),
+			json_array_size(v->diff));
+		json_array_foreach(v->diff, i, p)
+			fprintf(out, "  %s.%s: %s=%s  %s=%s  (%s)\n", t(p, "driver"), t(p, "property"),
+				vi_tx(v->ra), json_is_string(json_object_get(p, v->ra)) ? t(p, v->ra)
+				: "(default)", vi_tx(v->rb), json_is_string(json_object_get(p, v->rb))
+				? t(p, v->rb) : "(default)", t(p, "array"));
+	} else if (v->ma) {
+		fprintf(out, "%s: %zu compat properties\n", vi_tx(v->ra),
+			json_array_size(json_object_get(v->ma, "compat_props")));
+		json_array_foreach(json_object_get(v->ma, "compat_props"), i, p)
+			fprintf(out, "  %-28s %-32s %-10s %s\n", t(p, "driver"), t(p, "property"),
+				t(p, "value"), t(p, "array"));
+	} else {
+		json_object_foreach(json_object_get(v->m->doc, "machines"), k, x)
+			fprintf(out, "%-24s %4zu compat properties%s\n", vi_tx(k),
+				json_array_size(json_object_get(x, "compat_props")),
+				json_is_true(json_object_get(x, "default")) ? "  (default)" : "");
+	}
+	vi_tx_release();
+	return 0;
+}
+
+static int json_view(FILE *out, const void *model)
+{
+	const struct view *v = model;
+	json_t *doc;
+
+	if (v->mb)
+		doc = json_pack("{s:s,s:s,s:O}", "a", v->ra, "b", v->rb, "differences", v->diff);
+	else
+		doc = json_incref(v->ma ? v->ma : json_object_get(v->m->doc, "machines"));
+	json_dumpf(doc, out, JSON_INDENT(1));
+	fputc('\n', out);
+	json_decref(doc);
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -96,69 +168,46 @@ static int run(int argc, char **argv)
 		"or compare two property by property."
 		"\vMachine data lives in schemas/machines/ and is generated from real QEMU "
 		"(see schemas/README-compat.md).  Exit status: 0, or 2 for an unknown "
-		"target or machine type.",
+		"target or machine type, bad machine data or a write error.",
 		NULL, NULL, NULL
 	};
 	struct machines_args a = { 0 };
 	struct vi_error err = { 0 };
 	struct vi_machines m;
-	json_t *ma = NULL, *mb = NULL, *out;
-	const char *ra = NULL, *rb = NULL, *k;
-	json_t *v, *p;
-	size_t i;
+	struct view v = { &m, NULL, NULL, NULL, NULL, NULL };
+	struct vi_out out;
 	int rc;
 
+	a.format = &formats[0];
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
+		return VI_EXIT_USAGE;
+	if (vi_out_open(&out, a.output) < 0)
 		return VI_EXIT_USAGE;
 	if ((rc = machines_load(&m, a.target, a.schema_dir, &err)) != 0) {
 		if (rc < 0)
 			vi_error_print(&err, a.target);
 		else
-			fprintf(stderr, "vmstate-inspect: no machine data for target '%s'\n", a.target);
+			fprintf(stderr, "vmstate-inspect: no machine data for target '%s'\n",
+				vi_tx(a.target));
+		vi_out_abort(&out);
 		return VI_EXIT_USAGE;
 	}
-	if ((a.a && !(ma = machines_get(&m, a.a, &ra))) || (a.b && !(mb = machines_get(&m, a.b, &rb)))) {
-		fprintf(stderr, "vmstate-inspect: %s: unknown machine type '%s'\n", a.target,
-			ma ? a.b : a.a);
+	vi_out_note_read(m.path);
+	if ((a.a && !(v.ma = machines_get(&m, a.a, &v.ra))) ||
+	    (a.b && !(v.mb = machines_get(&m, a.b, &v.rb)))) {
+		fprintf(stderr, "vmstate-inspect: %s: unknown machine type '%s'\n", vi_tx(a.target),
+			vi_tx(v.ma ? a.b : a.a));
 		machines_free(&m);
+		vi_out_abort(&out);
 		return VI_EXIT_USAGE;
 	}
-	if (mb) {
-		out = compare(ma, mb, ra, rb);
-		if (a.json) {
-			json_dumpf(json_pack("{s:s,s:s,s:o}", "a", ra, "b", rb, "differences", out),
-				   stdout, JSON_INDENT(1));
-			putchar('\n');
-		} else {
-			printf("%s vs %s: %zu compat properties differ\n", ra, rb, json_array_size(out));
-			json_array_foreach(out, i, p)
-				printf("  %s.%s: %s=%s  %s=%s  (%s)\n", s(p, "driver"), s(p, "property"),
-				       ra, json_is_string(json_object_get(p, ra)) ? s(p, ra) : "(default)",
-				       rb, json_is_string(json_object_get(p, rb)) ? s(p, rb) : "(default)",
-				       s(p, "array"));
-			json_decref(out);
-		}
-	} else if (ma) {
-		if (a.json) {
-			json_dumpf(ma, stdout, JSON_INDENT(1));
-			putchar('\n');
-		} else {
-			printf("%s: %zu compat properties\n", ra, json_array_size(json_object_get(ma, "compat_props")));
-			json_array_foreach(json_object_get(ma, "compat_props"), i, p)
-				printf("  %-28s %-32s %-10s %s\n", s(p, "driver"), s(p, "property"),
-				       s(p, "value"), s(p, "array"));
-		}
-	} else if (a.json) {
-		json_dumpf(json_object_get(m.doc, "machines"), stdout, JSON_INDENT(1));
-		putchar('\n');
-	} else {
-		json_object_foreach(json_object_get(m.doc, "machines"), k, v)
-			printf("%-24s %4zu compat properties%s\n", k,
-			       json_array_size(json_object_get(v, "compat_props")),
-			       json_is_true(json_object_get(v, "default")) ? "  (default)" : "");
-	}
+	if (v.mb)
+		v.diff = compare(v.ma, v.mb, v.ra, v.rb);
+	a.format->render(out.f, &v);
+	rc = vi_out_commit(&out) < 0 ? VI_EXIT_USAGE : VI_EXIT_OK;
+	json_decref(v.diff);
 	machines_free(&m);
-	return VI_EXIT_OK;
+	return rc;
 }
 
 const struct vi_command cmd_machines = {

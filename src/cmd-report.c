@@ -7,6 +7,8 @@
 #include <string.h>
 #include "check-engine.h"
 #include "command.h"
+#include "escape.h"
+#include "render-findings.h"
 #include "triage.h"
 
 #define MAX_TARGETS 64
@@ -15,7 +17,7 @@ struct report_args {
 	const char *targets[MAX_TARGETS];
 	int ntargets;
 	const char *machine, *schema_dir, *output, *file;
-	int json;
+	const struct vi_outfmt *format;
 };
 
 enum { OPT_TARGET = 256, OPT_MACHINE, OPT_SCHEMAS };
@@ -25,7 +27,8 @@ static const struct argp_option options[] = {
 	{ "machine", OPT_MACHINE, "TYPE", 0, "Destination machine type (default: the stream's own)", 0 },
 	{ "schemas", OPT_SCHEMAS, "DIR", 0, "Look for target schemas in DIR first", 0 },
 	{ "format", 'f', "FORMAT", 0, "text (default) or json", 0 },
-	{ "output", 'o', "FILE", 0, "Write the report to FILE", 0 },
+	{ "output", 'o', "FILE", 0, "Write the report to FILE (replaced only once complete; - is standard output)", 0 },
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ 0 }
 };
 
@@ -43,10 +46,12 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 	case OPT_SCHEMAS: a->schema_dir = arg; return 0;
 	case 'o': a->output = arg; return 0;
 	case 'f':
-		if (!strcmp(arg, "json"))
-			a->json = 1;
-		else if (strcmp(arg, "text"))
-			argp_error(st, "unknown format '%s' (text or json)", arg);
+		if (!(a->format = vi_outfmt_find(vi_triage_formats, arg)))
+			argp_error(st, "unknown format '%s' (%s)", arg,
+				   vi_outfmt_names(vi_triage_formats));
+		return 0;
+	case 'h':
+		argp_state_help(st, stdout, ARGP_HELP_STD_HELP);
 		return 0;
 	case ARGP_KEY_ARG:
 		if (a->file)
@@ -103,6 +108,9 @@ static int load_targets(struct tgts *t, struct report_args *a)
 			vi_error_print(&err, t->v[i].id);
 			return -1;
 		}
+		vi_out_note_read(t->v[i].schema.path);
+		if (t->v[i].machines.doc)
+			vi_out_note_read(t->v[i].machines.path);
 		t->v[i].rel.target = t->v[i].schema.target ? t->v[i].schema.target : t->v[i].id;
 		t->v[i].rel.qemu_version = t->v[i].schema.qemu_version;
 	}
@@ -129,26 +137,16 @@ static void select_targets(struct tgts *t, const char *machine, int explicit)
 						      t->v[i].rel.cpu_match != 0);
 }
 
-/* -f json on an input with nothing to report: the error as JSON too. */
-static void print_error_json(const struct report_args *a, const struct vi_error *err)
+/* The document of an input with nothing to report: the error. */
+static json_t *error_doc(const struct report_args *a, const struct vi_session *s)
 {
-	json_t *doc = json_object(), *e = json_object();
-	FILE *out = a->output ? fopen(a->output, "w") : stdout;
+	json_t *doc = json_object();
 
-	if (!out)
-		return;
-	json_object_set_new(e, "message", json_string(err->msg));
-	json_object_set_new(e, "offset", err->has_offset ? json_integer((json_int_t)err->offset)
-							  : json_null());
-	json_object_set_new(e, "exit_code", json_integer(VI_EXIT_INPUT));
 	json_object_set_new(doc, "report_version", json_integer(1));
-	json_object_set_new(doc, "file", json_string(a->file));
-	json_object_set_new(doc, "error", e);
-	json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
-	if (out != stdout)
-		fclose(out);
-	json_decref(doc);
+	json_object_set_new(doc, "file", vi_jstr(a->file));
+	json_object_set_new(doc, "error", vi_error_json(&s->err, NULL, vi_session_found(s),
+							 &s->in));
+	return doc;
 }
 
 /* Did the walk leave a device section undecoded for want of a trailer
@@ -194,24 +192,31 @@ static int run(int argc, char **argv)
 	int nrel = 0, ndest = 0, rc = VI_EXIT_OK, schema_helps;
 	const char *machine;
 	json_t *doc;
-	FILE *out = stdout;
+	struct vi_out out;
 
+	a.format = &vi_triage_formats[0];
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
-	if (vi_output_clobbers(a.output, &a.file, 1))
+	vi_out_note_read(a.file);
+	if (vi_out_open(&out, a.output) < 0)
 		return VI_EXIT_USAGE;
 	memset(&t, 0, sizeof(t));
 	if (load_targets(&t, &a) < 0) {
 		rc = VI_EXIT_USAGE;
+		vi_out_abort(&out);
 		goto free_targets;
 	}
 	vi_session_walk(&s0, a.file, &wopts);
 	if (s0.err.set && (!s0.err.has_offset || !has_header(&s0))) {	/* nothing to report */
-		vi_error_print(&s0.err, a.file);
-		if (a.json)
-			print_error_json(&a, &s0.err);
-		vi_session_close(&s0);
+		vi_session_print_error(&s0, a.file);
+		doc = error_doc(&a, &s0);
 		rc = VI_EXIT_INPUT;
+		if (a.format->render(out.f, doc))
+			vi_out_abort(&out);
+		else if (vi_out_commit(&out) < 0)
+			rc = VI_EXIT_USAGE;
+		json_decref(doc);
+		vi_session_close(&s0);
 		goto free_targets;
 	}
 	schema_helps = undescribed_section(&s0);
@@ -221,7 +226,7 @@ static int run(int argc, char **argv)
 	machine = a.machine ? a.machine : s0.w.machine[0] ? s0.w.machine : NULL;
 	for (int i = 0; i < t.n; i++) {
 		struct vi_dest d = { &t.v[i].schema, NULL, a.machine,
-				     t.v[i].machines.doc ? &t.v[i].machines : NULL };
+				     t.v[i].machines.doc ? &t.v[i].machines : NULL, NULL };
 		struct vi_session *st;
 		rel[nrel++] = t.v[i].rel;
 		if (!t.v[i].selected)
@@ -254,28 +259,14 @@ static int run(int argc, char **argv)
 		}
 	}
 	doc = vi_triage_build(view, a.file, rel, (size_t)nrel, dest, (size_t)ndest);
-	if (a.output && !(out = fopen(a.output, "w"))) {
-		fprintf(stderr, "vmstate-inspect: %s: cannot write: %s\n", a.output,
-			strerror(errno));
-		rc = VI_EXIT_USAGE;
-	} else {
-		if (a.json) {
-			json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			fputc('\n', out);
-		} else {
-			vi_triage_text(out, doc);
-		}
-		if (out != stdout && fclose(out) != 0) {
-			fprintf(stderr, "vmstate-inspect: %s: cannot write: %s\n", a.output,
-				strerror(errno));
-			rc = VI_EXIT_USAGE;
-		}
-	}
 	if (s0.err.set) {
-		vi_error_print(&s0.err, a.file);
-		if (rc == VI_EXIT_OK)
-			rc = VI_EXIT_INPUT;
+		vi_session_print_error(&s0, a.file);
+		rc = VI_EXIT_INPUT;
 	}
+	if (a.format->render(out.f, doc))
+		vi_out_abort(&out);
+	else if (vi_out_commit(&out) < 0)
+		rc = VI_EXIT_USAGE;
 	json_decref(doc);
 	for (int i = 0; i < ndest; i++)
 		vi_findings_free(&dest[i].findings);

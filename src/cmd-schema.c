@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "command.h"
+#include "escape.h"
+#include "output.h"
 #include "schema-import.h"
 #include "session.h"
 
@@ -25,7 +27,8 @@ static const struct argp_option options[] = {
 	{ "qemu-version", OPT_QEMU_VERSION, "TEXT", 0, "Exact first line of the binary's --version (required)", 0 },
 	{ "target", OPT_TARGET, "ID", 0, "Target id to record, e.g. qemu-10.0/x86_64 (required)", 0 },
 	{ "provenance", OPT_PROV, "TEXT", 0, "How the inputs were made, e.g. a command line (repeatable)", 0 },
-	{ "output", 'o', "FILE", 0, "Write the schema to FILE (default stdout)", 0 },
+	{ "output", 'o', "FILE", 0, "Write the schema to FILE (default stdout; replaced only once complete; - is standard output)", 0 },
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ 0 }
 };
 
@@ -49,6 +52,7 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 	case OPT_QEMU_VERSION: a->qemu_version = arg; return 0;
 	case OPT_TARGET: a->target = arg; return 0;
 	case 'o': a->output = arg; return 0;
+	case 'h': argp_state_help(st, stdout, ARGP_HELP_STD_HELP); return 0;
 	case ARGP_KEY_ARG: argp_error(st, "unexpected argument '%s'", arg); return 0;
 	case ARGP_KEY_END:
 		if (!a->ndumps || !a->qemu_version || !a->target)
@@ -73,12 +77,13 @@ static int import_stream(struct vi_import *im, const char *path, json_t *prov,
 	int rc = 0;
 
 	if (vi_session_walk(&s, path, NULL) < 0) {
-		vi_error_print(&s.err, path);
+		vi_session_print_error(&s, path);
 		vi_session_close(&s);
 		return -1;
 	}
 	if (!s.w.vmdesc) {
-		fprintf(stderr, "vmstate-inspect: %s: no VMDESCRIPTION trailer, nothing to learn\n", path);
+		fprintf(stderr, "vmstate-inspect: %s: no VMDESCRIPTION trailer, nothing to learn\n",
+			vi_tx(path));
 		vi_session_close(&s);
 		return -1;
 	}
@@ -115,20 +120,25 @@ static int import(int argc, char **argv)
 	struct vi_error err = { 0 };
 	struct vi_import im = { 0 };
 	json_t *doc = NULL, *prov, *list;
-	FILE *out = stdout;
+	struct vi_out out;
 	int rc = VI_EXIT_OK;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
-	if (vi_output_clobbers(a.output, a.dumps, (size_t)a.ndumps) ||
-	    vi_output_clobbers(a.output, a.streams, (size_t)a.nstreams) ||
-	    vi_output_clobbers(a.output, a.extras, (size_t)a.nextras))
+	for (int i = 0; i < a.ndumps; i++)
+		vi_out_note_read(a.dumps[i]);
+	for (int i = 0; i < a.nstreams; i++)
+		vi_out_note_read(a.streams[i]);
+	for (int i = 0; i < a.nextras; i++)
+		vi_out_note_read(a.extras[i]);
+	if (vi_out_open(&out, a.output) < 0)
 		return VI_EXIT_USAGE;
 	for (int i = 0; i < a.ndumps; i++) {
 		struct vi_schema s;
 		if (schema_load_file(&s, a.dumps[i], &err) < 0) {
 			vi_error_print(&err, a.dumps[i]);
 			json_decref(doc);
+			vi_out_abort(&out);
 			return VI_EXIT_USAGE;
 		}
 		if (!doc) {
@@ -165,7 +175,7 @@ static int import(int argc, char **argv)
 		json_t *x = json_load_file(a.extras[i], 0, &jerr);
 		if (!x || import_extra(&im, x) < 0) {
 			fprintf(stderr, "vmstate-inspect: %s: not an extra-versions file%s%s\n",
-				a.extras[i], x ? "" : ": ", x ? "" : jerr.text);
+				vi_tx(a.extras[i]), x ? "" : ": ", x ? "" : vi_tx(jerr.text));
 			rc = VI_EXIT_USAGE;
 		} else {
 			json_t *src = json_object_get(x, "source");
@@ -193,15 +203,12 @@ static int import(int argc, char **argv)
 		rc = VI_EXIT_USAGE;
 	}
 	if (rc == VI_EXIT_OK) {
-		if (a.output && !(out = fopen(a.output, "w"))) {
-			perror(a.output);
+		json_dumpf(doc, out.f, JSON_INDENT(1) | JSON_SORT_KEYS);
+		fputc('\n', out.f);
+		if (vi_out_commit(&out) < 0)
 			rc = VI_EXIT_USAGE;
-		} else {
-			json_dumpf(doc, out, JSON_INDENT(1) | JSON_SORT_KEYS);
-			fputc('\n', out);
-			if (out != stdout)
-				fclose(out);
-		}
+	} else {
+		vi_out_abort(&out);	/* no schema: -o stays as it was */
 	}
 	json_decref(doc);
 	return rc;
@@ -209,15 +216,22 @@ static int import(int argc, char **argv)
 
 static int run(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "import") == 0)
+	if (argc >= 2 && strcmp(argv[1], "import") == 0) {
+		argv[1] = (char *)"vmstate-inspect schema import";
 		return import(argc - 1, argv + 1);
+	}
+	if (argc >= 2 && strcmp(argv[1], "import") != 0 && argv[1][0] != '-') {
+		fprintf(stderr, "vmstate-inspect schema: unknown subcommand '%s'; try "
+			"'vmstate-inspect schema import --help'\n", vi_tx(argv[1]));
+		return VI_EXIT_USAGE;
+	}
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf("Usage: vmstate-inspect schema import [OPTIONS]\n"
 		       "Build a device schema for a QEMU binary; "
 		       "'vmstate-inspect schema import --help' lists the options.\n");
 		return VI_EXIT_OK;
 	}
-	fprintf(stderr, "vmstate-inspect: schema: expected 'import'; try 'vmstate-inspect schema --help'\n");
+	fprintf(stderr, "vmstate-inspect schema: expected 'import'; try 'vmstate-inspect schema --help'\n");
 	return VI_EXIT_USAGE;
 }
 

@@ -18,7 +18,5 @@ extern const struct vi_command cmd_diff;
 extern const struct vi_command cmd_machines;
 extern const struct vi_command cmd_targets;
 
-/* Shared by commands: parse --format values. */
-enum vi_format_out { VI_OUT_TEXT, VI_OUT_JSON };
 
 #endif

@@ -113,11 +113,11 @@ static void check_version(struct dctx *c, json_t *s, json_t *d, const char *desc
 
 	snprintf(path, sizeof(path), "%s%s%s", c->sec, desc ? "/" : "", desc ? desc : "");
 	if (sv > dv)
-		ERR(c, "version-too-new", path, "Section \"%s\"%s%s%s version error: %lld > %lld",
+		ERR(c, VI_C_VERSION_TOO_NEW, path, "Section \"%s\"%s%s%s version error: %lld > %lld",
 		    c->sec, desc ? " Description \"" : "", desc ? desc : "", desc ? "\":" : "",
 		    (long long)sv, (long long)dv);
 	if (dmin >= 0 && sv < dmin && desc)
-		ERR(c, "version-too-old", path, "Section \"%s\" Description \"%s\": minimum "
+		ERR(c, VI_C_VERSION_TOO_OLD, path, "Section \"%s\" Description \"%s\": minimum "
 		    "version error: %lld < %lld", c->sec, desc, (long long)sv, (long long)dmin);
 }
 
@@ -173,7 +173,7 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 				continue;
 			}
 			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
-			ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\": expected "
+			ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\", Description \"%s\": expected "
 			    "field \"%s\", while dest has no further fields", c->sec, desc,
 			    jstr(s, "name"));
 			return;
@@ -238,7 +238,7 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 			}
 			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
 			if (c->same_bytes) {
-				WARN(c, "field-renamed", path, "Section \"%s\", Description \"%s\": "
+				WARN(c, VI_C_FIELD_RENAMED, path, "Section \"%s\", Description \"%s\": "
 				     "expected field \"%s\", got \"%s\"; the description writes the "
 				     "same %s bytes on both sides, so the stream loads", c->sec, desc,
 				     jstr(s, "name"), jstr(d, "name"), "fixed number of");
@@ -246,7 +246,7 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 				di++;
 				continue;
 			}
-			ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\": expected "
+			ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\", Description \"%s\": expected "
 			    "field \"%s\", got \"%s\"; skipping rest", c->sec, desc, jstr(s, "name"),
 			    jstr(d, "name"));
 			return;
@@ -255,17 +255,17 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 		check_version(c, s, d, desc);
 		if (!json_object_get(s, "struct") && jint(s, "size", 0) != jint(d, "size", 0) &&
 		    c->same_bytes)
-			WARN(c, "field-renamed", path, "Section \"%s\" Description \"%s\" Field \"%s\" "
+			WARN(c, VI_C_FIELD_RENAMED, path, "Section \"%s\" Description \"%s\" Field \"%s\" "
 			     "size mismatch: %lld , %lld; the description's total is the same on both "
 			     "sides, so the stream loads", c->sec, desc, jstr(s, "name"),
 			     (long long)jint(s, "size", 0), (long long)jint(d, "size", 0));
 		else if (!json_object_get(s, "struct") && jint(s, "size", 0) != jint(d, "size", 0))
-			ERR(c, "field-mismatch", path, "Section \"%s\" Description \"%s\" Field \"%s\" "
+			ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\" Description \"%s\" Field \"%s\" "
 			    "size mismatch: %lld , %lld", c->sec, desc, jstr(s, "name"),
 			    (long long)jint(s, "size", 0), (long long)jint(d, "size", 0));
 		if (json_object_get(s, "struct")) {
 			if (!json_object_get(d, "struct"))
-				ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\", Field "
+				ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\", Description \"%s\", Field "
 				    "\"%s\": missing description", c->sec, desc, jstr(s, "name"));
 			else
 				check_desc(c, json_object_get(s, "struct"),
@@ -280,7 +280,7 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 			if (jint(d, "version_id", 0) <= src_version &&
 			    !json_is_true(json_object_get(d, "field_exists"))) {
 				snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(d, "name"));
-				ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\": dest "
+				ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\", Description \"%s\": dest "
 				    "has field \"%s\" (version %lld) that the source at version %lld "
 				    "does not send: added without a version bump", c->sec, desc,
 				    jstr(d, "name"), (long long)jint(d, "version_id", 0),
@@ -289,7 +289,7 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 	return;
 unused_mismatch:
 	snprintf(path, sizeof(path), "%s/%s", c->sec, desc);
-	ERR(c, "field-mismatch", path, "Section \"%s\", Description \"%s\": unused size "
+	ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\", Description \"%s\": unused size "
 	    "mismatch near \"%s\"", c->sec, desc, jstr(s, "name"));
 }
 
@@ -311,18 +311,18 @@ static void check_subsections(struct dctx *c, json_t *ss, json_t *ds, const char
 		if (!found && (c->dst_seen || c->src_streams_known) &&
 			 !json_is_true(json_object_get(s, "observed"))) {
 			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
-			WARN(c, "unknown-subsection", path, "Section \"%s\", Description \"%s\": "
+			WARN(c, VI_C_UNKNOWN_SUBSECTION, path, "Section \"%s\", Description \"%s\": "
 			     "Subsection \"%s\" not found; a stream that carries it is refused, but "
 			     "none of the source's generated streams did (QEMU sends it only when its "
 			     "needed() test says so)", c->sec, desc, jstr(s, "name"));
 		} else if (!found && c->dst_seen) {
 			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
-			WARN(c, "unknown-subsection", path, "Section \"%s\", Description \"%s\": "
+			WARN(c, VI_C_UNKNOWN_SUBSECTION, path, "Section \"%s\", Description \"%s\": "
 			     "Subsection \"%s\" not seen in the destination's generated streams: "
 			     "whether it knows it is not known", c->sec, desc, jstr(s, "name"));
 		} else if (!found) {
 			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
-			ERR(c, "unknown-subsection", path, "Section \"%s\", Description \"%s\": "
+			ERR(c, VI_C_UNKNOWN_SUBSECTION, path, "Section \"%s\", Description \"%s\": "
 			    "Subsection \"%s\" not found", c->sec, desc, jstr(s, "name"));
 		}
 	}
@@ -339,7 +339,7 @@ static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
 	check_version(c, s, d, name);
 	if (strcmp(name, dname) != 0) {
 		snprintf(path, sizeof(path), "%s/%s", c->sec, name);
-		ERR(c, "unknown-section", path, "Section \"%s\": Description \"%s\" missing, got "
+		ERR(c, VI_C_UNKNOWN_SECTION, path, "Section \"%s\": Description \"%s\" missing, got "
 		    "\"%s\" instead; skipping", c->sec, name, dname);
 		return;
 	}
@@ -354,18 +354,18 @@ static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
 		;	/* versions only (no stream showed it): fields unknown */
 	else if (c->same_bytes && !same_fields(json_object_get(s, "fields"),
 					       json_object_get(d, "fields"), depth))
-		WARN(c, "field-renamed", path, "Section \"%s\" Description \"%s\": fields are "
+		WARN(c, VI_C_FIELD_RENAMED, path, "Section \"%s\" Description \"%s\": fields are "
 		     "named or grouped differently, but both sides write the same %lld fixed bytes, "
 		     "so the stream loads", c->sec, name, (long long)fixed_bytes(s, depth));
 	else if (json_object_get(s, "fields") && !json_object_get(d, "fields"))
-		ERR(c, "field-mismatch", path, "Section \"%s\" Description \"%s\": Entry \"Fields\" "
+		ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\" Description \"%s\": Entry \"Fields\" "
 		    "missing", c->sec, name);
 	else
 		check_fields(c, json_object_get(s, "fields"), json_object_get(d, "fields"), name,
 			     jint(s, "version_id", 0), depth);
 	if (json_object_get(s, "subsections") && !json_object_get(d, "subsections") &&
 	    json_array_size(json_object_get(s, "subsections")))
-		ERR(c, "unknown-subsection", path, "Section \"%s\" Description \"%s\": Entry "
+		ERR(c, VI_C_UNKNOWN_SUBSECTION, path, "Section \"%s\" Description \"%s\": Entry "
 		    "\"Subsections\" missing", c->sec, name);
 	else
 		check_subsections(c, json_object_get(s, "subsections"),
@@ -396,7 +396,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 	size_t errors = 0;
 
 	if (sm && dm && strcmp(sm, dm) != 0)
-		vi_finding_add(out, "assumption", VI_SEV_WARNING, 0, 0, "vmschkmachine",
+		vi_finding_add(out, VI_C_ASSUMPTION, VI_SEV_WARNING, 0, 0, "vmschkmachine",
 			       "Warning: checking incompatible machine types: \"%s\", \"%s\"", sm, dm);
 	/* Device types, as the static checker sees them. */
 	json_object_foreach(sq, k, v) {
@@ -417,7 +417,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 			continue;
 		}
 		if (!d) {
-			ERR(&c, "unknown-section", k, "Section \"%s\" does not exist in dest", k);
+			ERR(&c, VI_C_UNKNOWN_SECTION, k, "Section \"%s\" does not exist in dest", k);
 			continue;
 		}
 		check_version(&c, v, d, NULL);
@@ -426,7 +426,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 		if (jstr(v, "vmsd"))
 			json_object_set_new(reached, jstr(v, "vmsd"), json_true());
 		if (sd && !dd) {
-			ERR(&c, "unknown-section", k, "Section \"%s\": Entry \"Description\" missing", k);
+			ERR(&c, VI_C_UNKNOWN_SECTION, k, "Section \"%s\": Entry \"Description\" missing", k);
 			continue;
 		}
 		c.src_seen = sd == schema_vmsd(src, jstr(v, "vmsd") ? jstr(v, "vmsd") : "") && seen_only(sd);
@@ -443,7 +443,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 		c.sec = k;
 		if (!d) {
 			if (!json_is_true(json_object_get(dst->doc, "device_classes_only")))
-				ERR(&c, "unknown-section", k, "Section \"%s\" does not exist in dest", k);
+				ERR(&c, VI_C_UNKNOWN_SECTION, k, "Section \"%s\" does not exist in dest", k);
 			continue;
 		}
 		c.src_seen = seen_only(v);

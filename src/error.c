@@ -4,6 +4,7 @@
 #include <string.h>
 #include <inttypes.h>
 #include "error.h"
+#include "escape.h"
 
 /* Copy s into out (size > 4) as printable ASCII: bytes outside 0x20-0x7e,
  * and '\' when esc_backslash, become \xNN.  A piece that does not fit is
@@ -52,10 +53,10 @@ int vi_fail(struct vi_error *e, int exit_code, int64_t offset, const char *fmt, 
 	return -1;
 }
 
-int vi_error_class(struct vi_error *e, const char *cls)
+int vi_error_class(struct vi_error *e, enum vi_class cls)
 {
 	if (e->set && !e->cls)
-		e->cls = cls;
+		e->cls = &vi_classes[cls];
 	return -1;
 }
 
@@ -64,7 +65,7 @@ int vi_error_hard(struct vi_error *e)
 	if (e->set) {
 		e->hard = 1;
 		if (!e->cls)
-			e->cls = "limit";
+			e->cls = &vi_classes[VI_C_LIMIT];
 	}
 	return -1;
 }
@@ -81,7 +82,7 @@ void vi_error_print(const struct vi_error *e, const char *file)
 		return;
 	if (e->has_offset)
 		fprintf(stderr, "vmstate-inspect: %s: byte %" PRIu64 " (0x%" PRIx64 "): %s\n",
-			file, e->offset, e->offset, e->msg);
+			vi_tx(file), e->offset, e->offset, e->msg);
 	else
-		fprintf(stderr, "vmstate-inspect: %s: %s\n", file, e->msg);
+		fprintf(stderr, "vmstate-inspect: %s: %s\n", vi_tx(file), e->msg);
 }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "findings.h"
 
 /* Documented exit codes (man/vmstate-inspect.1, EXIT STATUS). */
 enum vi_exit {
@@ -20,7 +21,7 @@ struct vi_error {
 	int hard;             /* a resource limit: never retried as a mismatch */
 	uint64_t offset;      /* byte offset in the stream */
 	char msg[512];        /* printable ASCII, one line */
-	const char *cls;      /* what kind of damage: see vi_error_class() */
+	const struct vi_class_info *cls; /* what kind of damage: see vi_error_class() */
 };
 
 /* Record the error (the first one wins).  The message is made one line of
@@ -30,12 +31,13 @@ __attribute__((format(printf, 4, 5)))
 int vi_fail(struct vi_error *e, int exit_code, int64_t offset,
 	    const char *fmt, ...);
 
-/* Name the kind of damage for the error just set: "truncated", "bad-footer",
- * "bad-magic"; anything else is "malformed".  Returns -1 for chaining. */
-int vi_error_class(struct vi_error *e, const char *cls);
-static inline const char *vi_error_cls(const struct vi_error *e)
+/* Name the kind of damage for the error just set: VI_C_TRUNCATED,
+ * VI_C_BAD_FOOTER, VI_C_BAD_MAGIC...; unnamed is VI_C_MALFORMED.  Returns -1
+ * for chaining. */
+int vi_error_class(struct vi_error *e, enum vi_class cls);
+static inline enum vi_class vi_error_cls(const struct vi_error *e)
 {
-	return e->cls ? e->cls : "malformed";
+	return e->cls ? e->cls->id : VI_C_MALFORMED;
 }
 
 /* Mark the error just set as a resource limit (too many nodes, sections,

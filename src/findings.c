@@ -4,29 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include "findings.h"
+#include "escape.h"
 #include "tree.h"
 
-const struct vi_class_info vi_classes[] = {
-	{ "unknown-section", "the destination has no such section, instance or RAMBlock" },
-	{ "unknown-subsection", "the destination's vmstate has no such subsection" },
-	{ "version-too-new", "a version above the destination's version_id" },
-	{ "version-too-old", "a version below the destination's minimum_version_id" },
-	{ "field-mismatch", "the destination would read or accept different bytes" },
-	{ "machine-mismatch", "the configuration names another machine type or page size" },
-	{ "machine-property", "the machine type's compat properties forbid what is in the stream" },
-	{ "capability-mismatch", "the source's validated migration capabilities (x-ignore-shared, "
-	  "mapped-ram) differ from the destination's, or the destination must enable them" },
-	{ "unsupported-command", "a command record the destination release does not know" },
-	{ "truncated", "the stream ends early" },
-	{ "bad-footer", "a section footer is missing or names another section" },
-	{ "bad-magic", "not a migration stream, or an unsupported stream version" },
-	{ "malformed", "the bytes break the stream format" },
-	{ "assumption", "what the check had to assume" },
-	{ "incompatible", "a schema change that breaks migration in this direction" },
-	{ NULL, NULL },
+const struct vi_class_info vi_classes[VI_C_COUNT] = {
+#define VI_CLASS_ROW(e, name, sev, doc) { VI_C_##e, name, sev, doc },
+	VI_CLASSES(VI_CLASS_ROW)
+#undef VI_CLASS_ROW
 };
 
-void vi_finding_add(struct vi_findings *f, const char *cls, enum vi_severity sev,
+void vi_finding_add(struct vi_findings *f, enum vi_class cls, enum vi_severity sev,
 		    uint64_t offset, uint64_t length, const char *path,
 		    const char *fmt, ...)
 {
@@ -37,6 +24,7 @@ void vi_finding_add(struct vi_findings *f, const char *cls, enum vi_severity sev
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	vi_utf8_cut(msg, sizeof(msg) - 1);	/* vsnprintf may cut a character */
 	if (f->n == f->cap) {
 		f->cap = f->cap ? 2 * f->cap : 16;
 		f->v = vi_xrealloc(f->v, f->cap * sizeof(*f->v));
@@ -91,4 +79,16 @@ const struct vi_finding *vi_findings_first_error(const struct vi_findings *f)
 const char *vi_severity_name(enum vi_severity s)
 {
 	return s == VI_SEV_ERROR ? "error" : s == VI_SEV_WARNING ? "warning" : "note";
+}
+
+int vi_severity_parse(const char *s, enum vi_severity *out)
+{
+	static const enum vi_severity all[] = { VI_SEV_NOTE, VI_SEV_WARNING, VI_SEV_ERROR };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(s, vi_severity_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	return -1;
 }

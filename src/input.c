@@ -71,7 +71,7 @@ static int not_a_stream(const uint8_t *head, size_t n, struct vi_error *err)
 			"not a QEMU migration stream: magic %02x %02x %02x %02x, "
 			"expected 51 45 56 4d (\"QEVM\"), a libvirt save image, "
 			"a qcow2 image or a compressed one", head[0], head[1], head[2], head[3]);
-	return vi_error_class(err, "bad-magic");
+	return vi_error_class(err, VI_C_BAD_MAGIC);
 }
 
 /* read(2) until n bytes or the end; returns the count, -1 on error. */

@@ -832,7 +832,7 @@ static void report(const struct hit *h, const char *machine, const char *target_
 			 "measured; QEMU %s and older (the releases %s stands for) never wrote it",
 			 old, h->array);
 	node_path(h->v.at, path, sizeof(path));
-	vi_finding_add(out, "machine-property", VI_SEV_WARNING, h->v.offset, h->v.length,
+	vi_finding_add(out, VI_C_MACHINE_PROPERTY, VI_SEV_WARNING, h->v.offset, h->v.length,
 		       path[0] ? path : "stream",
 		       "%s sets %s %s=%s (compat array %s): %s; %s",
 		       machine, h->drivers, h->property, h->value, h->array[0] ? h->array : "?",

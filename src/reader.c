@@ -33,7 +33,7 @@ static int truncated(struct vi_reader *r, size_t n, const char *what)
 	vi_fail(r->err, VI_EXIT_INPUT, (int64_t)r->pos,
 		"truncated: expected %s (%zu bytes), only %llu left in the stream",
 		what, n, (unsigned long long)have);
-	return vi_error_class(r->err, "truncated");
+	return vi_error_class(r->err, VI_C_TRUNCATED);
 }
 
 /* Make buf hold stream bytes [pos, pos+want) as far as the file has them. */

@@ -4,34 +4,51 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include "error.h"
 #include "findings.h"
+#include "output.h"
+#include "session.h"
 
-struct vi_result {                 /* one checked input */
-	const char *file;
+struct vi_result {                 /* one (input, destination) judged */
+	const char *file;               /* the input as named (diff: "SRC -> DST") */
+	const char *artifact;           /* the file behind it, for URIs (NULL: file) */
+	const char *target;             /* destination id */
+	const char *qemu_version;
+	const char *machine;            /* machine type checked, or NULL */
 	struct vi_findings findings;
-	int unreadable;                 /* could not be read at all (exit 3) */
-	const char *verdict;            /* "accept", "reject" or "unreadable" */
+	const char *verdict;            /* accept/reject, compatible/incompatible; NULL
+					   when the input could not be judged */
+	struct vi_error error;          /* set when it could not be judged */
+	int found;                      /* a stream was found: offsets count its bytes */
+	struct vi_input in;             /* where it lies in the file (when found) */
+	size_t input;                   /* which input: results of one input share it */
+	int own_machine;                /* machine is a copy to free */
 };
 
 struct vi_report {
 	const char *tool_command;       /* "check" or "diff" */
-	const char *target;             /* destination description */
-	const char *qemu_version;
-	const char *machine;
 	struct vi_result *results;
 	size_t n;
-	const char *verdict;            /* overall */
+	const char *machine;            /* --machine, or NULL */
+	const char *verdict;            /* overall; NULL when an input could not be judged */
+	int exit_code;                  /* what the run exits with */
 	int no_offsets;                 /* diff: findings are about schemas, not bytes */
+	struct vi_findings notes;       /* what the run assumed: once per run */
+	enum vi_severity min_severity;  /* findings below it are left out */
+	int quiet;                      /* text: the verdicts only */
 };
 
-enum vi_report_format { VI_REP_TEXT, VI_REP_JSON, VI_REP_SARIF, VI_REP_JUNIT };
+/* The views: text, json, sarif, junit (render(FILE *, const struct vi_report *)). */
+extern const struct vi_outfmt vi_report_formats[];
 
 /* One finding as a JSON object (class, severity, offset, length, path,
  * message; file when not NULL; offsets null when no_offsets). */
 json_t *vi_finding_json(const struct vi_finding *f, const char *file, int no_offsets);
-int vi_report_format_parse(const char *s, enum vi_report_format *out);
-void vi_report_render(FILE *out, const struct vi_report *r, enum vi_report_format f);
-/* Render to path (NULL: stdout); -1 with a message if it cannot be written. */
-int vi_report_write(const char *path, const struct vi_report *r, enum vi_report_format f);
+/* An error as the JSON "error" object (file may be NULL; found and in say
+ * what the offset counts: in may be NULL). */
+json_t *vi_error_json(const struct vi_error *e, const char *file, int found,
+		      const struct vi_input *in);
+/* Set r->verdict and r->exit_code from the results. */
+void vi_report_finish(struct vi_report *r, const char *accept, const char *reject);
 
 #endif

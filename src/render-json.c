@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "escape.h"
 #include "render.h"
 
 #define FORMAT_VERSION 1
@@ -39,13 +40,10 @@ static json_t *jdouble(double d)
 	return json_real(d);
 }
 
-/* A string that is not valid UTF-8 (a file name) is written escaped. */
+/* Any string: escaped at this edge when it is not valid UTF-8 (escape.h). */
 static json_t *jstring(const char *s)
 {
-	json_t *j = json_string(s);
-	char buf[1024];
-
-	return j ? j : json_string(vi_esc(buf, sizeof(buf), s));
+	return vi_jstr(s);
 }
 
 static json_t *value(const struct vi_node *n)
@@ -55,7 +53,7 @@ static json_t *value(const struct vi_node *n)
 	case VI_V_INT: return json_integer((json_int_t)n->v.i);
 	case VI_V_BOOL: return json_boolean(n->v.u);
 	case VI_V_DOUBLE: return jdouble(n->v.d);
-	case VI_V_STR: return json_string(n->v.s);
+	case VI_V_STR: return jstring(n->v.s);
 	default: return NULL;
 	}
 }
@@ -83,13 +81,13 @@ json_t *render_json_node(const struct vi_node *n)
 	json_t *o = json_object(), *v;
 	int all_scalar = n->nkids > 0;
 
-	json_object_set_new(o, "name", json_string(n->name));
-	json_object_set_new(o, "type", json_string(n->type));
+	json_object_set_new(o, "name", jstring(n->name));
+	json_object_set_new(o, "type", jstring(n->type));
 	json_object_set_new(o, "offset", juint(n->offset));
 	json_object_set_new(o, "length", juint(n->length));
 	for (size_t i = 0; i < n->nattrs; i++)
 		json_object_set_new(o, n->attrs[i].key, n->attrs[i].is_str
-				    ? json_string(n->attrs[i].s) : juint(n->attrs[i].u));
+				    ? jstring(n->attrs[i].s) : juint(n->attrs[i].u));
 	if ((v = value(n)))
 		json_object_set_new(o, "value", v);
 	if (n->vt == VI_V_BYTES) {
@@ -128,7 +126,7 @@ static json_t *warning(const struct vi_node *n)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "offset", juint(n->offset));
-	json_object_set_new(o, "message", json_string(n->v.s));
+	json_object_set_new(o, "message", jstring(n->v.s));
 	return o;
 }
 
@@ -178,7 +176,7 @@ json_t *render_json(const struct vi_doc *doc)
 				    ? juint(doc->err->offset) : json_null());
 		json_object_set_new(e, "message", jstring(doc->err->msg));
 		json_object_set_new(e, "exit_code", json_integer(doc->err->exit_code));
-		json_object_set_new(e, "class", json_string(vi_error_cls(doc->err)));
+		json_object_set_new(e, "class", json_string(doc->found ? vi_class_name(vi_error_cls(doc->err)) : "unreadable"));
 		json_object_set_new(o, "error", e);
 	} else {
 		json_object_set_new(o, "error", json_null());
@@ -320,28 +318,10 @@ static void write_json(FILE *f, json_t *v, int depth)
 	free(s);
 }
 
-/* A string as jansson's dumper escapes it (the tree's strings are valid
- * UTF-8: printable ASCII). */
+/* A string as jansson's dumper writes jstring(s). */
 static void write_str(FILE *f, const char *s)
 {
-	putc_unlocked('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\b': fputs("\\b", f); break;
-		case '\f': fputs("\\f", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04X", *p);
-			else
-				putc_unlocked(*p, f);
-		}
-	}
-	putc_unlocked('"', f);
+	vi_put_json_str(f, s);
 }
 
 static void write_uint(FILE *f, uint64_t v)
@@ -551,7 +531,7 @@ int render_json_write(FILE *out, const struct vi_doc *doc)
 				    ? juint(doc->err->offset) : json_null());
 		json_object_set_new(e, "message", jstring(doc->err->msg));
 		json_object_set_new(e, "exit_code", json_integer(doc->err->exit_code));
-		json_object_set_new(e, "class", json_string(vi_error_cls(doc->err)));
+		json_object_set_new(e, "class", json_string(doc->found ? vi_class_name(vi_error_cls(doc->err)) : "unreadable"));
 		mset_json(&ms, "error", e);
 	} else {
 		mset_json(&ms, "error", json_null());

@@ -2,12 +2,20 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include "escape.h"
 #include "triage.h"
 
+/* A string member escaped for a terminal (vi_tx), or NULL. */
 static const char *s_(json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	return json_is_string(v) ? vi_tx(json_string_value(v)) : NULL;
+}
+
+/* A string of a list, escaped likewise. */
+static const char *sv(json_t *v)
+{
+	return vi_tx(json_string_value(v));
 }
 
 static uint64_t u_(json_t *o, const char *k)
@@ -28,7 +36,7 @@ static void input_line(FILE *out, json_t *in)
 
 	fprintf(out, "  input        %" PRIu64 " bytes", u_(in, "file_size"));
 	json_array_foreach(f, i, x)
-		fprintf(out, "%s%s", i ? " + " : ", compressed: ", json_string_value(x));
+		fprintf(out, "%s%s", i ? " + " : ", compressed: ", sv(x));
 	fprintf(out, "; %s, QEMU migration stream of %" PRIu64 " bytes at offset %" PRIu64,
 		s_(in, "container"), u_(in, "stream_size"), u_(in, "stream_offset"));
 	if (json_object_get(in, "qevm_version"))
@@ -71,8 +79,8 @@ static void source_lines(FILE *out, json_t *src)
 		fprintf(out, "  source       written by ");
 		json_array_foreach(fit, i, x) {
 			json_array_foreach(json_object_get(rel, "by_target"), k, t)
-				if (!strcmp(s_(t, "target"), json_string_value(x))) {
-					fprintf(out, "%s%s (", i ? " or " : "", json_string_value(x));
+				if (!strcmp(s_(t, "target"), sv(x))) {
+					fprintf(out, "%s%s (", i ? " or " : "", sv(x));
 					short_version(out, s_(t, "qemu_version"));
 					fprintf(out, ")");
 				}
@@ -107,10 +115,10 @@ static void source_lines(FILE *out, json_t *src)
 		s_(src, "page_size_from"), json_is_true(json_object_get(src, "trailer")) ? "yes" : "no",
 		json_is_true(json_object_get(src, "section_footers")) ? "yes" : "no");
 	json_array_foreach(caps, i, x)
-		fprintf(out, "%s%s", i ? ", " : "", json_string_value(x));
+		fprintf(out, "%s%s", i ? ", " : "", sv(x));
 	fprintf(out, "%s; commands: ", json_array_size(caps) ? "" : "none");
 	json_array_foreach(cmds, i, x)
-		fprintf(out, "%s%s", i ? ", " : "", json_string_value(x));
+		fprintf(out, "%s%s", i ? ", " : "", sv(x));
 	fprintf(out, "%s\n", json_array_size(cmds) ? "" : "none");
 }
 
@@ -238,6 +246,8 @@ void vi_triage_text(FILE *out, json_t *doc)
 {
 	json_t *in = json_object_get(doc, "input");
 
+	if (!in)	/* an error document: the error line says it all */
+		return;
 	fprintf(out, "%s\n", s_(in, "file"));
 	input_line(out, in);
 	source_lines(out, json_object_get(doc, "source"));
@@ -245,4 +255,29 @@ void vi_triage_text(FILE *out, json_t *doc)
 	problem_lines(out, json_object_get(doc, "problems"));
 	dest_lines(out, json_object_get(doc, "destinations"), json_object_get(doc, "source"));
 	device_lines(out, json_object_get(doc, "devices"));
+	vi_tx_release();
 }
+
+static int text_view(FILE *out, const void *doc)
+{
+	json_t *d = (json_t *)doc;
+
+	if (!json_object_get(d, "input"))
+		return 1;	/* nothing to show: -o stays as it was */
+	vi_triage_text(out, d);
+	return 0;
+}
+
+static int json_view(FILE *out, const void *doc)
+{
+	json_dumpf((json_t *)doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	return 0;
+}
+
+/* The views of a report document; adding one is a renderer and a row. */
+const struct vi_outfmt vi_triage_formats[] = {
+	{ "text", text_view },
+	{ "json", json_view },
+	{ NULL, NULL },
+};

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include "escape.h"
 #include "session.h"
 
 int vi_session_walk(struct vi_session *s, const char *path,
@@ -37,4 +40,44 @@ void vi_session_close(struct vi_session *s)
 	vi_input_close(&s->in);
 	free(s->r);
 	s->r = NULL;
+}
+
+int vi_input_file_offset(const struct vi_input *in, uint64_t off, uint64_t *file)
+{
+	if (in->nfilters || !in->container || strcmp(in->container, "qcow2") == 0)
+		return 0;
+	*file = in->base + off;
+	return 1;
+}
+
+void vi_session_where(const struct vi_session *s, uint64_t off, char *buf, size_t n)
+{
+	const struct vi_input *in = &s->in;
+	uint64_t file;
+
+	if (!s->opened || !in->container ||
+	    (strcmp(in->container, "raw") == 0 && in->base == 0))
+		snprintf(buf, n, "byte %" PRIu64 " (0x%" PRIx64 ")", off, off);
+	else if (vi_input_file_offset(in, off, &file))
+		snprintf(buf, n, "stream byte %" PRIu64 " (0x%" PRIx64 "), file byte %" PRIu64
+			 " (0x%" PRIx64 ")", off, off, file, file);
+	else
+		snprintf(buf, n, "stream byte %" PRIu64 " (0x%" PRIx64 ") (%s%s%s)", off, off,
+			 strcmp(in->container, "qcow2") == 0 ? "in a qcow2 snapshot's VM state"
+			 : "in the ", strcmp(in->container, "qcow2") == 0 ? "" : in->container,
+			 strcmp(in->container, "qcow2") == 0 ? "" : " payload, compressed in the file");
+}
+
+void vi_session_print_error(const struct vi_session *s, const char *file)
+{
+	char where[160];
+
+	if (!s->err.set)
+		return;
+	if (!s->err.has_offset) {
+		vi_error_print(&s->err, file);
+		return;
+	}
+	vi_session_where(s, s->err.offset, where, sizeof(where));
+	fprintf(stderr, "vmstate-inspect: %s: %s: %s\n", vi_tx(file), where, s->err.msg);
 }

@@ -23,4 +23,22 @@ int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 		      const struct vi_walk_opts *opts);
 void vi_session_close(struct vi_session *s);
 
+/* Did the input open (a stream was found, possibly inside a container)?
+ * An error before that means the input cannot be judged (exit 3, no
+ * verdict); an error after it is damage in a found stream. */
+static inline int vi_session_found(const struct vi_session *s)
+{
+	return s->opened;
+}
+/* The file offset of stream byte off, when the stream is stored in the
+ * file as it is (no compression, no qcow2 cluster mapping): 1 and *file. */
+int vi_input_file_offset(const struct vi_input *in, uint64_t off, uint64_t *file);
+/* What a byte offset of s's error counts, for a message: "byte N (0xN)"
+ * for a raw stream (or input-layer errors, which count the file's bytes),
+ * "stream byte N (0xN), file byte M (0xM)" for a stream inside a
+ * container, "stream byte N (0xN) (...)" when it has no file offset. */
+void vi_session_where(const struct vi_session *s, uint64_t off, char *buf, size_t n);
+/* The error line: "vmstate-inspect: FILE: WHERE: MESSAGE" on stderr. */
+void vi_session_print_error(const struct vi_session *s, const char *file);
+
 #endif

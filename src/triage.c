@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "render-findings.h"
+#include "escape.h"
 #include "triage.h"
 
 static json_t *ju(uint64_t v)
@@ -130,14 +131,14 @@ static json_t *input_part(const struct vi_session *s, const char *file)
 	json_t *o = json_object(), *f = json_array();
 	const struct vi_node *root = s->w.root;
 
-	json_object_set_new(o, "file", json_string(file));
+	json_object_set_new(o, "file", vi_jstr(file));
 	json_object_set_new(o, "file_size", ju(s->in.input_size));
-	json_object_set_new(o, "container", json_string(s->in.container ? s->in.container : "?"));
+	json_object_set_new(o, "container", vi_jstr(s->in.container ? s->in.container : "?"));
 	for (int i = 0; i < s->in.nfilters; i++)
-		json_array_append_new(f, json_string(s->in.filters[i]));
+		json_array_append_new(f, vi_jstr(s->in.filters[i]));
 	json_object_set_new(o, "filters", f);
 	if (s->in.detail[0])
-		json_object_set_new(o, "detail", json_string(s->in.detail));
+		json_object_set_new(o, "detail", vi_jstr(s->in.detail));
 	json_object_set_new(o, "stream_offset", ju(s->in.base));
 	json_object_set_new(o, "stream_size", ju(s->in.size));
 	for (size_t i = 0; root && i < root->nkids; i++)
@@ -181,8 +182,8 @@ static json_t *release_part(const struct vi_triage_release *rel, size_t n, int s
 	for (size_t i = 0; i < n; i++) {
 		const struct vi_triage_release *r = &rel[i];
 		json_t *x = json_object();
-		json_object_set_new(x, "target", json_string(r->target));
-		json_object_set_new(x, "qemu_version", json_string(r->qemu_version));
+		json_object_set_new(x, "target", vi_jstr(r->target));
+		json_object_set_new(x, "qemu_version", vi_jstr(r->qemu_version));
 		json_object_set_new(x, "machine_known", json_boolean(r->machine_known));
 		json_object_set_new(x, "cpu_fields_match", r->cpu_match < 0 ? json_null()
 							 : json_boolean(r->cpu_match));
@@ -190,7 +191,7 @@ static json_t *release_part(const struct vi_triage_release *rel, size_t n, int s
 		json_object_set_new(x, "sections_other_version", ju(r->differ));
 		json_object_set_new(x, "sections_unknown", ju(r->unknown));
 		if (r->first_differ[0])
-			json_object_set_new(x, "first_difference", json_string(r->first_differ));
+			json_object_set_new(x, "first_difference", vi_jstr(r->first_differ));
 		json_array_append_new(all, x);
 		if ((any_known && !r->machine_known) || !r->cpu_match)
 			continue;
@@ -202,7 +203,7 @@ static json_t *release_part(const struct vi_triage_release *rel, size_t n, int s
 			continue;
 		}
 		if (!r->differ && !r->unknown && r->same)
-			json_array_append_new(fit, json_string(r->target));
+			json_array_append_new(fit, vi_jstr(r->target));
 		if (!best || r->differ + r->unknown < best->differ + best->unknown)
 			best = r;
 	}
@@ -212,7 +213,7 @@ static json_t *release_part(const struct vi_triage_release *rel, size_t n, int s
 	json_object_set_new(o, "newer_than_installed",
 			    json_boolean(!any_known && too_old && !json_array_size(fit)));
 	if (!json_array_size(fit) && best && best->same + best->differ)
-		json_object_set_new(o, "closest", json_string(best->target));
+		json_object_set_new(o, "closest", vi_jstr(best->target));
 	return o;
 }
 
@@ -224,38 +225,38 @@ static json_t *source_part(const struct vi_session *s, const struct vi_triage_re
 	unsigned maj, min;
 
 	if (w->machine[0]) {
-		json_object_set_new(o, "machine", json_string(w->machine));
+		json_object_set_new(o, "machine", vi_jstr(w->machine));
 		if (machine_release(w->machine, &maj, &min)) {
 			char v[32];
 			snprintf(v, sizeof(v), "%u.%u", maj, min);
-			json_object_set_new(o, "machine_type_since", json_string(v));
+			json_object_set_new(o, "machine_type_since", vi_jstr(v));
 		}
 	} else {
 		json_object_set_new(o, "machine", json_null());
 	}
 	json_object_set_new(o, "page_size", w->page_size ? ju(w->page_size) : json_null());
-	json_object_set_new(o, "page_size_from", json_string(w->page_size_from ? w->page_size_from
+	json_object_set_new(o, "page_size_from", vi_jstr(w->page_size_from ? w->page_size_from
 							     : "unknown"));
 	json_object_set_new(o, "trailer", json_boolean(w->vmdesc != NULL));
 	json_object_set_new(o, "section_footers", json_boolean(w->footers == 1));
 	if (w->cap_mapped_ram)
-		json_array_append_new(caps, json_string("mapped-ram"));
+		json_array_append_new(caps, vi_jstr("mapped-ram"));
 	if (w->cap_ignore_shared)
-		json_array_append_new(caps, json_string("x-ignore-shared"));
+		json_array_append_new(caps, vi_jstr("x-ignore-shared"));
 	for (size_t i = 0; i < w->nblocks; i++)
 		if (w->blocks[i].xbzrle_pages) {
-			json_array_append_new(caps, json_string("xbzrle"));
+			json_array_append_new(caps, vi_jstr("xbzrle"));
 			break;
 		}
 	for (size_t i = 0; i < w->nblocks; i++)
 		if (w->blocks[i].compressed_pages) {
-			json_array_append_new(caps, json_string("compress"));
+			json_array_append_new(caps, vi_jstr("compress"));
 			break;
 		}
 	json_object_set_new(o, "capabilities_seen", caps);
 	for (size_t i = 0; w->root && i < w->root->nkids; i++)
 		if (w->root->kids[i]->kind == VI_N_COMMAND)
-			json_array_append_new(cmds, json_string(w->root->kids[i]->name));
+			json_array_append_new(cmds, vi_jstr(w->root->kids[i]->name));
 	json_object_set_new(o, "commands", cmds);
 	json_object_set_new(o, "release", release_part(rel, nrel,
 		w->machine[0] && machine_release(w->machine, &maj, &min) ? (int)(maj * 100 + min)
@@ -368,13 +369,13 @@ static json_t *devices_and_bytes(const struct vi_session *s, json_t *bytes)
 	for (size_t j = 0; j < nd; j++) {
 		json_t *x = json_object();
 		const char *by = attr_s(d[j].first, "decoded_by");
-		json_object_set_new(x, "section", json_string(d[j].first->name));
+		json_object_set_new(x, "section", vi_jstr(d[j].first->name));
 		json_object_set_new(x, "instance_id", ju(attr_u(d[j].first, "instance_id")));
 		json_object_set_new(x, "version_id", ju(attr_u(d[j].first, "version_id")));
 		json_object_set_new(x, "offset", ju(d[j].first->offset));
 		json_object_set_new(x, "bytes", ju(d[j].bytes));
 		json_object_set_new(x, "records", ju(d[j].records));
-		json_object_set_new(x, "decoded_by", by ? json_string(by) : json_null());
+		json_object_set_new(x, "decoded_by", by ? vi_jstr(by) : json_null());
 		json_object_set_new(x, "undecoded_bytes", ju(d[j].undecoded));
 		json_array_append_new(arr, x);
 	}
@@ -386,7 +387,7 @@ static json_t *devices_and_bytes(const struct vi_session *s, json_t *bytes)
 	for (size_t i = 0; i < s->w.nblocks; i++) {
 		const struct vi_ramblock *b = &s->w.blocks[i];
 		json_t *x = json_object();
-		json_object_set_new(x, "name", json_string(b->name));
+		json_object_set_new(x, "name", vi_jstr(b->name));
 		json_object_set_new(x, "used_length", ju(b->used_length));
 		json_object_set_new(x, "pages", ju(b->pages));
 		json_object_set_new(x, "zero_pages", ju(b->zero_pages));
@@ -420,9 +421,9 @@ static json_t *problems(const struct vi_session *s)
 		if (k->kind != VI_N_WARNING)
 			continue;
 		x = json_object();
-		json_object_set_new(x, "severity", json_string("warning"));
+		json_object_set_new(x, "severity", vi_jstr("warning"));
 		json_object_set_new(x, "offset", ju(k->offset));
-		json_object_set_new(x, "message", json_string(k->vt == VI_V_STR ? k->v.s : k->name));
+		json_object_set_new(x, "message", vi_jstr(k->vt == VI_V_STR ? k->v.s : k->name));
 		json_array_append_new(arr, x);
 	}
 	if (undecoded) {
@@ -430,16 +431,16 @@ static json_t *problems(const struct vi_session *s)
 		char msg[160];
 		snprintf(msg, sizeof(msg), "%" PRIu64 " bytes of device sections could not be "
 			 "decoded into fields (listed per device)", undecoded);
-		json_object_set_new(x, "severity", json_string("note"));
+		json_object_set_new(x, "severity", vi_jstr("note"));
 		json_object_set_new(x, "offset", json_null());
-		json_object_set_new(x, "message", json_string(msg));
+		json_object_set_new(x, "message", vi_jstr(msg));
 		json_array_append_new(arr, x);
 	}
 	if (s->err.set) {
 		json_t *x = json_object();
-		json_object_set_new(x, "severity", json_string("error"));
+		json_object_set_new(x, "severity", vi_jstr("error"));
 		json_object_set_new(x, "offset", s->err.has_offset ? ju(s->err.offset) : json_null());
-		json_object_set_new(x, "message", json_string(s->err.msg));
+		json_object_set_new(x, "message", vi_jstr(s->err.msg));
 		json_array_append_new(arr, x);
 	}
 	return arr;
@@ -459,12 +460,12 @@ static json_t *dest_part(const struct vi_triage_dest *d, size_t n)
 			warnings += f->severity == VI_SEV_WARNING;
 			json_array_append_new(fl, vi_finding_json(f, NULL, 0));
 		}
-		json_object_set_new(x, "target", json_string(d[i].target));
-		json_object_set_new(x, "qemu_version", json_string(d[i].qemu_version));
-		json_object_set_new(x, "machine", d[i].machine ? json_string(d[i].machine)
+		json_object_set_new(x, "target", vi_jstr(d[i].target));
+		json_object_set_new(x, "qemu_version", vi_jstr(d[i].qemu_version));
+		json_object_set_new(x, "machine", d[i].machine ? vi_jstr(d[i].machine)
 							   : json_null());
 		json_object_set_new(x, "machine_known", json_boolean(d[i].machine_known));
-		json_object_set_new(x, "verdict", json_string(errors ? "reject" : "accept"));
+		json_object_set_new(x, "verdict", vi_jstr(errors ? "reject" : "accept"));
 		json_object_set_new(x, "errors", ju(errors));
 		json_object_set_new(x, "warnings", ju(warnings));
 		json_object_set_new(x, "first_error", first ? vi_finding_json(first, NULL, 0)
@@ -490,7 +491,7 @@ json_t *vi_triage_build(const struct vi_session *s, const char *file,
 	json_object_set_new(doc, "destinations", dest_part(dest, ndest));
 	if (s->err.set) {
 		json_t *e = json_object();
-		json_object_set_new(e, "message", json_string(s->err.msg));
+		json_object_set_new(e, "message", vi_jstr(s->err.msg));
 		json_object_set_new(e, "offset", s->err.has_offset ? ju(s->err.offset) : json_null());
 		json_object_set_new(e, "exit_code", json_integer(s->err.exit_code));
 		json_object_set_new(doc, "error", e);

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include "findings.h"
+#include "output.h"
 #include "schema.h"
 #include "session.h"
 
@@ -45,5 +46,8 @@ json_t *vi_triage_build(const struct vi_session *s, const char *file,
 
 /* The text view. */
 void vi_triage_text(FILE *out, json_t *doc);
+/* The views: text, json (render(FILE *, json_t *doc)); a document without
+ * "input" is an error document ({report_version, file, error}). */
+extern const struct vi_outfmt vi_triage_formats[];
 
 #endif

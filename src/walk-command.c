@@ -69,7 +69,7 @@ int walk_command(struct vi_walk *w, struct vi_node *parent)
 		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
 			"unknown command 0x%x (length %u): QEMU says \"MIG_CMD 0x%x unknown "
 			"(len 0x%x)\"", cmd, len, cmd, len);
-		return was_set ? -1 : vi_error_class(w->err, "unsupported-command");
+		return was_set ? -1 : vi_error_class(w->err, VI_C_UNSUPPORTED_COMMAND);
 	}
 	if ((cmds[cmd].len >= 0 && len != cmds[cmd].len) ||
 	    (cmd == 3 && len != 0 && len != 16))

@@ -92,7 +92,7 @@ int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
 			"truncated: the stream ends inside section %u (%s), "
 			"which started at byte %" PRIu64 ", before its footer",
 			id, sec->name, sec->offset);
-		return vi_error_class(w->err, "truncated");
+		return vi_error_class(w->err, VI_C_TRUNCATED);
 	}
 	d = vi_node_new(sec, VI_N_BLOB, "data", "undecoded", start);
 	d->length = found - start;

@@ -163,7 +163,7 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 	if (rd_peek(r, 0, &b, 1) != 1) {
 		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 			"truncated: expected the footer of section %u (%s)", s->id, name);
-		return vi_error_class(w->err, "truncated");
+		return vi_error_class(w->err, VI_C_TRUNCATED);
 	}
 	if (b != QVM_SECTION_FOOTER) {
 		if (w->footers < 0 && walk_record_plausible(w, off)) {
@@ -173,7 +173,7 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 			"bad section footer for section %u (%s): found byte 0x%02x, "
 			"expected 0x7e", s->id, name, b);
-		return vi_error_class(w->err, "bad-footer");
+		return vi_error_class(w->err, VI_C_BAD_FOOTER);
 	}
 	w->footers = 1;
 	if (rd_skip(r, 1, "footer") < 0 || rd_be32(r, &id, "footer section id") < 0)
@@ -182,7 +182,7 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
 			"bad section footer for section %u (%s): it names section id %u",
 			s->id, name, id);
-		return vi_error_class(w->err, "bad-footer");
+		return vi_error_class(w->err, VI_C_BAD_FOOTER);
 	}
 	f = vi_node_new(sec, VI_N_FOOTER, "footer", "footer", off);
 	f->length = 5;
@@ -366,14 +366,14 @@ static int walk_header(struct vi_walk *w)
 
 	h->length = 8;
 	if (rd_be32(w->r, &magic, "stream magic") < 0)
-		return vi_error_class(w->err, "bad-magic");
+		return vi_error_class(w->err, VI_C_BAD_MAGIC);
 	if (magic != QEVM_MAGIC) {
 		vi_fail(w->err, VI_EXIT_INPUT, 0,
 			"bad magic 0x%08x, expected 0x5145564d (\"QEVM\")", magic);
-		return vi_error_class(w->err, "bad-magic");
+		return vi_error_class(w->err, VI_C_BAD_MAGIC);
 	}
 	if (rd_be32(w->r, &version, "stream version") < 0)
-		return vi_error_class(w->err, "bad-magic");
+		return vi_error_class(w->err, VI_C_BAD_MAGIC);
 	vi_node_attr_s(h, "magic", "QEVM");
 	vi_node_attr_u(h, "version", version);
 	if (version == QEVM_VERSION_COMPAT)
@@ -383,7 +383,7 @@ static int walk_header(struct vi_walk *w)
 		vi_fail(w->err, VI_EXIT_INPUT, 4,
 			"unsupported stream version %u, expected 3", version);
 	if (w->err->set)
-		return vi_error_class(w->err, "bad-magic");
+		return vi_error_class(w->err, VI_C_BAD_MAGIC);
 	return 0;
 }
 

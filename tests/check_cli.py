@@ -98,7 +98,9 @@ def mutate(raw, doc, tmp):
                 timer["offset"]))
     out.append(("bad-footer", put(foot, b"\x7f"), "bad-footer", foot))
     out.append(("truncated", raw[:secs[5]["offset"] + 10], "truncated", None))
-    out.append(("bad-magic", put(0, b"QEVX"), "bad-magic", 0))
+    # no format the tool knows: no verdict, exit 3 and the error in the document
+    # (issue 12: it used to be "reject" with bad-magic, exit 1)
+    out.append(("bad-magic", put(0, b"QEVX"), "unreadable", 0))
     return out
 
 
@@ -530,6 +532,13 @@ def main():
             path = os.path.join(tmp, f"{rel}-{name}.qevm")
             open(path, "wb").write(data)
             rc, out, err = run("check", "--format", "json", "--target", target, path)
+            if cls == "unreadable":
+                d = json.loads(out) if out else {}
+                e = d.get("error") or {}
+                expect(f"{rel}: {name}", rc == 3 and "verdict" not in d and
+                       e.get("class") == cls and e.get("offset") == off and
+                       err.count("\n") == 1, f"exit {rc}, {e}, {err.strip()}")
+                continue
             f = json.loads(out)["files"][0] if rc in (0, 1) else {}
             first = next((x for x in f.get("findings", []) if x["severity"] == "error"), {})
             ok = rc == 1 and f.get("failure_class") == cls and (off is None or first.get("offset") == off)

@@ -47,7 +47,7 @@ static void expect_error(const struct sbuf *b, uint64_t off, const char *cls)
 	run_sb(&run, b);
 	ck_assert_input_error(&run, off);
 	if (cls) {
-		ck_assert_str_eq(vi_error_cls(&run.err), cls);
+		ck_assert_str_eq(vi_class_name(vi_error_cls(&run.err)), cls);
 		ck_assert_jstr(run.json, cls, "error/class");
 	}
 	run_free(&run);
@@ -78,7 +78,7 @@ START_TEST(test_wrong_magic)
 	run_sb(&run, &b);
 	ck_assert_input_error(&run, 0);
 	ck_assert_int_eq(run.opened, 0);
-	ck_assert_str_eq(vi_error_cls(&run.err), "bad-magic");
+	ck_assert_str_eq(vi_class_name(vi_error_cls(&run.err)), "bad-magic");
 	run_free(&run);
 	sb_free(&b);
 }
@@ -115,7 +115,7 @@ START_TEST(test_wrong_magic_inside_libvirt)
 	run_sb(&run, &b);
 	ck_assert_input_error(&run, 0);
 	ck_assert_int_eq(run.opened, 1);
-	ck_assert_str_eq(vi_error_cls(&run.err), "bad-magic");
+	ck_assert_str_eq(vi_class_name(vi_error_cls(&run.err)), "bad-magic");
 	ck_assert_juint(run.json, 100, "stream_offset");
 	run_free(&run);
 	sb_free(&b);

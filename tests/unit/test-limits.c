@@ -83,7 +83,7 @@ static void ck_limit(const struct walk_run *run, const char *what, uint64_t lo, 
 	ck_assert_msg(run->err.set, "no error, expected one about \"%s\"", what);
 	ck_assert_int_eq(run->err.exit_code, VI_EXIT_INPUT);
 	ck_assert_msg(run->err.hard, "not a hard error: %s", run->err.msg);
-	ck_assert_str_eq(vi_error_cls(&run->err), "limit");
+	ck_assert_str_eq(vi_class_name(vi_error_cls(&run->err)), "limit");
 	ck_assert_msg(strstr(run->err.msg, what) != NULL, "message \"%s\" lacks \"%s\"",
 		      run->err.msg, what);
 	ck_assert_msg(run->err.has_offset && run->err.offset >= lo && run->err.offset <= hi,

@@ -338,8 +338,9 @@ static void check_machine(struct ctx *c)
 		return;
 	}
 	if (!expects) {
-		/* Read as a section type by a destination that expects none. */
-		vi_finding_add(c->f, VI_C_MACHINE_MISMATCH, VI_SEV_ERROR, cfg->offset, 1,
+		/* Read as a section type by a destination that expects none
+		 * (QEMU 7.2 and 10.0 alike). */
+		vi_finding_add(c->f, VI_C_UNKNOWN_SECTION, VI_SEV_ERROR, cfg->offset, 1,
 			       "configuration", "the destination expects no configuration record "
 			       "(%s); QEMU says \"Unknown savevm section type 7\"", why);
 		return;

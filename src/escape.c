@@ -227,6 +227,7 @@ void vi_put_xml(FILE *f, const char *s, int attr)
 	size_t n = strlen((const char *)p), len;
 	unsigned cp;
 
+	(void)attr;
 	while (n) {
 		if (classify(p, n, &len, &cp) ||
 		    (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r')) {
@@ -239,8 +240,8 @@ void vi_put_xml(FILE *f, const char *s, int attr)
 			case '"': fputs("&quot;", f); break;
 			case '\'': fputs("&apos;", f); break;
 			case '\r': fputs("&#13;", f); break;
-			case '\t': fputs(attr ? "&#9;" : "\t", f); break;
-			case '\n': fputs(attr ? "&#10;" : "\n", f); break;
+			case '\t': fputs("&#9;", f); break;
+			case '\n': fputs("&#10;", f); break;
 			default: fwrite(p, 1, len, f); break;
 			}
 		}

@@ -43,8 +43,9 @@ json_t *vi_jstr(const char *s);
 /* JSON: write s as a JSON string, as json_dumpf writes vi_jstr(s). */
 void vi_put_json_str(FILE *f, const char *s);
 
-/* XML: write s escaped for element content (attr 0) or an attribute value
- * in double quotes (attr 1: also TAB, LF and CR as character references). */
+/* XML: write s escaped for element content or an attribute value in double
+ * quotes (attr, kept for the callers' clarity: both escape TAB, LF and CR as
+ * character references, so no line of the document comes from input). */
 void vi_put_xml(FILE *f, const char *s, int attr);
 
 /* URI: a URI reference for a file name (new string to free): an absolute

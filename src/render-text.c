@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "escape.h"
 #include "render.h"
 
 #define ARRAY_SHOWN 16
@@ -29,7 +30,11 @@ static void value(FILE *out, const struct vi_node *n)
 		else
 			fprintf(out, "%g", n->v.d);
 		break;
-	case VI_V_STR: fprintf(out, "\"%s\"", n->v.s); break;
+	case VI_V_STR:
+		fputc('"', out);
+		vi_put_text(out, n->v.s);
+		fputc('"', out);
+		break;
 	case VI_V_BYTES:
 		for (size_t i = 0; i < n->nbytes; i++)
 			fprintf(out, "%s%02x", i && i % 4 == 0 ? " " : "", n->bytes[i]);
@@ -50,7 +55,7 @@ static void attrs(FILE *out, const struct vi_node *n, const char *skip)
 			continue;
 		fprintf(out, "%s%s=", first ? "  [" : " ", a->key);
 		if (a->is_str)
-			fputs(a->s, out);
+			vi_put_text(out, a->s);
 		else
 			fprintf(out, "%" PRIu64, a->u);
 		first = 0;
@@ -91,7 +96,8 @@ static void node(FILE *out, const struct vi_node *n, int depth)
 			for (i = 0; n->type[i] && i < sizeof(kind) - 1; i++)
 				kind[i] = (char)(n->type[i] - 32 * (n->type[i] >= 'a'));
 			kind[i] = '\0';
-			fprintf(out, "%-5s %s", kind, n->name);
+			fprintf(out, "%-5s ", kind);
+			vi_put_text(out, n->name);
 		}
 		skip = "payload_offset";
 		break;
@@ -103,7 +109,7 @@ static void node(FILE *out, const struct vi_node *n, int depth)
 		for (size_t i = 0; i < n->nkids; i++) {
 			const struct vi_node *b = n->kids[i];
 			fprintf(out, "  %-32s %14" PRIu64 " %10" PRIu64 " %10" PRIu64
-				" %10" PRIu64 "\n", b->name,
+				" %10" PRIu64 "\n", vi_tx(b->name),
 				vi_node_attr(b, "used_length")->u, vi_node_attr(b, "pages")->u,
 				vi_node_attr(b, "zero_pages")->u,
 				vi_node_attr(b, "normal_pages")->u);
@@ -111,9 +117,11 @@ static void node(FILE *out, const struct vi_node *n, int depth)
 		return;
 	default:
 		line_start(out, n, depth);
-		fprintf(out, "%s", n->name);
-		if (n->type[0] && strcmp(n->type, n->name) != 0)
-			fprintf(out, "  %s", n->type);
+		vi_put_text(out, n->name);
+		if (n->type[0] && strcmp(n->type, n->name) != 0) {
+			fputs("  ", out);
+			vi_put_text(out, n->type);
+		}
 		break;
 	}
 	if (scalar_array(n)) {
@@ -142,14 +150,14 @@ void render_text(FILE *out, const struct vi_doc *doc)
 	const struct vi_node *root = doc->root;
 	const struct vi_attr *u;
 
-	fprintf(out, "%s: %s", doc->in->name, doc->in->container);
+	fprintf(out, "%s: %s", vi_tx(doc->in->name), doc->in->container);
 	for (int i = 0; i < doc->in->nfilters; i++)
 		fprintf(out, ", %s-compressed", doc->in->filters[i]);
 	fprintf(out, ", stream of %" PRIu64 " bytes", doc->in->size);
 	if (doc->in->base)
 		fprintf(out, " at file offset %" PRIu64, doc->in->base);
 	if (doc->in->detail[0])
-		fprintf(out, " (%s)", doc->in->detail);
+		fprintf(out, " (%s)", vi_tx(doc->in->detail));
 	fprintf(out, "\n%-10s %8s  %s\n", "offset", "length", "name  type = value  [facts]");
 	if (!root)
 		return;
@@ -161,8 +169,9 @@ void render_text(FILE *out, const struct vi_doc *doc)
 	for (size_t i = 0; i < root->nkids; i++)
 		if (root->kids[i]->kind == VI_N_WARNING)
 			fprintf(out, "warning: byte %" PRIu64 ": %s\n", root->kids[i]->offset,
-				root->kids[i]->v.s);
+				vi_tx(root->kids[i]->v.s));
 	if (doc->err && doc->err->set)
 		fprintf(out, "error: %s%s\n", doc->err->has_offset ? "see below: " : "",
 			doc->err->msg);
+	vi_tx_release();
 }

@@ -6,6 +6,11 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 PKGS="build-essential autoconf automake libtool pkg-config
       libjansson-dev libxxhash-dev liblzma-dev check xz-utils python3 valgrind"
+# The CI contract tests validate every JUnit and SARIF document: Debian's
+# junitparser and jsonschema (rfc3987 for its URI formats); setpriv (util-linux)
+# makes an unreadable file unreadable to a test run as root; bash-completion
+# checks the installed completion.
+PKGS="$PKGS python3-junitparser python3-jsonschema python3-rfc3987 util-linux bash-completion"
 # clang and its runtimes for the libFuzzer smoke run (tests/fuzz).
 PKGS="$PKGS clang libclang-rt-dev"
 missing=

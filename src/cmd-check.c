@@ -133,8 +133,10 @@ static int load_dest(struct dest *d, const char *schema_dir)
 		return -1;
 	}
 	d->has_machines = rc == 0 && d->machines.doc;
-	if (d->has_machines)
+	if (d->has_machines) {
 		vi_out_note_read(d->machines.path);
+		vi_out_note_read(d->machines.rules_path[0] ? d->machines.rules_path : NULL);
+	}
 	return 0;
 }
 

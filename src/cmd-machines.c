@@ -193,6 +193,8 @@ static int run(int argc, char **argv)
 		return VI_EXIT_USAGE;
 	}
 	vi_out_note_read(m.path);
+	if (m.rules_path[0])
+		vi_out_note_read(m.rules_path);
 	if ((a.a && !(v.ma = machines_get(&m, a.a, &v.ra))) ||
 	    (a.b && !(v.mb = machines_get(&m, a.b, &v.rb)))) {
 		fprintf(stderr, "vmstate-inspect: %s: unknown machine type '%s'\n", vi_tx(a.target),

@@ -109,8 +109,11 @@ static int load_targets(struct tgts *t, struct report_args *a)
 			return -1;
 		}
 		vi_out_note_read(t->v[i].schema.path);
-		if (t->v[i].machines.doc)
+		if (t->v[i].machines.doc) {
 			vi_out_note_read(t->v[i].machines.path);
+			if (t->v[i].machines.rules_path[0])
+				vi_out_note_read(t->v[i].machines.rules_path);
+		}
 		t->v[i].rel.target = t->v[i].schema.target ? t->v[i].schema.target : t->v[i].id;
 		t->v[i].rel.qemu_version = t->v[i].schema.qemu_version;
 	}

@@ -82,6 +82,7 @@ int machines_load(struct vi_machines *m, const char *target, const char *schema_
 			}
 			m->rules = json_incref(json_object_get(r, "rules"));
 			json_decref(r);
+			snprintf(m->rules_path, sizeof(m->rules_path), "%s", rules);
 		}
 		return 0;
 	}

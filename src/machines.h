@@ -13,6 +13,7 @@ struct vi_machines {
 	json_t *doc;           /* {"machines": {name: {"compat_props": [...]}}} */
 	json_t *rules;         /* compat-rules.json "rules", or NULL */
 	char path[1100];
+	char rules_path[1100]; /* where the rules were read from ("" if none) */
 };
 
 /* Load the machine types of a target id ("qemu-10.0/x86_64"); absent data

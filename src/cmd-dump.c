@@ -136,7 +136,7 @@ static int run(int argc, char **argv)
 	doc.in = &s.in;
 	doc.root = s.w.root;
 	doc.err = &s.err;
-	doc.found = vi_session_found(&s);
+	doc.unjudged = !vi_session_found(&s);
 	rc = s.err.set ? s.err.exit_code : VI_EXIT_OK;
 	vi_session_print_error(&s, a.file);
 	if (a.format == &dump_formats[0] && !s.w.root) {

@@ -176,7 +176,7 @@ json_t *render_json(const struct vi_doc *doc)
 				    ? juint(doc->err->offset) : json_null());
 		json_object_set_new(e, "message", jstring(doc->err->msg));
 		json_object_set_new(e, "exit_code", json_integer(doc->err->exit_code));
-		json_object_set_new(e, "class", json_string(doc->found ? vi_class_name(vi_error_cls(doc->err)) : "unreadable"));
+		json_object_set_new(e, "class", json_string(!doc->unjudged ? vi_class_name(vi_error_cls(doc->err)) : "unreadable"));
 		json_object_set_new(o, "error", e);
 	} else {
 		json_object_set_new(o, "error", json_null());
@@ -531,7 +531,7 @@ int render_json_write(FILE *out, const struct vi_doc *doc)
 				    ? juint(doc->err->offset) : json_null());
 		json_object_set_new(e, "message", jstring(doc->err->msg));
 		json_object_set_new(e, "exit_code", json_integer(doc->err->exit_code));
-		json_object_set_new(e, "class", json_string(doc->found ? vi_class_name(vi_error_cls(doc->err)) : "unreadable"));
+		json_object_set_new(e, "class", json_string(!doc->unjudged ? vi_class_name(vi_error_cls(doc->err)) : "unreadable"));
 		mset_json(&ms, "error", e);
 	} else {
 		mset_json(&ms, "error", json_null());

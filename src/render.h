@@ -12,7 +12,7 @@ struct vi_doc {
 	const struct vi_input *in;
 	const struct vi_node *root;
 	const struct vi_error *err;   /* set when the walk stopped early */
-	int found;                    /* the input opened: a stream was found */
+	int unjudged;                 /* the input did not open: no stream was found */
 };
 
 void render_text(FILE *out, const struct vi_doc *doc);

@@ -826,6 +826,14 @@ def run_check(target, schemas, machine, dest, stream):
     args.append(stream)
     rc, out, err = run_tool(args)
     cmd = "vmstate-inspect " + " ".join(args)
+    if rc == 3 and out:
+        # No verdict for a file that is no stream (issue 12): exit 3 and the
+        # error in the document; QEMU's "Not a migration stream" is bad-magic.
+        e = json.loads(out).get("error") or {}
+        if e.get("class") == "unreadable" and \
+                e.get("message", "").startswith("not a QEMU migration stream"):
+            return {"verdict": "reject", "class": "bad-magic", "error": e["message"],
+                    "cmd": cmd, "errors": [e["message"]]}
     if rc not in (0, 1):
         return {"verdict": "error", "class": "exit %d" % rc, "error": err.strip(), "cmd": cmd}
     f = json.loads(out)["files"][0]

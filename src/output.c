@@ -1,5 +1,7 @@
 /* output.c - the output sink: atomic -o, checked writes, formats. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* fopencookie */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>

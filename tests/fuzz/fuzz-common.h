@@ -82,6 +82,7 @@ static inline void fuzz_walk_render(struct vi_input *in, int opened,
 	doc.in = in;
 	doc.root = w.root;
 	doc.err = err;
+	doc.unjudged = !opened;
 	if (render_json_write(fuzz_devnull(), &doc) < 0)
 		abort();
 	if (w.root)

@@ -333,7 +333,7 @@ int sb_temp_fd(const void *p, size_t n)
 void run_bytes(struct walk_run *run, const void *p, size_t n,
 	       const struct vi_walk_opts *opts)
 {
-	struct vi_doc doc;
+	struct vi_doc doc = { 0 };
 	int fd;
 
 	memset(run, 0, sizeof(*run));

@@ -328,6 +328,16 @@ static void check_machine(struct ctx *c)
 			cfg = w->root->kids[i];
 	if (!local && c->d->stream && c->d->stream->w.machine[0])
 		local = c->d->stream->w.machine;
+	/* A machine type the release lacks: QEMU refuses to start with it
+	 * (vl.c: "unsupported machine type: \"%s\""), long before loading. */
+	if (local && c->d->machine_unknown) {
+		vi_finding_add(c->f, VI_C_MACHINE_MISMATCH, VI_SEV_ERROR, cfg ? cfg->offset : 0,
+			       cfg ? cfg->length : 0, "configuration", "QEMU %s has no machine type "
+			       "%s: the destination cannot even be started (unsupported machine "
+			       "type: \"%s\")", c->release[0] ? c->release : "(release unknown)",
+			       local, local);
+		return;
+	}
 	expects = dest_expects_config(c, local ? local : w->machine[0] ? w->machine : NULL, &why);
 	if (!cfg) {
 		if (expects && c->src->w.root && !c->src->err.set)
@@ -354,16 +364,14 @@ static void check_machine(struct ctx *c)
 			 w->machine[0] ? w->machine : "(none)");
 		assume(c, "destination machine type not given (--machine or --dest-stream): "
 		       "each stream's own is assumed", msg);
-		/* The stream's own type may not exist there: QEMU then refuses
-		 * to start ("unsupported machine type"), long before loading. */
 		if (w->machine[0] && c->d->machines &&
 		    !machines_get(c->d->machines, w->machine, NULL))
 			vi_finding_add(c->f, VI_C_MACHINE_MISMATCH, VI_SEV_ERROR, cfg->offset, cfg->length,
 				       "configuration", "QEMU %s has no machine type %s: a destination "
 				       "with the stream's own machine type cannot even be started "
-				       "(\"unsupported machine type\"); give --machine to check against "
-				       "one it has", c->release[0] ? c->release : "(release unknown)",
-				       w->machine);
+				       "(unsupported machine type: \"%s\"); give --machine to check "
+				       "against one it has", c->release[0] ? c->release : "(release unknown)",
+				       w->machine, w->machine);
 		return;
 	}
 	/* QEMU compares only as many bytes as it received (strncmp). */
@@ -967,7 +975,7 @@ size_t vi_check_stream(struct vi_session *src, const char *file,
 			    (!strcmp(n->type, "full") || !strcmp(n->type, "start")))
 				check_section(&c, n);
 		}
-		if (d->machines)
+		if (d->machines && !d->machine_unknown)
 			machines_check(d->machines, d->machine ? d->machine :
 				       d->stream && d->stream->w.machine[0] ? d->stream->w.machine :
 				       src->w.machine, src, d->stream, out);

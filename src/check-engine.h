@@ -10,10 +10,11 @@
 struct vi_dest {
 	const struct vi_schema *schema;  /* the destination release's vmstates */
 	struct vi_session *stream;       /* a stream its own configuration wrote, or NULL */
-	const char *machine;             /* its machine type, or NULL: the stream's */
+	const char *machine;             /* its machine type (aliases resolved), or NULL: the stream's */
 	const struct vi_machines *machines; /* the target's machine types, or NULL */
 	struct vi_findings *notes;       /* what was assumed, once per run; NULL:
 					    with each stream's findings */
+	int machine_unknown;             /* machine names a type the release lacks */
 };
 
 /* Compare one walked stream with the destination; findings are appended

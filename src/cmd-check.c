@@ -29,7 +29,7 @@ enum { OPT_TARGET = 256, OPT_MACHINE, OPT_DEST, OPT_SCHEMAS, OPT_ALL, OPT_MIN_SE
 static const struct argp_option options[] = {
 	{ "target", OPT_TARGET, "ID", 0, "Destination: qemu-RELEASE/ARCH (see 'vmstate-inspect targets') or a schema or -dump-vmstate file; repeatable, each is checked", 0 },
 	{ "all-targets", OPT_ALL, NULL, 0, "Check every installed target of each stream's architecture", 0 },
-	{ "machine", OPT_MACHINE, "TYPE", 0, "Destination machine type (default: the one in --dest-stream, else the stream's own)", 0 },
+	{ "machine", OPT_MACHINE, "TYPE", 0, "Destination machine type or alias (default: the one in --dest-stream, else the stream's own)", 0 },
 	{ "dest-stream", OPT_DEST, "FILE", 0, "A stream the destination's own configuration wrote: its devices, instances, RAMBlocks, values and whether it expects a configuration section", 0 },
 	{ "schemas", OPT_SCHEMAS, "DIR", 0, "Look for target schemas in DIR first", 0 },
 	{ "format", 'f', "FORMAT", 0, "text (default), json, sarif or junit", 0 },
@@ -195,14 +195,6 @@ static int run(int argc, char **argv)
 			vi_out_abort(&out);
 			return VI_EXIT_USAGE;
 		}
-	for (int i = 0; a.machine && i < ndests; i++)
-		if (dests[i].has_machines && !machines_get(&dests[i].machines, a.machine, NULL)) {
-			fprintf(stderr, "vmstate-inspect: %s: unknown machine type '%s' (see "
-				"'vmstate-inspect machines %s')\n", vi_tx(dests[i].id), vi_tx(a.machine),
-				vi_tx(dests[i].id));
-			rc = VI_EXIT_USAGE;
-			goto out_dests;
-		}
 	if (a.dest_stream) {
 		have_dest = 1;
 		wopts.schema_vmsds = dests[0].schema.vmsds;
@@ -226,7 +218,11 @@ static int run(int argc, char **argv)
 			struct vi_session again, *s = &first;
 			struct vi_dest d = { &dests[t].schema, have_dest ? &dest : NULL, a.machine,
 					     dests[t].has_machines ? &dests[t].machines : NULL,
-					     &rep.notes };
+					     &rep.notes, 0 };
+			/* An alias (q35, pc, virt...) is the type this release resolves
+			 * it to; a type the release lacks is a reject, not an error. */
+			if (a.machine && d.machines && !machines_get(d.machines, a.machine, &d.machine))
+				d.machine_unknown = 1;
 			wopts.schema_vmsds = dests[t].schema.vmsds;
 			/* Walked with each destination's schema (it may decode what the
 			 * trailer does not describe); standard input is read once. */
@@ -246,7 +242,7 @@ static int run(int argc, char **argv)
 			x->qemu_version = dests[t].schema.qemu_version;
 			x->found = vi_session_found(s);
 			x->in = s->in;
-			x->machine = a.machine ? a.machine : have_dest && dest.w.machine[0]
+			x->machine = d.machine ? d.machine : have_dest && dest.w.machine[0]
 				? dest.w.machine : s->w.machine[0] ? s->w.machine : NULL;
 			if (x->machine == s->w.machine)	/* the session goes before rendering */
 				x->machine = vi_xstrdup(s->w.machine), x->own_machine = 1;

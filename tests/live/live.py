@@ -328,6 +328,8 @@ def load_stream(cfg, wd, stream):
             qmp = q.connect()
         except HarnessError as e:
             q.stop()
+            if "unsupported machine type" in q.output():
+                return "exited", q.output()     # a verdict: it cannot even start
             raise HarnessError("destination [%s]: %s\n%s" % (cfg.short(), e, q.output()[-2000:]))
         try:
             qmp.cmd("migrate-incoming", uri="exec:cat '%s'" % stream)
@@ -375,12 +377,13 @@ PATTERNS = [
     ("version-too-new", re.compile(r"unsupported version|is too new")),
     ("version-too-old", re.compile(r"is too old")),
     ("machine-mismatch", re.compile(
-        r"Machine type received|TARGET_PAGE_BITS|Configuration section missing")),
+        r"Machine type received|TARGET_PAGE_BITS|Configuration section missing"
+        r"|unsupported machine type")),
     ("bad-footer", re.compile(r"Missing section footer|Mismatched section id in footer")),
     ("bad-magic", re.compile(
         r"Not a migration stream|Unsupported migration stream version|SaveVM v2")),
     ("field-mismatch", re.compile(r"Bad config data|Invalid value|Length mismatch|Size mismatch"
-                                  r"| != ")),
+                                  r"| != |in the incoming stream but unknown on the destination")),
     ("capability-mismatch", re.compile(
         r"Capability \S+ is o(n|ff), but received|Received unknown capability")),
     ("unsupported-command", re.compile(r"MIG_CMD 0x[0-9a-fA-F]+ unknown")),

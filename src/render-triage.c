@@ -99,9 +99,9 @@ static void source_lines(FILE *out, json_t *src)
 	} else {
 		json_array_foreach(json_object_get(rel, "by_target"), k, t)
 			if (!strcmp(s_(t, "target"), s_(rel, "closest")))
-				fprintf(out, "  source       no installed release matches; closest %s: "
-					"%" PRIu64 " section(s) at other versions, %" PRIu64
-					" unknown%s%s\n", s_(t, "target"),
+				fprintf(out, "  source       written by a release that is not installed "
+					"(none matches); closest %s: %" PRIu64 " section(s) at other "
+					"versions or layouts, %" PRIu64 " unknown%s%s\n", s_(t, "target"),
 					u_(t, "sections_other_version"), u_(t, "sections_unknown"),
 					s_(t, "first_difference") ? "; first: " : "",
 					s_(t, "first_difference") ? s_(t, "first_difference") : "");

@@ -54,6 +54,77 @@ static const char *unknown_subsection(const struct vi_node *sec, json_t *vmsd)
 	return NULL;
 }
 
+/* A top-level field the stream's trailer names and the schema's vmstate
+ * (same version) does not: fields are renamed between releases without a
+ * version change (5.2's ps2kbd "common" is 7.2's "parent_obj"), so the
+ * stream was written by another release.  NULL when the schema lists no
+ * fields or the section was decoded without a trailer (names the schema's). */
+static int by_trailer(const struct vi_node *sec)
+{
+	const struct vi_attr *a = vi_node_attr((struct vi_node *)sec, "decoded_by");
+
+	return a && a->is_str && !strcmp(a->s, "vmdesc");
+}
+
+/* The length of name without a trailing index ("env.cr[0]", "bus[0].ifs[1]"). */
+static size_t base_len(const char *name)
+{
+	size_t n = strlen(name);
+	const char *b = strrchr(name, '[');
+
+	return n && name[n - 1] == ']' && b ? (size_t)(b - name) : n;
+}
+
+static json_t *schema_field(json_t *fields, const char *name)
+{
+	size_t len = base_len(name), i;
+	json_t *f;
+
+	json_array_foreach(fields, i, f)	/* the exact name first */
+		if (json_is_string(json_object_get(f, "name")) &&
+		    !strcmp(json_string_value(json_object_get(f, "name")), name))
+			return f;
+	json_array_foreach(fields, i, f) {
+		json_t *n = json_object_get(f, "name");
+		if (json_is_string(n) && base_len(json_string_value(n)) == len &&
+		    !strncmp(json_string_value(n), name, len))
+			return f;
+	}
+	return NULL;
+}
+
+/* The first field under n that fields lacks or types otherwise (structs
+ * compared field by field), or NULL. */
+static const char *field_differs(const struct vi_node *n, json_t *fields, int depth)
+{
+	if (!json_array_size(fields) || depth > 8)
+		return NULL;
+	for (size_t k = 0; k < n->nkids; k++) {
+		const struct vi_node *x = n->kids[k];
+		json_t *f, *ty, *st;
+		const char *r;
+		if (x->kind != VI_N_FIELD || !x->name[0] || x->name[0] == '[')
+			continue;	/* "[0]": an element, compared with its field */
+		if (!(f = schema_field(fields, x->name)))
+			return x->name;
+		ty = json_object_get(f, "type");
+		st = json_object_get(f, "struct");
+		if (!x->nkids && json_is_string(ty) && x->type[0] &&
+		    strcmp(json_string_value(ty), x->type) != 0)
+			return x->name;
+		if (x->nkids && x->kids[0]->name[0] == '[')	/* arrays: not compared */
+			continue;
+		if (x->nkids && st && (r = field_differs(x, json_object_get(st, "fields"), depth + 1)))
+			return r;
+	}
+	return NULL;
+}
+
+static const char *unknown_field(const struct vi_node *sec, json_t *vmsd)
+{
+	return field_differs(sec, json_object_get(vmsd, "fields"), 0);
+}
+
 /* Every architecture calls its CPU's vmstate "cpu", with fields of its own
  * (x86 env.regs, ARM cpreg_indexes, RISC-V env.gpr ...): at least half of
  * the stream's top-level cpu fields must be the schema's. */
@@ -95,7 +166,7 @@ void vi_triage_versions(const struct vi_session *s, const struct vi_schema *sche
 	r->cpu_match = cpu_matches(root, schema_vmsd(schema, "cpu"));
 	for (size_t i = 0; root && i < root->nkids; i++) {
 		const struct vi_node *sec = root->kids[i];
-		const char *sub;
+		const char *sub, *fld;
 		json_t *v;
 		json_int_t have, want;
 		if (!first_record(sec) || generic_section(sec->name))
@@ -108,13 +179,17 @@ void vi_triage_versions(const struct vi_session *s, const struct vi_schema *sche
 		have = (json_int_t)attr_u(sec, "version_id");
 		want = json_integer_value(json_object_get(v, "version_id"));
 		sub = have == want ? unknown_subsection(sec, v) : NULL;
-		if (have == want && !sub) {
+		fld = have == want && !sub && by_trailer(sec) ? unknown_field(sec, v) : NULL;
+		if (have == want && !sub && !fld) {
 			r->same++;
 			continue;
 		}
 		if (r->differ++)
 			continue;
-		if (sub)
+		if (fld)
+			snprintf(r->first_differ, sizeof(r->first_differ),
+				 "%s: field %s is not %s's (same version, other name or type)", sec->name, fld, t);
+		else if (sub)
 			snprintf(r->first_differ, sizeof(r->first_differ),
 				 "%s: subsection %s unknown to %s", sec->name, sub, t);
 		else

@@ -96,6 +96,62 @@ def int32_bound(tmp):
                                     e.get("message", "")), str(e)[:300])
 
 
+def only_release(tmp, rel):
+    """A --schemas directory holding one release (every architecture of it)."""
+    d = os.path.join(tmp, "only-" + rel)
+    if os.path.isdir(d):
+        return d
+    shutil.copytree(os.path.join(SRC, "schemas", "qemu-" + rel), os.path.join(d, "qemu-" + rel))
+    shutil.copytree(os.path.join(SRC, "schemas", "machines", "qemu-" + rel),
+                    os.path.join(d, "machines", "qemu-" + rel))
+    shutil.copy(os.path.join(SRC, "schemas", "compat-rules.json"), d)
+    return d
+
+
+def not_installed(tmp):
+    """Streams of a release that is not installed (with only the other one)."""
+    for rel, other, stream, how in (
+            ("7.2", "10.0", "v100-x86-q35-10.0-minimal.qevm.xz", "newer"),
+            ("10.0", "7.2", "v72-x86-q35-7.2-minimal.qevm.xz", "older"),
+            ("10.0", "7.2", "v72-x86-i440fx-7.2-devices.qevm.xz", "older"),
+            ("7.2", "10.0", "v100-aarch64-virt-10.0-minimal.qevm.xz", "newer"),
+            ("10.0", "7.2", "v72-aarch64-virt-7.2-minimal.qevm.xz", "older")):
+        d = only_release(tmp, rel)
+        path = os.path.join(DATA, stream)
+        arch = "aarch64" if "aarch64" in stream else "x86_64"
+        rc, out, err = run("report", "--schemas", d, "--format", "json", path)
+        doc = json.loads(out) if rc == 0 else {}
+        r = doc.get("source", {}).get("release", {})
+        targets = [t["target"] for t in r.get("by_target", [])]
+        expect(f"{stream} with only {rel}: compared with {rel} alone", rc == 0 and
+               f"qemu-{rel}/{arch}" in targets and
+               all(t.startswith(f"qemu-{rel}/") for t in targets), f"exit {rc}: {targets} {err[:200]}")
+        expect(f"{stream} with only {rel}: not written by it, closest qemu-{rel}/{arch}",
+               r.get("consistent_with") == [] and r.get("closest") == f"qemu-{rel}/{arch}",
+               str(r)[:400])
+        rc, text, _ = run("report", "--schemas", d, path)
+        line = next((l for l in text.splitlines() if l.startswith("  source ")), "")
+        want = ("newer than the installed releases" if how == "newer" else
+                "written by a release that is not installed")
+        expect(f"{stream} with only {rel}: report says so ({how})",
+               want in line and f"qemu-{rel}/{arch}" in line, line)
+        # with both installed, the stream's own release is named
+        rc, out, _ = run("report", "--format", "json", path)
+        r = json.loads(out)["source"]["release"] if rc == 0 else {}
+        expect(f"{stream} with both: written by qemu-{other}/{arch}",
+               r.get("consistent_with") == [f"qemu-{other}/{arch}"], str(r)[:300])
+        # check judges it against what is installed; dump decodes it whole
+        rc, f, err = check_json("--schemas", d, "--target", f"qemu-{rel}/{arch}", path)
+        expect(f"{stream}: check against installed {rel} gives a verdict",
+               rc in (0, 1) and f.get("verdict") in ("accept", "reject"), f"exit {rc} {err}")
+        rc, out, _ = run("dump", "--format", "json", path)
+        doc = json.loads(out) if rc == 0 else {}
+        undecoded = [x["name"] for x in doc.get("sections", []) if x.get("decoded_by") == "none"]
+        expect(f"{stream}: dump decodes every section from its trailer",
+               rc == 0 and not undecoded and doc.get("undecoded_bytes") in (0, None),
+               f"exit {rc} {undecoded[:5]} {doc.get('undecoded_bytes')}")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="vi-rel.")
     try:
@@ -105,6 +161,7 @@ def main():
             return 77
         id_registers(tmp)
         int32_bound(tmp)
+        not_installed(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for name, ok, detail in results:

@@ -383,7 +383,8 @@ PATTERNS = [
     ("bad-magic", re.compile(
         r"Not a migration stream|Unsupported migration stream version|SaveVM v2")),
     ("field-mismatch", re.compile(r"Bad config data|Invalid value|Length mismatch|Size mismatch"
-                                  r"| != |in the incoming stream but unknown on the destination")),
+                                  r"| != |in the incoming stream but unknown on the destination"
+                                  r"|post load hook failed")),
     ("capability-mismatch", re.compile(
         r"Capability \S+ is o(n|ff), but received|Received unknown capability")),
     ("unsupported-command", re.compile(r"MIG_CMD 0x[0-9a-fA-F]+ unknown")),

@@ -52,10 +52,14 @@ ARCHES = {
     "x86_64": ("q35", [("pc-q35-5.2", live.VIRTIO), ("pc-i440fx-5.2", live.LEGACY)]),
     "aarch64": ("virt", [("virt-5.2", live.VIRT_DEVS)]),
     "ppc64": ("pseries", [("pseries-5.2", ("virtio-rng,blk", live.RNG + DISK + live.VBLK))]),
+    # the s390-ccw BIOS finds nothing to boot and the guest panics: -no-shutdown
+    # keeps that QEMU (stopped) for the migration
     "s390x": ("s390-ccw-virtio", [("s390-ccw-virtio-5.2", (
-        "virtio-rng,blk-ccw", ["-device", "virtio-rng-ccw,id=rng0"] + DISK +
+        "virtio-rng,blk-ccw", ["-no-shutdown", "-device", "virtio-rng-ccw,id=rng0"] + DISK +
         ["-device", "virtio-blk-ccw,drive=d0,id=vblk0"]))]),
 }
+# SLOF needs a real mode area of 80 MiB or more, pseries RAM in 256 MiB steps
+MEM = {"ppc64": "256M"}
 
 # Disagreements that are understood, keyed by (pair id, "dest" | "nodest"),
 # each with its reason and the test that pins it.  Anything else fails.
@@ -78,7 +82,7 @@ def binary(rel, arch):
 
 class MConfig(live.Config):
     def __init__(self, rel, arch, machine, devs, path):
-        super().__init__(rel, arch, machine, *devs[1], label=devs[0])
+        super().__init__(rel, arch, machine, *devs[1], label=devs[0], mem=MEM.get(arch, "64M"))
         self.path = path
 
     @property
@@ -158,7 +162,21 @@ def pairs(found):
     return out
 
 
+def import_target(rel, arch, out, log):
+    """tools/import-qemu.sh of an installed release into out (the user's-build path)."""
+    p = subprocess.run(["sh", os.path.join(live.SRC, "tools", "import-qemu.sh"), binary(rel, arch),
+                        "qemu-%s/%s" % (rel, arch), out], capture_output=True, timeout=900,
+                       env=dict(os.environ, VI=live.BIN, RUN_SECONDS="1"))
+    with open(log, "wb") as f:
+        f.write(p.stderr)
+    if p.returncode != 0:
+        raise live.HarnessError("import of qemu-%s/%s failed (%d): %s"
+                                % (rel, arch, p.returncode, p.stderr.decode()[-800:]))
+
+
 class Runner(live.Runner):
+    imported = None     # directory of the imported targets, or None
+
     def run_pair(self, p):
         r = {"pair": p}
         stream = self.stream(p.src, "src")
@@ -178,6 +196,11 @@ class Runner(live.Runner):
         r["target"] = sid
         r["dest"] = live.run_check(sid, d, p.dst.machine_type, dest, stream) if dest else None
         r["nodest"] = live.run_check(sid, d, p.dst.machine_type, None, stream)
+        if self.imported and os.path.exists(os.path.join(self.imported, sid + ".json")):
+            r["imp_dest"] = live.run_check(sid, self.imported, p.dst.machine_type, dest,
+                                           stream) if dest else None
+            r["imp_nodest"] = live.run_check(sid, self.imported, p.dst.machine_type, None,
+                                             stream)
         return r
 
 
@@ -189,7 +212,8 @@ def report(all_pairs, results, errors, verbose, elapsed):
         if r is None:
             continue
         st = per.setdefault(p.arch, {"pairs": 0, "judged": 0, "agree": 0, "dest": 0,
-                                     "dest_agree": 0, "unjudged": 0, "aborts": 0})
+                                     "dest_agree": 0, "unjudged": 0, "aborts": 0,
+                                     "imp": 0, "imp_same": 0})
         st["pairs"] += 1
         q = r["qemu"]
         print("== %s   [%s] -> [%s]" % (p.id, p.src.short(), p.dst.short()))
@@ -231,6 +255,19 @@ def report(all_pairs, results, errors, verbose, elapsed):
             if verbose and not ok:
                 print("      cmd: " + k["cmd"])
         st["agree"] += all_ok
+        for tag in ("dest", "nodest"):
+            k, ki = r[tag], r.get("imp_" + tag)
+            if k is None or ki is None:
+                continue
+            st["imp"] += 1
+            if (k["verdict"], k["class"]) == (ki["verdict"], ki["class"]):
+                st["imp_same"] += 1
+            else:
+                print("   imported target (%s): %s %s | %s\n      -> DIFFERS from the shipped "
+                      "target's %s %s" % (tag, ki["verdict"], ki["class"], ki.get("error", ""),
+                                          k["verdict"], k["class"]))
+                if live.agree(q, k) and (p.id, "imported") not in KNOWN_LIMITS:
+                    failed.add(p.id)
         if verbose and q[0] == "reject":
             for l in live.error_lines(r["qemu_stderr"]):
                 print("      qemu: " + l)
@@ -246,6 +283,9 @@ def report(all_pairs, results, errors, verbose, elapsed):
               % (arch, st["pairs"], st["judged"], st["agree"], st["dest_agree"], st["dest"],
                  ", %d not judged (no target)" % st["unjudged"] if st["unjudged"] else "",
                  ", %d runs where QEMU aborted" % st["aborts"] if st["aborts"] else ""))
+        if st["imp"]:
+            print("  %-8s imported target (tools/import-qemu.sh): %d/%d check runs give the "
+                  "shipped target's verdict and class" % ("", st["imp_same"], st["imp"]))
         for k in tot:
             tot[k] += st[k]
     print("  %-8s %3d pairs, %3d judged, %3d agree" % ("all", tot["pairs"], tot["judged"],
@@ -263,6 +303,9 @@ def main():
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--import", dest="imp", action="store_true",
+                    help="also import every installed release that has a shipped target with "
+                    "tools/import-qemu.sh and compare its verdicts with the shipped target's")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
     found = discover(a.releases.split(","), a.arch or sorted(ARCHES), print)
@@ -298,6 +341,20 @@ def main():
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs))
     try:
         runner = Runner(work, a.schemas, a.jobs)
+        if a.imp:
+            runner.imported = os.path.join(work, "imported")
+            sd = a.schemas or os.path.join(live.SRC, "schemas")
+            todo = [(rel, arch) for arch, rels in sorted(found.items()) for rel in rels
+                    if os.path.exists(os.path.join(sd, "qemu-%s" % rel, arch + ".json"))]
+            ifuts = {pool.submit(import_target, rel, arch, runner.imported,
+                                 os.path.join(work, "import-%s-%s.log" % (rel, arch))):
+                     (rel, arch) for rel, arch in todo}
+            for fu in concurrent.futures.as_completed(ifuts):
+                try:
+                    fu.result()
+                    print("matrix: imported qemu-%s/%s" % ifuts[fu])
+                except Exception as e:
+                    errors.append(("import qemu-%s/%s" % ifuts[fu], str(e)))
         futs = {pool.submit(runner.run_pair, p): p for p in all_pairs}
         for fu in concurrent.futures.as_completed(futs):
             p = futs[fu]

@@ -743,12 +743,6 @@ static struct vi_node *direct_field(struct vi_node *n, const char *name)
 	return NULL;
 }
 
-/* ARM "cpu" (target/arm/machine.c cpu_post_load): the incoming coprocessor
- * register indexes are merged with the destination CPU's sorted list; one
- * the destination lacks fails the load with no message of its own (-1,
- * "Operation not permitted").  The destination's list is its own stream's
- * cpreg_vmstate_indexes.  post_load runs after the section's subsections,
- * so the finding is placed at the section's end. */
 /* An AArch64 ID register (op0 3, op1 0, CRn 0 in the KVM-style index
  * 0x6030000000130000 | op0 << 14 | op1 << 11 | CRn << 7 | CRm << 3 | op2):
  * constant under TCG, so cpu_post_load's write_list_to_cpustate reads back
@@ -784,6 +778,12 @@ static int id_reg_differs(struct ctx *c, struct vi_node *sec, struct vi_node *th
 	return 1;
 }
 
+/* ARM "cpu" (target/arm/machine.c cpu_post_load): the incoming coprocessor
+ * register indexes are merged with the destination CPU's sorted list; one
+ * the destination lacks fails the load with no message of its own (-1,
+ * "Operation not permitted").  The destination's list is its own stream's
+ * cpreg_vmstate_indexes.  post_load runs after the section's subsections,
+ * so the finding is placed at the section's end. */
 static void check_arm_cpregs(struct ctx *c, struct vi_node *sec, struct vi_node *theirs)
 {
 	struct vi_node *mi = direct_field(sec, "cpreg_vmstate_indexes");

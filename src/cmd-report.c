@@ -230,9 +230,10 @@ static int run(int argc, char **argv)
 	for (int i = 0; i < t.n; i++) {
 		struct vi_dest d = { &t.v[i].schema, NULL, a.machine,
 				     t.v[i].machines.doc ? &t.v[i].machines : NULL, NULL, 0 };
+		struct vi_session *st;
+		/* an alias is the type this release resolves it to */
 		if (a.machine && d.machines && !machines_get(d.machines, a.machine, &d.machine))
 			d.machine_unknown = 1;
-		struct vi_session *st;
 		rel[nrel++] = t.v[i].rel;
 		if (!t.v[i].selected)
 			continue;

@@ -54,14 +54,9 @@ static const char *unknown_subsection(const struct vi_node *sec, json_t *vmsd)
 	return NULL;
 }
 
-/* A top-level field the stream's trailer names and the schema's vmstate
- * (same version) does not: fields are renamed between releases without a
- * version change (5.2's ps2kbd "common" is 7.2's "parent_obj"), so the
- * stream was written by another release.  NULL when the schema lists no
- * fields or the section was decoded without a trailer (names the schema's). */
 static int by_trailer(const struct vi_node *sec)
 {
-	const struct vi_attr *a = vi_node_attr((struct vi_node *)sec, "decoded_by");
+	const struct vi_attr *a = vi_node_attr(sec, "decoded_by");
 
 	return a && a->is_str && !strcmp(a->s, "vmdesc");
 }
@@ -120,6 +115,13 @@ static const char *field_differs(const struct vi_node *n, json_t *fields, int de
 	return NULL;
 }
 
+/* A field (top-level, or in a struct that is no array) that the stream's
+ * trailer names or types otherwise than the schema's vmstate of the same
+ * version: fields are renamed or retyped between releases without a version
+ * change (5.2's ps2kbd "common" is 7.2's "parent_obj", 11.1's ARM
+ * cpreg_vmstate_array_len a plain int32), so another release wrote the
+ * stream.  NULL when the schema lists no fields.  Only for sections the
+ * trailer decoded (else the names are the schema's own). */
 static const char *unknown_field(const struct vi_node *sec, json_t *vmsd)
 {
 	return field_differs(sec, json_object_get(vmsd, "fields"), 0);

@@ -198,17 +198,6 @@ static int import(int argc, char **argv)
 	if (im.unmatched)
 		fprintf(stderr, "vmstate-inspect: note: %u trailer fields had no -dump-vmstate "
 			"counterpart\n", im.unmatched);
-	/* What -dump-vmstate alone cannot give (the man page says it too). */
-	if (!a.nstreams)
-		fprintf(stderr, "vmstate-inspect: warning: no --stream: the schema lacks every "
-			"vmstate -dump-vmstate misses (ram, timer, cpu, apic, slirp, ...) and the "
-			"types of fields; check with it rejects every stream (unknown sections); "
-			"tools/import-qemu.sh BINARY TARGET DIR makes a complete target\n");
-	else if (!a.nextras)
-		fprintf(stderr, "vmstate-inspect: note: no --extra: the vmstates only the streams "
-			"show have no minimum_version_id (no version-too-old for them), and a "
-			"section none of the %d stream(s) holds (slirp without -netdev user, ...) is "
-			"unknown to the schema\n", a.nstreams);
 	if (rc == VI_EXIT_OK && schema_validate(doc, "(result)", &err) < 0) {
 		vi_error_print(&err, "schema import");
 		rc = VI_EXIT_USAGE;
@@ -221,6 +210,18 @@ static int import(int argc, char **argv)
 	} else {
 		vi_out_abort(&out);	/* no schema: -o stays as it was */
 	}
+	/* What -dump-vmstate alone cannot give (the man page says it too);
+	 * only for a schema that was written (an error is one line). */
+	if (rc == VI_EXIT_OK && !a.nstreams)
+		fprintf(stderr, "vmstate-inspect: warning: no --stream: the schema lacks every "
+			"vmstate -dump-vmstate misses (ram, timer, cpu, apic, slirp, ...) and the "
+			"types of fields; check with it rejects every stream (unknown sections); "
+			"tools/import-qemu.sh BINARY TARGET DIR makes a complete target\n");
+	else if (rc == VI_EXIT_OK && !a.nextras)
+		fprintf(stderr, "vmstate-inspect: note: no --extra: the vmstates only the streams "
+			"show have no minimum_version_id (no version-too-old for them), and a "
+			"section none of the %d stream(s) holds (slirp without -netdev user, ...) is "
+			"unknown to the schema\n", a.nstreams);
 	json_decref(doc);
 	return rc;
 }

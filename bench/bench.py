@@ -74,7 +74,8 @@ def main():
     runs = {}
     for name, args in (("dump", ["dump", "--format", "json"]),
                        ("check", ["check", "--format", "json", "--target", "qemu-7.2/x86_64"]),
-                       ("report", ["report", "--format", "json"])):
+                       ("report", ["report", "--format", "json"]),
+                       ("dump --digests", ["dump", "--format", "json", "--digests"])):
         runs[name] = run(a.bin, args + [path], env)
     os.unlink(path)
     os.rmdir(tmp)
@@ -92,13 +93,17 @@ def main():
         ("pages counted", pages == (a.gib << 30) // PAGE, f"{pages}"),
         ("bytes read <= 1 %", 0 <= read <= size // 100, f"{read} of {size}"),
     ]
-    for name, limit in (("dump", 20), ("check", 20), ("report", 40)):
+    for name, limit in (("dump", 20), ("check", 20), ("report", 40), ("dump --digests", 40)):
         rc, out, err, wall, rss = runs[name]
         checks += [
             (f"{name} exits 0", rc == 0, f"{rc}" + (f" {err.decode()[-200:]}" if rc else "")),
             (f"{name} wall time <= {limit} s", wall <= limit, f"{wall:.2f} s"),
             (f"{name} max RSS <= 64 MiB", rss <= 64, f"{rss:.1f} MiB"),
         ]
+    if runs["dump --digests"][0] == 0:
+        blk = json.loads(runs["dump --digests"][1])["ram"]["blocks"][0]
+        checks.append(("dump --digests gives a digest", "xxh3_128" in blk,
+                       blk.get("xxh3_128", blk.get("digest_unavailable"))))
     failed = 0
     for name, ok, got in checks:
         print(f"{'PASS' if ok else 'FAIL'} {name}: {got}")

@@ -23,7 +23,7 @@ struct dump_args {
 	struct vi_walk_opts walk;
 };
 
-enum { OPT_IGNORE_VMDESC = 256, OPT_TARGET, OPT_SCHEMAS };
+enum { OPT_IGNORE_VMDESC = 256, OPT_TARGET, OPT_SCHEMAS, OPT_DIGESTS };
 
 static const struct argp_option options[] = {
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json", 0 },
@@ -35,6 +35,9 @@ static const struct argp_option options[] = {
 	  "Decode sections the trailer does not describe with this target's schema "
 	  "(qemu-RELEASE/ARCH, a schema file or a -dump-vmstate file)", 0 },
 	{ "schemas", OPT_SCHEMAS, "DIR", 0, "Look for target schemas in DIR first", 0 },
+	{ "digests", OPT_DIGESTS, NULL, 0,
+	  "Read the RAM pages and give each RAMBlock's XXH3-128 content digest "
+	  "(slower: every page is read)", 0 },
 	{ 0 }
 };
 
@@ -82,6 +85,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_SCHEMAS:
 		a->schema_dir = arg;
 		return 0;
+	case OPT_DIGESTS:
+		a->walk.ram_digests = 1;
+		return 0;
 	case ARGP_KEY_ARG:
 		if (a->file)
 			argp_error(state, "dump takes one FILE");
@@ -106,7 +112,7 @@ static int run(int argc, char **argv)
 		"file of these, or - for stdin.  Device sections are decoded from the stream's "
 		"own VMDESCRIPTION trailer, or with --target from a schema; otherwise they "
 		"are listed with offset, length and a hex preview.  RAM pages are counted, "
-		"not shown.",
+		"not shown; --digests reads them for each RAMBlock's content digest.",
 		NULL, NULL, NULL
 	};
 	struct dump_args a = { 0 };
@@ -155,6 +161,6 @@ static int run(int argc, char **argv)
 }
 
 const struct vi_command cmd_dump = {
-	"dump", "[--format text|json] [--target ID] FILE",
+	"dump", "[--format text|json] [--target ID] [--digests] FILE",
 	"decode a stream into a readable tree or JSON", run
 };

@@ -18,9 +18,10 @@ struct report_args {
 	int ntargets;
 	const char *machine, *schema_dir, *output, *file;
 	const struct vi_outfmt *format;
+	int digests;
 };
 
-enum { OPT_TARGET = 256, OPT_MACHINE, OPT_SCHEMAS };
+enum { OPT_TARGET = 256, OPT_MACHINE, OPT_SCHEMAS, OPT_DIGESTS };
 
 static const struct argp_option options[] = {
 	{ "target", OPT_TARGET, "ID", 0, "Check against this destination (repeatable; default: every installed target of the stream's architecture)", 0 },
@@ -29,6 +30,8 @@ static const struct argp_option options[] = {
 	{ "format", 'f', "FORMAT", 0, "text (default) or json", 0 },
 	{ "output", 'o', "FILE", 0, "Write the report to FILE (replaced only once complete; - is standard output)", 0 },
 	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
+	{ "digests", OPT_DIGESTS, NULL, 0,
+	  "Read the RAM pages and give each RAMBlock's XXH3-128 content digest", 0 },
 	{ 0 }
 };
 
@@ -44,6 +47,7 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 		return 0;
 	case OPT_MACHINE: a->machine = arg; return 0;
 	case OPT_SCHEMAS: a->schema_dir = arg; return 0;
+	case OPT_DIGESTS: a->digests = 1; return 0;
 	case 'o': a->output = arg; return 0;
 	case 'f':
 		if (!(a->format = vi_outfmt_find(vi_triage_formats, arg)))
@@ -209,6 +213,7 @@ static int run(int argc, char **argv)
 		vi_out_abort(&out);
 		goto free_targets;
 	}
+	wopts.ram_digests = a.digests;
 	vi_session_walk(&s0, a.file, &wopts);
 	if (s0.err.set && (!s0.err.has_offset || !has_header(&s0))) {	/* nothing to report */
 		vi_session_print_error(&s0, a.file);
@@ -290,6 +295,6 @@ free_targets:
 }
 
 const struct vi_command cmd_report = {
-	"report", "[--target ID]... [--machine TYPE] FILE",
+	"report", "[--target ID]... [--machine TYPE] [--digests] FILE",
 	"summarise a stream for a bug report", run
 };

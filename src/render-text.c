@@ -108,11 +108,17 @@ static void node(FILE *out, const struct vi_node *n, int depth)
 			"zero", "normal");
 		for (size_t i = 0; i < n->nkids; i++) {
 			const struct vi_node *b = n->kids[i];
+			const struct vi_attr *d = vi_node_attr(b, "xxh3_128");
 			fprintf(out, "  %-32s %14" PRIu64 " %10" PRIu64 " %10" PRIu64
-				" %10" PRIu64 "\n", vi_tx(b->name),
+				" %10" PRIu64, vi_tx(b->name),
 				vi_node_attr(b, "used_length")->u, vi_node_attr(b, "pages")->u,
 				vi_node_attr(b, "zero_pages")->u,
 				vi_node_attr(b, "normal_pages")->u);
+			if (d)
+				fprintf(out, "  xxh3-128 %s", d->s);
+			else if ((d = vi_node_attr(b, "digest_unavailable")))
+				fprintf(out, "  no digest: %s", d->s);
+			fputc('\n', out);
 		}
 		return;
 	default:

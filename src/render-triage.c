@@ -149,6 +149,15 @@ static void bytes_lines(FILE *out, json_t *b)
 	if (xb)
 		fprintf(out, ", %" PRIu64 " XBZRLE", xb);
 	fprintf(out, "\n");
+	json_array_foreach(json_object_get(ram, "blocks"), i, x) {
+		json_t *d = json_object_get(x, "xxh3_128");
+		char name[VI_ESC_NAME];
+		if (!d)
+			continue;		/* no --digests */
+		fprintf(out, "    %-32s xxh3-128 %s\n",
+			vi_esc(name, sizeof(name), json_string_value(json_object_get(x, "name"))),
+			json_is_string(d) ? json_string_value(d) : "(not computable)");
+	}
 }
 
 static void device_lines(FILE *out, json_t *devs)

@@ -471,6 +471,9 @@ static json_t *devices_and_bytes(const struct vi_session *s, json_t *bytes)
 		json_object_set_new(x, "normal_pages", ju(b->normal_pages));
 		json_object_set_new(x, "xbzrle_pages", ju(b->xbzrle_pages));
 		json_object_set_new(x, "compressed_pages", ju(b->compressed_pages));
+		if (s->w.opts.ram_digests && b->pg.done)	/* --digests */
+			json_object_set_new(x, "xxh3_128", b->pg.unavailable ? json_null()
+					    : json_string(b->pg.hex));
 		json_array_append_new(blocks, x);
 	}
 	json_object_set_new(ram, "blocks", blocks);

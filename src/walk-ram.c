@@ -1,11 +1,14 @@
 /* walk-ram.c - the iterative "ram" section (migration/ram.c, version 4).
  *
  * A payload is a run of be64 "address | flags" words with their bodies,
- * ended by EOS.  Pages are counted per RAMBlock and skipped, never read.
+ * ended by EOS.  Pages are counted per RAMBlock and skipped, never read,
+ * unless opts.ram_digests asks for each block's digest (ram-digest.h).
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <xxhash.h>
 #include "vi-limits.h"
 #include "walk.h"
 
@@ -22,6 +25,60 @@ struct ram_counts {
 };
 
 static int is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
+
+/* Read one page of psize bytes at the reader (or at stream offset at, when
+ * at is not UINT64_MAX) and remember its hash as page index of block b. */
+static int digest_page(struct vi_walk *w, struct vi_ramblock *b, uint64_t index,
+		       uint64_t psize, uint64_t at)
+{
+	uint8_t buf[65536];
+	uint64_t off = at == UINT64_MAX ? rd_tell(w->r) : at;
+	int zero = 1;
+	XXH3_state_t *st = NULL;
+	uint64_t hash = 0;
+
+	if (psize > rd_left(w->r) && at == UINT64_MAX)
+		return rd_skip(w->r, psize, "page contents");	/* the error */
+	for (uint64_t done = 0; done < psize;) {
+		size_t n = psize - done < sizeof(buf) ? (size_t)(psize - done) : sizeof(buf);
+		if (at == UINT64_MAX) {
+			if (rd_bytes(w->r, buf, n, "page contents") < 0)
+				goto fail;
+		} else if (rd_peek_at(w->r, at + done, buf, n) != n) {
+			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)(at + done),
+				"truncated: mapped-ram page %" PRIu64 " of a RAMBlock", index);
+			goto fail;
+		}
+		if (zero && !ram_is_zero(buf, n)) {
+			zero = 0;
+			if (n == psize)
+				hash = ram_page_hash(buf, n);
+			else {
+				static const uint8_t zeros[65536];
+				if (!(st = XXH3_createState()))
+					abort();
+				XXH3_64bits_reset(st);
+				/* the all-zero chunks before this one (each full) */
+				for (uint64_t z = 0; z < done; z += sizeof(zeros))
+					XXH3_64bits_update(st, zeros, sizeof(zeros));
+				XXH3_64bits_update(st, buf, n);
+			}
+		} else if (st) {
+			XXH3_64bits_update(st, buf, n);
+		}
+		done += n;
+	}
+	if (st) {
+		hash = XXH3_64bits_digest(st);
+		XXH3_freeState(st);
+	}
+	ram_pages_add(&b->pg, index, hash, off, zero);
+	return 0;
+fail:
+	if (st)
+		XXH3_freeState(st);
+	return -1;
+}
 
 /* RAMBlocks by name: every page record names one (or CONTINUEs). */
 #define BLOCK_SLOTS (2 * VI_MAX_RAM_BLOCKS)
@@ -64,7 +121,7 @@ static void add_block_name(struct vi_walk *w, size_t index)
 /* mapped-ram: bit i of the block's bitmap (host-endian longs, written at
  * the end of migration) says page i was written; the rest read as zero. */
 static int count_bitmap(struct vi_walk *w, struct vi_ramblock *b, uint64_t at,
-			uint64_t psize, struct vi_node *bn)
+			uint64_t psize, struct vi_node *bn, uint64_t pages_at)
 {
 	uint64_t npages = b->used_length / psize, bytes = (npages + 63) / 64 * 8, set = 0;
 	uint8_t buf[4096];
@@ -78,8 +135,17 @@ static int count_bitmap(struct vi_walk *w, struct vi_ramblock *b, uint64_t at,
 		size_t n = bytes - done < sizeof(buf) ? (size_t)(bytes - done) : sizeof(buf);
 		if (rd_peek_at(w->r, at + done, buf, n) != n)
 			return -1;
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			set += (uint64_t)__builtin_popcount(buf[i]);
+			for (int bit = 0; w->opts.ram_digests && bit < 8; bit++) {
+				/* host-endian longs: little-endian hosts are assumed */
+				uint64_t page = (done + i) * 8 + (uint64_t)bit;
+				if (!(buf[i] >> bit & 1) || page >= npages)
+					continue;
+				if (digest_page(w, b, page, psize, pages_at + page * psize) < 0)
+					return -1;
+			}
+		}
 		done += n;
 	}
 	b->pages += npages;
@@ -123,7 +189,9 @@ static int mapped_ram(struct vi_walk *w, struct vi_ramblock *b, struct vi_node *
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 4,
 			       "mapped-ram header of block %s: bad page size %" PRIu64
 			       " or bitmap offset", vi_esc(name, sizeof(name), b->name), psize);
-	if (count_bitmap(w, b, bitmap - r->base, psize, bn) < 0)
+	if (w->opts.ram_digests && psize != w->page_size)
+		b->pg.unavailable = "mapped-ram page size differs from the stream's";
+	if (count_bitmap(w, b, bitmap - r->base, psize, bn, pages - r->base) < 0)
 		return -1;
 	return rd_seek(r, pos);
 }
@@ -236,11 +304,15 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 		c->zero++;
 		if (fill)
 			b->nonzero_fill++;
+		if (w->opts.ram_digests)	/* QEMU fills with 0 whatever the byte */
+			ram_pages_add(&b->pg, addr / w->page_size, 0, rd_tell(r), 1);
 		return 0;
 	}
 	case RAM_PAGE:
 		b->normal_pages++;
 		c->normal++;
+		if (w->opts.ram_digests)
+			return digest_page(w, b, addr / w->page_size, w->page_size, UINT64_MAX);
 		return rd_skip(r, w->page_size, "page contents");
 	case RAM_XBZRLE: {
 		uint8_t enc;
@@ -252,6 +324,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 				       "bad XBZRLE page header (encoding %u, length %u)", enc, len);
 		b->xbzrle_pages++;
 		c->xbzrle++;
+		b->pg.unavailable = "XBZRLE pages (deltas against contents the stream does not hold)";
 		return rd_skip(r, len, "XBZRLE data");
 	}
 	default: {	/* RAM_COMPRESS_PAGE */
@@ -263,6 +336,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 				       "compressed page length %u exceeds twice the page size", len);
 		b->compressed_pages++;
 		c->compressed++;
+		b->pg.unavailable = "compressed pages (not decompressed)";
 		return rd_skip(r, len, "compressed page");
 	}
 	}
@@ -362,5 +436,16 @@ void walk_ram_summarise(struct vi_walk *w)
 			vi_node_attr_u(n, "page_size", b->page_size);
 		if (b->nonzero_fill)
 			vi_node_attr_u(n, "zero_pages_with_nonzero_fill", b->nonzero_fill);
+		if (!w->opts.ram_digests)
+			continue;
+		if (w->cap_ignore_shared && !b->pages)
+			b->pg.unavailable = "x-ignore-shared: the block's contents are not in the stream";
+		ram_pages_finish(&b->pg, b->used_length, w->page_size);
+		if (b->pg.unavailable) {
+			vi_node_attr_s(n, "digest_unavailable", b->pg.unavailable);
+		} else {
+			vi_node_attr_s(n, "xxh3_128", b->pg.hex);
+			vi_node_attr_u(n, "nonzero_pages", b->pg.nonzero);
+		}
 	}
 }

@@ -478,6 +478,8 @@ void vi_walk_free(struct vi_walk *w)
 	free(w->vd_keys);
 	free(w->vd_pos);
 	free(w->vd_free);
+	for (size_t i = 0; i < w->nblocks; i++)
+		ram_pages_free(&w->blocks[i].pg);
 	free(w->blocks);
 	free(w->block_hash);
 	memset(w, 0, sizeof(*w));

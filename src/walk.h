@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "error.h"
+#include "ram-digest.h"
 #include "reader.h"
 #include "tree.h"
 
@@ -36,6 +37,7 @@ struct vi_ramblock {
 	int has_mr_addr;
 	uint64_t pages, zero_pages, normal_pages, xbzrle_pages, compressed_pages;
 	uint64_t nonzero_fill;   /* ZERO records whose fill byte was not 0 */
+	struct ram_pages pg;     /* with opts.ram_digests: the non-zero pages */
 	struct vi_node *node;
 };
 
@@ -51,6 +53,8 @@ struct vi_walk_opts {
 	int ignore_vmdesc;       /* decode as if there were no trailer */
 	json_t *schema_vmsds;    /* a target schema's "vmsds": decodes sections
 				    the trailer does not describe (borrowed) */
+	int ram_digests;         /* read RAM pages and digest each RAMBlock
+				    (ram-digest.h); otherwise pages are skipped */
 };
 
 struct vi_walk {

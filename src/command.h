@@ -17,6 +17,7 @@ extern const struct vi_command cmd_report;
 extern const struct vi_command cmd_diff;
 extern const struct vi_command cmd_machines;
 extern const struct vi_command cmd_targets;
+extern const struct vi_command cmd_extract;
 
 
 #endif

@@ -16,6 +16,7 @@ static const struct vi_command *const commands[] = {
 	&cmd_check,
 	&cmd_report,
 	&cmd_diff,
+	&cmd_extract,
 	&cmd_machines,
 	&cmd_targets,
 	&cmd_schema,

@@ -18,6 +18,7 @@ extern const struct vi_command cmd_diff;
 extern const struct vi_command cmd_machines;
 extern const struct vi_command cmd_targets;
 extern const struct vi_command cmd_extract;
+extern const struct vi_command cmd_explain;
 
 
 #endif

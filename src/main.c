@@ -17,6 +17,7 @@ static const struct vi_command *const commands[] = {
 	&cmd_report,
 	&cmd_diff,
 	&cmd_extract,
+	&cmd_explain,
 	&cmd_machines,
 	&cmd_targets,
 	&cmd_schema,

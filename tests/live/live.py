@@ -928,11 +928,26 @@ class Runner:
         else:
             cls, line = classify(stderr)
             r["qemu"] = ("reject", cls, line)
+            r["explain"] = run_explain(stderr, stream)
         target, schemas = self.target(c.dst)
         r["target"] = target
         r["dest"] = run_check(target, schemas, c.dst.machine_type, dest, stream)
         r["nodest"] = run_check(target, schemas, c.dst.machine_type, None, stream)
         return r
+
+
+def run_explain(stderr, stream):
+    """`vmstate-inspect explain` on QEMU's error lines: (lines, recognised,
+    located, the lines that were not both)."""
+    text = "\n".join(error_lines(stderr))
+    rc, out, err = run_tool(["explain", "--format", "json", text, stream])
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        return (1, 0, 0, ["explain failed (%d): %s" % (rc, err.strip())])
+    lines = doc["lines"]
+    bad = [l["text"] for l in lines if not (l["recognised"] and l["located"])]
+    return (len(lines), doc["recognised"], doc["located"], bad)
 
 
 def agree(q, k):
@@ -1021,6 +1036,7 @@ def main():
 
 def report(all_cases, results, harness_errors, verbose, elapsed):
     n_dest = n_nodest = n_nodest_same = n_same = 0
+    ex_lines = ex_rec = ex_loc = 0
     failed_cases, used_limits, notes = set(), set(), []
     targets = set()
     raw_mode = False
@@ -1045,6 +1061,14 @@ def report(all_cases, results, harness_errors, verbose, elapsed):
             print("   mutation:            %s" % r["mutation"])
         print("   QEMU:                %s%s" % ("accept" if q[0] == "accept" else "reject " + q[1],
                                                (" | " + q[2]) if q[2] else ""))
+        if "explain" in r:
+            n, rec, loc, bad = r["explain"]
+            ex_lines, ex_rec, ex_loc = ex_lines + n, ex_rec + rec, ex_loc + loc
+            print("   explain:             %d line(s), %d recognised, %d located" % (n, rec, loc))
+            for b in bad:
+                print("      -> NOT EXPLAINED: " + b)
+            if bad or not n:
+                failed_cases.add(c.id)
         if q[1] != c.aim and not (q[0] == "accept" and c.aim == "accept"):
             notes.append("%s: aimed at %s, QEMU said %s" % (c.id, c.aim, q[1]))
         for tag, k, ok in (("dest", kd, ad), ("nodest", kn, an)):
@@ -1090,6 +1114,9 @@ def report(all_cases, results, harness_errors, verbose, elapsed):
               "destination is configured like the source"
               % (n_nodest, total, 100.0 * n_nodest / total, n_nodest_same, n_same,
                  100.0 * n_nodest_same / max(1, n_same)))
+    if ex_lines:
+        print("explain on QEMU's error lines: %d/%d recognised, %d/%d located"
+              % (ex_rec, ex_lines, ex_loc, ex_lines))
     print("known limits used: %d" % len(used_limits))
     for n in notes:
         print("note: " + n)

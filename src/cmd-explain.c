@@ -316,6 +316,9 @@ static void locate(struct ex_line *l, const struct ctx *c)
 			return;
 		break;
 	case EX_COMMAND:
+		/* a command the walker does not know stops the walk there */
+		if (walk_error_at(l, c))
+			return;
 		if ((n = find_kind(c->root, VI_N_COMMAND)))
 			return at(l, n, UINT64_MAX, "the first COMMAND record");
 		break;

@@ -9,6 +9,7 @@
 #include "command.h"
 #include "escape.h"
 #include "render-findings.h"
+#include "render-report.h"
 #include "triage.h"
 
 #define MAX_TARGETS 64
@@ -27,7 +28,7 @@ static const struct argp_option options[] = {
 	{ "target", OPT_TARGET, "ID", 0, "Check against this destination (repeatable; default: every installed target of the stream's architecture)", 0 },
 	{ "machine", OPT_MACHINE, "TYPE", 0, "Destination machine type (default: the stream's own)", 0 },
 	{ "schemas", OPT_SCHEMAS, "DIR", 0, "Look for target schemas in DIR first", 0 },
-	{ "format", 'f', "FORMAT", 0, "text (default) or json", 0 },
+	{ "format", 'f', "FORMAT", 0, "text (default), json, markdown or html", 0 },
 	{ "output", 'o', "FILE", 0, "Write the report to FILE (replaced only once complete; - is standard output)", 0 },
 	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ "digests", OPT_DIGESTS, NULL, 0,
@@ -270,6 +271,7 @@ static int run(int argc, char **argv)
 		}
 	}
 	doc = vi_triage_build(view, a.file, rel, (size_t)nrel, dest, (size_t)ndest);
+	vi_report_set_tree(view->w.root);	/* the HTML view's device tree */
 	if (s0.err.set) {
 		vi_session_print_error(&s0, a.file);
 		rc = VI_EXIT_INPUT;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "escape.h"
+#include "render-report.h"
 #include "triage.h"
 
 /* A string member escaped for a terminal (vi_tx), or NULL. */
@@ -288,5 +289,7 @@ static int json_view(FILE *out, const void *doc)
 const struct vi_outfmt vi_triage_formats[] = {
 	{ "text", text_view },
 	{ "json", json_view },
+	{ "markdown", vi_report_markdown },	/* render-report.c */
+	{ "html", vi_report_html },
 	{ NULL, NULL },
 };

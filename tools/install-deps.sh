@@ -22,3 +22,12 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+# Headless Chromium renders the HTML report in tests/report-render.test.  It
+# is large and not on every architecture: when it cannot be installed that
+# test skips (exit 77) and everything else still runs.
+if ! command -v chromium >/dev/null 2>&1; then
+	$SUDO apt-get update -qq || true
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+		chromium >/dev/null 2>&1 ||
+		echo "install-deps: chromium could not be installed; the HTML rendering test will skip" >&2
+fi

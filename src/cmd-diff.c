@@ -7,7 +7,10 @@
 #include <string.h>
 #include "command.h"
 #include "diff.h"
+#include "diff-stream.h"
 #include "escape.h"
+#include "input.h"
+#include "session.h"
 #include "render-findings.h"
 
 struct diff_args {
@@ -15,9 +18,10 @@ struct diff_args {
 	int both, quiet;
 	const struct vi_outfmt *format;
 	enum vi_severity min_severity;
+	struct vi_diff_stream_opts stream;	/* when SRC and DST are streams */
 };
 
-enum { OPT_BOTH = 256, OPT_MACHINE, OPT_SCHEMAS, OPT_MIN_SEV };
+enum { OPT_BOTH = 256, OPT_MACHINE, OPT_SCHEMAS, OPT_MIN_SEV, OPT_IGNORE, OPT_NO_DEFAULT_IGNORE };
 
 static const struct argp_option options[] = {
 	{ "both", OPT_BOTH, NULL, 0, "Also check the DST -> SRC direction", 0 },
@@ -27,6 +31,11 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "Write the report to FILE (replaced only once complete; - is standard output)", 0 },
 	{ "min-severity", OPT_MIN_SEV, "LEVEL", 0, "Leave out findings below LEVEL: error, warning or note (default)", 0 },
 	{ "quiet", 'q', NULL, 0, "Text: print only the verdicts", 0 },
+	{ "ignore", OPT_IGNORE, "PATTERN", 0,
+	  "Streams: ignore fields whose path (section/field/...) matches this shell "
+	  "pattern (repeatable)", 0 },
+	{ "no-default-ignore", OPT_NO_DEFAULT_IGNORE, NULL, 0,
+	  "Streams: also show the volatile fields ignored by default (clocks, timers, RTC)", 0 },
 	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ 0 }
 };
@@ -41,6 +50,12 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 	case OPT_SCHEMAS: a->schema_dir = arg; return 0;
 	case 'o': a->output = arg; return 0;
 	case 'q': a->quiet = 1; return 0;
+	case OPT_IGNORE:
+		if (a->stream.nignore == VI_DIFF_MAX_IGNORE)
+			argp_error(st, "at most %d --ignore patterns", VI_DIFF_MAX_IGNORE);
+		a->stream.ignore[a->stream.nignore++] = arg;
+		return 0;
+	case OPT_NO_DEFAULT_IGNORE: a->stream.no_default = 1; return 0;
 	case 'h': argp_state_help(st, stdout, ARGP_HELP_STD_HELP); return 0;
 	case OPT_MIN_SEV:
 		if (vi_severity_parse(arg, &a->min_severity) < 0)
@@ -82,17 +97,84 @@ static void one(struct vi_result *x, const struct vi_schema *s, const struct vi_
 	x->verdict = vi_diff_schemas(s, d, &x->findings) ? "incompatible" : "compatible";
 }
 
+/* Does path name a file that opens as a migration stream? */
+static int is_stream(const char *path)
+{
+	struct vi_input in;
+	struct vi_error err = { 0 };
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+	unsigned char m[4] = { 0 };
+	int yes;
+
+	if (!f)
+		return 0;
+	yes = fread(m, 1, 4, f) == 4 && m[0] != '{' && m[0] != '[';	/* not JSON */
+	fclose(f);
+	if (!yes || vi_input_open(&in, path, &err) < 0)
+		return 0;
+	vi_input_close(&in);
+	return 1;
+}
+
+static int run_streams(const struct diff_args *a, struct vi_out *out)
+{
+	struct vi_walk_opts wopts = { 0 };
+	struct vi_session s, t;
+	json_t *doc;
+	int rc, json = !strcmp(a->format->name, "json");
+
+	if (!json && strcmp(a->format->name, "text")) {
+		fprintf(stderr, "vmstate-inspect: diff of two streams: --format text or json\n");
+		vi_out_abort(out);
+		return VI_EXIT_USAGE;
+	}
+	wopts.ram_digests = 1;
+	if (vi_session_walk(&s, a->src, &wopts) < 0 || s.err.set) {
+		vi_session_print_error(&s, a->src);
+		vi_session_close(&s);
+		vi_out_abort(out);
+		return VI_EXIT_INPUT;
+	}
+	if (vi_session_walk(&t, a->dst, &wopts) < 0 || t.err.set) {
+		vi_session_print_error(&t, a->dst);
+		vi_session_close(&s);
+		vi_session_close(&t);
+		vi_out_abort(out);
+		return VI_EXIT_INPUT;
+	}
+	doc = vi_diff_streams(&s.w, &t.w, &a->stream);
+	rc = json_is_true(json_object_get(doc, "same")) ? VI_EXIT_OK : VI_EXIT_FINDINGS;
+	if (json) {
+		json_object_set_new(doc, "a", json_string(vi_tx(a->src)));
+		json_object_set_new(doc, "b", json_string(vi_tx(a->dst)));
+		json_dumpf(doc, out->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', out->f);
+	} else {
+		vi_diff_streams_text(out->f, doc, vi_tx(a->src), vi_tx(a->dst));
+	}
+	if (vi_out_commit(out) < 0)
+		rc = VI_EXIT_USAGE;
+	json_decref(doc);
+	vi_session_close(&s);
+	vi_session_close(&t);
+	return rc;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct argp argp = {
 		options, parse, "SRC DST",
 		"Compare two targets' device vmstates for migration from SRC to DST: "
 		"sections and subsections that disappear, version moves that break the "
-		"direction, fields renamed, resized or added without a version bump."
+		"direction, fields renamed, resized or added without a version bump.  "
+		"When SRC and DST are both streams, compare the two saved states: "
+		"sections in one only, versions, subsections, every decoded field that "
+		"differs, and RAM per RAMBlock (digest, pages that differ)."
 		"\vSRC and DST are target ids (qemu-7.2/x86_64), schema files, or raw "
-		"-dump-vmstate files.  Exit status: 0 compatible, 1 incompatible, 2 usage, "
-		"write error, or a SRC or DST that cannot be read as a schema (the report "
-		"then carries the error).",
+		"-dump-vmstate files, or two streams.  Exit status: 0 compatible (streams: "
+		"same), 1 incompatible (different), 2 usage, write error, or a SRC or DST "
+		"that cannot be read as a schema (the report then carries the error), "
+		"3 a stream that cannot be read to its end.",
 		NULL, NULL, NULL
 	};
 	struct diff_args a = { 0 };
@@ -111,6 +193,8 @@ static int run(int argc, char **argv)
 	vi_out_note_read(a.dst);
 	if (vi_out_open(&out, a.output) < 0)
 		return VI_EXIT_USAGE;
+	if (is_stream(a.src) && is_stream(a.dst))
+		return run_streams(&a, &out);
 	rep.tool_command = "diff";
 	rep.machine = a.machine;
 	rep.results = res;
@@ -155,6 +239,6 @@ static int run(int argc, char **argv)
 }
 
 const struct vi_command cmd_diff = {
-	"diff", "SRC DST [--both] [--machine TYPE]",
-	"compare two targets' schemas for migration", run
+	"diff", "SRC DST [--both] [--machine TYPE] [--ignore PATTERN]...",
+	"compare two targets' schemas for migration, or two streams", run
 };

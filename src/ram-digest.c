@@ -192,31 +192,40 @@ int ram_digest_fd(int fd, uint64_t len, uint64_t page_size, char hex[RAM_DIGEST_
 	return 0;
 }
 
-uint64_t ram_pages_differ(const struct ram_pages *a, uint64_t alen,
-			  const struct ram_pages *b, uint64_t blen, uint64_t page_size)
+uint64_t ram_pages_differ_each(const struct ram_pages *a, uint64_t alen,
+			       const struct ram_pages *b, uint64_t blen, uint64_t page_size,
+			       int (*each)(void *ctx, uint64_t index), void *ctx)
 {
 	uint64_t d = 0, an = page_size ? (alen + page_size - 1) / page_size : 0,
 		 bn = page_size ? (blen + page_size - 1) / page_size : 0;
 	size_t i = 0, j = 0;
 
-	/* Pages only one block has count as different, as do non-zero pages
-	 * with different contents. */
+	/* Pages only one block has count as different (not passed to each()),
+	 * as do non-zero pages with different contents. */
 	d += an > bn ? an - bn : bn - an;
 	while (i < a->n || j < b->n) {
 		uint64_t ai = i < a->n ? a->v[i].index : UINT64_MAX;
 		uint64_t bi = j < b->n ? b->v[j].index : UINT64_MAX;
 		uint64_t at = ai < bi ? ai : bi;
+		int differs;
 		if (ai == bi) {
-			d += a->v[i].hash != b->v[j].hash;
+			differs = a->v[i].hash != b->v[j].hash;
 			i++, j++;
-			continue;
+		} else {
+			if (ai < bi)
+				i++;
+			else
+				j++;
+			differs = at < an && at < bn;	/* beyond either end: counted above */
 		}
-		if (ai < bi)
-			i++;
-		else
-			j++;
-		if (at < an && at < bn)	/* beyond either end: counted above */
+		if (differs && !(each && each(ctx, at)))
 			d++;
 	}
 	return d;
+}
+
+uint64_t ram_pages_differ(const struct ram_pages *a, uint64_t alen,
+			  const struct ram_pages *b, uint64_t blen, uint64_t page_size)
+{
+	return ram_pages_differ_each(a, alen, b, blen, page_size, NULL, NULL);
 }

@@ -51,8 +51,13 @@ uint64_t ram_page_hash(const void *buf, size_t n);
 /* The digest of a block from a file of length len holding its contents
  * (holes read as zeros); 0, or -1 with errno. */
 int ram_digest_fd(int fd, uint64_t len, uint64_t page_size, char hex[RAM_DIGEST_HEX]);
-/* Pages that differ between two finished blocks of the same page size. */
+/* Pages that differ between two finished blocks of the same page size;
+ * each (page index) is also passed to each() when it is not NULL, and is
+ * not counted when each() returns nonzero (ignored). */
 uint64_t ram_pages_differ(const struct ram_pages *a, uint64_t alen,
 			  const struct ram_pages *b, uint64_t blen, uint64_t page_size);
+uint64_t ram_pages_differ_each(const struct ram_pages *a, uint64_t alen,
+			       const struct ram_pages *b, uint64_t blen, uint64_t page_size,
+			       int (*each)(void *ctx, uint64_t index), void *ctx);
 
 #endif

@@ -11,6 +11,7 @@
 #include "escape.h"
 #include "output.h"
 #include "input.h"
+#include "redact.h"
 #include "render.h"
 #include "schema.h"
 #include "session.h"
@@ -21,9 +22,10 @@ struct dump_args {
 	const char *target, *schema_dir;
 	const struct vi_outfmt *format;
 	struct vi_walk_opts walk;
+	int redact;
 };
 
-enum { OPT_IGNORE_VMDESC = 256, OPT_TARGET, OPT_SCHEMAS, OPT_DIGESTS };
+enum { OPT_IGNORE_VMDESC = 256, OPT_TARGET, OPT_SCHEMAS, OPT_DIGESTS, OPT_REDACT };
 
 static const struct argp_option options[] = {
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json", 0 },
@@ -38,6 +40,9 @@ static const struct argp_option options[] = {
 	{ "digests", OPT_DIGESTS, NULL, 0,
 	  "Read the RAM pages and give each RAMBlock's XXH3-128 content digest "
 	  "(slower: every page is read)", 0 },
+	{ "redact", OPT_REDACT, NULL, 0,
+	  "Replace buffers that can hold guest data (network frames, disk requests, "
+	  "framebuffers, serial and input FIFOs, undecoded bytes) by length and digest", 0 },
 	{ 0 }
 };
 
@@ -87,6 +92,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_DIGESTS:
 		a->walk.ram_digests = 1;
+		return 0;
+	case OPT_REDACT:
+		a->redact = 1;
 		return 0;
 	case ARGP_KEY_ARG:
 		if (a->file)
@@ -139,6 +147,8 @@ static int run(int argc, char **argv)
 		a.walk.schema_vmsds = schema.vmsds;
 	}
 	vi_session_walk(&s, a.file, &a.walk);
+	if (a.redact && s.w.root)
+		vi_redact_tree(s.w.root, s.r);
 	doc.in = &s.in;
 	doc.root = s.w.root;
 	doc.err = &s.err;
@@ -161,6 +171,6 @@ static int run(int argc, char **argv)
 }
 
 const struct vi_command cmd_dump = {
-	"dump", "[--format text|json] [--target ID] [--digests] FILE",
+	"dump", "[--format text|json] [--target ID] [--digests] [--redact] FILE",
 	"decode a stream into a readable tree or JSON", run
 };

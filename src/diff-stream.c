@@ -36,6 +36,7 @@ const char *const vi_diff_default_ignore[] = {
 };
 
 struct dctx {
+	struct vi_reader *ra, *rb;    /* the streams, for buffers longer than a preview */
 	const struct vi_diff_stream_opts *o;
 	json_t *fields, *ignored_paths;
 	size_t ignored;
@@ -72,7 +73,26 @@ static json_t *value_json(const struct vi_node *n)
 	}
 }
 
-static int same_value(const struct vi_node *a, const struct vi_node *b)
+/* Are the stream bytes of a (in ra) and b (in rb) equal? */
+static int same_bytes(struct dctx *c, const struct vi_node *a, const struct vi_node *b)
+{
+	uint8_t x[4096], y[4096];
+
+	if (a->length != b->length)
+		return 0;
+	for (uint64_t done = 0; done < a->length;) {
+		size_t k = a->length - done < sizeof(x) ? (size_t)(a->length - done) : sizeof(x);
+		if (rd_peek_at(c->ra, a->offset + done, x, k) != k ||
+		    rd_peek_at(c->rb, b->offset + done, y, k) != k)
+			return 0;
+		if (memcmp(x, y, k))
+			return 0;
+		done += k;
+	}
+	return 1;
+}
+
+static int same_value(struct dctx *c, const struct vi_node *a, const struct vi_node *b)
 {
 	if (a->vt != b->vt)
 		return 0;
@@ -81,9 +101,10 @@ static int same_value(const struct vi_node *a, const struct vi_node *b)
 	case VI_V_INT: return a->v.i == b->v.i;
 	case VI_V_DOUBLE: return a->v.d == b->v.d || (a->v.d != a->v.d && b->v.d != b->v.d);
 	case VI_V_STR: return !strcmp(a->v.s, b->v.s);
-	case VI_V_BYTES:	/* the preview and the length: a digest is not kept */
+	case VI_V_BYTES:	/* the preview first, then every byte in the streams */
 		return a->blob_len == b->blob_len && a->nbytes == b->nbytes &&
-		       !memcmp(a->bytes, b->bytes, a->nbytes);
+		       !memcmp(a->bytes, b->bytes, a->nbytes) &&
+		       (a->blob_len <= a->nbytes || same_bytes(c, a, b));
 	default: return 1;
 	}
 }
@@ -109,59 +130,103 @@ static void add_field(struct dctx *c, const char *path, const struct vi_node *a,
 	json_array_append_new(c->fields, x);
 }
 
-/* The child of b matching a's i-th child (same name, same occurrence). */
-static const struct vi_node *match_kid(const struct vi_node *a, size_t i, const struct vi_node *b)
-{
-	const char *name = a->kids[i]->name;
-	size_t occ = 0, seen = 0;
+/* Pairing the children of a and b: same name, same occurrence of that
+ * name.  Identical name lists (the usual case) pair by position; otherwise
+ * both lists are sorted by (name, position) and merged, O(n log n) however
+ * the names repeat. */
+struct kid { const char *name; size_t pos; };
 
-	if (i < b->nkids && !strcmp(b->kids[i]->name, name)) {
-		int unique_before = 1;
-		for (size_t k = 0; k < i && unique_before; k++)
-			unique_before = strcmp(a->kids[k]->name, name) != 0;
-		if (unique_before)
-			return b->kids[i];
+static int kid_cmp(const void *x, const void *y)
+{
+	const struct kid *p = x, *q = y;
+	int c = strcmp(p->name, q->name);
+	return c ? c : (p->pos > q->pos) - (p->pos < q->pos);
+}
+
+static struct kid *sorted_kids(const struct vi_node *n)
+{
+	struct kid *k = vi_xmalloc((n->nkids ? n->nkids : 1) * sizeof(*k));
+
+	for (size_t i = 0; i < n->nkids; i++)
+		k[i] = (struct kid){ n->kids[i]->name, i };
+	qsort(k, n->nkids, sizeof(*k), kid_cmp);
+	return k;
+}
+
+/* ma[i]: the index in b of a's i-th child's partner, or SIZE_MAX; mb the same
+ * for b's children. */
+static void pair_kids(const struct vi_node *a, const struct vi_node *b, size_t *ma, size_t *mb)
+{
+	struct kid *ka, *kb;
+	size_t i = 0, j = 0;
+	int same = a->nkids == b->nkids;
+
+	for (size_t k = 0; same && k < a->nkids; k++)
+		same = !strcmp(a->kids[k]->name, b->kids[k]->name);
+	if (same) {
+		for (size_t k = 0; k < a->nkids; k++)
+			ma[k] = mb[k] = k;
+		return;
 	}
-	for (size_t k = 0; k < i; k++)
-		occ += !strcmp(a->kids[k]->name, name);
+	for (size_t k = 0; k < a->nkids; k++)
+		ma[k] = SIZE_MAX;
 	for (size_t k = 0; k < b->nkids; k++)
-		if (!strcmp(b->kids[k]->name, name) && seen++ == occ)
-			return b->kids[k];
-	return NULL;
+		mb[k] = SIZE_MAX;
+	ka = sorted_kids(a);
+	kb = sorted_kids(b);
+	while (i < a->nkids && j < b->nkids) {
+		int c = strcmp(ka[i].name, kb[j].name);
+		if (c < 0) {
+			i++;
+		} else if (c > 0) {
+			j++;
+		} else {	/* the n-th of this name in a with the n-th in b */
+			ma[ka[i].pos] = kb[j].pos;
+			mb[kb[j].pos] = ka[i].pos;
+			i++, j++;
+		}
+	}
+	free(ka);
+	free(kb);
 }
 
 static void diff_nodes(struct dctx *c, const struct vi_node *a, const struct vi_node *b,
 		       char *path, size_t len)
 {
+	size_t *ma, *mb;
+
 	if (a->kind == VI_N_FOOTER || a->kind == VI_N_WARNING)
 		return;
-	if (!same_value(a, b))
+	if (!same_value(c, a, b))
 		add_field(c, path, a, b, "value");
+	ma = vi_xmalloc((a->nkids + 1) * sizeof(*ma));
+	mb = vi_xmalloc((b->nkids + 1) * sizeof(*mb));
+	pair_kids(a, b, ma, mb);
 	for (size_t i = 0; i < a->nkids; i++) {
-		const struct vi_node *k = a->kids[i], *m = match_kid(a, i, b);
+		const struct vi_node *k = a->kids[i];
 		size_t n = len + (size_t)snprintf(path + len, MAX_PATH - len, "/%s", k->name);
 		if (n >= MAX_PATH)
 			n = MAX_PATH - 1;
 		if (k->kind == VI_N_FOOTER || k->kind == VI_N_WARNING)
 			;
-		else if (!m)
+		else if (ma[i] == SIZE_MAX)
 			add_field(c, path, k, NULL, k->kind == VI_N_SUBSECTION ? "subsection only in a"
 										: "only in a");
 		else
-			diff_nodes(c, k, m, path, n);
+			diff_nodes(c, k, b->kids[ma[i]], path, n);
 		path[len] = '\0';
 	}
 	for (size_t i = 0; i < b->nkids; i++) {
 		const struct vi_node *k = b->kids[i];
-		size_t n;
-		if (k->kind == VI_N_FOOTER || k->kind == VI_N_WARNING || match_kid(b, i, a))
+		if (k->kind == VI_N_FOOTER || k->kind == VI_N_WARNING || mb[i] != SIZE_MAX)
 			continue;
-		n = len + (size_t)snprintf(path + len, MAX_PATH - len, "/%s", k->name);
-		(void)n;
+		snprintf(path + len, MAX_PATH - len, "/%s", k->name);
 		add_field(c, path, NULL, k, k->kind == VI_N_SUBSECTION ? "subsection only in b"
 								       : "only in b");
 		path[len] = '\0';
 	}
+	free(ma);
+	free(mb);
 }
 
 static int is_device(const struct vi_node *n)
@@ -170,17 +235,32 @@ static int is_device(const struct vi_node *n)
 	       strcmp(n->name, "ram") != 0;
 }
 
-static const struct vi_node *find_dev(const struct vi_node *root, const struct vi_node *d)
-{
-	uint64_t inst = vi_node_attr(d, "instance_id")->u;
+/* Device sections (START/FULL records) of a tree, sorted by (name,
+ * instance, position), for matching a's to b's in O(n log n). */
+struct dev { const struct vi_node *n; uint64_t inst; size_t pos; };
 
-	for (size_t i = 0; root && i < root->nkids; i++) {
-		const struct vi_node *k = root->kids[i];
-		if (is_device(k) && !strcmp(k->name, d->name) &&
-		    vi_node_attr(k, "instance_id")->u == inst)
-			return k;
-	}
-	return NULL;
+static int dev_cmp(const void *x, const void *y)
+{
+	const struct dev *p = x, *q = y;
+	int c = strcmp(p->n->name, q->n->name);
+	if (c)
+		return c;
+	if (p->inst != q->inst)
+		return p->inst < q->inst ? -1 : 1;
+	return (p->pos > q->pos) - (p->pos < q->pos);
+}
+
+static struct dev *devices(const struct vi_node *root, size_t *n)
+{
+	struct dev *d = vi_xmalloc(((root ? root->nkids : 0) + 1) * sizeof(*d));
+
+	*n = 0;
+	for (size_t i = 0; root && i < root->nkids; i++)
+		if (is_device(root->kids[i]))
+			d[(*n)++] = (struct dev){ root->kids[i],
+				vi_node_attr(root->kids[i], "instance_id")->u, i };
+	qsort(d, *n, sizeof(*d), dev_cmp);
+	return d;
 }
 
 static json_t *sec_json(const struct vi_node *n)
@@ -274,33 +354,41 @@ json_t *vi_diff_streams(const struct vi_walk *a, const struct vi_walk *b,
 {
 	json_t *doc = json_object(), *only_a = json_array(), *only_b = json_array();
 	json_t *versions = json_array(), *ram;
-	struct dctx c = { o, json_array(), json_array(), 0 };
+	struct dctx c = { a->r, b->r, o, json_array(), json_array(), 0 };
 	char path[MAX_PATH];
 	int same;
 	size_t ram_differ = 0, i;
 	json_t *x;
 
-	for (size_t k = 0; a->root && k < a->root->nkids; k++) {
-		const struct vi_node *d = a->root->kids[k], *e;
-		if (!is_device(d))
-			continue;
-		if (!(e = find_dev(b->root, d))) {
-			json_array_append_new(only_a, sec_json(d));
-			continue;
+	{
+		size_t na, nb, ia = 0, jb = 0;
+		struct dev *da = devices(a->root, &na), *db = devices(b->root, &nb);
+		while (ia < na || jb < nb) {
+			int cmp = ia == na ? 1 : jb == nb ? -1 : strcmp(da[ia].n->name, db[jb].n->name);
+			const struct vi_node *d, *e;
+			if (!cmp && da[ia].inst != db[jb].inst)
+				cmp = da[ia].inst < db[jb].inst ? -1 : 1;
+			if (cmp < 0) {
+				json_array_append_new(only_a, sec_json(da[ia++].n));
+				continue;
+			}
+			if (cmp > 0) {
+				json_array_append_new(only_b, sec_json(db[jb++].n));
+				continue;
+			}
+			d = da[ia++].n;
+			e = db[jb++].n;
+			if (vi_node_attr(d, "version_id")->u != vi_node_attr(e, "version_id")->u)
+				json_array_append_new(versions, json_pack("{s:s, s:I, s:I, s:I}",
+					"section", d->name, "instance_id",
+					(json_int_t)vi_node_attr(d, "instance_id")->u,
+					"a", (json_int_t)vi_node_attr(d, "version_id")->u,
+					"b", (json_int_t)vi_node_attr(e, "version_id")->u));
+			snprintf(path, sizeof(path), "%s", d->name);
+			diff_nodes(&c, d, e, path, strlen(path));
 		}
-		if (vi_node_attr(d, "version_id")->u != vi_node_attr(e, "version_id")->u)
-			json_array_append_new(versions, json_pack("{s:s, s:I, s:I, s:I}",
-				"section", d->name, "instance_id",
-				(json_int_t)vi_node_attr(d, "instance_id")->u,
-				"a", (json_int_t)vi_node_attr(d, "version_id")->u,
-				"b", (json_int_t)vi_node_attr(e, "version_id")->u));
-		snprintf(path, sizeof(path), "%s", d->name);
-		diff_nodes(&c, d, e, path, strlen(path));
-	}
-	for (size_t k = 0; b->root && k < b->root->nkids; k++) {
-		const struct vi_node *d = b->root->kids[k];
-		if (is_device(d) && !find_dev(a->root, d))
-			json_array_append_new(only_b, sec_json(d));
+		free(da);
+		free(db);
 	}
 	ram = ram_diff(&c, a, b);
 	json_array_foreach(ram, i, x)

@@ -491,6 +491,9 @@ static int run(int argc, char **argv)
 		recog += match_line(&lines[nl], re);
 		nl++;
 	}
+	if (save && strtok_r(NULL, "\n", &save))
+		fprintf(stderr, "vmstate-inspect: explain: only the first %d error lines are read\n",
+			MAX_LINES);
 	/* A stream that cannot be walked (not even its header) is still
 	 * explained when it could be read: "Not a migration stream". */
 	if (vi_session_walk(&s, a.file, &wopts) < 0 && !s.w.root && !s.err.has_offset) {

@@ -42,6 +42,13 @@ struct dctx {
 	size_t ignored;
 };
 
+/* A JSON string, or fallback when s is not UTF-8. */
+static json_t *jstr(const char *s, const char *fallback)
+{
+	json_t *j = json_string(s);
+	return j ? j : json_string(fallback);
+}
+
 static int ignored(struct dctx *c, const char *path)
 {
 	for (size_t i = 0; i < c->o->nignore; i++)
@@ -63,7 +70,7 @@ static json_t *value_json(const struct vi_node *n)
 	case VI_V_INT: return json_integer((json_int_t)n->v.i);
 	case VI_V_BOOL: return json_boolean(n->v.u);
 	case VI_V_DOUBLE: return json_real(n->v.d);
-	case VI_V_STR: return json_string(n->v.s) ? json_string(n->v.s) : json_string("?");
+	case VI_V_STR: return jstr(n->v.s, "?");
 	case VI_V_BYTES:
 		for (size_t i = 0; i < n->nbytes && i < VI_MAX_PREVIEW; i++)
 			snprintf(hex + 2 * i, 3, "%02x", n->bytes[i]);
@@ -117,11 +124,11 @@ static void add_field(struct dctx *c, const char *path, const struct vi_node *a,
 	if (ignored(c, path)) {
 		c->ignored++;
 		if (json_array_size(c->ignored_paths) < 64)
-			json_array_append_new(c->ignored_paths, json_string(path));
+			json_array_append_new(c->ignored_paths, jstr(path, "?"));
 		return;
 	}
 	x = json_object();
-	json_object_set_new(x, "path", json_string(path) ? json_string(path) : json_string("?"));
+	json_object_set_new(x, "path", jstr(path, "?"));
 	json_object_set_new(x, "what", json_string(what));
 	json_object_set_new(x, "offset_a", a ? json_integer((json_int_t)a->offset) : json_null());
 	json_object_set_new(x, "offset_b", b ? json_integer((json_int_t)b->offset) : json_null());
@@ -265,7 +272,7 @@ static struct dev *devices(const struct vi_node *root, size_t *n)
 
 static json_t *sec_json(const struct vi_node *n)
 {
-	return json_pack("{s:s, s:I, s:I, s:I}", "section", n->name,
+	return json_pack("{s:o, s:I, s:I, s:I}", "section", jstr(n->name, "?"),
 			 "instance_id", (json_int_t)vi_node_attr(n, "instance_id")->u,
 			 "version_id", (json_int_t)vi_node_attr(n, "version_id")->u,
 			 "offset", (json_int_t)n->offset);
@@ -289,8 +296,7 @@ static int page_differs(void *ctx, uint64_t index)
 		p->ignored++;
 		p->c->ignored++;
 		if (json_array_size(p->c->ignored_paths) < 64)
-			json_array_append_new(p->c->ignored_paths, json_string(path) ?
-					      json_string(path) : json_string("ram/?"));
+			json_array_append_new(p->c->ignored_paths, jstr(path, "ram/?"));
 		return 1;
 	}
 	if (json_array_size(p->pages) < 64)
@@ -313,8 +319,7 @@ static json_t *ram_diff(struct dctx *c, const struct vi_walk *a, const struct vi
 			if (side && q)
 				continue;		/* done from a's side */
 			o = json_object();
-			json_object_set_new(o, "block", json_string(p->name) ? json_string(p->name)
-								    : json_string("?"));
+			json_object_set_new(o, "block", jstr(p->name, "?"));
 			if (!q) {
 				json_object_set_new(o, side ? "only_in_b" : "only_in_a", json_true());
 				json_array_append_new(arr, o);
@@ -379,8 +384,8 @@ json_t *vi_diff_streams(const struct vi_walk *a, const struct vi_walk *b,
 			d = da[ia++].n;
 			e = db[jb++].n;
 			if (vi_node_attr(d, "version_id")->u != vi_node_attr(e, "version_id")->u)
-				json_array_append_new(versions, json_pack("{s:s, s:I, s:I, s:I}",
-					"section", d->name, "instance_id",
+				json_array_append_new(versions, json_pack("{s:o, s:I, s:I, s:I}",
+					"section", jstr(d->name, "?"), "instance_id",
 					(json_int_t)vi_node_attr(d, "instance_id")->u,
 					"a", (json_int_t)vi_node_attr(d, "version_id")->u,
 					"b", (json_int_t)vi_node_attr(e, "version_id")->u));

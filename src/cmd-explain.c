@@ -479,21 +479,22 @@ static int run(int argc, char **argv)
 				explain_table[r].id);
 			abort();
 		}
-	for (char *t = strtok_r(text, "\n", &save); t && nl < MAX_LINES;
-	     t = strtok_r(NULL, "\n", &save)) {
+	for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
 		size_t len = strlen(t);
 		while (len && (t[len - 1] == '\r' || t[len - 1] == ' '))
 			t[--len] = '\0';
 		if (!len || strstr(t, "warning: "))	/* QEMU's warnings are no error lines */
 			continue;
+		if (nl == MAX_LINES) {
+			fprintf(stderr, "vmstate-inspect: explain: only the first %d error lines "
+				"are read\n", MAX_LINES);
+			break;
+		}
 		memset(&lines[nl], 0, sizeof(lines[nl]));
 		lines[nl].text = t;
 		recog += match_line(&lines[nl], re);
 		nl++;
 	}
-	if (save && strtok_r(NULL, "\n", &save))
-		fprintf(stderr, "vmstate-inspect: explain: only the first %d error lines are read\n",
-			MAX_LINES);
 	/* A stream that cannot be walked (not even its header) is still
 	 * explained when it could be read: "Not a migration stream". */
 	if (vi_session_walk(&s, a.file, &wopts) < 0 && !s.w.root && !s.err.has_offset) {

@@ -86,7 +86,7 @@ const struct explain_row explain_table[] = {
   "As for a missing footer: compare the device's description on both sides." },
 { "loadvm-failed", "migration/savevm.c qemu_loadvm_state",
   "[Ll]oad(ing)? of migration failed|loadvm failed|Error -?[0-9]+ while loading VM state|migration failed: ", EX_SUMMARY, 0, 0,
-  "The summary QEMU prints last; the lines before it say what failed.  \"Input/output error\" means the stream ended or could not be read, \"No such file or directory\" an unknown subsection, \"Invalid argument\" a check QEMU made.",
+  "The summary QEMU prints last; the lines before it say what failed.  \"Input/output error\" means the stream ended or could not be read, \"No such file or directory\" an unknown subsection, \"Invalid argument\" a check QEMU made, \"Operation not permitted\" a post_load check that refused the values without a message of its own (on Arm: a coprocessor register in the stream that the destination CPU does not have).",
   "See the line(s) above." },
 /* ---- migration/vmstate.c */
 { "vmsd-too-old", "migration/vmstate.c vmstate_load_state",

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """diff of two streams, on saves made now by real QEMU (7.2 and 10.0,
 x86_64 i440fx, whose PCI bus takes hot-plugged devices): one guest is started, run, stopped and saved twice (a, b),
-then a virtio-rng-pci is hot-added and it is saved again (c).
+then a virtio-rng-pci is hot-added and it is saved again (c); each save is
+taken with the CPU halted (idle, not inside its timer interrupt).
 
   - a vs b differ only in fields the documented default ignore set covers
     (with --no-default-ignore every difference matches one of its
@@ -70,6 +71,20 @@ class QMP:
         raise RuntimeError("migration did not complete")
 
 
+def stop_halted(q):
+    """Stop the guest while its CPU sits in HLT: an idle guest wakes for
+    every timer tick, and a save taken inside the interrupt handler differs
+    in registers, not only in clocks."""
+    for _ in range(100):
+        q.cmd("stop")
+        regs = q.cmd("human-monitor-command", **{"command-line": "info registers"})
+        if "HLT=1" in regs:
+            return
+        q.cmd("cont")
+        time.sleep(0.05)
+    raise RuntimeError("the guest never halted")
+
+
 def save_three(qemu, rel, wd):
     sock = os.path.join(wd, "qmp.sock")
     p = subprocess.Popen([qemu, "-nodefaults", "-nographic", "-accel", "tcg",
@@ -80,16 +95,16 @@ def save_three(qemu, rel, wd):
         q = QMP(sock)
         q.cmd("cont")
         time.sleep(2)
-        q.cmd("stop")
+        stop_halted(q)
         q.migrate(os.path.join(wd, "a.qevm"))
         q.cmd("cont")
         time.sleep(1)
-        q.cmd("stop")
+        stop_halted(q)
         q.migrate(os.path.join(wd, "b.qevm"))
         q.cmd("cont")         # a VM paused by a migration is not migrated again
         q.cmd("device_add", driver="virtio-rng-pci", id="rng0")
         time.sleep(1)
-        q.cmd("stop")
+        stop_halted(q)
         q.migrate(os.path.join(wd, "c.qevm"))
         q.cmd("quit")
         p.wait(30)

@@ -34,6 +34,7 @@ struct explain_args {
 
 static const struct argp_option options[] = {
 	{ "format", 'f', "FORMAT", 0, "text (default) or json", 0 },
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ 0 }
 };
 
@@ -47,6 +48,9 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 			a->json = 1;
 		else if (strcmp(arg, "text"))
 			argp_error(st, "unknown format '%s' (text or json)", arg);
+		return 0;
+	case 'h':
+		argp_state_help(st, stdout, ARGP_HELP_STD_HELP);
 		return 0;
 	case ARGP_KEY_ARG:
 		if (!a->file) {
@@ -564,5 +568,5 @@ out:
 
 const struct vi_command cmd_explain = {
 	"explain", "[--format text|json] [\"QEMU ERROR TEXT\"] FILE",
-	"say what QEMU's load error means and where in the stream it points", run
+	"explain QEMU's load error: where in the stream, why, what to do", run
 };

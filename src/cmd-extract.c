@@ -43,6 +43,7 @@ struct made {
 
 static const struct argp_option options[] = {
 	{ "block", 'b', "NAME", 0, "Extract only the RAMBlock with this idstr", 0 },
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ 0 }
 };
 
@@ -53,6 +54,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'b':
 		a->block = arg;
+		return 0;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
 	case ARGP_KEY_ARG:
 		if (!a->dir)
@@ -246,8 +250,12 @@ static int same_dir_as_input(const char *dir, const char *path)
 static int extract(struct extract_args *a, struct vi_session *s, struct made *m)
 {
 	json_t *list = json_array(), *manifest;
-	struct vi_doc doc = { &s->in, s->w.root, &s->err };
+	struct vi_doc doc = { 0 };
 	int rc = VI_EXIT_OK, found = 0;
+
+	doc.in = &s->in;
+	doc.root = s->w.root;
+	doc.err = &s->err;
 
 	for (size_t i = 0; i < s->w.nblocks; i++) {
 		int r;

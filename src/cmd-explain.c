@@ -315,6 +315,13 @@ static void locate(struct ex_line *l, const struct ctx *c)
 		if (c->device && (n = find_below(c->device, NULL, NULL, 1, has_value, &v)))
 			return at(l, n, UINT64_MAX, "the first field of the device with that value");
 		break;
+	case EX_RECORD_TYPE:
+		v = strtoull(g1, NULL, 10);
+		n = v == 7 ? find_kind(c->root, VI_N_CONFIG) : v == 6 ? find_kind(c->root, VI_N_VMDESC)
+		    : v == 8 ? find_kind(c->root, VI_N_COMMAND) : NULL;
+		if (n)
+			return at(l, n, UINT64_MAX, "the first record of that type");
+		/* fall through */
 	case EX_WALK_ERROR:
 		if (walk_error_at(l, c))
 			return;

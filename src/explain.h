@@ -25,6 +25,7 @@ enum explain_loc {
 	EX_VALUE,                /* a field of the device holding value g1 */
 	EX_VALUE_HEX,            /* the same, g1 in hex */
 	EX_WALK_ERROR,           /* where the stream stops being readable */
+	EX_RECORD_TYPE,          /* the first record of type g1 (else as EX_WALK_ERROR) */
 	EX_COMMAND,              /* a COMMAND record */
 	EX_CONTEXT,              /* the device the other lines name */
 	EX_SUMMARY,              /* QEMU's last line: where the first line points */

@@ -71,8 +71,20 @@ static int lv_open(struct vi_input *in, const struct vi_filter **filter,
 	case 0:
 	case 6:
 		return 0;
+	case 1:
+		*filter = &vi_filter_gzip;
+		return 0;
+	case 2:
+		*filter = &vi_filter_bzip2;
+		return 0;
 	case 3:
 		*filter = &vi_filter_xz;
+		return 0;
+	case 4:
+		*filter = &vi_filter_lzop;
+		return 0;
+	case 5:
+		*filter = &vi_filter_zstd;
 		return 0;
 	default:
 		return vi_fail(err, VI_EXIT_INPUT, 28,

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "error.h"
 
 struct vi_input {
@@ -26,16 +27,34 @@ struct vi_input {
 	const char *container;  /* "raw", "libvirt-save", ... */
 	const char *filters[4]; /* compression layers peeled off, outermost first */
 	int nfilters;
+	uint64_t temp_bytes;    /* written to spools so far, every layer */
 	char detail[256];       /* container facts worth showing */
 };
 
-/* A compression filter: bids on the first bytes, decodes fd[off..] into out. */
+/* Where a filter's output goes (input.c): the first decompressed bytes are
+ * bid on before any is written to a spool, and the bytes written are held
+ * to the caps on expansion ratio and temporary bytes (vi-limits.h). */
+struct vi_sink;
+
+/* A compression filter: bids on the first bytes, then decodes fd[off..]
+ * (to the end of the file) into the sink. */
 struct vi_filter {
 	const char *name;
 	int (*bid)(const uint8_t *p, size_t n);
-	int (*decode)(int fd, uint64_t off, int out, uint64_t max,
-		      uint64_t *out_size, struct vi_error *err);
+	int (*decode)(int fd, uint64_t off, struct vi_sink *k, struct vi_error *err);
 };
+
+/* Hand n decompressed bytes to the sink; in_off is the absolute offset of
+ * the compressed bytes consumed so far.  0, or -1 with err set. */
+int vi_sink_write(struct vi_sink *k, const void *buf, size_t n, uint64_t in_off,
+		  struct vi_error *err);
+/* read(2) at fd offset off, up to n bytes, retrying EINTR: the count (0 at
+ * the end), or -1 with err set naming the filter. */
+ssize_t vi_filter_read(int fd, void *buf, size_t n, uint64_t off, const char *filter,
+		       struct vi_error *err);
+/* "FILTER: corrupt or truncated compressed data (WHY)" at compressed byte off. */
+int vi_filter_corrupt(struct vi_error *err, const char *filter, uint64_t off,
+		      const char *why);
 
 /* A container format: bids on the first bytes, then sets in->base/size.
  * It may ask for a filter on its payload by returning it in *filter. */
@@ -47,6 +66,10 @@ struct vi_format {
 };
 
 extern const struct vi_filter vi_filter_xz;
+extern const struct vi_filter vi_filter_gzip;
+extern const struct vi_filter vi_filter_bzip2;
+extern const struct vi_filter vi_filter_lzop;
+extern const struct vi_filter vi_filter_zstd;
 extern const struct vi_format vi_format_raw;
 extern const struct vi_format vi_format_libvirt;
 extern const struct vi_format vi_format_qcow2;

@@ -238,7 +238,7 @@ static int qcow2_open(struct vi_input *in, const struct vi_filter **filter,
 			       "snapshot(s) has a VM state (disk-only snapshots)", nb);
 	/* savevm writes every byte of the state into clusters of the image, so a
 	 * state much larger than the file is a lie (zero clusters aside) */
-	if (s.vm_state_size > VI_MAX_SPOOL || s.vm_state_size / 4 > in->file_size + (1u << 20))
+	if (s.vm_state_size > VI_MAX_SPOOL - in->temp_bytes || s.vm_state_size / 4 > in->file_size + (1u << 20))
 		return vi_fail(err, VI_EXIT_INPUT, (int64_t)table, "qcow2: snapshot '%s' claims a "
 			       "VM state of %" PRIu64 " bytes in an image of %" PRIu64 " bytes",
 			       s.name, s.vm_state_size, in->file_size);
@@ -255,6 +255,7 @@ static int qcow2_open(struct vi_input *in, const struct vi_filter **filter,
 	in->fd = out;
 	in->spooled = 1;
 	in->file_size = s.vm_state_size;
+	in->temp_bytes += s.vm_state_size;
 	in->base = 0;
 	in->size = s.vm_state_size;
 	snprintf(in->detail, sizeof(in->detail), "savevm snapshot '%.60s' (id %.20s), %s %u "

@@ -8,6 +8,7 @@
 #include "check-engine.h"
 #include "command.h"
 #include "escape.h"
+#include "input.h"
 #include "render-findings.h"
 #include "triage.h"
 
@@ -139,6 +140,7 @@ static int load_dest(struct dest *d, const char *schema_dir)
 	}
 	return 0;
 }
+static const struct argp_child input_children[] = { { &vi_input_argp, 0, NULL, 0 }, { 0 } };
 
 static int run(int argc, char **argv)
 {
@@ -152,7 +154,7 @@ static int run(int argc, char **argv)
 		"knows, a container or compression it cannot read): the worst of all.  A "
 		"stream that was found but is damaged is a verdict (reject).  Without "
 		"--dest-stream the destination is assumed to have the source's devices.",
-		NULL, NULL, NULL
+		input_children, NULL, NULL
 	};
 	static struct check_args a;
 	static struct dest dests[MAX_TARGETS];

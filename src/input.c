@@ -85,7 +85,7 @@ static int not_a_stream(const uint8_t *head, size_t n, struct vi_error *err)
 	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
 		if (n >= foreign[i].len && !memcmp(head, foreign[i].magic, foreign[i].len)) {
 			vi_fail(err, VI_EXIT_INPUT, 0, "%s", foreign[i].what);
-			return vi_error_class(err, "bad-magic");
+			return vi_error_class(err, VI_C_BAD_MAGIC);
 		}
 	if (n < 4)
 		vi_fail(err, VI_EXIT_INPUT, (int64_t)n,
@@ -214,7 +214,7 @@ int vi_filter_corrupt(struct vi_error *err, const char *filter, uint64_t off,
 {
 	vi_fail(err, VI_EXIT_INPUT, (int64_t)off, "%s: corrupt or truncated compressed data "
 		"at compressed byte %llu: %s", filter, (unsigned long long)off, why);
-	return vi_error_class(err, "truncated");
+	return vi_error_class(err, VI_C_TRUNCATED);
 }
 
 /* The first decompressed bytes must be something we read: a stream, a
@@ -235,7 +235,7 @@ static int sink_reject(const struct vi_sink *k, struct vi_error *err)
 			"migration stream%s: it decompresses to %02x %02x %02x %02x ...",
 			k->f->name, k->payload ? " (the payload of the container)" : "",
 			k->head[0], k->head[1], k->head[2], k->head[3]);
-	return vi_error_class(err, "bad-magic");
+	return vi_error_class(err, VI_C_BAD_MAGIC);
 }
 
 static int sink_put(struct vi_sink *k, const void *buf, size_t n, struct vi_error *err)
@@ -388,6 +388,15 @@ int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err)
 		if ((*fmt)->open(in, &payload_filter, err) < 0)
 			return -1;
 		if (payload_filter) {
+			uint8_t ph[BID_BYTES];
+			size_t pn = peek(in, in->base, ph);
+			if (!payload_filter->bid(ph, pn))
+				return vi_fail(err, VI_EXIT_INPUT, (int64_t)in->base,
+					       "the %s says its stream is %s-compressed, but "
+					       "it is not (%zu bytes: %02x %02x %02x %02x ...)",
+					       in->container, payload_filter->name, pn,
+					       pn > 0 ? ph[0] : 0, pn > 1 ? ph[1] : 0,
+					       pn > 2 ? ph[2] : 0, pn > 3 ? ph[3] : 0);
 			if (apply_filter(in, payload_filter, in->base, 1, err) < 0)
 				return -1;
 			in->base = 0;
@@ -403,6 +412,23 @@ void vi_input_close(struct vi_input *in)
 	if (in->fd > STDIN_FILENO)
 		close(in->fd);
 	in->fd = -1;
+	if (in->libvirt && --in->libvirt->refs == 0) {
+		free(in->libvirt->xml);
+		free(in->libvirt->cookie);
+		free(in->libvirt);
+	}
+	in->libvirt = NULL;
+	free(in->snapshots);
+	in->snapshots = NULL;
+	in->nsnapshots = 0;
+}
+
+void vi_input_share(struct vi_input *copy)
+{
+	if (copy->libvirt)
+		copy->libvirt->refs++;
+	copy->snapshots = NULL;
+	copy->nsnapshots = 0;
 }
 
 int vi_output_clobbers(const char *out, const char *const *inputs, size_t n)

@@ -15,6 +15,37 @@
 #include <sys/types.h>
 #include "error.h"
 
+struct argp;
+
+/* What a libvirt save image's header says (input-format-libvirt.c). */
+struct vi_libvirt {
+	int refs;               /* inputs sharing it (a rewalk copies the input) */
+	uint32_t version, data_len, was_running, format, cookie_offset;
+	const char *format_name;
+	char *xml;              /* the domain XML, NUL-terminated (cut at 4 MiB) */
+	size_t xml_len;
+	char *cookie;           /* libvirt's save cookie (XML) or NULL */
+	size_t cookie_len;
+	/* from the XML, printable ASCII ("" when absent) */
+	char name[128], uuid[40], machine[64], arch[24];
+};
+
+/* The qcow2 snapshot a stream was read from, or every snapshot of the image
+ * (--list-snapshots). */
+struct vi_snapshot {
+	char id[64], name[128];
+	uint64_t vm_state_size, date_sec, date_nsec, vm_clock_nsec;
+};
+
+/* Options every command that reads a stream takes (input-options.c). */
+struct vi_input_opts {
+	const char *snapshot;   /* --snapshot ID|NAME, else VMSTATE_INSPECT_SNAPSHOT */
+	int list_snapshots;     /* qcow2: list the snapshot table, read no state */
+};
+extern struct vi_input_opts vi_input_opts;
+/* The argp child with --snapshot, for the commands' argp children. */
+extern const struct argp vi_input_argp;
+
 struct vi_input {
 	const char *name;       /* as the user gave it ("-" = stdin) */
 	int fd;                 /* opened read-only, or a private spool */
@@ -29,6 +60,11 @@ struct vi_input {
 	int nfilters;
 	uint64_t temp_bytes;    /* written to spools so far, every layer */
 	char detail[256];       /* container facts worth showing */
+	struct vi_libvirt *libvirt;  /* a libvirt save image's header, or NULL */
+	int has_snapshot;       /* qcow2: the snapshot read */
+	struct vi_snapshot snapshot;
+	struct vi_snapshot *snapshots;  /* --list-snapshots: the table */
+	size_t nsnapshots;
 };
 
 /* Where a filter's output goes (input.c): the first decompressed bytes are
@@ -80,6 +116,8 @@ int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err);
  * else 0.  NULL out or inputs are skipped. */
 int vi_output_clobbers(const char *out, const char *const *inputs, size_t n);
 void vi_input_close(struct vi_input *in);
+/* Another reference to in's libvirt facts, for a copy of in. */
+void vi_input_share(struct vi_input *copy);
 
 /* Read exactly n bytes at absolute fd offset off; short read = error. */
 int vi_pread_full(int fd, void *buf, size_t n, uint64_t off);

@@ -202,8 +202,9 @@ static int run(int argc, char **argv)
 			rc = VI_EXIT_USAGE;
 	}
 	if (getenv("VMSTATE_INSPECT_STATS") && s.r)	/* for bench/ */
-		fprintf(stderr, "stats: bytes_read=%llu stream_size=%llu\n",
-			(unsigned long long)s.r->bytes_read, (unsigned long long)s.in.size);
+		fprintf(stderr, "stats: bytes_read=%llu stream_size=%llu temp_bytes=%llu\n",
+			(unsigned long long)s.r->bytes_read, (unsigned long long)s.in.size,
+			(unsigned long long)s.in.temp_bytes);
 	vi_session_close(&s);
 	schema_free(&schema);
 	return rc;

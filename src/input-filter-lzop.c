@@ -146,7 +146,8 @@ static int lzop_decode(int fd, uint64_t off, struct vi_sink *k, struct vi_error 
 			rc = -1;
 			break;
 		}
-		if (dlen > LZOP_MAX_BLOCK || slen > dlen || slen > z.end - z.off) {
+		if (dlen > LZOP_MAX_BLOCK || slen > dlen || slen > z.end - z.off ||
+		    (uint64_t)slen * 256 + 4096 < dlen) {	/* LZO1X expands < 256x */
 			rc = vi_filter_corrupt(err, "lzop", at, slen > z.end - z.off ?
 					       "ends inside a block" : "bad block lengths");
 			break;

@@ -122,8 +122,14 @@ static int pick_snapshot(struct vi_input *in, uint64_t table, uint32_t count,
 		copy_str(s.name, sizeof(s.name), names + id_len, name_len);
 		off += (40 + extra_len + id_len + name_len + 7) & ~7ull;
 		if (vi_input_opts.list_snapshots) {	/* every one, state or not */
-			if (!in->snapshots)
-				in->snapshots = vi_xmalloc((size_t)count * sizeof(*in->snapshots));
+			size_t n = in->nsnapshots;
+			if ((n & (n - 1)) == 0) {	/* grow as entries are read: 1, 2, 4... */
+				struct vi_snapshot *t = vi_xmalloc((n ? 2 * n : 1) * sizeof(*t));
+				if (n)
+					memcpy(t, in->snapshots, n * sizeof(*t));
+				free(in->snapshots);
+				in->snapshots = t;
+			}
 			facts(&in->snapshots[in->nsnapshots++], &s);
 		}
 		if (!s.vm_state_size)

@@ -160,6 +160,17 @@ def images(work):
         open(src, "wb").write(data)
         data_len = int.from_bytes(data[20:24], "little")
         payload = data[92 + data_len:]
+        if img["format"] == "sparse":
+            # mapped-ram: the stream names file offsets of its pages, so it
+            # cannot be cut out; the image is its own twin (file vs pipe)
+            base = views(src, img["target"])
+            ok = all(base[c][0] == 0 for c in base)
+            if not ok:
+                failures.append(f"{img['file']}: " + ", ".join(
+                    f"{c} exit {base[c][0]}" for c in base))
+            compare(img["file"], src, base, img["target"])
+            n += 1
+            continue
         if img["format"] in TOOL_OF:
             payload = subprocess.run([TOOL_OF[img["format"]], "-dc"], input=payload,
                                      stdout=subprocess.PIPE, check=True).stdout

@@ -13,11 +13,23 @@
 # qemu.conf (raw, gzip, bzip2, xz, lzop, then zstd if this libvirt knows it)
 # restarts libvirtd with that format, starts the guest, lets it run 1 s and
 # runs `virsh save --running`, then again with `virsh save --paused`; last
-# `virsh managedsave` (raw).  Images of the raw format are stored xz -9
-# compressed (NAME.sav.xz), the compressed formats as libvirt wrote them.
+# `virsh managedsave` (raw).  Images of the raw and sparse formats are stored
+# xz -9e compressed (NAME.sav.xz), the compressed formats as libvirt wrote them.
 # images.json records each image (format, was_running, how it was made).
 # The tests cut each image's stream out by the header's data length and
 # decompress it with the real tool to get its raw twin (tests/twins.py).
+#
+# Images of a format this libvirt refuses are kept from an earlier run.
+# FORMATS="zstd sparse" makes only those (and keeps the other images and
+# their records): for a newer libvirt than bookworm's 9.0, which refuses
+# zstd and predates sparse, e.g. inside a Debian trixie chroot (libvirt 11,
+# QEMU 10.0):
+#   debootstrap --variant=minbase trixie ROOT && mount --bind /proc ROOT/proc
+#   (and /sys, /dev, /dev/pts); chroot ROOT apt-get install --no-install-recommends
+#   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
+#   xz-utils zstd python3 procps; copy this script and tests/data/images into
+#   ROOT, chroot ROOT env FORMATS="zstd sparse" sh make-images.sh, copy back.
+# EMULATOR (default: qemu-system-x86_64 on PATH) is the QEMU the guest runs on.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +37,10 @@ OUT="$HERE/images"
 CONF=/etc/libvirt/qemu.conf
 DOM=vi-tiny
 [ "$(id -u)" -eq 0 ] || { echo "make-images: run as root (libvirtd, qemu.conf)" >&2; exit 1; }
-for c in virsh libvirtd qemu-system-x86_64 xz python3; do
+FORMATS=${FORMATS:-raw gzip bzip2 xz lzop zstd sparse}
+EMULATOR=${EMULATOR:-$(command -v qemu-system-x86_64 || true)}
+[ -x "$EMULATOR" ] || { echo "make-images: no qemu-system-x86_64" >&2; exit 1; }
+for c in virsh libvirtd xz python3; do
   command -v $c >/dev/null || { echo "make-images: $c missing" >&2; exit 1; }
 done
 [ -f "$CONF" ] || { echo "make-images: $CONF missing (libvirt-daemon-system)" >&2; exit 1; }
@@ -56,7 +71,8 @@ start_daemon() {  # start_daemon FORMAT
   stop_daemon
   { cat "$WORK/qemu.conf.orig"
     printf 'user = "root"\ngroup = "root"\nsecurity_driver = "none"\n'
-    printf 'stdio_handler = "file"\nremember_owner = 0\nsave_image_format = "%s"\n' "$1"
+    printf 'stdio_handler = "file"\nremember_owner = 0\nnamespaces = []\n'
+    printf 'save_image_format = "%s"\n' "$1"
   } > "$CONF"
   libvirtd -d --pid-file "$PIDFILE"
   i=0; until virsh -q version >/dev/null 2>&1; do
@@ -75,7 +91,7 @@ cat > "$WORK/$DOM.xml" <<XML
   <clock offset='utc'/>
   <on_poweroff>destroy</on_poweroff>
   <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <emulator>$EMULATOR</emulator>
     <controller type='usb' model='none'/>
     <memballoon model='none'/>
   </devices>
@@ -83,7 +99,6 @@ cat > "$WORK/$DOM.xml" <<XML
 XML
 
 mkdir -p "$OUT"
-rm -f "$OUT"/*.sav "$OUT"/*.sav.xz "$OUT"/*.sav.* "$OUT/images.json"
 RECORDS="$WORK/records.tsv"
 : > "$RECORDS"
 LIBVIRT_VERSION=$(libvirtd --version | sed 's/.* //')
@@ -104,23 +119,24 @@ save_one() {  # save_one FORMAT running|paused
   echo "== $f"
 }
 
-for fmt in raw gzip bzip2 xz lzop zstd; do
+for fmt in $FORMATS; do
   start_daemon $fmt
   virsh -q define "$WORK/$DOM.xml" >/dev/null
-  if [ $fmt = zstd ]; then   # libvirt 9.0 refuses it: try, keep what works
+  case $fmt in zstd|sparse)   # libvirt 9.0 refuses them: try, keep what works
     shut_off
     virsh -q start $DOM >/dev/null
     sleep 1
-    if virsh -q save $DOM "$WORK/libvirt-zstd-running.sav" --running >/dev/null 2>"$WORK/zstd.err"
-    then
-      printf 'libvirt-zstd-running.sav\tzstd\trunning\tvirsh save --running\n' >> "$RECORDS"
-      save_one zstd paused
+    f=libvirt-$fmt-running.sav
+    if virsh -q save $DOM "$WORK/$f" --running >/dev/null 2>"$WORK/$fmt.err"; then
+      printf '%s\t%s\trunning\tvirsh save --running\n' $f $fmt >> "$RECORDS"
+      echo "== $f"
+      save_one $fmt paused
     else
-      echo "make-images: libvirt $LIBVIRT_VERSION cannot save zstd: $(tr '\n' ' ' < "$WORK/zstd.err")"
+      echo "make-images: libvirt $LIBVIRT_VERSION cannot save $fmt: $(tr '\n' ' ' < "$WORK/$fmt.err")"
       virsh -q destroy $DOM >/dev/null 2>&1 || true
     fi
-    continue
-  fi
+    continue ;;
+  esac
   save_one $fmt running
   save_one $fmt paused
   if [ $fmt = raw ]; then
@@ -135,10 +151,13 @@ for fmt in raw gzip bzip2 xz lzop zstd; do
   fi
 done
 
-python3 - "$RECORDS" "$WORK" "$OUT" "$LIBVIRT_VERSION" "$(qemu-system-x86_64 --version | head -1)" <<'PY'
-import json, lzma, os, shutil, struct, subprocess, sys
+python3 - "$RECORDS" "$WORK" "$OUT" "$LIBVIRT_VERSION" "$("$EMULATOR" --version | head -1)" <<'PY'
+import json, os, re, shutil, struct, subprocess, sys
 records, work, out, lv_version, qemu = sys.argv[1:6]
-images = []
+idx = os.path.join(out, "images.json")
+old = json.load(open(idx))["images"] if os.path.exists(idx) else []
+images = [i for i in old if os.path.exists(os.path.join(out, i["file"]))]
+release = re.search(r"version (\d+\.\d+)", qemu).group(1)
 for line in open(records):
     name, fmt, state, how = line.rstrip("\n").split("\t")
     src = os.path.join(work, name)
@@ -146,19 +165,21 @@ for line in open(records):
     assert head[:16] == b"LibvirtQemudSave", name
     version, data_len, was_running, code = struct.unpack("<4I", head[16:32])
     stored = name
-    if fmt == "raw":
+    images = [i for i in images if i["file"] not in (name, name + ".xz")]
+    if fmt in ("raw", "sparse"):
         stored = name + ".xz"
         subprocess.run(["xz", "-9e", "-k", "-c", src], stdout=open(os.path.join(out, stored), "wb"),
                        check=True)
     else:
         shutil.copy(src, os.path.join(out, stored))
-    images.append({"file": stored, "stored_xz": fmt == "raw", "format": fmt,
+    images.append({"file": stored, "stored_xz": fmt in ("raw", "sparse"), "format": fmt,
                    "format_code": code, "header_version": version,
                    "was_running": bool(was_running), "state": state, "made_by": how,
                    "size": os.path.getsize(src), "data_len": data_len,
-                   "target": "qemu-7.2/x86_64", "machine": "pc-q35-7.2",
+                   "target": f"qemu-{release}/x86_64", "machine": "pc-q35-7.2",
                    "domain": "vi-tiny", "uuid": "6d5f4a1e-2b7c-4c1a-9e0d-7a3b9c1d2e4f",
                    "libvirt_version": lv_version, "qemu_version": qemu})
+images.sort(key=lambda i: i["file"])
 json.dump({"generator": "tests/data/make-images.sh", "images": images},
           open(os.path.join(out, "images.json"), "w"), indent=1)
 print(f"{len(images)} images in {out}")

@@ -1,5 +1,6 @@
 /* render-input.c - the container's own facts: libvirt header, snapshots. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "render-input.h"
@@ -7,6 +8,26 @@
 static json_t *str_or_null(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
+}
+
+/* The cookie as a JSON string: printable ASCII, tab and newline kept,
+ * other bytes '?' (it is libvirt's XML, but bytes from the input). */
+static json_t *printable(const char *s)
+{
+	size_t n = strlen(s);
+	char *t = malloc(n + 1);
+	json_t *v;
+
+	if (!t)
+		return json_null();
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		t[i] = i == n ? '\0' : (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t'
+			? (char)c : '?';
+	}
+	v = json_string(t);
+	free(t);
+	return v ? v : json_null();
 }
 
 json_t *render_libvirt_json(const struct vi_libvirt *lv)
@@ -20,6 +41,7 @@ json_t *render_libvirt_json(const struct vi_libvirt *lv)
 	json_object_set_new(o, "xml_length", json_integer((json_int_t)lv->xml_len));
 	json_object_set_new(o, "cookie_length", json_integer((json_int_t)lv->cookie_len));
 	json_object_set_new(o, "was_running", json_boolean(lv->was_running));
+	json_object_set_new(o, "cookie", lv->cookie ? printable(lv->cookie) : json_null());
 	json_object_set_new(d, "name", str_or_null(lv->name));
 	json_object_set_new(d, "uuid", str_or_null(lv->uuid));
 	json_object_set_new(d, "machine", str_or_null(lv->machine));

@@ -8,7 +8,8 @@
 #include "input.h"
 
 /* {"version", "format", "format_code", "data_length", "xml_length",
- *  "cookie_length", "was_running", "domain": {"name", "uuid", "machine",
+ *  "cookie_length", "was_running", "cookie" (libvirt's save cookie, XML,
+ *  or null), "domain": {"name", "uuid", "machine",
  *  "arch"}} */
 json_t *render_libvirt_json(const struct vi_libvirt *lv);
 /* {"id", "name", "date", "vm_state_size", "vm_clock_ns"}; date ISO 8601 UTC. */

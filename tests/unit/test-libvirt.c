@@ -59,8 +59,12 @@ static void expect_header(uint32_t version, uint32_t running, int cookie, int sw
 			 "pc-q35-7.2");
 	ck_assert_str_eq(json_string_value(jpath(run.json, "libvirt/domain/arch")), "x86_64");
 	ck_assert_str_eq(run.in.libvirt->xml, XML);
-	if (cookie)
+	if (cookie) {
 		ck_assert_str_eq(run.in.libvirt->cookie, COOKIE);
+		ck_assert_str_eq(json_string_value(jpath(run.json, "libvirt/cookie")), COOKIE);
+	} else {
+		ck_assert(json_is_null(jpath(run.json, "libvirt/cookie")));
+	}
 	ck_assert_juint(run.json, b.len - run.in.size, "stream_offset");
 	run_free(&run);
 	sb_free(&b);

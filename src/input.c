@@ -121,6 +121,7 @@ static ssize_t read_full(int fd, uint8_t *p, size_t n)
 static int spool_pipe(struct vi_input *in, struct vi_error *err)
 {
 	static uint8_t buf[1 << 16];
+	struct vi_progress pg;
 	uint64_t total = 0;
 	ssize_t r = read_full(in->fd, buf, BID_BYTES);
 	int out;
@@ -131,6 +132,7 @@ static int spool_pipe(struct vi_input *in, struct vi_error *err)
 		return not_a_stream(buf, (size_t)r, err);
 	if ((out = vi_spool_create(err)) < 0)
 		return -1;
+	vi_progress_start(&pg, in->name);
 	for (;;) {
 		if (r < 0 && errno == EINTR) {
 			r = read(in->fd, buf, sizeof(buf));
@@ -138,6 +140,7 @@ static int spool_pipe(struct vi_input *in, struct vi_error *err)
 		}
 		if (r < 0) {
 			close(out);
+			vi_progress_end(&pg);
 			return vi_fail(err, VI_EXIT_INPUT, (int64_t)total,
 				       "read error: %s", strerror(errno));
 		}
@@ -145,6 +148,7 @@ static int spool_pipe(struct vi_input *in, struct vi_error *err)
 			break;
 		if (total + (uint64_t)r > VI_MAX_SPOOL) {
 			close(out);
+			vi_progress_end(&pg);
 			vi_fail(err, VI_EXIT_INPUT, (int64_t)total,
 				"input larger than %llu bytes, refusing to spool it",
 				(unsigned long long)VI_MAX_SPOOL);
@@ -152,12 +156,15 @@ static int spool_pipe(struct vi_input *in, struct vi_error *err)
 		}
 		if (write(out, buf, (size_t)r) != r) {
 			close(out);
+			vi_progress_end(&pg);
 			return vi_fail(err, VI_EXIT_INPUT, (int64_t)total,
 				       "cannot write spool file: %s", strerror(errno));
 		}
 		total += (uint64_t)r;
+		vi_progress_update(&pg, "reading", total, 0);
 		r = read(in->fd, buf, sizeof(buf));
 	}
+	vi_progress_end(&pg);
 	if (in->fd != STDIN_FILENO)
 		close(in->fd);
 	in->fd = out;
@@ -187,6 +194,7 @@ struct vi_sink {
 	uint64_t total;		/* decompressed bytes so far */
 	uint8_t head[BID_BYTES];
 	size_t nhead;
+	struct vi_progress pg;
 	int rejected;		/* the head is no stream: decoding on, writing nothing */
 };
 
@@ -291,6 +299,7 @@ int vi_sink_write(struct vi_sink *k, const void *buf, size_t n, uint64_t in_off,
 		return vi_error_hard(err);
 	}
 	k->total = total;
+	vi_progress_update(&k->pg, k->f->name, packed, total);
 	if (k->rejected)
 		return total > REJECT_LOOKAHEAD ? sink_reject(k, err) : 0;
 	if (k->out < 0) {
@@ -314,12 +323,15 @@ static int apply_filter(struct vi_input *in, const struct vi_filter *f,
 			uint64_t off, int payload, struct vi_error *err)
 {
 	struct vi_sink k = { .in = in, .f = f, .out = -1, .payload = payload, .in_start = off };
+	int rc;
 
 	if (in->nfilters == (int)(sizeof(in->filters) / sizeof(in->filters[0])))
 		return vi_fail(err, VI_EXIT_INPUT, (int64_t)off,
 			       "too many nested compression layers");
-	if (f->decode(in->fd, off, &k, err) < 0 ||
-	    (k.out < 0 && !k.rejected && sink_open(&k, err) < 0) ||
+	vi_progress_start(&k.pg, in->name);
+	rc = f->decode(in->fd, off, &k, err);
+	vi_progress_end(&k.pg);
+	if (rc < 0 || (k.out < 0 && !k.rejected && sink_open(&k, err) < 0) ||
 	    (k.rejected && sink_reject(&k, err) < 0)) {
 		if (k.out >= 0)
 			close(k.out);

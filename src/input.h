@@ -41,6 +41,7 @@ struct vi_snapshot {
 struct vi_input_opts {
 	const char *snapshot;   /* --snapshot ID|NAME, else VMSTATE_INSPECT_SNAPSHOT */
 	int list_snapshots;     /* qcow2: list the snapshot table, read no state */
+	int quiet;              /* --quiet: no progress line */
 };
 extern struct vi_input_opts vi_input_opts;
 /* The argp child with --snapshot, for the commands' argp children. */
@@ -121,6 +122,17 @@ void vi_input_share(struct vi_input *copy);
 
 /* Read exactly n bytes at absolute fd offset off; short read = error. */
 int vi_pread_full(int fd, void *buf, size_t n, uint64_t off);
+
+/* A progress line on a terminal while input is copied or decompressed
+ * (input-progress.c). */
+struct vi_progress {
+	int on, shown;
+	const char *name;
+	double start, last, delay;
+};
+void vi_progress_start(struct vi_progress *p, const char *name);
+void vi_progress_update(struct vi_progress *p, const char *what, uint64_t in, uint64_t out);
+void vi_progress_end(struct vi_progress *p);
 
 /* A spool file: an unlinked temporary file in $TMPDIR (or /tmp). */
 int vi_spool_create(struct vi_error *err);

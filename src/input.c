@@ -246,11 +246,27 @@ static int sink_reject(const struct vi_sink *k, struct vi_error *err)
 	return vi_error_class(err, VI_C_BAD_MAGIC);
 }
 
+static int all_zero(const uint8_t *p, size_t n)
+{
+	return n && p[0] == 0 && memcmp(p, p + 1, n - 1) == 0;
+}
+
+/* Runs of 4 KiB of zeros become holes (a sparse libvirt image, a guest's
+ * empty pages): the spool's disk use follows the data, not its length. */
 static int sink_put(struct vi_sink *k, const void *buf, size_t n, struct vi_error *err)
 {
-	if (write(k->out, buf, n) != (ssize_t)n)
-		return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET,
-			       "%s: cannot write spool file: %s", k->f->name, strerror(errno));
+	const uint8_t *p = buf;
+
+	while (n) {
+		size_t c = n < 4096 ? n : 4096;
+		if (c == 4096 && all_zero(p, c) ? lseek(k->out, (off_t)c, SEEK_CUR) < 0
+		    : write(k->out, p, c) != (ssize_t)c)
+			return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET,
+				       "%s: cannot write spool file: %s", k->f->name,
+				       strerror(errno));
+		p += c;
+		n -= c;
+	}
 	return 0;
 }
 
@@ -332,7 +348,10 @@ static int apply_filter(struct vi_input *in, const struct vi_filter *f,
 	rc = f->decode(in->fd, off, &k, err);
 	vi_progress_end(&k.pg);
 	if (rc < 0 || (k.out < 0 && !k.rejected && sink_open(&k, err) < 0) ||
-	    (k.rejected && sink_reject(&k, err) < 0)) {
+	    (k.rejected && sink_reject(&k, err) < 0) ||
+	    (ftruncate(k.out, (off_t)k.total) < 0 &&	/* a trailing hole */
+	     vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "%s: cannot extend spool file: %s",
+		     f->name, strerror(errno)) < 0)) {
 		if (k.out >= 0)
 			close(k.out);
 		return -1;

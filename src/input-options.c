@@ -32,3 +32,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 }
 
 const struct argp vi_input_argp = { options, parse, NULL, NULL, NULL, NULL, NULL };
+/* --snapshot only: the options array ends before "quiet". */
+static const struct argp_option snapshot_only[] = { options[0], { 0 } };
+const struct argp vi_input_argp_snapshot = { snapshot_only, parse, NULL, NULL, NULL, NULL,
+					     NULL };

@@ -44,8 +44,11 @@ struct vi_input_opts {
 	int quiet;              /* --quiet: no progress line */
 };
 extern struct vi_input_opts vi_input_opts;
-/* The argp child with --snapshot, for the commands' argp children. */
+/* The argp child with --snapshot and -q/--quiet, for the commands' argp
+ * children; vi_input_argp_snapshot has --snapshot only, for a command with
+ * a -q of its own (check: its -q sets vi_input_opts.quiet too). */
 extern const struct argp vi_input_argp;
+extern const struct argp vi_input_argp_snapshot;
 
 struct vi_input {
 	const char *name;       /* as the user gave it ("-" = stdin) */

@@ -11,6 +11,7 @@ Twins compared:
     against the raw stream it holds (images.json names it; the stream is cut
     out of the image by the header's data length, never by this tool).
 Only the facts about the packaging may differ: file, container, filters,
+file_offset (check: null for a stream that was unpacked),
 stream_offset, file_size, the libvirt header."""
 import json, os, shutil, subprocess, sys, tempfile
 
@@ -19,7 +20,7 @@ SRC = os.environ.get("VI_SRCDIR", ".")
 DATA = os.path.join(SRC, "tests", "data")
 TOOLS = [("gzip", ["gzip", "-c"]), ("bzip2", ["bzip2", "-c"]), ("lzop", ["lzop", "-c"]),
          ("zstd", ["zstd", "-q", "-c"]), ("xz", ["xz", "-c"])]
-PACKAGING = {"file", "file_size", "container", "filters", "stream_offset", "libvirt",
+PACKAGING = {"file", "file_size", "container", "filters", "stream_offset", "file_offset", "libvirt",
              "snapshot", "detail"}
 failures = []
 

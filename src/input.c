@@ -235,11 +235,11 @@ static int sink_accept(const struct vi_sink *k)
 static int sink_reject(const struct vi_sink *k, struct vi_error *err)
 {
 	if (k->nhead < 4)
-		vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "%s-compressed data, but not a QEMU "
+		vi_fail(err, VI_EXIT_INPUT, 0, "%s-compressed data, but not a QEMU "
 			"migration stream: it decompresses to only %zu bytes", k->f->name,
 			k->nhead);
 	else
-		vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "%s-compressed data, but not a QEMU "
+		vi_fail(err, VI_EXIT_INPUT, 0, "%s-compressed data, but not a QEMU "
 			"migration stream%s: it decompresses to %02x %02x %02x %02x ...",
 			k->f->name, k->payload ? " (the payload of the container)" : "",
 			k->head[0], k->head[1], k->head[2], k->head[3]);

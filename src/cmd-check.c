@@ -8,6 +8,7 @@
 #include "check-engine.h"
 #include "command.h"
 #include "escape.h"
+#include "input.h"
 #include "render-findings.h"
 #include "triage.h"
 
@@ -55,7 +56,7 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 	case OPT_DEST: a->dest_stream = arg; return 0;
 	case OPT_SCHEMAS: a->schema_dir = arg; return 0;
 	case 'o': a->output = arg; return 0;
-	case 'q': a->quiet = 1; return 0;
+	case 'q': a->quiet = vi_input_opts.quiet = 1; return 0;
 	case 'h': argp_state_help(st, stdout, ARGP_HELP_STD_HELP); return 0;
 	case OPT_MIN_SEV:
 		if (vi_severity_parse(arg, &a->min_severity) < 0)
@@ -139,6 +140,9 @@ static int load_dest(struct dest *d, const char *schema_dir)
 	}
 	return 0;
 }
+static const struct argp_child input_children[] = {
+	{ &vi_input_argp_snapshot, 0, NULL, 0 }, { 0 }
+};
 
 static int run(int argc, char **argv)
 {
@@ -152,7 +156,7 @@ static int run(int argc, char **argv)
 		"knows, a container or compression it cannot read): the worst of all.  A "
 		"stream that was found but is damaged is a verdict (reject).  Without "
 		"--dest-stream the destination is assumed to have the source's devices.",
-		NULL, NULL, NULL
+		input_children, NULL, NULL
 	};
 	static struct check_args a;
 	static struct dest dests[MAX_TARGETS];

@@ -13,6 +13,7 @@
 #include "input.h"
 #include "redact.h"
 #include "render.h"
+#include "render-input.h"
 #include "schema.h"
 #include "session.h"
 
@@ -23,9 +24,11 @@ struct dump_args {
 	const struct vi_outfmt *format;
 	struct vi_walk_opts walk;
 	int redact;
+	int domain_xml;
 };
 
-enum { OPT_IGNORE_VMDESC = 256, OPT_TARGET, OPT_SCHEMAS, OPT_DIGESTS, OPT_REDACT };
+enum { OPT_IGNORE_VMDESC = 256, OPT_TARGET, OPT_SCHEMAS, OPT_DIGESTS, OPT_REDACT,
+       OPT_LIST_SNAPSHOTS, OPT_DOMAIN_XML };
 
 static const struct argp_option options[] = {
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json", 0 },
@@ -43,6 +46,12 @@ static const struct argp_option options[] = {
 	{ "redact", OPT_REDACT, NULL, 0,
 	  "Replace buffers that can hold guest data (network frames, disk requests, "
 	  "framebuffers, serial and input FIFOs, undecoded bytes) by length and digest", 0 },
+	{ "list-snapshots", OPT_LIST_SNAPSHOTS, NULL, 0,
+	  "qcow2 input: list its snapshots (id, name, VM state size, date, VM clock) "
+	  "instead of decoding one", 0 },
+	{ "domain-xml", OPT_DOMAIN_XML, NULL, 0,
+	  "libvirt save image: print the domain XML it holds instead of decoding the "
+	  "stream", 0 },
 	{ 0 }
 };
 
@@ -96,6 +105,12 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_REDACT:
 		a->redact = 1;
 		return 0;
+	case OPT_LIST_SNAPSHOTS:
+		vi_input_opts.list_snapshots = 1;
+		return 0;
+	case OPT_DOMAIN_XML:
+		a->domain_xml = 1;
+		return 0;
 	case ARGP_KEY_ARG:
 		if (a->file)
 			argp_error(state, "dump takes one FILE");
@@ -110,18 +125,54 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
+static const struct argp_child input_children[] = { { &vi_input_argp, 0, NULL, 0 }, { 0 } };
+
+/* --list-snapshots, --domain-xml: the container's facts, no stream walked;
+ * written through out (opened by run), committed or aborted here. */
+static int container_facts(const struct dump_args *a, struct vi_out *out)
+{
+	struct vi_input in;
+	struct vi_error err = { 0 };
+	int rc = VI_EXIT_OK;
+
+	if (vi_input_open(&in, a->file, &err) < 0) {
+		vi_error_print(&err, a->file);
+		rc = err.exit_code;
+	} else if (vi_input_opts.list_snapshots && strcmp(in.container, "qcow2") != 0) {
+		fprintf(stderr, "vmstate-inspect: %s: --list-snapshots: not a qcow2 image (%s)\n",
+			vi_tx(a->file), in.container);
+		rc = VI_EXIT_INPUT;
+	} else if (a->domain_xml && !in.libvirt) {
+		fprintf(stderr, "vmstate-inspect: %s: --domain-xml: not a libvirt save image "
+			"(%s)\n", vi_tx(a->file), in.container);
+		rc = VI_EXIT_INPUT;
+	} else {
+		if (vi_input_opts.list_snapshots)
+			render_snapshot_list(out->f, &in, a->format != &dump_formats[0]);
+		else
+			render_domain_xml(out->f, in.libvirt);
+		if (vi_out_commit(out) < 0)
+			rc = VI_EXIT_USAGE;
+		vi_input_close(&in);
+		return rc;
+	}
+	vi_input_close(&in);
+	vi_out_abort(out);
+	return rc;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct argp argp = {
 		options, parse, "FILE",
 		"Decode a QEMU migration stream section by section, field by field."
-		"\vFILE may be a raw stream, a libvirt save image, a qcow2 image with "
-		"savevm snapshots (VMSTATE_INSPECT_SNAPSHOT picks one), an xz-compressed "
-		"file of these, or - for stdin.  Device sections are decoded from the stream's "
+		"\vFILE may be a raw stream, a libvirt save image (any save_image_format), "
+		"a qcow2 image with savevm snapshots (--snapshot picks one), a gzip, bzip2, "
+		"lzop, zstd or xz compressed file of these, or - for stdin.  Device sections are decoded from the stream's "
 		"own VMDESCRIPTION trailer, or with --target from a schema; otherwise they "
 		"are listed with offset, length and a hex preview.  RAM pages are counted, "
 		"not shown; --digests reads them for each RAMBlock's content digest.",
-		NULL, NULL, NULL
+		input_children, NULL, NULL
 	};
 	struct dump_args a = { 0 };
 	struct vi_schema schema = { 0 };
@@ -146,6 +197,11 @@ static int run(int argc, char **argv)
 		vi_out_note_read(schema.path);
 		a.walk.schema_vmsds = schema.vmsds;
 	}
+	if (vi_input_opts.list_snapshots || a.domain_xml) {
+		rc = container_facts(&a, &out);
+		schema_free(&schema);
+		return rc;
+	}
 	vi_session_walk(&s, a.file, &a.walk);
 	if (a.redact && s.w.root)
 		vi_redact_tree(s.w.root, s.r);
@@ -163,14 +219,16 @@ static int run(int argc, char **argv)
 			rc = VI_EXIT_USAGE;
 	}
 	if (getenv("VMSTATE_INSPECT_STATS") && s.r)	/* for bench/ */
-		fprintf(stderr, "stats: bytes_read=%llu stream_size=%llu\n",
-			(unsigned long long)s.r->bytes_read, (unsigned long long)s.in.size);
+		fprintf(stderr, "stats: bytes_read=%llu stream_size=%llu temp_bytes=%llu\n",
+			(unsigned long long)s.r->bytes_read, (unsigned long long)s.in.size,
+			(unsigned long long)s.in.temp_bytes);
 	vi_session_close(&s);
 	schema_free(&schema);
 	return rc;
 }
 
 const struct vi_command cmd_dump = {
-	"dump", "[--format text|json] [--target ID] [--digests] [--redact] FILE",
+	"dump", "[--format text|json] [--target ID] [--digests] [--redact] "
+	"[--snapshot ID|NAME] [--list-snapshots | --domain-xml] FILE",
 	"decode a stream into a readable tree or JSON", run
 };

@@ -10,6 +10,7 @@
 #include "escape.h"
 #include "render-findings.h"
 #include "render-report.h"
+#include "input.h"
 #include "triage.h"
 
 #define MAX_TARGETS 64
@@ -177,6 +178,8 @@ static int has_header(const struct vi_session *s)
 	return 0;
 }
 
+static const struct argp_child input_children[] = { { &vi_input_argp, 0, NULL, 0 }, { 0 } };
+
 static int run(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -189,7 +192,7 @@ static int run(int argc, char **argv)
 		"input is unreadable or malformed (the report then shows what was read "
 		"before the error).  Destinations are judged as by 'check' without "
 		"--dest-stream: configured like the source.",
-		NULL, NULL, NULL
+		input_children, NULL, NULL
 	};
 	struct report_args a = { 0 };
 	static struct tgts t;

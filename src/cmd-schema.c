@@ -6,6 +6,7 @@
 #include "command.h"
 #include "escape.h"
 #include "output.h"
+#include "input.h"
 #include "schema-import.h"
 #include "session.h"
 
@@ -107,6 +108,8 @@ static int import_stream(struct vi_import *im, const char *path, json_t *prov,
 	return rc;
 }
 
+static const struct argp_child input_children[] = { { &vi_input_argp, 0, NULL, 0 }, { 0 } };
+
 static int import(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -114,7 +117,7 @@ static int import(int argc, char **argv)
 		"Build a schema (schemas/README.md) for a QEMU binary from its "
 		"-dump-vmstate output and streams it wrote."
 		"\vThe schema records the --qemu-version text and what it was made from.",
-		NULL, NULL, NULL
+		input_children, NULL, NULL
 	};
 	struct import_args a = { 0 };
 	struct vi_error err = { 0 };

@@ -32,10 +32,21 @@
 
 struct snap {
 	uint64_t entry;		/* file offset of its snapshot table entry */
-	uint64_t l1_offset, vm_state_size, disk_size, date;
+	uint64_t l1_offset, vm_state_size, disk_size, date, vm_clock;
 	uint32_t l1_size;
 	char id[64], name[128];
 };
+
+static void facts(struct vi_snapshot *f, const struct snap *s)
+{
+	memset(f, 0, sizeof(*f));
+	memcpy(f->id, s->id, sizeof(f->id));
+	memcpy(f->name, s->name, sizeof(f->name));
+	f->vm_state_size = s->vm_state_size;
+	f->date_sec = s->date >> 32;
+	f->date_nsec = s->date & 0xffffffffu;
+	f->vm_clock_nsec = s->vm_clock;
+}
 
 static uint64_t be(const uint8_t *p, int n)
 {
@@ -96,6 +107,7 @@ static int pick_snapshot(struct vi_input *in, uint64_t table, uint32_t count,
 		s.l1_offset = be(h, 8);
 		s.l1_size = (uint32_t)be(h + 8, 4);
 		s.date = be(h + 16, 4) << 32 | be(h + 20, 4);
+		s.vm_clock = be(h + 24, 8);
 		s.vm_state_size = be(h + 32, 4);
 		s.disk_size = header_size;
 		if (rd(in, extra, extra_len < sizeof(extra) ? extra_len : sizeof(extra),
@@ -109,6 +121,17 @@ static int pick_snapshot(struct vi_input *in, uint64_t table, uint32_t count,
 		copy_str(s.id, sizeof(s.id), names, id_len);
 		copy_str(s.name, sizeof(s.name), names + id_len, name_len);
 		off += (40 + extra_len + id_len + name_len + 7) & ~7ull;
+		if (vi_input_opts.list_snapshots) {	/* every one, state or not */
+			size_t n = in->nsnapshots;
+			if ((n & (n - 1)) == 0) {	/* grow as entries are read: 1, 2, 4... */
+				struct vi_snapshot *t = vi_xmalloc((n ? 2 * n : 1) * sizeof(*t));
+				if (n)
+					memcpy(t, in->snapshots, n * sizeof(*t));
+				free(in->snapshots);
+				in->snapshots = t;
+			}
+			facts(&in->snapshots[in->nsnapshots++], &s);
+		}
 		if (!s.vm_state_size)
 			continue;
 		(*with_state)++;
@@ -221,24 +244,32 @@ static int qcow2_open(struct vi_input *in, const struct vi_filter **filter,
 	if (nb > Q_MAX_SNAPSHOTS)
 		return vi_fail(err, VI_EXIT_INPUT, 60, "qcow2: %u snapshots (at most %u)", nb,
 			       Q_MAX_SNAPSHOTS);
+	if (!nb && vi_input_opts.list_snapshots)
+		return 0;
 	if (!nb)
 		return vi_fail(err, VI_EXIT_INPUT, 60, "qcow2 image without snapshots: no VM "
 			       "state to read (savevm writes one)");
-	want = getenv("VMSTATE_INSPECT_SNAPSHOT");
+	want = vi_input_opts.snapshot;
+	if (!want || !*want)
+		want = getenv("VMSTATE_INSPECT_SNAPSHOT");
 	if (want && !*want)
 		want = NULL;
 	if ((rc = pick_snapshot(in, table, nb, size, want, &s, &with_state, err)) < 0)
 		return -1;
-	if (rc && want)
-		return vi_fail(err, VI_EXIT_INPUT, (int64_t)table, "qcow2: no snapshot with a VM "
-			       "state has the id or name '%.100s' (VMSTATE_INSPECT_SNAPSHOT); "
-			       "'qemu-img snapshot -l' lists them", want);
+	if (vi_input_opts.list_snapshots) {	/* the table only, no state read */
+		in->size = 0;
+		return 0;
+	}
+	if (rc && want)	/* nothing to read: no offset, so check calls it unreadable */
+		return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "qcow2: no snapshot with a VM "
+			       "state has the id or name '%.100s'; 'dump --list-snapshots' lists "
+			       "them", want);
 	if (rc)
 		return vi_fail(err, VI_EXIT_INPUT, (int64_t)table, "qcow2: none of its %u "
 			       "snapshot(s) has a VM state (disk-only snapshots)", nb);
 	/* savevm writes every byte of the state into clusters of the image, so a
 	 * state much larger than the file is a lie (zero clusters aside) */
-	if (s.vm_state_size > VI_MAX_SPOOL || s.vm_state_size / 4 > in->file_size + (1u << 20))
+	if (s.vm_state_size > VI_MAX_SPOOL - in->temp_bytes || s.vm_state_size / 4 > in->file_size + (1u << 20))
 		return vi_fail(err, VI_EXIT_INPUT, (int64_t)table, "qcow2: snapshot '%s' claims a "
 			       "VM state of %" PRIu64 " bytes in an image of %" PRIu64 " bytes",
 			       s.name, s.vm_state_size, in->file_size);
@@ -255,11 +286,15 @@ static int qcow2_open(struct vi_input *in, const struct vi_filter **filter,
 	in->fd = out;
 	in->spooled = 1;
 	in->file_size = s.vm_state_size;
+	in->temp_bytes += s.vm_state_size;
 	in->base = 0;
 	in->size = s.vm_state_size;
+	in->has_snapshot = 1;
+	facts(&in->snapshot, &s);
 	snprintf(in->detail, sizeof(in->detail), "savevm snapshot '%.60s' (id %.20s), %s %u "
-		 "with a VM state", s.name, s.id, want ? "named by VMSTATE_INSPECT_SNAPSHOT; of"
-		 : "the most recent of", with_state);
+		 "with a VM state", s.name, s.id, !want ? "the most recent of"
+		 : want == vi_input_opts.snapshot ? "named by --snapshot; of"
+		 : "named by VMSTATE_INSPECT_SNAPSHOT; of", with_state);
 	return 0;
 }
 

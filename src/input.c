@@ -9,7 +9,9 @@
 #include "input.h"
 #include "vi-limits.h"
 
-static const struct vi_filter *const filters[] = { &vi_filter_xz, NULL };
+static const struct vi_filter *const filters[] = {
+	&vi_filter_xz, &vi_filter_gzip, &vi_filter_bzip2, &vi_filter_lzop, &vi_filter_zstd, NULL
+};
 static const struct vi_format *const formats[] = {
 	&vi_format_raw, &vi_format_libvirt, &vi_format_qcow2, NULL
 };
@@ -61,8 +63,30 @@ static int bids(const uint8_t *head, size_t n)
 	return 0;
 }
 
+/* Formats we recognise but do not read: say what it is and how to get in. */
+static const struct {
+	const char *magic;
+	size_t len;
+	const char *what;
+} foreign[] = {
+	{ "\x04\x22\x4d\x18", 4, "lz4-compressed data is not supported; decompress it first "
+				"(lz4 -d)" },
+	{ "LZIP", 4, "lzip-compressed data is not supported; decompress it first (lzip -d)" },
+	{ "\x1f\x9d", 2, "compress (.Z) data is not supported; decompress it first (gzip -d)" },
+	{ "\x5d\x00\x00", 3, "lzma-alone (.lzma) data is not supported; decompress it first "
+			      "(xz -d)" },
+	{ "PK\x03\x04", 4, "a zip archive, not a QEMU migration stream; extract it first" },
+	{ "7z\xbc\xaf\x27\x1c", 6, "a 7-Zip archive, not a QEMU migration stream; extract it "
+				   "first" },
+};
+
 static int not_a_stream(const uint8_t *head, size_t n, struct vi_error *err)
 {
+	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
+		if (n >= foreign[i].len && !memcmp(head, foreign[i].magic, foreign[i].len)) {
+			vi_fail(err, VI_EXIT_INPUT, 0, "%s", foreign[i].what);
+			return vi_error_class(err, VI_C_BAD_MAGIC);
+		}
 	if (n < 4)
 		vi_fail(err, VI_EXIT_INPUT, (int64_t)n,
 			"not a QEMU migration stream: file has only %zu bytes", n);
@@ -97,6 +121,7 @@ static ssize_t read_full(int fd, uint8_t *p, size_t n)
 static int spool_pipe(struct vi_input *in, struct vi_error *err)
 {
 	static uint8_t buf[1 << 16];
+	struct vi_progress pg;
 	uint64_t total = 0;
 	ssize_t r = read_full(in->fd, buf, BID_BYTES);
 	int out;
@@ -107,6 +132,7 @@ static int spool_pipe(struct vi_input *in, struct vi_error *err)
 		return not_a_stream(buf, (size_t)r, err);
 	if ((out = vi_spool_create(err)) < 0)
 		return -1;
+	vi_progress_start(&pg, in->name);
 	for (;;) {
 		if (r < 0 && errno == EINTR) {
 			r = read(in->fd, buf, sizeof(buf));
@@ -114,6 +140,7 @@ static int spool_pipe(struct vi_input *in, struct vi_error *err)
 		}
 		if (r < 0) {
 			close(out);
+			vi_progress_end(&pg);
 			return vi_fail(err, VI_EXIT_INPUT, (int64_t)total,
 				       "read error: %s", strerror(errno));
 		}
@@ -121,23 +148,29 @@ static int spool_pipe(struct vi_input *in, struct vi_error *err)
 			break;
 		if (total + (uint64_t)r > VI_MAX_SPOOL) {
 			close(out);
-			return vi_fail(err, VI_EXIT_INPUT, (int64_t)total,
-				       "input larger than %llu bytes, refusing to spool it",
-				       (unsigned long long)VI_MAX_SPOOL);
+			vi_progress_end(&pg);
+			vi_fail(err, VI_EXIT_INPUT, (int64_t)total,
+				"input larger than %llu bytes, refusing to spool it",
+				(unsigned long long)VI_MAX_SPOOL);
+			return vi_error_hard(err);
 		}
 		if (write(out, buf, (size_t)r) != r) {
 			close(out);
+			vi_progress_end(&pg);
 			return vi_fail(err, VI_EXIT_INPUT, (int64_t)total,
 				       "cannot write spool file: %s", strerror(errno));
 		}
 		total += (uint64_t)r;
+		vi_progress_update(&pg, "reading", total, 0);
 		r = read(in->fd, buf, sizeof(buf));
 	}
+	vi_progress_end(&pg);
 	if (in->fd != STDIN_FILENO)
 		close(in->fd);
 	in->fd = out;
 	in->spooled = 1;
 	in->file_size = total;
+	in->temp_bytes = total;
 	return 0;
 }
 
@@ -152,28 +185,183 @@ static size_t peek(const struct vi_input *in, uint64_t off, uint8_t *buf)
 	return vi_pread_full(in->fd, buf, n, off) ? 0 : n;
 }
 
+struct vi_sink {
+	struct vi_input *in;
+	const struct vi_filter *f;
+	int out;		/* the spool, -1 until the first bytes passed */
+	int payload;		/* a container's payload: must be a raw stream */
+	uint64_t in_start;	/* compressed offset the filter started at */
+	uint64_t total;		/* decompressed bytes so far */
+	uint8_t head[BID_BYTES];
+	size_t nhead;
+	struct vi_progress pg;
+	int rejected;		/* the head is no stream: decoding on, writing nothing */
+};
+
+/* After a rejected head, decoding goes on this far (nothing written) so a
+ * corrupt file is called corrupt: bzip2 and lzop check a block only once
+ * it is all out, and a bzip2 block holds up to 900 kB. */
+#define REJECT_LOOKAHEAD (1u << 20)
+
+ssize_t vi_filter_read(int fd, void *buf, size_t n, uint64_t off, const char *filter,
+		       struct vi_error *err)
+{
+	for (;;) {
+		ssize_t r = pread(fd, buf, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			vi_fail(err, VI_EXIT_INPUT, (int64_t)off, "%s: read error: %s", filter,
+				strerror(errno));
+		return r;
+	}
+}
+
+int vi_filter_corrupt(struct vi_error *err, const char *filter, uint64_t off,
+		      const char *why)
+{
+	vi_fail(err, VI_EXIT_INPUT, (int64_t)off, "%s: corrupt or truncated compressed data "
+		"at compressed byte %llu: %s", filter, (unsigned long long)off, why);
+	return vi_error_class(err, VI_C_TRUNCATED);
+}
+
+/* The first decompressed bytes must be something we read: a stream, a
+ * container or another compressed layer (a payload: a stream only). */
+static int sink_accept(const struct vi_sink *k)
+{
+	return k->payload ? vi_format_raw.bid(k->head, k->nhead) : bids(k->head, k->nhead);
+}
+
+static int sink_reject(const struct vi_sink *k, struct vi_error *err)
+{
+	if (k->nhead < 4)
+		vi_fail(err, VI_EXIT_INPUT, 0, "%s-compressed data, but not a QEMU "
+			"migration stream: it decompresses to only %zu bytes", k->f->name,
+			k->nhead);
+	else
+		vi_fail(err, VI_EXIT_INPUT, 0, "%s-compressed data, but not a QEMU "
+			"migration stream%s: it decompresses to %02x %02x %02x %02x ...",
+			k->f->name, k->payload ? " (the payload of the container)" : "",
+			k->head[0], k->head[1], k->head[2], k->head[3]);
+	return vi_error_class(err, VI_C_BAD_MAGIC);
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	return n && p[0] == 0 && memcmp(p, p + 1, n - 1) == 0;
+}
+
+/* Runs of 4 KiB of zeros become holes (a sparse libvirt image, a guest's
+ * empty pages): the spool's disk use follows the data, not its length. */
+static int sink_put(struct vi_sink *k, const void *buf, size_t n, struct vi_error *err)
+{
+	const uint8_t *p = buf;
+
+	while (n) {
+		size_t c = n < 4096 ? n : 4096;
+		if (c == 4096 && all_zero(p, c) ? lseek(k->out, (off_t)c, SEEK_CUR) < 0
+		    : write(k->out, p, c) != (ssize_t)c)
+			return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET,
+				       "%s: cannot write spool file: %s", k->f->name,
+				       strerror(errno));
+		p += c;
+		n -= c;
+	}
+	return 0;
+}
+
+/* Nothing reaches the spool before the head was bid on. */
+static int sink_open(struct vi_sink *k, struct vi_error *err)
+{
+	if (!sink_accept(k)) {
+		k->rejected = 1;
+		return 0;
+	}
+	if ((k->out = vi_spool_create(err)) < 0)
+		return -1;
+	return sink_put(k, k->head, k->nhead, err);
+}
+
+static unsigned max_ratio(void)
+{
+	const char *e = getenv("VMSTATE_INSPECT_MAX_RATIO");
+	char *end;
+	unsigned long v;
+
+	if (!e || !*e)
+		return VI_MAX_RATIO;
+	v = strtoul(e, &end, 10);
+	return *end || v > 1000000 ? VI_MAX_RATIO : (unsigned)v;
+}
+
+int vi_sink_write(struct vi_sink *k, const void *buf, size_t n, uint64_t in_off,
+		  struct vi_error *err)
+{
+	const uint8_t *p = buf;
+	uint64_t total = k->total + n, packed = in_off > k->in_start ? in_off - k->in_start : 1;
+	unsigned ratio = max_ratio();
+
+	if (k->in->temp_bytes + total > VI_MAX_SPOOL) {
+		vi_fail(err, VI_EXIT_INPUT, (int64_t)in_off, "%s: decompressed data passes %llu "
+			"temporary bytes (every layer of this input together); refusing it",
+			k->f->name, (unsigned long long)VI_MAX_SPOOL);
+		return vi_error_hard(err);
+	}
+	if (ratio && total > VI_BOMB_FLOOR && total / ratio > packed) {
+		vi_fail(err, VI_EXIT_INPUT, (int64_t)in_off, "%s: %llu compressed bytes expand "
+			"to more than %llu, over %ux: refusing a likely decompression bomb "
+			"(VMSTATE_INSPECT_MAX_RATIO sets the limit)", k->f->name,
+			(unsigned long long)packed, (unsigned long long)total, ratio);
+		return vi_error_hard(err);
+	}
+	k->total = total;
+	vi_progress_update(&k->pg, k->f->name, packed, total);
+	if (k->rejected)
+		return total > REJECT_LOOKAHEAD ? sink_reject(k, err) : 0;
+	if (k->out < 0) {
+		size_t take = BID_BYTES - k->nhead < n ? BID_BYTES - k->nhead : n;
+		memcpy(k->head + k->nhead, p, take);
+		k->nhead += take;
+		p += take;
+		n -= take;
+		if (k->nhead < BID_BYTES)
+			return 0;
+		if (sink_open(k, err) < 0)
+			return -1;
+		if (k->rejected)
+			return 0;
+	}
+	return n ? sink_put(k, p, n, err) : 0;
+}
+
 /* Decode in->fd[off..] through f into a fresh spool that replaces in->fd. */
 static int apply_filter(struct vi_input *in, const struct vi_filter *f,
-			uint64_t off, struct vi_error *err)
+			uint64_t off, int payload, struct vi_error *err)
 {
-	uint64_t out_size = 0;
-	int out;
+	struct vi_sink k = { .in = in, .f = f, .out = -1, .payload = payload, .in_start = off };
+	int rc;
 
 	if (in->nfilters == (int)(sizeof(in->filters) / sizeof(in->filters[0])))
 		return vi_fail(err, VI_EXIT_INPUT, (int64_t)off,
 			       "too many nested compression layers");
-	out = vi_spool_create(err);
-	if (out < 0)
-		return -1;
-	if (f->decode(in->fd, off, out, VI_MAX_SPOOL, &out_size, err) < 0) {
-		close(out);
+	vi_progress_start(&k.pg, in->name);
+	rc = f->decode(in->fd, off, &k, err);
+	vi_progress_end(&k.pg);
+	if (rc < 0 || (k.out < 0 && !k.rejected && sink_open(&k, err) < 0) ||
+	    (k.rejected && sink_reject(&k, err) < 0) ||
+	    (ftruncate(k.out, (off_t)k.total) < 0 &&	/* a trailing hole */
+	     vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "%s: cannot extend spool file: %s",
+		     f->name, strerror(errno)) < 0)) {
+		if (k.out >= 0)
+			close(k.out);
 		return -1;
 	}
 	if (in->fd != STDIN_FILENO)
 		close(in->fd);
-	in->fd = out;
+	in->fd = k.out;
 	in->spooled = 1;
-	in->file_size = out_size;
+	in->file_size = k.total;
+	in->temp_bytes += k.total;
 	in->filters[in->nfilters++] = f->name;
 	return 0;
 }
@@ -219,7 +407,7 @@ int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err)
 				break;
 		if (!*f)
 			break;
-		if (apply_filter(in, *f, 0, err) < 0)
+		if (apply_filter(in, *f, 0, 0, err) < 0)
 			return -1;
 	}
 
@@ -231,7 +419,16 @@ int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err)
 		if ((*fmt)->open(in, &payload_filter, err) < 0)
 			return -1;
 		if (payload_filter) {
-			if (apply_filter(in, payload_filter, in->base, err) < 0)
+			uint8_t ph[BID_BYTES];
+			size_t pn = peek(in, in->base, ph);
+			if (!payload_filter->bid(ph, pn))
+				return vi_fail(err, VI_EXIT_INPUT, (int64_t)in->base,
+					       "the %s says its stream is %s-compressed, but "
+					       "it is not (%zu bytes: %02x %02x %02x %02x ...)",
+					       in->container, payload_filter->name, pn,
+					       pn > 0 ? ph[0] : 0, pn > 1 ? ph[1] : 0,
+					       pn > 2 ? ph[2] : 0, pn > 3 ? ph[3] : 0);
+			if (apply_filter(in, payload_filter, in->base, 1, err) < 0)
 				return -1;
 			in->base = 0;
 			in->size = in->file_size;
@@ -246,6 +443,23 @@ void vi_input_close(struct vi_input *in)
 	if (in->fd > STDIN_FILENO)
 		close(in->fd);
 	in->fd = -1;
+	if (in->libvirt && --in->libvirt->refs == 0) {
+		free(in->libvirt->xml);
+		free(in->libvirt->cookie);
+		free(in->libvirt);
+	}
+	in->libvirt = NULL;
+	free(in->snapshots);
+	in->snapshots = NULL;
+	in->nsnapshots = 0;
+}
+
+void vi_input_share(struct vi_input *copy)
+{
+	if (copy->libvirt)
+		copy->libvirt->refs++;
+	copy->snapshots = NULL;
+	copy->nsnapshots = 0;
 }
 
 int vi_output_clobbers(const char *out, const char *const *inputs, size_t n)

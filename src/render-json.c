@@ -5,6 +5,7 @@
 #include <string.h>
 #include "escape.h"
 #include "render.h"
+#include "render-input.h"
 
 #define FORMAT_VERSION 1
 
@@ -146,6 +147,10 @@ json_t *render_json(const struct vi_doc *doc)
 	json_object_set_new(o, "filters", filters);
 	json_object_set_new(o, "stream_offset", juint(doc->in->base));
 	json_object_set_new(o, "stream_size", juint(doc->in->size));
+	if (doc->in->libvirt)
+		json_object_set_new(o, "libvirt", render_libvirt_json(doc->in->libvirt));
+	if (doc->in->has_snapshot)
+		json_object_set_new(o, "snapshot", render_snapshot_json(&doc->in->snapshot));
 	json_object_set_new(o, "header", json_null());
 	json_object_set_new(o, "configuration", json_null());
 	json_object_set_new(o, "sections", sections);
@@ -513,6 +518,10 @@ int render_json_write(FILE *out, const struct vi_doc *doc)
 	mset_json(&ms, "filters", filters);
 	mset_u(&ms, "stream_offset", doc->in->base);
 	mset_u(&ms, "stream_size", doc->in->size);
+	if (doc->in->libvirt)
+		mset_json(&ms, "libvirt", render_libvirt_json(doc->in->libvirt));
+	if (doc->in->has_snapshot)
+		mset_json(&ms, "snapshot", render_snapshot_json(&doc->in->snapshot));
 	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
 		struct member *m = mset(&ms, top[i].key, top[i].kind);
 		m->what = top[i].what;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "escape.h"
 #include "render.h"
+#include "render-input.h"
 
 #define ARRAY_SHOWN 16
 
@@ -164,7 +165,17 @@ void render_text(FILE *out, const struct vi_doc *doc)
 		fprintf(out, " at file offset %" PRIu64, doc->in->base);
 	if (doc->in->detail[0])
 		fprintf(out, " (%s)", vi_tx(doc->in->detail));
-	fprintf(out, "\n%-10s %8s  %s\n", "offset", "length", "name  type = value  [facts]");
+	fputc('\n', out);
+	if (doc->in->libvirt)
+		render_libvirt_text(out, doc->in->libvirt);
+	if (doc->in->has_snapshot) {
+		char date[40];
+		render_snapshot_date(date, sizeof(date), &doc->in->snapshot);
+		fprintf(out, "qcow2 snapshot '%s' (id %s), taken %s UTC, VM state %" PRIu64
+			" bytes\n", doc->in->snapshot.name, doc->in->snapshot.id, date,
+			doc->in->snapshot.vm_state_size);
+	}
+	fprintf(out, "%-10s %8s  %s\n", "offset", "length", "name  type = value  [facts]");
 	if (!root)
 		return;
 	for (size_t i = 0; i < root->nkids; i++)

@@ -30,6 +30,36 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* What the libvirt header or the qcow2 snapshot says (render-input.c). */
+static void container_lines(FILE *out, json_t *in, json_t *src)
+{
+	json_t *lv = json_object_get(in, "libvirt"), *sn = json_object_get(in, "snapshot");
+	json_t *d = json_object_get(lv, "domain");
+
+	if (lv) {
+		char name[VI_ESC_NAME], uuid[VI_ESC_NAME], machine[VI_ESC_NAME];
+		fprintf(out, "  domain       %s, uuid %s; guest %s when saved (libvirt save "
+			"image v%" PRIu64 ", %s)\n",
+			vi_esc(name, sizeof(name), s_(d, "name") ? s_(d, "name") : "?"),
+			vi_esc(uuid, sizeof(uuid), s_(d, "uuid") ? s_(d, "uuid") : "?"),
+			json_is_true(json_object_get(lv, "was_running")) ? "running" : "paused",
+			u_(lv, "version"), s_(lv, "format"));
+		fprintf(out, "  domain XML   machine %s%s\n",
+			vi_esc(machine, sizeof(machine),
+			       s_(d, "machine") ? s_(d, "machine") : "? (not in the XML)"),
+			!s_(d, "machine") || !s_(src, "machine") ? ""
+			: strcmp(s_(d, "machine"), s_(src, "machine")) == 0
+			? " (the stream's too)" : " (NOT the stream's machine type)");
+	}
+	if (sn) {
+		char name[VI_ESC_NAME], id[VI_ESC_NAME];
+		fprintf(out, "  snapshot     '%s' (id %s), taken %s, VM state %" PRIu64 " bytes\n",
+			vi_esc(name, sizeof(name), s_(sn, "name")),
+			vi_esc(id, sizeof(id), s_(sn, "id")), s_(sn, "date"),
+			u_(sn, "vm_state_size"));
+	}
+}
+
 static void input_line(FILE *out, json_t *in)
 {
 	json_t *f = json_object_get(in, "filters"), *x;
@@ -260,6 +290,7 @@ void vi_triage_text(FILE *out, json_t *doc)
 		return;
 	fprintf(out, "%s\n", s_(in, "file"));
 	input_line(out, in);
+	container_lines(out, in, json_object_get(doc, "source"));
 	source_lines(out, json_object_get(doc, "source"));
 	bytes_lines(out, json_object_get(doc, "bytes"));
 	problem_lines(out, json_object_get(doc, "problems"));

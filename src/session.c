@@ -25,6 +25,7 @@ int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 {
 	memset(t, 0, sizeof(*t));
 	t->in = s->in;
+	vi_input_share(&t->in);
 	if ((t->in.fd = dup(s->in.fd)) < 0)
 		return vi_fail(&t->err, VI_EXIT_INPUT, VI_NO_OFFSET, "cannot reopen: %s",
 			       strerror(errno));

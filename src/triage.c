@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "render-input.h"
 #include "render-findings.h"
 #include "escape.h"
 #include "triage.h"
@@ -218,6 +219,10 @@ static json_t *input_part(const struct vi_session *s, const char *file)
 		json_object_set_new(o, "detail", vi_jstr(s->in.detail));
 	json_object_set_new(o, "stream_offset", ju(s->in.base));
 	json_object_set_new(o, "stream_size", ju(s->in.size));
+	if (s->in.libvirt)
+		json_object_set_new(o, "libvirt", render_libvirt_json(s->in.libvirt));
+	if (s->in.has_snapshot)
+		json_object_set_new(o, "snapshot", render_snapshot_json(&s->in.snapshot));
 	for (size_t i = 0; root && i < root->nkids; i++)
 		if (root->kids[i]->kind == VI_N_HEADER)
 			json_object_set_new(o, "qevm_version",

@@ -22,12 +22,21 @@
                                                decoded into fields (larger: one blob) */
 #define VI_MAX_PREVIEW         64            /* bytes of hex shown for a blob */
 #define VI_MAX_PAGE_SIZE       (1u << 30)    /* largest plausible RAM page size */
+/* Decompression bombs: past VI_BOMB_FLOOR decompressed bytes, a layer may
+ * not expand its compressed bytes more than VI_MAX_RATIO times (the
+ * environment variable VMSTATE_INSPECT_MAX_RATIO sets another, 0 = none).
+ * Real streams compress 4-40x: a zero page is already 9 bytes of stream.
+ * 16 MiB of zeros is 16 KiB of gzip, 75 KiB of lzop, 2.5 KiB of xz. */
+#define VI_BOMB_FLOOR          (16ull << 20)
+#define VI_MAX_RATIO           100u
 
 #ifndef VI_FUZZ_LIMITS
 #define VI_MAX_NODES           (1u << 19)    /* decoded tree nodes alive at once */
 #define VI_MAX_NODE_WORK       (1u << 20)    /* tree nodes made in one walk, also
 						those a fallback throws away again */
-#define VI_MAX_SPOOL           (16ull << 30) /* bytes copied from a pipe or filter */
+#define VI_MAX_SPOOL           (16ull << 30) /* temporary bytes written for one input,
+						summed over every layer (pipe copy,
+						each decompression, qcow2 state) */
 #else
 /* Fuzzing builds (tests/fuzz/local.mk): the same paths, reached with less
  * work per input, so an instrumented run stays well inside its timeout. */

@@ -11,6 +11,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
 # makes an unreadable file unreadable to a test run as root; bash-completion
 # checks the installed completion.
 PKGS="$PKGS python3-junitparser python3-jsonschema python3-rfc3987 util-linux bash-completion"
+# Decoders of compressed images, and the tools the tests compress with.
+PKGS="$PKGS zlib1g-dev libbz2-dev liblzo2-dev libzstd-dev gzip bzip2 lzop zstd"
 # clang and its runtimes for the libFuzzer smoke run (tests/fuzz).
 PKGS="$PKGS clang libclang-rt-dev"
 missing=

@@ -21,7 +21,7 @@ if ENABLE_FUZZING
 FUZZ_COMPILE_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -DVI_FUZZ_LIMITS
 FUZZ_LINK_FLAGS = -fsanitize=fuzzer,address,undefined
-FUZZ_LINK_LIBS = tests/fuzz/libvmstate-fuzz.a $(JANSSON_LIBS) $(XXHASH_LIBS) $(LZMA_LIBS)
+FUZZ_LINK_LIBS = tests/fuzz/libvmstate-fuzz.a $(JANSSON_LIBS) $(XXHASH_LIBS) $(COMPRESS_LIBS)
 
 noinst_LIBRARIES += tests/fuzz/libvmstate-fuzz.a
 tests_fuzz_libvmstate_fuzz_a_SOURCES = $(src_libvmstate_a_SOURCES)

@@ -22,11 +22,15 @@ Writes, next to this script:
 Real streams are ~1 MB; the seeds stay a few KB each so libFuzzer mutates
 quickly.  Python 3 standard library only.
 """
+import bz2
+import gzip
 import hashlib
 import json
 import lzma
 import os
+import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 
@@ -342,7 +346,24 @@ def input_seeds(tiny):
         "qcow2.bin": b"\x00QFI\xfb" + be32(3) + bytes(96),
         "qcow2-savevm-walk.bin": b"\x02" + qcow2(tiny),
         "empty.bin": b"\x00",
+        # the other filters, alone and as libvirt payloads (formats 1, 2, 4, 5)
+        "gzip.bin": b"\x00" + gzip.compress(tiny, mtime=0),
+        "gzip-pipe-walk.bin": b"\x03" + gzip.compress(tiny, mtime=0),
+        "bzip2.bin": b"\x00" + bz2.compress(tiny),
+        "libvirt-gzip-walk.bin": b"\x02" + libvirt(gzip.compress(tiny, mtime=0), fmt=1),
+        "libvirt-bzip2.bin": b"\x00" + libvirt(bz2.compress(tiny), fmt=2),
+        **{name: mode + (libvirt(tool_pack(cmd, tiny), fmt=fmt) if fmt else tool_pack(cmd, tiny))
+           for name, mode, cmd, fmt in (("zstd.bin", b"\x00", ["zstd", "-q", "-c"], 0),
+                                        ("libvirt-zstd.bin", b"\x00", ["zstd", "-q", "-c"], 5),
+                                        ("lzop.bin", b"\x00", ["lzop", "-c"], 0),
+                                        ("libvirt-lzop-walk.bin", b"\x02", ["lzop", "-c"], 4))
+           if shutil.which(cmd[0])},
     }
+
+
+def tool_pack(cmd, data):
+    """data compressed by a real tool (zstd, lzop: no module in the stdlib)"""
+    return subprocess.run(cmd, input=data, stdout=subprocess.PIPE, check=True).stdout
 
 
 def main():

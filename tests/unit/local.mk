@@ -1,7 +1,8 @@
 # Check unit tests: one program per area, all linking src/libvmstate.a.
 if HAVE_CHECK
 UNIT_TESTS = tests/unit/test-reader tests/unit/test-walk tests/unit/test-badinput \
-	tests/unit/test-limits tests/unit/test-scsi-requests tests/unit/test-ram-digest
+	tests/unit/test-limits tests/unit/test-scsi-requests tests/unit/test-ram-digest \
+	tests/unit/test-libvirt
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -25,4 +26,7 @@ tests_unit_test_scsi_requests_LDADD = $(UNIT_LDADD)
 tests_unit_test_ram_digest_SOURCES = tests/unit/test-ram-digest.c $(UNIT_COMMON)
 tests_unit_test_ram_digest_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ram_digest_LDADD = $(UNIT_LDADD)
+tests_unit_test_libvirt_SOURCES = tests/unit/test-libvirt.c $(UNIT_COMMON)
+tests_unit_test_libvirt_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_libvirt_LDADD = $(UNIT_LDADD)
 endif

@@ -818,8 +818,12 @@ START_TEST(test_libvirt_bad_header)
 	libvirt_image(&b, "LibvirtQemudSave", 7, 64, 0, 64);	/* version */
 	expect_error_msg(&b, 16, "version");
 	sb_free(&b);
-	libvirt_image(&b, "LibvirtQemudSave", 2, 64, 1, 64);	/* gzip */
-	expect_error_msg(&b, 28, "gzip");
+	libvirt_image(&b, "LibvirtQemudSave", 2, 64, 9, 64);	/* format */
+	expect_error_msg(&b, 28, "format 9 is unknown");
+	sb_free(&b);
+	/* gzip in the header, a raw stream behind it: at the stream's offset */
+	libvirt_image(&b, "LibvirtQemudSave", 2, 64, 1, 64);
+	expect_error_msg(&b, 92 + 64, "gzip-compressed, but it is not");
 	sb_free(&b);
 	/* a header cut short */
 	libvirt_image(&b, "LibvirtQemudSave", 2, 64, 0, 64);

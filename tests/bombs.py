@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Decompression bombs of every compressor the tool reads, made with the real
+tools from a few MiB of input and then repeated (concatenated members, frames
+or streams; repeated lzop blocks), each decompressing to 1 GiB or more:
+
+  zeros:  only zeros           -> refused at the first bytes (not a stream)
+  qevm:   "QEVM" + zeros       -> refused by the expansion-ratio cap
+  nested: the qevm bomb inside xz, and inside a libvirt image inside xz
+
+Each run must exit 3 with the expected message within 10 s, under a file
+size limit of 48 MiB (a spool past it kills the tool with SIGXFSZ) and with
+an empty private TMPDIR afterwards."""
+import os, resource, shutil, struct, subprocess, sys, tempfile, time
+
+VI = os.environ["VI_BIN"]
+TOOLS = {"gzip": ["gzip", "-9", "-c"], "bzip2": ["bzip2", "-9", "-c"],
+         "xz": ["xz", "-9", "-c"], "zstd": ["zstd", "-19", "-q", "-c"],
+         "lzop": ["lzop", "-c"]}
+for name, cmd in TOOLS.items():
+    if not shutil.which(cmd[0]):
+        print(f"SKIP: {cmd[0]} is not installed (tools/install-deps.sh installs it)")
+        sys.exit(77)
+
+MiB = 1 << 20
+HEAD = b"QEVM\0\0\0\3"
+
+
+def pack(name, data):
+    return subprocess.run(TOOLS[name], input=data, stdout=subprocess.PIPE,
+                          check=True).stdout
+
+
+def bomb(name, head, total=1 << 30):
+    """head + zeros to `total` bytes, compressed by `name`, built from repeats."""
+    if name == "lzop":	# one file: header, blocks of 256 KiB, end marker
+        blk = 256 * 1024
+        one = pack(name, head + bytes(blk - len(head)))
+        two = pack(name, head + bytes(2 * blk - len(head)))
+        zero_block = two[len(one) - 4:len(two) - 4]
+        return two[:-4] + zero_block * (total // blk - 2) + two[-4:]
+    chunk = 16 * MiB
+    first = pack(name, head + bytes(chunk - len(head)))
+    rest = pack(name, bytes(chunk))
+    return first + rest * (total // chunk - 1)
+
+
+def libvirt_image(payload, fmt):
+    xml = b"<domain type='qemu'><name>bomb</name></domain>\n"
+    xml += bytes(-len(xml) % 4096)
+    hdr = b"LibvirtQemudSave" + struct.pack("<5I", 2, len(xml), 0, fmt, 0) + bytes(56)
+    return hdr + xml + payload
+
+
+def run(path, tmp):
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (48 * MiB, 48 * MiB))
+    env = dict(os.environ, TMPDIR=tmp)
+    env.pop("VMSTATE_INSPECT_MAX_RATIO", None)
+    t = time.monotonic()
+    p = subprocess.run([VI, "dump", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       env=env, preexec_fn=limit, timeout=60)
+    return p.returncode, p.stderr.decode(errors="replace"), time.monotonic() - t
+
+
+def main():
+    failures = 0
+    work = tempfile.mkdtemp(prefix="vi-bombs.")
+    tmp = os.path.join(work, "tmp")
+    os.mkdir(tmp)
+    cases = []
+    for name in TOOLS:
+        cases.append((f"{name}-zeros", bomb(name, b""), "not a QEMU migration stream"))
+        q = bomb(name, HEAD)
+        cases.append((f"{name}-qevm", q, "decompression bomb"))
+        if name == "gzip":
+            cases.append(("gzip-qevm-in-xz", pack("xz", q), "decompression bomb"))
+            lv = libvirt_image(q, 1)
+            cases.append(("libvirt-gzip-qevm-in-xz", pack("xz", lv), "decompression bomb"))
+        if name == "xz":
+            cases.append(("xz-qevm-in-xz", pack("xz", q), "decompression bomb"))
+    try:
+        for label, data, want in cases:
+            path = os.path.join(work, label)
+            with open(path, "wb") as f:
+                f.write(data)
+            rc, err, secs = run(path, tmp)
+            left = os.listdir(tmp)
+            ok = rc == 3 and want in err and secs < 10 and not left
+            failures += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} {label}: {len(data)} bytes, exit {rc}, "
+                  f"{secs:.2f} s, {err.strip()}" + (f" (left in TMPDIR: {left})" if left else ""))
+            os.unlink(path)
+    finally:
+        shutil.rmtree(work)
+    print(f"{len(cases) - failures}/{len(cases)} bombs refused")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

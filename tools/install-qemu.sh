@@ -4,7 +4,7 @@
 #
 #   sh tools/install-qemu.sh                 # all releases: 5.2 7.2 10.0 11.1
 #   sh tools/install-qemu.sh 7.2 10.0        # only these
-#   sh tools/install-qemu.sh --sources ...   # also fetch each release's Debian source (below)
+#   sh tools/install-qemu.sh --sources ...   # also the chroot releases' sources (below)
 #
 #   QEMU 7.2   bookworm's packages, installed normally in /usr/bin.
 #   QEMU 10.0  bookworm-backports' packages, NOT installed but extracted side by side under
@@ -29,7 +29,8 @@
 # ("install-qemu: QEMU 11.1 NOT installed: ...") and the rest carries on; the exit status is 0
 # unless an argument is wrong.  Tests that need a missing release skip (77) and name it.
 # Cached: a chroot is reused when its .vi-complete file exists; the 10.0 extraction when
-# $PREFIX/.qemu-version names the wanted version and every wrapper is there.  Delete those to start over.
+# $PREFIX/.qemu-version names the wanted version and every wrapper is there.  Delete
+# those to start over.
 #
 # Environment:
 #   VI_QEMU_BINDIR  the wrapper directory          (default /var/cache/vmstate-inspect/bin)
@@ -38,8 +39,9 @@
 #   PREFIX          where QEMU 10.0 is extracted   (default /opt/qemu-10.0)
 #   QEMU10_VERSION  exact Debian version of the 10.0 debs (default below; if the archive no
 #                   longer has it, the newest 1:10.0.* in bookworm-backports is used)
-#   QEMU_SRC_DIR    with --sources: where sources go, outside the repository (default
-#                   $VI_QEMU_CACHE/src): qemu-REL/ unpacked, download/ the .dsc and tarballs
+#   QEMU_SRC_DIR    with --sources: where the sources of 5.2's and 11.1's QEMU and libslirp
+#                   are unpacked, outside the repository (default $VI_QEMU_CACHE/src, where
+#                   tools/gen-schemas.sh and gen-machines.sh look): qemu-REL/, libslirp-VER/
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -109,11 +111,13 @@ archive_uri() {
 URI=$(archive_uri)
 [ -n "$URI" ] || die "cannot find the Debian archive address in the apt sources"
 
-# wrapper NAME COMMAND...: $BINDIR/NAME runs COMMAND with the caller's arguments.
+# wrapper NAME ELF COMMAND...: $BINDIR/NAME runs COMMAND with the caller's arguments; its
+# "# binary:" line names the executable itself (the generators read its strings).
 wrapper() {
-  name=$1; shift
+  name=$1 elf=$2; shift 2
   { echo '#!/bin/sh'
     echo "# $name: made by vmstate-inspect's tools/install-qemu.sh"
+    echo "# binary: $elf"
     echo "exec $* \"\$@\""; } > "$BINDIR/$name.tmp"
   chmod 755 "$BINDIR/$name.tmp"
   mv -f "$BINDIR/$name.tmp" "$BINDIR/$name"
@@ -144,9 +148,10 @@ install_72() {
   /usr/bin/qemu-system-x86_64 --version | head -n1 | grep -q 'version 7\.2' ||
     { fail 7.2 "/usr/bin/qemu-system-x86_64 is not QEMU 7.2"; return 0; }
   for a in $ARCHES; do
-    [ -x "/usr/bin/qemu-system-$a" ] && wrapper "qemu-7.2-$a" "/usr/bin/qemu-system-$a"
+    [ -x "/usr/bin/qemu-system-$a" ] &&
+      wrapper "qemu-7.2-$a" "/usr/bin/qemu-system-$a" "/usr/bin/qemu-system-$a"
   done
-  wrapper qemu-img-7.2 /usr/bin/qemu-img
+  wrapper qemu-img-7.2 /usr/bin/qemu-img /usr/bin/qemu-img
 }
 
 # --- QEMU 10.0: bookworm-backports, extracted under $PREFIX ------------------------------------
@@ -216,8 +221,10 @@ install_100() {
   else
     log "QEMU $QEMU10_VERSION already under $PREFIX"
   fi
-  for a in $ARCHES; do wrapper "qemu-10.0-$a" "$PREFIX/bin/qemu-system-$a"; done
-  wrapper qemu-img-10.0 "$PREFIX/bin/qemu-img"
+  for a in $ARCHES; do
+    wrapper "qemu-10.0-$a" "$PREFIX/usr/bin/qemu-system-$a" "$PREFIX/bin/qemu-system-$a"
+  done
+  wrapper qemu-img-10.0 "$PREFIX/usr/bin/qemu-img" "$PREFIX/bin/qemu-img"
 }
 
 # --- QEMU 5.2 and 11.1: debootstrap chroots -----------------------------------------------------
@@ -273,6 +280,8 @@ install_chroot() {  # REL SUITE
     fi
     mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
     mountpoint -q "$root/dev" || mount --bind /dev "$root/dev"
+    # a mirror may serve a suite (sid) whose Release file is past its Valid-Until
+    echo 'Acquire::Check-Valid-Until "false";' > "$root/etc/apt/apt.conf.d/99vmstate-inspect"
     want=''
     for p in $CHROOT_PKGS; do
       chroot "$root" apt-cache show "$p" >/dev/null 2>&1 && want="$want $p"
@@ -287,6 +296,8 @@ install_chroot() {  # REL SUITE
     chroot "$root" apt-get clean
     date -u +%FT%TZ > "$root/.vi-complete"
   fi
+  # minbase has no /etc/hosts: QEMU's default VNC display resolves localhost
+  [ -s "$root/etc/hosts" ] || printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
   touch "$root/.vi-shared"
   { echo "$TOP"; for d in ${VI_QEMU_SHARED:-}; do echo "$d"; done; } |
     sort -u - "$root/.vi-shared" > "$root/.vi-shared.new"
@@ -297,35 +308,57 @@ install_chroot() {  # REL SUITE
     log "warning: $suite's QEMU is $found, not $rel: wrappers are named qemu-$found-ARCH"
   for a in $ARCHES; do
     [ -x "$root/usr/bin/qemu-system-$a" ] &&
-      wrapper "qemu-$found-$a" "\"$BINDIR/.chroot-run\" \"$root\" /usr/bin/qemu-system-$a"
+      wrapper "qemu-$found-$a" "$root/usr/bin/qemu-system-$a" \
+        "\"$BINDIR/.chroot-run\" \"$root\" /usr/bin/qemu-system-$a"
   done
-  wrapper "qemu-img-$found" "\"$BINDIR/.chroot-run\" \"$root\" /usr/bin/qemu-img"
+  wrapper "qemu-img-$found" "$root/usr/bin/qemu-img" "\"$BINDIR/.chroot-run\" \"$root\" /usr/bin/qemu-img"
 }
 
 # --- sources (--sources) -------------------------------------------------------------------------
-# The Debian source of the QEMU a wrapper runs, unpacked as $SRCDIR/qemu-REL.
+# The Debian sources of a chroot's QEMU and libslirp (the generators need both), fetched inside
+# the chroot (its own suite's deb-src) and unpacked here as $SRCDIR/qemu-REL and
+# $SRCDIR/libslirp-VERSION, each with the .gen-schemas-source line tools/gen-schemas.sh reads.
+# 7.2's and 10.0's are fetched by tools/gen-schemas.sh itself from this machine's suites.
+unpack_source() {  # ROOT PKG VERSION DIR
+  if [ -f "$4/.gen-schemas-source" ] && grep -qF "$2 $3" "$4/.gen-schemas-source"; then
+    log "$4: already the source of $2 $3"; return 0
+  fi
+  # the version wanted, else (a mirror may list a source it no longer serves) the newest
+  # other one of the same upstream X.Y
+  xy=$(echo "${3#*:}" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
+  for v in "$3" $(chroot "$1" apt-cache showsrc "$2" | sed -n 's/^Version: //p' | sort -ruV); do
+    case ${v#*:} in "$xy".*|"$xy"+*|"$xy"-*) ;; *) continue ;; esac
+    chroot "$1" sh -c "rm -rf /root/src && mkdir -p /root/src && cd /root/src &&
+      apt-get source -qq --download-only -o APT::Sandbox::User=root $2=$v" >/dev/null 2>&1 || continue
+    rm -rf "$4.new"
+    ( cd "$1/root/src" && dpkg-source -x "${2}_${v#*:}.dsc" "$4.new" ) >/dev/null 2>&1 || return 1
+    rm -f "${4%/*}/${2}_"*   # the copies of the tarballs dpkg-source leaves beside
+    note=''
+    [ "$v" = "$3" ] || note="; nearest available to $2 $3, which the archive does not serve"
+    echo "Debian source package $2 $v (apt-get source; dpkg-source -x, Debian patches applied$note)" \
+      > "$4.new/.gen-schemas-source"
+    rm -rf "$4"; mv "$4.new" "$4"
+    log "$4: $(cat "$4/.gen-schemas-source")"
+    return 0
+  done
+  log "no source of $2 $3 (nor of another $xy) could be fetched"; return 1
+}
 fetch_source() {  # REL SUITE
-  rel=$1 suite=$2
-  # the source version: the binary's without a binNMU suffix (+bN)
-  ver=$("$BINDIR/qemu-$rel-x86_64" --version | sed -n '1s/.*(Debian \(.*\)).*/\1/p' | sed 's/+b[0-9]*$//')
-  [ -n "$ver" ] || { log "QEMU $rel: no Debian version in --version, no source"; return 0; }
-  if [ -f "$SRCDIR/qemu-$rel/debian/changelog" ] &&
-     head -n1 "$SRCDIR/qemu-$rel/debian/changelog" | grep -qF "($ver)"; then
-    log "QEMU $rel: source $ver already in $SRCDIR/qemu-$rel"; return 0
-  fi
+  rel=$1 root=$CACHE/$2
+  [ -f "$root/.vi-complete" ] || return 0
   command -v dpkg-source >/dev/null || $APT install --no-install-recommends dpkg-dev >/dev/null
-  list=/etc/apt/sources.list.d/vi-src-$suite.list
-  [ -f "$list" ] || echo "deb-src $URI $suite main" > "$list"
-  need_update=1; apt_update
-  dl=$SRCDIR/download/$rel
-  mkdir -p "$dl"; chmod 777 "$dl"
-  if ! ( cd "$dl" && apt-get source -qq --download-only "qemu=$ver" ); then
-    log "QEMU $rel: apt-get source qemu=$ver failed"; return 0
+  echo 'Acquire::Check-Valid-Until "false";' > "$root/etc/apt/apt.conf.d/99vmstate-inspect"
+  # the source versions: the binaries' without a binNMU suffix (+bN)
+  qv=$(chroot "$root" dpkg-query -W -f='${Version}' qemu-system-x86 | sed 's/+b[0-9]*$//')
+  sv=$(chroot "$root" dpkg-query -W -f='${Version}' libslirp0 | sed 's/+b[0-9]*$//')
+  if ! grep -qs '^deb-src' "$root/etc/apt/sources.list"; then
+    sed -n 's/^deb /deb-src /p' "$root/etc/apt/sources.list" >> "$root/etc/apt/sources.list"
   fi
-  rm -rf "$SRCDIR/qemu-$rel"
-  dpkg-source -x --no-check "$dl"/qemu_*"$(echo "${ver#*:}" | sed 's/[^A-Za-z0-9.+~-]//g')".dsc \
-    "$SRCDIR/qemu-$rel" >/dev/null
-  log "QEMU $rel: source $ver unpacked in $SRCDIR/qemu-$rel"
+  chroot "$root" apt-get update -qq >/dev/null || { log "apt-get update in $root failed"; return 0; }
+  mkdir -p "$SRCDIR"
+  unpack_source "$root" qemu "$qv" "$SRCDIR/qemu-$rel" || log "QEMU $rel: no source"
+  unpack_source "$root" libslirp "$sv" "$SRCDIR/libslirp-${sv#*:}" || log "QEMU $rel: no libslirp source"
+  rm -rf "$root/root/src"
 }
 
 # --- main ----------------------------------------------------------------------------------------
@@ -344,7 +377,7 @@ for rel in $RELS; do
 done
 if [ $SOURCES = 1 ]; then
   for rel in $RELS; do
-    [ -x "$BINDIR/qemu-$rel-x86_64" ] && fetch_source "$rel" "$(suite_of "$rel")"
+    case $rel in 5.2|11.1) fetch_source "$rel" "$(suite_of "$rel")" ;; esac
   done
 fi
 

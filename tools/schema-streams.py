@@ -4,7 +4,7 @@
 
 Plain python3, standard library only.
 
-    schema-streams.py --release 7.2|10.0 --arch x86_64|aarch64 --bin QEMU-BINARY \\
+    schema-streams.py --release X.Y --arch x86_64|aarch64|ppc64|s390x|riscv64 --bin QEMU-BINARY \\
                       --outdir DIR [--run S] [--recipe NAME]... [--list]
 
 For the (release, arch) pair every recipe below is run once: QEMU is started with -S and a
@@ -640,7 +640,7 @@ def make_stream(r, rel, name, machine, base, units):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--release", required=True, choices=["7.2", "10.0"])
+    ap.add_argument("--release", required=True, help="X.Y, e.g. 5.2 7.2 10.0 11.1")
     ap.add_argument("--arch", required=True, choices=sorted(RECIPES))
     ap.add_argument("--bin", help="QEMU binary (path or command name)")
     ap.add_argument("--outdir", help="where the streams and streams.json go")

@@ -4,7 +4,7 @@
 
 Plain python3, standard library only.
 
-    vmsd-versions-from-source.py --src QEMU-SOURCE-DIR --arch x86_64|aarch64 \\
+    vmsd-versions-from-source.py --src QEMU-SOURCE-DIR --arch x86_64|aarch64|ppc64|s390x|riscv64 \\
         --source-desc TEXT [--slirp-src LIBSLIRP-SOURCE-DIR] \\
         [--dump-vmstate RAW.json]... [--stream S.qevm]... [--binary QEMU]... -o OUT.json
 
@@ -60,7 +60,8 @@ import sys
 ARCH_DIRS = {"alpha", "arm", "avr", "cris", "hexagon", "hppa", "i386", "loongarch",
              "loongarch64", "m68k", "microblaze", "mips", "nios2", "openrisc", "ppc", "riscv",
              "rx", "s390x", "sh4", "sparc", "sparc64", "tricore", "xtensa"}
-KEEP = {"x86_64": {"i386"}, "aarch64": {"arm"}}
+KEEP = {"x86_64": {"i386"}, "aarch64": {"arm"}, "ppc64": {"ppc"}, "s390x": {"s390x"},
+        "riscv64": {"riscv"}}
 SKIP_TOP = {"tests", "roms", "subprojects", "stubs", "contrib", "linux-user", "bsd-user",
             "scripts", "docs", "build", "debian", ".pc", "tcg", "common-user", "python",
             "pc-bios", "qga", "tools", "storage-daemon", "fuzz"}

@@ -23,6 +23,7 @@
 #                   machine's suites; 5.2's and 11.1's come from install-qemu.sh --sources).
 #   RUN_SECONDS     how long each guest runs before it is stopped and migrated (default 2)
 #   KEEP_WORK=1     keep the temporary directory (raw dumps, streams, logs) and print its path
+#   REUSE_WORK=DIR  a directory KEEP_WORK=1 kept: its streams are used again (step 2 skipped)
 #   REUSE_EXTRA=1   keep the committed schemas/extra/*.json (step 3) instead of fetching the
 #                   sources again: for re-running steps 1, 2 and 4 after a change to the tool
 #   VI              the vmstate-inspect binary to use (default: src/vmstate-inspect, built
@@ -52,6 +53,9 @@
 #     the binary as "subsection_names" (a complete list; the streams show only some).
 #  6. tools/schema-cpregs.py adds, on ARM, each generated stream's CPU register list per
 #     -cpu model to the "cpu" vmsd ("cpreg_index_sets"), for check without --dest-stream.
+#  7. tools/schema-release-facts.py adds "release_facts": the binary's migration capabilities
+#     (QMP) and, from the source, the validated capabilities, MIG_CMD table and virtio
+#     subsection lists: what `check` knows of a release besides its vmstates.
 # Re-running overwrites the outputs. Results differ between runs only where guest timing
 # does (observed values); versions, names and sizes do not.
 set -eu
@@ -89,8 +93,8 @@ if [ -z "$VI" ]; then
 fi
 "$VI" schema import --help >/dev/null 2>&1 || die "$VI has no 'schema import'"
 
-WORK=$(mktemp -d)
-if [ "${KEEP_WORK:-}" = 1 ]; then
+WORK=${REUSE_WORK:-$(mktemp -d)}
+if [ "${KEEP_WORK:-}" = 1 ] || [ -n "${REUSE_WORK:-}" ]; then
   trap 'log "work directory kept: $WORK"' EXIT
 else
   trap 'rm -rf "$WORK"' EXIT
@@ -276,10 +280,14 @@ for t in $TARGETS; do
   dump_cmd="$bin -M $machine -nodefaults -dump-vmstate $raw"
 
   # 2. streams
+  if [ -n "${REUSE_WORK:-}" ] && [ -s "$w/streams/streams.json" ]; then
+    log "$t: reusing the streams in $w/streams"
+  else
   python3 "$HERE/schema-streams.py" --release "$rel" --arch "$arch" --bin "$run" \
       --outdir "$w/streams" --run "$RUN_SECONDS" -v 2> "$w/streams.log" ||
     { tail -n 30 "$w/streams.log" >&2; die "$t: no stream could be made"; }
   grep -E 'dropped|SKIPPED' "$w/streams.log" >&2 || true
+  fi
 
   # 3b. versions of the vmstates -dump-vmstate misses
   set --
@@ -326,6 +334,13 @@ EOF
   # 6. ARM CPU register lists per -cpu model, from the generated streams
   python3 "$HERE/schema-cpregs.py" --vi "$VI" --streams "$w/streams" "$out.tmp" ||
     { rm -f "$out.tmp"; die "$t: schema-cpregs.py failed"; }
+  # 7. release facts: capabilities (QMP), validated capabilities, MIG_CMDs, virtio subsections
+  if [ -n "$nosrc" ] || [ "${REUSE_EXTRA:-}" = 1 ]; then
+    python3 "$HERE/schema-release-facts.py" --run "$run" "$out.tmp"
+  else
+    python3 "$HERE/schema-release-facts.py" --run "$run" --src "$qsrc" \
+      --src-desc "$(sed 's/ (.*//' "$qsrc/.gen-schemas-source")" "$out.tmp"
+  fi || { rm -f "$out.tmp"; die "$t: schema-release-facts.py failed"; }
   mv "$out.tmp" "$out"
 
   # nothing of this machine may leak into the committed files

@@ -249,11 +249,12 @@ def registrations(src):
                 (args[1] if len(args) > 1 else None)
             out.append((v["name"] if v else None, m.group(1), rel, line, v, refs[0], inst))
         # the CPU: cpu_vmstate_register() registers vmstate_cpu_common and the legacy_vmsd
-        for m in re.finditer(r'\.legacy_vmsd\s*=\s*&\s*(\w+)', text):
+        # (before 6.x: cpu_exec_realizefn registers CPUClass.vmsd, "cc->vmsd = &...")
+        for m in re.finditer(r'(\.legacy_vmsd|\bcc->vmsd)\s*=\s*&\s*(\w+)', text):
             line = text.count("\n", 0, m.start()) + 1
-            v = src.find_vmsd(rel, m.group(1))
-            out.append((v["name"] if v else None, "SysemuCPUOps.legacy_vmsd", rel, line, v,
-                        m.group(1), None))
+            v = src.find_vmsd(rel, m.group(2))
+            how = "SysemuCPUOps.legacy_vmsd" if m.group(1) == ".legacy_vmsd" else "CPUClass.vmsd"
+            out.append((v["name"] if v else None, how, rel, line, v, m.group(2), None))
         # old-style handlers
         for m in re.finditer(r'\bregister_savevm_live\s*\(', text):
             call = text[m.end() - 1:matching(text, m.end() - 1, "(", ")")]

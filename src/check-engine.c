@@ -38,11 +38,11 @@ static struct vi_node *find_section(struct vi_node *root, const char *idstr,
 }
 
 /* QEMU finds a section's handler by idstr, "<bus path>/<vmsd name>" or the
- * bare name, so the destination's vmsd is the idstr's last component. */
-static const char *vmsd_name_of(struct vi_node *sec)
+ * bare name (which may hold a '/': "spapr/rtc"), so the destination's vmsd
+ * is the longest tail of the idstr it knows (facts_vmsd_name). */
+static const char *vmsd_name_of(const struct vi_schema *s, struct vi_node *sec)
 {
-	const char *slash = strrchr(sec->name, '/');
-	return slash ? slash + 1 : sec->name;
+	return facts_vmsd_name(s ? s->vmsds : NULL, sec->name);
 }
 
 /* ---- configuration ------------------------------------------------------ */
@@ -890,7 +890,7 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 {
 	const struct vi_schema *s = c->d->schema;
 	struct vi_session *dest = c->d->stream;
-	const char *vmsd = vmsd_name_of(sec);
+	const char *vmsd = vmsd_name_of(s, sec);
 	uint64_t inst = vi_node_attr(sec, "instance_id")->u;
 	uint64_t version = vi_node_attr(sec, "version_id")->u;
 	struct vi_node *theirs = NULL;

@@ -117,3 +117,15 @@ int facts_validate(json_t *doc, const char **why)
 	}
 	return 0;
 }
+
+const char *facts_vmsd_name(json_t *vmsds, const char *idstr)
+{
+	const char *last = idstr;
+
+	for (const char *p = idstr; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL) {
+		if (json_object_get(vmsds, p))
+			return p;
+		last = p;
+	}
+	return last;
+}

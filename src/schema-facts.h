@@ -24,6 +24,12 @@ int facts_command(const struct vi_schema *s, uint64_t cmd, const char **name, si
  * 0 the release has no such subsection, -1 unknown. */
 int facts_virtio_subsection(const struct vi_schema *s, const char *parent, const char *name,
 			    int *version_id, int *minimum_version_id);
+/* The vmsd name in a section idstr ("<bus path>/<vmsd name>" or the bare
+ * name): the longest tail of idstr, starting at its beginning or after a
+ * '/', that names a vmsd of vmsds (a JSON object), else the last component.
+ * Some vmsd names hold a '/' themselves (ppc64's "spapr/rtc", "icp/server").
+ * Points into idstr. */
+const char *facts_vmsd_name(json_t *vmsds, const char *idstr);
 /* Validate doc["release_facts"] if present: 0, or -1 with *why set. */
 int facts_validate(json_t *doc, const char **why);
 

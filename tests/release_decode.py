@@ -43,7 +43,20 @@ KNOWN = {
         "the payload of a stream 11.1 writes now; the cause is not found, and the archive "
         "serves no 11.1 source to compare with",
     ("qemu-11.1/x86_64", "xhci"): "the same as ich9_ahci",
+    # every release's s390x (key: the architecture)
+    ("s390x", "cpu"): "S390CPU's irqstate is a VMSTATE_VBUFFER_UINT32 whose length is "
+        "the irqstate_saved_size field: -dump-vmstate does not say which field, so the "
+        "schema has no size for it without a trailer",
+    ("qemu-10.0/s390x", "qemu-s390-flic"): "the schema's layout ends before the footer: "
+        "the flic's hand-written part (10.0 and later) is not described by -dump-vmstate",
+    ("qemu-11.1/s390x", "qemu-s390-flic"): "as 10.0's",
+    ("s390x", "s390_css"): "the channel subsystem's nested, counted arrays are longer "
+        "in the schema than in this stream (sizes observed in the generated stream)",
 }
+
+
+def known(t, base):
+    return KNOWN.get((t, base)) or KNOWN.get((t.split("/")[1], base))
 
 
 def leaves(node, out):
@@ -64,7 +77,7 @@ def main():
     targets = sorted("%s/%s" % (d, f[:-5]) for d in os.listdir(SCHEMAS)
                      if d.startswith("qemu-") and os.path.isdir(os.path.join(SCHEMAS, d))
                      for f in os.listdir(os.path.join(SCHEMAS, d)) if f.endswith(".json"))
-    failures, done, missing, known_seen = [], 0, [], set()
+    failures, done, missing, known_seen = [], 0, [], []
     for t in targets:
         rel, arch = t[len("qemu-"):].split("/")
         run = os.path.join(QBIN, "qemu-%s-%s" % (rel, arch))
@@ -106,14 +119,14 @@ def main():
                 why = "section %s not decoded from the schema" % s["name"]
             elif leaves(s, set()) != leaves(o, set()):
                 why = "section %s decodes differently from its trailer" % s["name"]
-            if why and (t, base) in KNOWN:
-                known_seen.add((t, base))
-                print("LIMIT %s: %s: %s" % (t, why, KNOWN[(t, base)]))
+            if why and known(t, base):
+                known_seen.append((t, base))
+                print("LIMIT %s: %s: %s" % (t, why, known(t, base)))
             elif why:
                 failures.append("%s: %s" % (t, why))
             else:
                 agree += 1
-                if (t, base) in KNOWN:
+                if known(t, base):
                     failures.append("%s: %s now decodes alike: take it out of KNOWN"
                                     % (t, base))
         if n == 0:

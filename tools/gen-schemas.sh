@@ -349,5 +349,5 @@ EOF
       die "$f contains an absolute path or a host name"
     fi
   done
-  log "$t: wrote schemas/qemu-$rel/$arch.json and schemas/extra/qemu-$rel-$arch.json"
+  log "$t: wrote schemas/qemu-$rel/$arch.json$([ -n "$nosrc" ] || echo " and schemas/extra/qemu-$rel-$arch.json")"
 done

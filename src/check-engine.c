@@ -14,6 +14,7 @@
 #include <string.h>
 #include "jutil.h"
 #include "check-engine.h"
+#include "schema-facts.h"
 #include "pci-config.h"
 #include "virtio.h"
 
@@ -23,13 +24,6 @@ struct ctx {
 	struct vi_findings *f;
 	char release[16];
 };
-
-/* Release "X.Y" as X*100+Y, 0 when unknown. */
-static int release_num(const char *r)
-{
-	int maj = 0, min = 0;
-	return sscanf(r, "%d.%d", &maj, &min) >= 1 ? maj * 100 + min : 0;
-}
 
 static struct vi_node *find_section(struct vi_node *root, const char *idstr,
 				    uint64_t instance)
@@ -44,11 +38,11 @@ static struct vi_node *find_section(struct vi_node *root, const char *idstr,
 }
 
 /* QEMU finds a section's handler by idstr, "<bus path>/<vmsd name>" or the
- * bare name, so the destination's vmsd is the idstr's last component. */
-static const char *vmsd_name_of(struct vi_node *sec)
+ * bare name (which may hold a '/': "spapr/rtc"), so the destination's vmsd
+ * is the longest tail of the idstr it knows (facts_vmsd_name). */
+static const char *vmsd_name_of(const struct vi_schema *s, struct vi_node *sec)
 {
-	const char *slash = strrchr(sec->name, '/');
-	return slash ? slash + 1 : sec->name;
+	return facts_vmsd_name(s ? s->vmsds : NULL, sec->name);
 }
 
 /* ---- configuration ------------------------------------------------------ */
@@ -149,33 +143,14 @@ static void check_page_bits(struct ctx *c, struct vi_node *cfg)
 
 /* ---- migration capabilities -------------------------------------------- */
 
-/* The MigrationCapability names of a release (qapi/migration.json; what
- * query-migrate-capabilities lists on the 7.2 and 10.0 binaries).  The
- * configuration's capabilities subsection is read with get_capability()
- * (migration/savevm.c), which fails on the first name not in the list. */
-static const char *const caps_7_2[] = {
-	"xbzrle", "rdma-pin-all", "auto-converge", "zero-blocks", "compress", "events",
-	"postcopy-ram", "x-colo", "release-ram", "block", "return-path",
-	"pause-before-switchover", "multifd", "dirty-bitmaps", "postcopy-blocktime",
-	"late-block-activate", "x-ignore-shared", "validate-uuid", "background-snapshot",
-	"zero-copy-send", "postcopy-preempt", NULL
-};
-static const char *const caps_10_0[] = {
-	"xbzrle", "rdma-pin-all", "auto-converge", "zero-blocks", "events", "postcopy-ram",
-	"x-colo", "release-ram", "return-path", "pause-before-switchover", "multifd",
-	"dirty-bitmaps", "postcopy-blocktime", "late-block-activate", "x-ignore-shared",
-	"validate-uuid", "background-snapshot", "zero-copy-send", "postcopy-preempt",
-	"switchover-ack", "dirty-limit", "mapped-ram", NULL
-};
-
-/* should_validate_capability(): the capabilities a source lists in the
- * subsection and configuration_post_load compares with the destination's
- * own (configuration_validate_capabilities), in enum order, the order QEMU
- * reports them: x-ignore-shared since the check came (4.0), mapped-ram
- * since 9.0.  An unknown release is taken to check both. */
-static const struct { const char *name; int since; } validated_caps[] = {
-	{ "x-ignore-shared", 400 }, { "mapped-ram", 900 }, { NULL, 0 },
-};
+/* The configuration's capabilities subsection is read with get_capability()
+ * (migration/savevm.c), which fails on the first name the destination does
+ * not know (its MigrationCapability names: release_facts); post_load then
+ * compares the capabilities the destination validates (release_facts
+ * validated_capabilities: should_validate_capability) with its own
+ * (configuration_validate_capabilities).  Without those facts every
+ * capability the stream has on is taken as possibly validated, as a
+ * warning. */
 
 static struct vi_node *config_of(struct vi_node *root)
 {
@@ -206,23 +181,21 @@ static struct vi_node *cap_find(struct vi_node *list, const char *name)
 
 static void check_capabilities(struct ctx *c, struct vi_node *cfg)
 {
-	int rel = release_num(c->release);
-	const char *const *known = rel == 702 ? caps_7_2 : rel == 1000 ? caps_10_0 : NULL;
+	const struct vi_schema *sc = c->d->schema;
+	json_t *validated = facts_validated_capabilities(sc), *name_j;
 	struct vi_node *mine = caps_list(cfg), *theirs = NULL, *sub = mine ? mine->parent : NULL;
-	enum vi_severity sev = rel ? VI_SEV_ERROR : VI_SEV_WARNING;
-	const char *rs = rel ? c->release : "(release unknown)";
+	enum vi_severity sev = validated ? VI_SEV_ERROR : VI_SEV_WARNING;
+	const char *rs = c->release[0] ? c->release : "(release unknown)";
 	char note[120];
+	size_t v;
 
-	snprintf(note, sizeof(note), "%s", rel ? "" : "; the release is unknown: "
-		 "taken to validate x-ignore-shared and mapped-ram, as 9.0 and later do");
+	snprintf(note, sizeof(note), "%s", validated ? "" : "; the destination's validated "
+		 "capabilities are unknown (its schema has no release_facts)");
 	/* get_capability: the first unknown name fails the load, before
 	 * post_load compares anything. */
-	for (size_t i = 0; known && mine && i < mine->nkids; i++) {
+	for (size_t i = 0; mine && i < mine->nkids; i++) {
 		struct vi_node *k = mine->kids[i];
-		size_t j = 0;
-		while (known[j] && strcmp(known[j], cap_name(k)))
-			j++;
-		if (!known[j]) {
+		if (!facts_capability_known(sc, cap_name(k))) {
 			vi_finding_add(c->f, VI_C_CAPABILITY_MISMATCH, VI_SEV_ERROR, k->offset, k->length,
 				       "configuration/capabilities/capabilities",
 				       "Received unknown capability %s: QEMU %s has no such migration "
@@ -233,12 +206,19 @@ static void check_capabilities(struct ctx *c, struct vi_node *cfg)
 	}
 	if (c->d->stream)
 		theirs = caps_list(config_of(c->d->stream->w.root));
-	for (int v = 0; validated_caps[v].name; v++) {
-		const char *name = validated_caps[v].name;
-		struct vi_node *on = cap_find(mine, name);
-		int src = on != NULL, dst = cap_find(theirs, name) != NULL;
+	/* the validated names, or without facts every name either side has on */
+	json_t *names = validated ? json_incref(validated) : json_array();
+	for (size_t i = 0; !validated && mine && i < mine->nkids; i++)
+		json_array_append_new(names, json_string(cap_name(mine->kids[i])));
+	for (size_t i = 0; !validated && theirs && i < theirs->nkids; i++)
+		if (!cap_find(mine, cap_name(theirs->kids[i])))
+			json_array_append_new(names, json_string(cap_name(theirs->kids[i])));
+	json_array_foreach(names, v, name_j) {
+		const char *name = json_string_value(name_j);
+		struct vi_node *on = name ? cap_find(mine, name) : NULL;
+		int src = on != NULL, dst = name && cap_find(theirs, name) != NULL;
 
-		if (rel && rel < validated_caps[v].since)
+		if (!name)
 			continue;
 		if (!c->d->stream) {
 			if (src)
@@ -263,6 +243,7 @@ static void check_capabilities(struct ctx *c, struct vi_node *cfg)
 			       name, dst ? "on" : "off", src ? "on" : "off", rs, dst ? "on" : "off",
 			       src ? "on" : "off", note);
 	}
+	json_decref(names);
 }
 
 /* A note of what the check assumed: once per run in d->notes when the
@@ -644,18 +625,17 @@ static int sub_is_ours(const char *name, const char *parent)
 
 static void check_virtio_payload(struct ctx *c, struct vi_node *v)
 {
-	int rel = release_num(c->release), sure = virtio_table_covers(rel);
+	int vid, vmin, sure = facts_virtio_subsection(c->d->schema, "virtio", "", &vid, &vmin) >= 0;
 	enum vi_severity sev = sure ? VI_SEV_ERROR : VI_SEV_WARNING;
 	const char *tr = vi_node_attr(v, "transport") ? vi_node_attr(v, "transport")->s : NULL;
 	const char *nested = NULL;      /* the transport's vmstate after extra_state */
 	char path[512], note[160];
 
-	snprintf(note, sizeof(note), "%s", sure ? "" : " (virtio subsection lists are known "
-		 "for QEMU 7.2 to 10.0 only)");
+	snprintf(note, sizeof(note), "%s", sure ? "" : " (the target's schema has no virtio "
+		 "subsection lists: release_facts)");
 	for (size_t i = 0; i < v->nkids; i++) {
 		struct vi_node *k = v->kids[i];
 		const char *parent = "virtio";
-		const struct virtio_subsection *vs;
 		uint64_t ver;
 
 		if (k->kind != VI_N_SUBSECTION)
@@ -674,7 +654,7 @@ static void check_virtio_payload(struct ctx *c, struct vi_node *v)
 				       k->name, parent, note);
 			return;
 		}
-		if (!(vs = virtio_subsection_lookup(parent, k->name, rel))) {
+		if (facts_virtio_subsection(c->d->schema, parent, k->name, &vid, &vmin) <= 0) {
 			vi_finding_add(c->f, VI_C_UNKNOWN_SUBSECTION, sev, k->offset, k->length, path,
 				       "QEMU %s's %s vmstate has no subsection '%s': load fails "
 				       "with \"No such file or directory\"%s",
@@ -683,17 +663,17 @@ static void check_virtio_payload(struct ctx *c, struct vi_node *v)
 			return;
 		}
 		ver = (vi_node_attr(k, "version_id") ? vi_node_attr(k, "version_id")->u : 0) & 0xff;
-		if ((int64_t)ver > vs->version_id) {
+		if ((int64_t)ver > vid) {
 			vi_finding_add(c->f, VI_C_VERSION_TOO_NEW, sev, k->offset, k->length, path,
 				       "%s: incoming version_id %" PRIu64 " is too new for local "
-				       "version_id %d%s", k->name, ver, vs->version_id, note);
+				       "version_id %d%s", k->name, ver, vid, note);
 			return;
 		}
-		if ((int64_t)ver < vs->minimum_version_id) {
+		if ((int64_t)ver < vmin) {
 			vi_finding_add(c->f, VI_C_VERSION_TOO_OLD, sev, k->offset, k->length, path,
 				       "%s: incoming version_id %" PRIu64 " is too old for local "
 				       "minimum version_id  %d%s", k->name, ver,
-				       vs->minimum_version_id, note);
+				       vmin, note);
 			return;
 		}
 		if (!strcmp(k->name, "virtio/extra_state"))
@@ -910,7 +890,7 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 {
 	const struct vi_schema *s = c->d->schema;
 	struct vi_session *dest = c->d->stream;
-	const char *vmsd = vmsd_name_of(sec);
+	const char *vmsd = vmsd_name_of(s, sec);
 	uint64_t inst = vi_node_attr(sec, "instance_id")->u;
 	uint64_t version = vi_node_attr(sec, "version_id")->u;
 	struct vi_node *theirs = NULL;
@@ -979,17 +959,26 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 		check_arm_cpregs_schema(c, sec, sv);
 }
 
+/* loadvm_process_command: a MIG_CMD number past the destination's table
+ * (release_facts migration_commands) fails the load. */
 static void check_commands(struct ctx *c)
 {
 	struct vi_node *root = c->src->w.root;
-	int rel = release_num(c->release);
 
 	for (size_t i = 0; root && i < root->nkids; i++) {
 		struct vi_node *n = root->kids[i];
-		if (n->kind == VI_N_COMMAND && vi_node_attr(n, "command")->u == 11 && rel && rel < 1000)
+		const char *name = NULL;
+		size_t known = 0;
+		uint64_t cmd;
+
+		if (n->kind != VI_N_COMMAND)
+			continue;
+		cmd = vi_node_attr(n, "command")->u;
+		if (facts_command(c->d->schema, cmd, &name, &known) == 0 && cmd > 0)
 			vi_finding_add(c->f, VI_C_UNSUPPORTED_COMMAND, VI_SEV_ERROR, n->offset, n->length,
-				       n->name, "MIG_CMD 0xb unknown: QEMU %s has no SWITCHOVER_START "
-				       "(10.0+; machine types <= 9.2 do not send it)", c->release);
+				       n->name, "MIG_CMD 0x%" PRIx64 " unknown: QEMU %s has no %s (its "
+				       "loader knows MIG_CMD 0x1 to 0x%zx)", cmd, c->release, n->name,
+				       known ? known - 1 : 0);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "jutil.h"
 #include "schema.h"
+#include "schema-facts.h"
 #include "vi-limits.h"
 
 #define MAX_SCHEMA_BYTES (256u << 20)
@@ -113,7 +114,7 @@ static int check_vmsd(json_t *d, const char *path, const char *where, int depth,
 int schema_validate(json_t *doc, const char *path, struct vi_error *err)
 {
 	json_t *vmsds = json_object_get(doc, "vmsds"), *v, *x;
-	const char *k;
+	const char *k, *why;
 
 	if (!json_is_object(doc) || !json_is_object(vmsds))
 		return bad(err, path, "top level", "no \"vmsds\" object");
@@ -133,6 +134,8 @@ int schema_validate(json_t *doc, const char *path, struct vi_error *err)
 		if (d && check_vmsd(d, path, k, 0, err) < 0)
 			return -1;
 	}
+	if (facts_validate(doc, &why) < 0)
+		return bad(err, path, "top level", why);
 	return 0;
 }
 

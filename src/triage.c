@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "render-input.h"
+#include "schema-facts.h"
 #include "render-findings.h"
 #include "escape.h"
 #include "triage.h"
@@ -36,12 +37,6 @@ static int generic_section(const char *name)
 static int first_record(const struct vi_node *n)
 {
 	return n->kind == VI_N_SECTION && (!strcmp(n->type, "full") || !strcmp(n->type, "start"));
-}
-
-static const char *vmsd_of(const char *idstr)
-{
-	const char *slash = strrchr(idstr, '/');
-	return slash ? slash + 1 : idstr;
 }
 
 /* Does the release know every subsection the section carries? */
@@ -174,7 +169,7 @@ void vi_triage_versions(const struct vi_session *s, const struct vi_schema *sche
 		json_int_t have, want;
 		if (!first_record(sec) || generic_section(sec->name))
 			continue;
-		v = schema_vmsd(schema, vmsd_of(sec->name));
+		v = schema_vmsd(schema, facts_vmsd_name(schema->vmsds, sec->name));
 		if (!v || !json_is_integer(json_object_get(v, "version_id"))) {
 			r->unknown++;
 			continue;

@@ -209,51 +209,11 @@ int virtio_decode(struct vi_node *e, const uint8_t *p, uint32_t size, uint64_t b
 	return 0;
 }
 
-/* ---- the subsections virtio_load() knows, per release -------------------
- *
- * QEMU 7.2 and 10.0 (hw/virtio/virtio.c vmstate_virtio and its
- * .subsections; hw/virtio/virtio-pci.c vmstate_virtio_pci;
- * hw/virtio/virtio-mmio.c vmstate_virtio_mmio) have the same lists, every
- * one at version_id 1, minimum_version_id 1; the names are also the
- * "<parent>/..." strings of both releases' qemu-system-x86_64 and
- * qemu-system-aarch64 binaries.  Other releases may have other lists: they
- * are not covered (virtio_table_covers).  "virtio_pci/modern_queue_state"
- * and "virtio_mmio/queue_state" are struct element vmstates, not
- * subsections, so they are not listed.  In declaration order:
- */
-static const struct virtio_subsection virtio_subs[] = {
-	{ "virtio", "virtio/device_endian", 1, 1 },
-	{ "virtio", "virtio/64bit_features", 1, 1 },
-	{ "virtio", "virtio/virtqueues", 1, 1 },
-	{ "virtio", "virtio/ringsize", 1, 1 },
-	{ "virtio", "virtio/broken", 1, 1 },
-	{ "virtio", "virtio/extra_state", 1, 1 },
-	{ "virtio", "virtio/started", 1, 1 },
-	{ "virtio", "virtio/packed_virtqueues", 1, 1 },
-	{ "virtio", "virtio/disabled", 1, 1 },
-	{ "virtio_pci", "virtio_pci/modern_state", 1, 1 },
-	{ "virtio_mmio", "virtio_mmio/state", 1, 1 },
-};
-#define VIRTIO_TABLE_FIRST 702   /* releases whose sources the table follows */
-#define VIRTIO_TABLE_LAST 1000
-
+/* ---- the vmstates virtio_load() reads by hand -------------------------
+ * Which subsections each release knows in them is a release fact
+ * (schema-facts.h: release_facts virtio_subsections). */
 int virtio_is_payload_vmsd(const char *parent)
 {
 	return !strcmp(parent, "virtio") || !strcmp(parent, "virtio_pci") ||
 	       !strcmp(parent, "virtio_mmio");
-}
-
-int virtio_table_covers(int rel)
-{
-	return rel >= VIRTIO_TABLE_FIRST && rel <= VIRTIO_TABLE_LAST;
-}
-
-const struct virtio_subsection *virtio_subsection_lookup(const char *parent, const char *name,
-							 int rel)
-{
-	(void)rel;	/* the same list in every covered release */
-	for (size_t i = 0; i < sizeof(virtio_subs) / sizeof(virtio_subs[0]); i++)
-		if (!strcmp(virtio_subs[i].parent, parent) && !strcmp(virtio_subs[i].name, name))
-			return &virtio_subs[i];
-	return NULL;
 }

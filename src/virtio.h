@@ -14,21 +14,8 @@ int virtio_decode(struct vi_node *e, const uint8_t *p, uint32_t size, uint64_t b
  * "virtio" (hw/virtio/virtio.c, vmstate_virtio) and the transports' extra
  * state inside virtio/extra_state, "virtio_pci" (hw/virtio/virtio-pci.c)
  * and "virtio_mmio" (hw/virtio/virtio-mmio.c).  No -dump-vmstate lists
- * them, so the subsections each release knows are kept here. */
-struct virtio_subsection {
-	const char *parent;          /* "virtio", "virtio_pci", "virtio_mmio" */
-	const char *name;            /* "virtio/64bit_features" */
-	int version_id, minimum_version_id;
-};
-
-/* Is parent one of the vmstates above?  (Only for those is the table
- * complete.) */
+ * them; the subsections each release knows are its schema's release_facts
+ * (schema-facts.h).  Is parent one of them? */
 int virtio_is_payload_vmsd(const char *parent);
-/* The subsection of parent called name in QEMU release rel (X*100+Y, e.g.
- * 702, 1000), or NULL when that release does not know it. */
-const struct virtio_subsection *virtio_subsection_lookup(const char *parent, const char *name,
-							 int rel);
-/* Is the table sourced for release rel?  (7.2 to 10.0.) */
-int virtio_table_covers(int rel);
 
 #endif

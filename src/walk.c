@@ -7,6 +7,7 @@
 #include <string.h>
 #include "vi-limits.h"
 #include "walk.h"
+#include "schema-facts.h"
 
 void walk_warn(struct vi_walk *w, uint64_t offset, const char *fmt, ...)
 {
@@ -194,8 +195,8 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 static int walk_schema_payload(struct vi_walk *w, struct vi_node *sec,
 			       const struct vi_section *s)
 {
-	const char *slash = strrchr(s->idstr, '/');
-	json_t *vmsd = json_object_get(w->opts.schema_vmsds, slash ? slash + 1 : s->idstr);
+	json_t *vmsd = json_object_get(w->opts.schema_vmsds,
+				       facts_vmsd_name(w->opts.schema_vmsds, s->idstr));
 	json_t *variants = json_object_get(vmsd, "variants");
 	int rc;
 

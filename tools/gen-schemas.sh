@@ -5,27 +5,32 @@
 #
 # How to run (Debian bookworm, as root: the first run adds a deb-src apt source and fetches
 # sources with apt-get):
-#   sh tools/install-qemu.sh            # QEMU 7.2 in /usr/bin, QEMU 10.0.2 under /opt/qemu-10.0
-#   sh tools/gen-schemas.sh             # all four targets
-#   sh tools/gen-schemas.sh qemu-10.0/aarch64 ...   # only these
+#   sh tools/install-qemu.sh --sources  # every release, wrappers qemu-REL-ARCH; 5.2's and
+#                                       # 11.1's sources (their chroots' suites)
+#   sh tools/gen-schemas.sh             # the 7.2 and 10.0 x86_64/aarch64 targets
+#   sh tools/gen-schemas.sh qemu-5.2/ppc64 ...   # these (REL 5.2 7.2 10.0 11.1; ARCH x86_64
+#                                                # aarch64 ppc64 s390x riscv64)
 #
 # Environment:
-#   QEMU72_BIN_DIR  directory of QEMU 7.2's qemu-system-*   (default /usr/bin)
-#   QEMU10_BIN_DIR  directory of QEMU 10.0's qemu-system-*  (default /opt/qemu-10.0/bin)
+#   VI_QEMU_BINDIR  the wrappers qemu-REL-ARCH of tools/install-qemu.sh (default
+#                   /var/cache/vmstate-inspect/bin); each names its executable in a
+#                   "# binary:" line, whose strings steps 3 and 5 read
 #   QEMU_SRC_DIR    where the Debian sources are fetched and unpacked, outside the repository
-#                   (default: qemu-src beside the repository's directory): qemu-7.2/,
-#                   qemu-10.0/ (the layout tools/gen-machines.sh reads too), libslirp-VERSION/
-#                   and download/. A tree is reused when its .gen-schemas-source file or its
-#                   debian/changelog names the wanted version, otherwise fetched again.
+#                   (default /var/cache/vmstate-inspect/src): qemu-REL/ (the layout
+#                   tools/gen-machines.sh reads too), libslirp-VERSION/ and download/. A tree
+#                   is reused when its .gen-schemas-source file or its debian/changelog names
+#                   the wanted version, otherwise fetched again (7.2 and 10.0 from this
+#                   machine's suites; 5.2's and 11.1's come from install-qemu.sh --sources).
 #   RUN_SECONDS     how long each guest runs before it is stopped and migrated (default 2)
 #   KEEP_WORK=1     keep the temporary directory (raw dumps, streams, logs) and print its path
+#   REUSE_WORK=DIR  a directory KEEP_WORK=1 kept: its streams are used again (step 2 skipped)
 #   REUSE_EXTRA=1   keep the committed schemas/extra/*.json (step 3) instead of fetching the
 #                   sources again: for re-running steps 1, 2 and 4 after a change to the tool
 #   VI              the vmstate-inspect binary to use (default: src/vmstate-inspect, built
 #                   in the source tree); e.g. VI=build/src/vmstate-inspect for a VPATH build
 #
-# For each target (release, arch) -> machine: 7.2/x86_64 pc-q35-7.2, 10.0/x86_64 pc-q35-10.0,
-# 7.2/aarch64 virt-7.2, 10.0/aarch64 virt-10.0:
+# For each target (release, arch) -> machine: x86_64 pc-q35-REL, aarch64 virt-REL, ppc64
+# pseries-REL, s390x s390-ccw-virtio-REL, riscv64 virt (unversioned):
 #  1. qemu-system-ARCH -M MACHINE -nodefaults -dump-vmstate FILE (in a temporary directory).
 #  2. tools/schema-streams.py makes several REAL streams with that binary (TCG, -S, QMP via
 #     tools/qmp-migrate.py: cont, run RUN_SECONDS, stop, migrate to a file, quit), each with
@@ -48,15 +53,17 @@
 #     the binary as "subsection_names" (a complete list; the streams show only some).
 #  6. tools/schema-cpregs.py adds, on ARM, each generated stream's CPU register list per
 #     -cpu model to the "cpu" vmsd ("cpreg_index_sets"), for check without --dest-stream.
+#  7. tools/schema-release-facts.py adds "release_facts": the binary's migration capabilities
+#     (QMP) and, from the source, the validated capabilities, MIG_CMD table and virtio
+#     subsection lists: what `check` knows of a release besides its vmstates.
 # Re-running overwrites the outputs. Results differ between runs only where guest timing
 # does (observed values); versions, names and sizes do not.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-Q72=${QEMU72_BIN_DIR:-/usr/bin}
-Q100=${QEMU10_BIN_DIR:-/opt/qemu-10.0/bin}
-SRC=${QEMU_SRC_DIR:-$(dirname "$ROOT")/qemu-src}
+BINDIR=${VI_QEMU_BINDIR:-/var/cache/vmstate-inspect/bin}
+SRC=${QEMU_SRC_DIR:-/var/cache/vmstate-inspect/src}
 RUN_SECONDS=${RUN_SECONDS:-2}
 VI=${VI:-}
 
@@ -66,8 +73,12 @@ log() { echo "gen-schemas: $*" >&2; }
 TARGETS=${*:-qemu-7.2/x86_64 qemu-7.2/aarch64 qemu-10.0/x86_64 qemu-10.0/aarch64}
 for t in $TARGETS; do
   case $t in
-    qemu-7.2/x86_64|qemu-7.2/aarch64|qemu-10.0/x86_64|qemu-10.0/aarch64) ;;
-    *) die "unknown target '$t' (qemu-7.2/x86_64, qemu-7.2/aarch64, qemu-10.0/x86_64, qemu-10.0/aarch64)" ;;
+    qemu-5.2/*|qemu-7.2/*|qemu-10.0/*|qemu-11.1/*) ;;
+    *) die "unknown target '$t' (qemu-REL/ARCH, REL 5.2 7.2 10.0 11.1)" ;;
+  esac
+  case ${t#*/} in
+    x86_64|aarch64|ppc64|s390x|riscv64) ;;
+    *) die "unknown target '$t' (ARCH x86_64 aarch64 ppc64 s390x riscv64)" ;;
   esac
 done
 
@@ -82,8 +93,8 @@ if [ -z "$VI" ]; then
 fi
 "$VI" schema import --help >/dev/null 2>&1 || die "$VI has no 'schema import'"
 
-WORK=$(mktemp -d)
-if [ "${KEEP_WORK:-}" = 1 ]; then
+WORK=${REUSE_WORK:-$(mktemp -d)}
+if [ "${KEEP_WORK:-}" = 1 ] || [ -n "${REUSE_WORK:-}" ]; then
   trap 'log "work directory kept: $WORK"' EXIT
 else
   trap 'rm -rf "$WORK"' EXIT
@@ -199,32 +210,62 @@ debian_version() {   # "QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u
 # --- targets ---------------------------------------------------------------------------------
 
 mkdir -p "$ROOT/schemas/extra"
-SLIRP_VER=$(dpkg-query -W -f='${Version}' libslirp0 2>/dev/null || true)
-SLIRP_DIR=''
-SLIRP_DESC=''
-if [ -n "$SLIRP_VER" ] && [ "${REUSE_EXTRA:-}" != 1 ]; then
-  SLIRP_DIR="$SRC/libslirp-${SLIRP_VER#*:}"
-  fetch_src libslirp "$SLIRP_VER" "$SLIRP_DIR"
-  SLIRP_DESC="; libslirp (slirp section): $(cat "$SLIRP_DIR/.gen-schemas-source")"
+# This machine's libslirp (what 7.2 and 10.0 link), the fallback for a chroot release whose
+# own libslirp source is not to be had.
+HOST_SLIRP_VER=$(dpkg-query -W -f='${Version}' libslirp0 2>/dev/null || true)
+HOST_SLIRP_DIR=''
+if [ -n "$HOST_SLIRP_VER" ] && [ "${REUSE_EXTRA:-}" != 1 ]; then
+  HOST_SLIRP_DIR="$SRC/libslirp-${HOST_SLIRP_VER#*:}"
+  fetch_src libslirp "$HOST_SLIRP_VER" "$HOST_SLIRP_DIR"
 fi
 
 for t in $TARGETS; do
   rel=${t#qemu-}; rel=${rel%/*}; arch=${t#*/}
-  case $rel in 7.2) bindir=$Q72 ;; 10.0) bindir=$Q100 ;; esac
-  case $arch in x86_64) machine=pc-q35-$rel ;; aarch64) machine=virt-$rel ;; esac
+  case $arch in
+    x86_64) machine=pc-q35-$rel ;; aarch64) machine=virt-$rel ;; ppc64) machine=pseries-$rel ;;
+    s390x) machine=s390-ccw-virtio-$rel ;; riscv64) machine=virt ;;
+  esac
   bin=qemu-system-$arch
-  [ -x "$bindir/$bin" ] || die "$bindir/$bin missing; run tools/install-qemu.sh first"
-  version=$("$bindir/$bin" --version | head -n1)
-  case $version in *"version $rel"*) ;; *) die "$bindir/$bin is '$version', not QEMU $rel" ;; esac
+  run="$BINDIR/qemu-$rel-$arch"          # runs it (a chroot's, an extracted tree's, /usr/bin's)
+  [ -x "$run" ] || die "$run missing; run tools/install-qemu.sh first"
+  elf=$(sed -n 's/^# binary: //p' "$run")
+  [ -f "$elf" ] || die "$run names no executable in a '# binary:' line"
+  version=$("$run" --version | head -n1)
+  case $version in *"version $rel"*) ;; *) die "$run is '$version', not QEMU $rel" ;; esac
   debver=$(printf '%s\n' "$version" | debian_version)
-  [ -n "$debver" ] || die "$bindir/$bin: no Debian version in '$version'"
+  [ -n "$debver" ] || die "$run: no Debian version in '$version'"
   log "== $t: $version"
+
+  # libslirp: the release's own (a chroot's dpkg database), else this machine's
+  SLIRP_DIR='' SLIRP_DESC=''
+  broot=${elf%/usr/bin/*}
+  if [ "${REUSE_EXTRA:-}" != 1 ]; then
+    sv=''
+    [ -f "$broot/var/lib/dpkg/status" ] &&
+      sv=$(dpkg-query --admindir="$broot/var/lib/dpkg" -W -f='${Version}' libslirp0 2>/dev/null | sed 's/+b[0-9]*$//')
+    if [ -n "$sv" ] && [ -f "$SRC/libslirp-${sv#*:}/.gen-schemas-source" ]; then
+      SLIRP_DIR="$SRC/libslirp-${sv#*:}"
+      SLIRP_DESC="; libslirp (slirp section): $(cat "$SLIRP_DIR/.gen-schemas-source")"
+    elif [ -n "$HOST_SLIRP_DIR" ]; then
+      SLIRP_DIR=$HOST_SLIRP_DIR
+      SLIRP_DESC="; libslirp (slirp section): $(cat "$SLIRP_DIR/.gen-schemas-source")"
+      [ -z "$sv" ] || SLIRP_DESC="$SLIRP_DESC, in place of the release's own libslirp $sv, whose source the archive did not serve"
+    fi
+  fi
 
   # 3a. sources of this QEMU
   qsrc="$SRC/qemu-$rel"
   extra="$ROOT/schemas/extra/qemu-$rel-$arch.json"
+  nosrc=''
   if [ "${REUSE_EXTRA:-}" = 1 ]; then
     [ -f "$extra" ] || die "REUSE_EXTRA=1 but $extra is missing"
+  elif [ -f "$broot/var/lib/dpkg/status" ] && [ "$broot" != "" ]; then
+    # a chroot's release: its source comes from install-qemu.sh --sources, if at all
+    if [ -s "$qsrc/.gen-schemas-source" ] && grep -qF "qemu $debver" "$qsrc/.gen-schemas-source"; then :; else
+      nosrc="no source of qemu $debver (tools/install-qemu.sh --sources found none in the archive)"
+      log "$t: $nosrc: the vmstates -dump-vmstate misses are known from the streams alone"
+      rm -f "$extra"
+    fi
   else
     fetch_src qemu "$debver" "$qsrc"
   fi
@@ -234,30 +275,38 @@ for t in $TARGETS; do
 
   # 1. -dump-vmstate
   raw="qemu-$rel-$arch.dump-vmstate.json"
-  (cd "$w" && "$bindir/$bin" -M "$machine" -nodefaults -dump-vmstate "$raw") ||
+  (cd "$w" && "$run" -M "$machine" -nodefaults -dump-vmstate "$raw") ||
     die "$bin -dump-vmstate failed"
   dump_cmd="$bin -M $machine -nodefaults -dump-vmstate $raw"
 
   # 2. streams
-  python3 "$HERE/schema-streams.py" --release "$rel" --arch "$arch" --bin "$bindir/$bin" \
+  if [ -n "${REUSE_WORK:-}" ] && [ -s "$w/streams/streams.json" ]; then
+    log "$t: reusing the streams in $w/streams"
+  else
+  python3 "$HERE/schema-streams.py" --release "$rel" --arch "$arch" --bin "$run" \
       --outdir "$w/streams" --run "$RUN_SECONDS" -v 2> "$w/streams.log" ||
     { tail -n 30 "$w/streams.log" >&2; die "$t: no stream could be made"; }
   grep -E 'dropped|SKIPPED' "$w/streams.log" >&2 || true
+  fi
 
   # 3b. versions of the vmstates -dump-vmstate misses
   set --
   for s in "$w"/streams/*.qevm; do set -- "$@" --stream "$s"; done
-  [ "${REUSE_EXTRA:-}" = 1 ] || python3 "$HERE/vmsd-versions-from-source.py" --src "$qsrc" --arch "$arch" \
+  [ "${REUSE_EXTRA:-}" = 1 ] || [ -n "$nosrc" ] || python3 "$HERE/vmsd-versions-from-source.py" --src "$qsrc" --arch "$arch" \
       ${SLIRP_DIR:+--slirp-src "$SLIRP_DIR"} \
       --source-desc "$(cat "$qsrc/.gen-schemas-source")$SLIRP_DESC; VMStateDescription definitions and their non-qdev registrations (vmstate_register*, register_savevm_live, legacy_vmsd) in the files built for $arch, extracted by tools/vmsd-versions-from-source.py and checked against $bin's binary and the generated streams" \
-      --dump-vmstate "$w/$raw" --binary "$bindir/$bin" "$@" -o "$extra" ||
+      --dump-vmstate "$w/$raw" --binary "$elf" "$@" -o "$extra" ||
     die "$t: vmsd-versions-from-source.py failed"
 
   # 4. import
-  set -- --dump-vmstate "$w/$raw" --extra "$extra" \
-      --qemu-version "$version" --target "$t" \
-      --provenance "dump-vmstate: $dump_cmd" \
+  set -- --dump-vmstate "$w/$raw" --qemu-version "$version" --target "$t" \
+      --provenance "dump-vmstate: $dump_cmd"
+  if [ -n "$nosrc" ]; then
+    set -- "$@" --provenance "extra: none, $nosrc"
+  else
+    set -- "$@" --extra "$extra" \
       --provenance "extra: schemas/extra/qemu-$rel-$arch.json, made by tools/vmsd-versions-from-source.py"
+  fi
   python3 - "$w/streams/streams.json" > "$w/import-args.tsv" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -280,18 +329,25 @@ EOF
   out="$ROOT/schemas/qemu-$rel/$arch.json"
   "$VI" schema import "$@" -o "$out.tmp" || { rm -f "$out.tmp"; die "$t: schema import failed"; }
   # 5. subsection names of the vmstates -dump-vmstate misses, from the binary's strings
-  python3 "$HERE/schema-subsection-names.py" --binary "$bindir/$bin" "$out.tmp" ||
+  python3 "$HERE/schema-subsection-names.py" --binary "$elf" "$out.tmp" ||
     { rm -f "$out.tmp"; die "$t: schema-subsection-names.py failed"; }
   # 6. ARM CPU register lists per -cpu model, from the generated streams
   python3 "$HERE/schema-cpregs.py" --vi "$VI" --streams "$w/streams" "$out.tmp" ||
     { rm -f "$out.tmp"; die "$t: schema-cpregs.py failed"; }
+  # 7. release facts: capabilities (QMP), validated capabilities, MIG_CMDs, virtio subsections
+  if [ -n "$nosrc" ] || [ "${REUSE_EXTRA:-}" = 1 ]; then
+    python3 "$HERE/schema-release-facts.py" --run "$run" "$out.tmp"
+  else
+    python3 "$HERE/schema-release-facts.py" --run "$run" --src "$qsrc" \
+      --src-desc "$(sed 's/ (.*//' "$qsrc/.gen-schemas-source")" "$out.tmp"
+  fi || { rm -f "$out.tmp"; die "$t: schema-release-facts.py failed"; }
   mv "$out.tmp" "$out"
 
   # nothing of this machine may leak into the committed files
-  for f in "$out" "$extra"; do
+  for f in "$out" $([ -n "$nosrc" ] || echo "$extra"); do
     if grep -nE '"/|[ =:(]/(usr|opt|tmp|work|home|root|var|etc)/|https?://|\.debian\.org' "$f" | head -n 3 | grep .; then
       die "$f contains an absolute path or a host name"
     fi
   done
-  log "$t: wrote schemas/qemu-$rel/$arch.json and schemas/extra/qemu-$rel-$arch.json"
+  log "$t: wrote schemas/qemu-$rel/$arch.json$([ -n "$nosrc" ] || echo " and schemas/extra/qemu-$rel-$arch.json")"
 done

@@ -133,6 +133,33 @@ def attribute(qprops, arrays):
     return out
 
 
+def infer_arrays(qmap):
+    """Without a source tree: name each QMP compat property by the newest machine version of
+    its family (pc-q35, virt, ...) that still has it: "compat_X_Y" is what machine types
+    X.Y have and the next version's lack (hw_compat_X_Y and the board's own arrays, not told
+    apart).  {machine: [array per property]}."""
+    fam = {}
+    for name in qmap:
+        m = re.match(r"(.*)-(\d+)\.(\d+)$", name)
+        if m:
+            fam.setdefault(m.group(1), []).append((int(m.group(2)), int(m.group(3)), name))
+    out = {}
+    for members in fam.values():
+        members.sort()
+        tup = [set((p["qom-type"], p["property"], p["value"])
+                   for p in qmap[n].get("compat-props", [])) for _, _, n in members]
+        for i, (_, _, n) in enumerate(members):
+            names = []
+            for p in qmap[n].get("compat-props", []):
+                t, j = (p["qom-type"], p["property"], p["value"]), i
+                while j + 1 < len(members) and t in tup[j + 1]:
+                    j += 1
+                names.append("compat_%d_%d" % members[j][:2] if j + 1 < len(members)
+                             else "unknown")
+            out[n] = names
+    return out
+
+
 def src_version(src):
     ch = os.path.join(src, "debian", "changelog")
     if os.path.exists(ch):
@@ -149,7 +176,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--target", required=True, help="e.g. qemu-10.0/x86_64")
     ap.add_argument("--binary", required=True)
-    ap.add_argument("--src", required=True, help="QEMU source tree of the same release")
+    ap.add_argument("--src", help="QEMU source tree of the same release (without one, "
+                    "--qmp-compat only: no array names, no settings)")
     ap.add_argument("--src-label", help="how to name the source tree in provenance "
                     "(default: its directory name)")
     ap.add_argument("--qmp-compat", action="store_true")
@@ -157,11 +185,17 @@ def main():
     a = ap.parse_args()
 
     release, arch = a.target.split("/")
-    binary_name = os.path.basename(a.binary)
+    binary_name = "qemu-system-" + arch   # --binary may be a wrapper (qemu-REL-ARCH)
     qemu_version = subprocess.run([a.binary, "--version"], capture_output=True, text=True,
                                   check=True).stdout.splitlines()[0]
-    label = a.src_label or os.path.basename(os.path.normpath(a.src))
-    src = srcm.analyse(a.src, arch)
+    if not a.src and not a.qmp_compat:
+        ap.error("--src is needed without --qmp-compat")
+    if a.src:
+        label = a.src_label or os.path.basename(os.path.normpath(a.src))
+        src = srcm.analyse(a.src, arch)
+    else:
+        label = None
+        src = {"machines": {}, "arrays": {}, "files": [], "config": [], "warnings": []}
     problems = []
     for w in src["warnings"]:
         print("gen_machines: %s: source: %s" % (a.target, w), file=sys.stderr)
@@ -173,6 +207,7 @@ def main():
         problems.append("QMP and -machine help list different machines: %s"
                         % sorted(set(qmap) ^ set(helpinfo)))
 
+    inferred = infer_arrays(qmap) if a.qmp_compat and not a.src else {}
     machines = {}
     comparison = {"machines_compared": 0, "equal": 0, "differences": []}
     list_check = {"binary_machines": len(qmap), "source_machines": len(src["machines"]),
@@ -200,7 +235,12 @@ def main():
             problems.append("%s: -machine help aliases %s, QMP %s" %
                             (name, helpinfo.get(name, {}).get("aliases"), entry["aliases"]))
 
-        if a.qmp_compat:
+        if a.qmp_compat and not a.src:
+            props = [{"driver": p["qom-type"], "property": p["property"], "value": p["value"],
+                      "array": arr}
+                     for p, arr in zip(q.get("compat-props", []),
+                                       inferred.get(name, ["unknown"] * 10000))]
+        elif a.qmp_compat:
             qprops = q.get("compat-props", [])
             sprops = s["compat_props"] if s is not None else []
             comparison["machines_compared"] += 1
@@ -232,7 +272,13 @@ def main():
             entry["source"] = {"file": s["file"], "options": s["options"]}
         machines[name] = entry
 
-    if a.qmp_compat:
+    if a.qmp_compat and not a.src:
+        method = ("machine list, aliases, default, deprecation and each machine's accumulated "
+                  "compat properties from QMP query-machines {\"compat-props\": true} of the "
+                  "binary; no source tree, so each property's array is inferred: compat_X_Y "
+                  "names what machine types X.Y have and the next version's lack (hw_compat_X_Y "
+                  "and the board's own arrays together), \"unknown\" what the newest has too")
+    elif a.qmp_compat:
         method = ("machine list, aliases, default, deprecation and each machine's accumulated "
                   "compat properties from QMP query-machines {\"compat-props\": true} of the "
                   "binary; the array each property comes from, and the stream-relevant "
@@ -254,10 +300,11 @@ def main():
             "files_parsed": src["files"],
             "config_symbols": src["config"],
             "warnings": src["warnings"],
-        },
+        } if a.src else "none: the archive serves no source of this QEMU, so no property "
+                         "names its array (\"unknown\") and no machine has settings",
         "machine_list_check": list_check,
     }
-    if a.qmp_compat:
+    if a.qmp_compat and a.src:
         prov["source_vs_qmp"] = comparison
     if problems:
         prov["problems"] = problems
@@ -277,7 +324,7 @@ def main():
     # report
     print("%s: %d machines, %d with compat properties" %
           (a.target, len(machines), sum(1 for m in machines.values() if m["compat_props"])))
-    if a.qmp_compat:
+    if a.qmp_compat and a.src:
         print("  source vs QMP: %d machines compared, %d equal, %d differ" %
               (comparison["machines_compared"], comparison["equal"],
                len(comparison["differences"])))

@@ -74,14 +74,23 @@ STREAM_SETTINGS = {
 BOARD_DIRS = {
     "x86_64": ["hw/i386", "hw/core", "hw/remote", "hw/xen"],
     "aarch64": ["hw/arm", "hw/core", "hw/vmapple"],
+    "ppc64": ["hw/ppc", "hw/core"],
+    "s390x": ["hw/s390x", "hw/core"],
+    "riscv64": ["hw/riscv", "hw/core"],
 }
 HEADER_DIRS = {
     "x86_64": ["include", "target/i386", "hw"],
     "aarch64": ["include", "target/arm", "hw"],
+    "ppc64": ["include", "target/ppc", "hw"],
+    "s390x": ["include", "target/s390x", "hw"],
+    "riscv64": ["include", "target/riscv", "hw"],
 }
 TARGET_DEFINES = {
     "x86_64": ["TARGET_X86_64", "TARGET_I386"],
     "aarch64": ["TARGET_AARCH64", "TARGET_ARM"],
+    "ppc64": ["TARGET_PPC64", "TARGET_PPC"],
+    "s390x": ["TARGET_S390X"],
+    "riscv64": ["TARGET_RISCV64", "TARGET_RISCV"],
 }
 # CONFIG_* symbols taken as set for Debian's qemu-system-x86 / qemu-system-arm builds.
 # The result is cross-checked against the binary's own machine list, which catches a wrong

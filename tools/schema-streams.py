@@ -4,7 +4,7 @@
 
 Plain python3, standard library only.
 
-    schema-streams.py --release 7.2|10.0 --arch x86_64|aarch64 --bin QEMU-BINARY \\
+    schema-streams.py --release X.Y --arch x86_64|aarch64|ppc64|s390x|riscv64 --bin QEMU-BINARY \\
                       --outdir DIR [--run S] [--recipe NAME]... [--list]
 
 For the (release, arch) pair every recipe below is run once: QEMU is started with -S and a
@@ -431,7 +431,79 @@ ARM_EL3 = [
     U("virtio-blk-device", drv("mblk") + " -device virtio-blk-device,drive=mblk"),
 ]
 
+# Each VIO device and PCI host bridge brings a TCE table (spapr_iommu: 65536-262144 entries
+# decoded one by one): two streams keep each under vmstate-inspect's VI_MAX_NODES.
+PPC_VIO = [
+    U("spapr-vlan", "-netdev user,id=net4 -device spapr-vlan,netdev=net4"),
+    U("spapr-vscsi+scsi-hd", "-device spapr-vscsi,id=vscsi " + drv("vscsi0") +
+      " -device scsi-hd,bus=vscsi.0,drive=vscsi0"),
+    U("spapr-vty", "-chardev null,id=vty -device spapr-vty,chardev=vty"),
+]
+
+PPC_PCI = [
+    nic(0, "virtio-net-pci"), nic(1, "e1000"), nic(2, "rtl8139"), nic(3, "e1000e"),
+    U("virtio-blk-pci", drv("vblk") + " -device virtio-blk-pci,drive=vblk"),
+    U("virtio-scsi-pci+scsi-hd", "-device virtio-scsi-pci,id=vpscsi " + drv("vpscsi0") +
+      " -device scsi-hd,bus=vpscsi.0,drive=vpscsi0 -device scsi-cd,bus=vpscsi.0"),
+    U("virtio-rng-pci", "-device virtio-rng-pci"),
+    U("virtio-balloon-pci", "-device virtio-balloon-pci"),
+    U("virtio-serial-pci+virtconsole", "-chardev null,id=vcon -device virtio-serial-pci,id=vser "
+      "-device virtconsole,chardev=vcon,bus=vser.0"),
+    U("virtio-gpu-pci", "-device virtio-gpu-pci"),
+    U("virtio-keyboard-pci", "-device virtio-keyboard-pci"),
+    U("qemu-xhci+usb-kbd+usb-tablet", "-device qemu-xhci,id=xhci -device usb-kbd,bus=xhci.0 "
+      "-device usb-tablet,bus=xhci.0"),
+    U("usb-ehci+usb-storage", "-device usb-ehci,id=ehci " + drv("ustor") +
+      " -device usb-storage,bus=ehci.0,drive=ustor"),
+    U("VGA", "-device VGA"),
+]
+
+S390_CCW = [
+    U("virtio-net-ccw", "-netdev user,id=n0 -device virtio-net-ccw,netdev=n0"),
+    U("virtio-blk-ccw", drv("cblk") + " -device virtio-blk-ccw,drive=cblk"),
+    U("virtio-scsi-ccw+scsi-hd", "-device virtio-scsi-ccw,id=cscsi " + drv("cscsi0") +
+      " -device scsi-hd,bus=cscsi.0,drive=cscsi0"),
+    U("virtio-rng-ccw", "-device virtio-rng-ccw"),
+    U("virtio-balloon-ccw", "-device virtio-balloon-ccw"),
+    U("virtio-serial-ccw+virtconsole", "-chardev null,id=ccon -device virtio-serial-ccw,id=cser "
+      "-device virtconsole,chardev=ccon,bus=cser.0"),
+    U("virtio-gpu-ccw", "-device virtio-gpu-ccw"),
+    U("virtio-keyboard-ccw", "-device virtio-keyboard-ccw"),
+    U("virtio-9p-ccw", "-fsdev local,id=cfs,path=share,security_model=none "
+      "-device virtio-9p-ccw,fsdev=cfs,mount_tag=share"),
+]
+
+RISCV_VIRT = [
+    nic(0, "virtio-net-pci"), nic(1, "e1000e"),
+    U("virtio-net-device", "-netdev user,id=mnet -device virtio-net-device,netdev=mnet"),
+    U("virtio-blk-pci", drv("vblk") + " -device virtio-blk-pci,drive=vblk"),
+    U("virtio-blk-device", drv("mblk") + " -device virtio-blk-device,drive=mblk"),
+    U("virtio-scsi-pci+scsi-hd", "-device virtio-scsi-pci,id=vscsi " + drv("vscsi0") +
+      " -device scsi-hd,bus=vscsi.0,drive=vscsi0"),
+    U("virtio-rng-pci", "-device virtio-rng-pci"),
+    U("virtio-balloon-device", "-device virtio-balloon-device"),
+    U("virtio-serial-pci+virtconsole", "-chardev null,id=vcon -device virtio-serial-pci,id=vser "
+      "-device virtconsole,chardev=vcon,bus=vser.0"),
+    U("virtio-gpu-pci", "-device virtio-gpu-pci"),
+    U("qemu-xhci+usb-kbd", "-device qemu-xhci,id=xhci -device usb-kbd,bus=xhci.0"),
+]
+
 RECIPES = {
+    "ppc64": [
+        ("pseries-pci", "pseries-{rel}",
+         COMMON + " -machine pseries-{rel} -m 512M -smp 2", PPC_PCI),
+        ("pseries-vio", "pseries-{rel}",
+         COMMON + " -machine pseries-{rel} -m 512M -smp 2", PPC_VIO),
+    ],
+    "s390x": [
+        ("s390-ccw-virtio", "s390-ccw-virtio-{rel}",
+         # no boot device: the BIOS stops in a disabled wait, which would end QEMU
+         COMMON + " -machine s390-ccw-virtio-{rel} -m 256M -smp 2 -no-shutdown", S390_CCW),
+    ],
+    "riscv64": [
+        ("virt", "virt",
+         COMMON + " -machine virt -m 256M -smp 2", RISCV_VIRT),
+    ],
     "x86_64": [
         ("q35-net-virtio", "pc-q35-{rel}",
          COMMON + " -machine pc-q35-{rel} -m 128M -smp 2 -cpu max -device VGA", X86_NET),
@@ -640,7 +712,7 @@ def make_stream(r, rel, name, machine, base, units):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--release", required=True, choices=["7.2", "10.0"])
+    ap.add_argument("--release", required=True, help="X.Y, e.g. 5.2 7.2 10.0 11.1")
     ap.add_argument("--arch", required=True, choices=sorted(RECIPES))
     ap.add_argument("--bin", help="QEMU binary (path or command name)")
     ap.add_argument("--outdir", help="where the streams and streams.json go")

@@ -4,7 +4,7 @@
 
 Plain python3, standard library only.
 
-    vmsd-versions-from-source.py --src QEMU-SOURCE-DIR --arch x86_64|aarch64 \\
+    vmsd-versions-from-source.py --src QEMU-SOURCE-DIR --arch x86_64|aarch64|ppc64|s390x|riscv64 \\
         --source-desc TEXT [--slirp-src LIBSLIRP-SOURCE-DIR] \\
         [--dump-vmstate RAW.json]... [--stream S.qevm]... [--binary QEMU]... -o OUT.json
 
@@ -60,7 +60,8 @@ import sys
 ARCH_DIRS = {"alpha", "arm", "avr", "cris", "hexagon", "hppa", "i386", "loongarch",
              "loongarch64", "m68k", "microblaze", "mips", "nios2", "openrisc", "ppc", "riscv",
              "rx", "s390x", "sh4", "sparc", "sparc64", "tricore", "xtensa"}
-KEEP = {"x86_64": {"i386"}, "aarch64": {"arm"}}
+KEEP = {"x86_64": {"i386"}, "aarch64": {"arm"}, "ppc64": {"ppc"}, "s390x": {"s390x"},
+        "riscv64": {"riscv"}}
 SKIP_TOP = {"tests", "roms", "subprojects", "stubs", "contrib", "linux-user", "bsd-user",
             "scripts", "docs", "build", "debian", ".pc", "tcg", "common-user", "python",
             "pc-bios", "qga", "tools", "storage-daemon", "fuzz"}
@@ -248,11 +249,12 @@ def registrations(src):
                 (args[1] if len(args) > 1 else None)
             out.append((v["name"] if v else None, m.group(1), rel, line, v, refs[0], inst))
         # the CPU: cpu_vmstate_register() registers vmstate_cpu_common and the legacy_vmsd
-        for m in re.finditer(r'\.legacy_vmsd\s*=\s*&\s*(\w+)', text):
+        # (before 6.x: cpu_exec_realizefn registers CPUClass.vmsd, "cc->vmsd = &...")
+        for m in re.finditer(r'(\.legacy_vmsd|\bcc->vmsd)\s*=\s*&\s*(\w+)', text):
             line = text.count("\n", 0, m.start()) + 1
-            v = src.find_vmsd(rel, m.group(1))
-            out.append((v["name"] if v else None, "SysemuCPUOps.legacy_vmsd", rel, line, v,
-                        m.group(1), None))
+            v = src.find_vmsd(rel, m.group(2))
+            how = "SysemuCPUOps.legacy_vmsd" if m.group(1) == ".legacy_vmsd" else "CPUClass.vmsd"
+            out.append((v["name"] if v else None, how, rel, line, v, m.group(2), None))
         # old-style handlers
         for m in re.finditer(r'\bregister_savevm_live\s*\(', text):
             call = text[m.end() - 1:matching(text, m.end() - 1, "(", ")")]

@@ -9,7 +9,7 @@
 FUZZ_HARNESSES = tests/fuzz/fuzz-stream tests/fuzz/fuzz-vmdesc tests/fuzz/fuzz-input \
 	tests/fuzz/fuzz-diff tests/fuzz/fuzz-schema tests/fuzz/fuzz-libvirt tests/fuzz/fuzz-qcow2
 FUZZ_NAMES = stream vmdesc input diff schema libvirt qcow2
-FUZZ_SMOKE_TIME = 20
+FUZZ_SMOKE_TIME = 10
 FUZZ_RUN_FLAGS = -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/fuzz-common.h \

@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Crafted hostile inputs (issue 15): bounded memory, linear time.
+
+    tests/hostile.py SRCDIR                 run the test (VI_BIN set)
+    tests/hostile.py --make CLASS N DIR     write one class's input(s) of size N,
+                                            print [argv, [files read]] as JSON
+    tests/hostile.py --measure CLASS N      make, run once, print seconds, RSS, bytes
+
+Each class builds what an attacker would send to make one record type or
+one command grow: N repeated configuration subsections, an N-block RAM
+MEM_SIZE list, N command records, an N-device trailer, N sections with
+subsections, N device types sharing one vmsd in a -dump-vmstate file, N
+same-named subsections on both sides of a diff, a section of N fields for
+schema import --stream, N findings from check.  Every input is made here
+at test time; nothing is committed.
+
+For each class the test runs the command at two sizes 4x apart and checks:
+  - the exit status is 0-3 and the run takes under 10 s of CPU time (wall
+    time on a loaded machine says little; it must stay under 60 s);
+  - peak RSS (wait4) is at most 160 MiB + 8 x the stream bytes + 32 x the
+    JSON bytes (schemas, -dump-vmstate files) the run reads: the bound the
+    man page documents (LIMITS);
+  - CPU time (user + system, from wait4: other load on the machine does not
+    count) grows by at most 6x (a linear run grows ~4x; a quadratic one
+    16x).  Times under 0.15 s are counted as 0.15 s, so start-up noise
+    cannot fail it; the sizes are chosen so the large run takes a
+    measurable time.
+"""
+import json, os, resource, struct, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import mutate  # noqa: E402
+
+be16, be32, be64 = mutate.be16, mutate.be32, mutate.be64
+HEADER = b"QEVM" + be32(3)
+MIB = 1 << 20
+RSS_BASE, RSS_PER_BYTE, RSS_PER_JSON_BYTE = 160 * MIB, 8, 32
+MAX_SECONDS, MAX_GROWTH, TIME_FLOOR = 10.0, 6.0, 0.15
+
+
+def cstr(s):
+    s = s.encode() if isinstance(s, str) else s
+    return bytes([len(s)]) + s
+
+
+def config(machine="pc-q35-10.0", extra=b""):
+    return b"\x07" + be32(len(machine)) + machine.encode() + extra
+
+
+def section(kind, sid, payload, name=None, instance=0, version=1):
+    out = bytes([kind]) + be32(sid)
+    if kind in (1, 4):
+        out += cstr(name) + be32(instance) + be32(version)
+    return out + payload + b"\x7e" + be32(sid)
+
+
+def wfile(d, name, data):
+    p = os.path.join(d, name)
+    with open(p, "wb") as f:
+        f.write(data if isinstance(data, bytes) else json.dumps(data).encode())
+    return p
+
+
+# ---------------------------------------------------------------- classes
+# Each returns (argv after the binary, [files the run reads]).
+
+def c_config(n, d):
+    """N configuration/capabilities subsections of 8 capabilities each."""
+    caps = b"".join(cstr("cap%d" % i) for i in range(8))
+    sub = b"\x05" + cstr("configuration/capabilities") + be32(1) + be32(8) + caps
+    p = wfile(d, "config.qevm", HEADER + config(extra=sub * n) + b"\x00")
+    return ["dump", "--format", "json", p], [p]
+
+
+def c_ramblocks(n, d):
+    """A MEM_SIZE list of N RAMBlocks with 200-byte names (no page after)."""
+    ps = 4096
+    blocks = [("b%05d" % i + "x" * 194, ps) for i in range(n)]
+    out = be64(sum(s for _, s in blocks) | 0x04)
+    for name, size in blocks:
+        out += cstr(name) + be64(size)
+    p = wfile(d, "ram.qevm", HEADER + config() +
+              section(1, 1, out + be64(0x10), name="ram", version=4) + b"\x00")
+    return ["dump", "--format", "json", p], [p]
+
+
+def c_commands(n, d):
+    """N command records (MIG_CMD_PING with a 4-byte payload)."""
+    cmd = b"\x08" + be16(2) + be16(4) + be32(7)
+    p = wfile(d, "cmds.qevm", HEADER + config() + cmd * n + b"\x00")
+    return ["dump", "--format", "json", p], [p]
+
+
+def device_stream(n, nfields=1, value=0):
+    """N device sections "devI" of nfields uint32 fields, with a trailer."""
+    s = HEADER + config()
+    devs = []
+    for i in range(n):
+        s += section(4, i + 1, be32(value) * nfields, name="dev%d" % i)
+        devs.append({"name": "dev%d" % i, "instance_id": 0, "vmsd_name": "dev%d" % i,
+                     "version": 1, "fields": [{"name": "f%d" % j, "type": "uint32",
+                                               "size": 4} for j in range(nfields)]})
+    return mutate.with_trailer(s + b"\x00", {"page_size": 4096, "devices": devs})
+
+
+def c_trailer(n, d):
+    """N device sections and their N trailer entries."""
+    p = wfile(d, "trailer.qevm", device_stream(n))
+    return ["dump", "--format", "json", p], [p]
+
+
+def c_subsections(n, d):
+    """One section with N subsections (and a trailer that lists them)."""
+    payload = be32(1)
+    subs = []
+    for i in range(n):
+        payload += b"\x05" + cstr("dev/s%d" % i) + be32(1) + be32(i)
+        subs.append({"vmsd_name": "dev/s%d" % i, "version": 1,
+                     "fields": [{"name": "x", "type": "uint32", "size": 4}]})
+    desc = {"page_size": 4096, "devices": [{
+        "name": "dev", "instance_id": 0, "vmsd_name": "dev", "version": 1,
+        "fields": [{"name": "a", "type": "uint32", "size": 4}], "subsections": subs}]}
+    s = mutate.with_trailer(HEADER + config() + section(4, 1, payload, name="dev") + b"\x00",
+                            desc)
+    p = wfile(d, "subs.qevm", s)
+    return ["dump", "--format", "json", p], [p]
+
+
+def dump_vmstate(devices):
+    doc = {"vmschkmachine": {"Name": "pc-q35-10.0"}}
+    doc.update(devices)
+    return doc
+
+
+def desc(name, fields=(), subsections=None):
+    d = {"name": name, "version_id": 1, "minimum_version_id": 1,
+         "Fields": [{"field": f, "version_id": 0, "field_exists": False, "size": 4}
+                    for f in fields]}
+    if subsections is not None:
+        d["Subsections"] = subsections
+    return d
+
+
+def c_shared_vmsd(n, d):
+    """N device types whose Description is one vmsd of 20 fields (diff A A)."""
+    fields = ["f%d" % i for i in range(20)]
+    doc = dump_vmstate({"type%d" % i: {"version_id": 1, "minimum_version_id": 1,
+                                       "Description": desc("shared", fields)}
+                        for i in range(n)})
+    p = wfile(d, "shared.json", doc)
+    return ["diff", p, p], [p, p]
+
+
+def c_diff_subsections(n, d):
+    """One device with N subsections of one name on both sides of a diff."""
+    doc = dump_vmstate({"dev": {"version_id": 1, "minimum_version_id": 1,
+                                "Description": desc("dev", ["a"],
+                                                    [desc("dev/s", ["x"])] * n)}})
+    a = wfile(d, "same-a.json", doc)
+    b = wfile(d, "same-b.json", doc)
+    return ["diff", a, b], [a, b]
+
+
+def c_diff_findings(n, d):
+    """N device types in SRC that DST lacks: N findings."""
+    a = wfile(d, "many-a.json", dump_vmstate({
+        "t%d" % i: {"version_id": 1, "minimum_version_id": 1,
+                    "Description": desc("v%d" % i, ["a"])} for i in range(n)}))
+    b = wfile(d, "many-b.json", dump_vmstate({}))
+    return ["diff", a, b], [a, b]
+
+
+def c_import_fields(n, d):
+    """schema import --stream: one section of N equal-valued uint32 fields
+    (every earlier sibling is a candidate count for every later one)."""
+    s = HEADER + config() + section(4, 1, be32(1) * n, name="dev") + b"\x00"
+    devs = [{"name": "dev", "instance_id": 0, "vmsd_name": "dev", "version": 1,
+             "fields": [{"name": "f%d" % j, "type": "uint32", "size": 4, "array_len": 1}
+                        for j in range(n)]}]
+    st = wfile(d, "import.qevm", mutate.with_trailer(s, {"page_size": 4096, "devices": devs}))
+    dv = wfile(d, "import.json", dump_vmstate({"dev": {
+        "version_id": 1, "minimum_version_id": 1,
+        "Description": desc("dev", ["f%d" % j for j in range(n)])}}))
+    out = os.path.join(d, "import-out.json")
+    return (["schema", "import", "--dump-vmstate", dv, "--stream", st, "--qemu-version",
+             "x", "--target", "qemu-x/x86_64", "-o", out], [dv, st])
+
+
+def c_check_findings(n, d):
+    """check: N device sections the destination does not know (N findings)."""
+    s = HEADER + config()
+    for i in range(n):
+        s += section(4, i + 1, b"", name="nosuchdev%d" % i)
+    p = wfile(d, "unknown.qevm", s + b"\x00")
+    return (["check", "--target", "qemu-10.0/x86_64", "--machine", "pc-q35-10.0",
+             "--format", "json", p], [p])
+
+
+# name: (maker, small N); the large run uses 4 x N.
+CLASSES = {
+    "configuration": (c_config, 20000),
+    "ram-block-list": (c_ramblocks, 1000),
+    "commands": (c_commands, 80000),
+    "trailer": (c_trailer, 8000),
+    "subsections": (c_subsections, 8000),
+    "dump-vmstate-shared-vmsd": (c_shared_vmsd, 1000),
+    "diff-same-subsections": (c_diff_subsections, 2000),
+    "diff-findings": (c_diff_findings, 5000),
+    "import-fields": (c_import_fields, 2000),
+    "check-findings": (c_check_findings, 20000),
+}
+
+
+def run_one(vi_bin, argv):
+    """Run, return (exit, wall seconds, CPU seconds, peak RSS bytes, stderr)."""
+    t0 = time.monotonic()
+    with open(os.devnull, "wb") as null, tempfile.TemporaryFile() as errf:
+        pid = os.posix_spawn(vi_bin, [vi_bin, *argv], os.environ,
+                             file_actions=[(os.POSIX_SPAWN_DUP2, null.fileno(), 1),
+                                           (os.POSIX_SPAWN_DUP2, errf.fileno(), 2)])
+        deadline = t0 + 60
+        while True:
+            wpid, status, ru = os.wait4(pid, os.WNOHANG)
+            if wpid:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, 9)
+                _, status, ru = os.wait4(pid, 0)
+                break
+            time.sleep(0.01)
+        secs = time.monotonic() - t0
+        errf.seek(0)
+        err = errf.read().decode(errors="replace").strip()
+    code = os.waitstatus_to_exitcode(status)
+    return code, secs, ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024, err
+
+
+def run_class(vi_bin, cls, n, d):
+    # Made by another process: wait4's peak RSS starts from the peak of the
+    # process that spawns the tool, so this one must stay small.
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--make", cls, str(n), d],
+                         check=True, capture_output=True, text=True).stdout
+    argv, files = json.loads(out)
+    if "check" in argv:     # the schema and machine data it reads
+        files += [os.path.join(os.environ["VMSTATE_INSPECT_SCHEMAS"], p) for p in
+                  ("qemu-10.0/x86_64.json", "machines/qemu-10.0/x86_64.json",
+                   "compat-rules.json")]
+    nbytes = sum(os.path.getsize(f) for f in files)
+    njson = sum(os.path.getsize(f) for f in files if f.endswith(".json"))
+    code, secs, cpu, rss, err = run_one(vi_bin, argv)
+    bound = RSS_BASE + RSS_PER_BYTE * (nbytes - njson) + RSS_PER_JSON_BYTE * njson
+    return code, secs, cpu, rss, nbytes, bound, err
+
+
+def main():
+    if len(sys.argv) >= 5 and sys.argv[1] == "--make":
+        argv, files = CLASSES[sys.argv[2]][0](int(sys.argv[3]), sys.argv[4])
+        print(json.dumps([argv, files]))
+        return 0
+    vi_bin = os.environ["VI_BIN"]
+    if len(sys.argv) >= 4 and sys.argv[1] == "--measure":
+        with tempfile.TemporaryDirectory(prefix="vi-hostile.") as d:
+            code, secs, cpu, rss, nbytes, bound, err = run_class(vi_bin, sys.argv[2],
+                                                                 int(sys.argv[3]), d)
+        print("%s n=%s exit %s %.2f s (CPU %.2f s) RSS %.1f MiB input %d bytes (%.1f x) %s" % (
+            sys.argv[2], sys.argv[3], code, secs, cpu, rss / MIB, nbytes, rss / max(nbytes, 1),
+            err.splitlines()[0] if err else ""))
+        return 0
+    only = sys.argv[2:] or list(CLASSES)
+    fails = 0
+    with tempfile.TemporaryDirectory(prefix="vi-hostile.") as d:
+        for cls in only:
+            n = CLASSES[cls][1]
+            runs = []
+            for size in (n, 4 * n):
+                code, secs, cpu, rss, nbytes, bound, err = run_class(vi_bin, cls, size, d)
+                ok = code in (0, 1, 2, 3) and cpu < MAX_SECONDS and secs < 60 and rss <= bound
+                print("%s %-26s n=%-6d exit %s  %6.2f s (CPU %6.2f s)  RSS %7.1f MiB  "
+                      "input %9d bytes  bound %7.1f MiB%s" % (
+                          "ok  " if ok else "FAIL", cls, size, code, secs, cpu, rss / MIB,
+                          nbytes, bound / MIB, "" if ok else "  " + err[:200]))
+                fails += not ok
+                runs.append(cpu)
+            growth = max(runs[1], TIME_FLOOR) / max(runs[0], TIME_FLOOR)
+            ok = growth <= MAX_GROWTH
+            print("%s %-26s CPU time x%.1f for 4x the input (at most x%.0f)" % (
+                "ok  " if ok else "FAIL", cls, growth, MAX_GROWTH))
+            fails += not ok
+    print("%d failure(s)" % fails)
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

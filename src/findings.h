@@ -82,7 +82,14 @@ struct vi_finding {
 struct vi_findings {
 	struct vi_finding *v;
 	size_t n, cap;
+	size_t dropped;             /* findings past VI_MAX_FINDINGS, not stored */
+	size_t dropped_errors;      /* of those, errors */
 };
+
+/* At most this many findings are kept per list; the last one kept then says
+ * "... and N more findings (E errors) not listed", so a hostile input cannot
+ * make a report grow without bound. */
+#define VI_MAX_FINDINGS 10000
 
 /* The message is cut at a character boundary (1023 bytes at most). */
 __attribute__((format(printf, 7, 8)))

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "budget.h"
 #include "jutil.h"
 #include "schema.h"
 #include "vi-limits.h"
@@ -282,9 +283,21 @@ static void attach_variants(json_t *vmsds, json_t *qom)
 	}
 }
 
+static int over_budget(struct vi_error *err, const char *path)
+{
+	return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET, "schema %s: would take more than "
+		       "%llu MiB of memory (the budget: %llu MiB + %llu bytes per byte of "
+		       "JSON and %llu per stream byte read)",
+		       path, (unsigned long long)(vi_budget_limit() >> 20),
+		       (unsigned long long)(VI_BUDGET_BASE >> 20),
+		       (unsigned long long)VI_BUDGET_PER_JSON_BYTE,
+		       (unsigned long long)VI_BUDGET_PER_BYTE);
+}
+
 int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err)
 {
 	json_error_t jerr;
+	unsigned refused;
 	json_t *doc;
 	struct stat st;
 
@@ -297,7 +310,11 @@ int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err
 		return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET,
 			       "schema %s: not a regular file of at most %u bytes", path,
 			       MAX_SCHEMA_BYTES);
+	vi_budget_add_json_input((uint64_t)st.st_size);
+	refused = vi_budget_refusals();
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc && vi_budget_refusals() != refused)
+		return over_budget(err, path);
 	if (!doc)
 		return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET,
 			       "schema %s: byte %d: bad JSON: %s", path, jerr.position, jerr.text);
@@ -307,6 +324,10 @@ int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err
 		if (!n)
 			return -1;
 		doc = n;
+	}
+	if (vi_budget_refusals() != refused) {	/* a key may be missing */
+		json_decref(doc);
+		return over_budget(err, path);
 	}
 	if (schema_validate(doc, path, err) < 0) {
 		json_decref(doc);

@@ -189,6 +189,7 @@ static int import(int argc, char **argv)
 		json_array_append_new(list, json_string(a.notes[i]));
 	json_object_set_new(prov, "notes", list);
 	import_finish(im.vmsds, 0);
+	import_free(&im);
 	{	/* variants are the qom entries' descriptions, listed at load time */
 		const char *k;
 		json_t *v;

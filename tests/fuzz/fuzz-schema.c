@@ -57,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_error(&ses.err);
 	vi_session_close(&ses);
 	import_finish(im.vmsds, 0);
+	import_free(&im);
 	memset(&err, 0, sizeof(err));
 	if (schema_validate(doc, "(result)", &err) == 0)
 		json_dumpf(doc, fuzz_devnull(), JSON_INDENT(1) | JSON_SORT_KEYS);

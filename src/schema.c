@@ -194,6 +194,10 @@ static json_t *conv_desc(json_t *d, int depth)
 json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err)
 {
 	json_t *doc = json_object(), *vmsds = json_object(), *qom = json_object(), *v, *m;
+	/* vmsd name -> its first layout as converted, without the keys added
+	 * below: comparing a later type's layout with it costs its own size,
+	 * never the number of types that share the vmsd. */
+	json_t *first = json_object();
 	const char *k;
 	char target[300];
 
@@ -228,25 +232,25 @@ json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err)
 			json_decref(doc);
 			json_decref(vmsds);
 			json_decref(qom);
+			json_decref(first);
 			return NULL;
 		}
 		json_object_set(q, "vmsd", name);
 		conv = conv_desc(d, 0);
 		if ((have = json_object_get(vmsds, json_string_value(name)))) {
-			json_t *plain = json_deep_copy(have);
-			json_object_del(plain, "qom_types");
-			json_object_del(plain, "origin");
 			json_array_append_new(json_object_get(have, "qom_types"), json_string(k));
-			if (!json_equal(plain, conv))	/* same name, another layout */
+			/* same name, another layout */
+			if (!json_equal(json_object_get(first, json_string_value(name)), conv))
 				json_object_set(q, "description", conv);
-			json_decref(plain);
 			json_decref(conv);
 			continue;
 		}
+		json_object_set_new(first, json_string_value(name), json_copy(conv));
 		json_object_set_new(conv, "qom_types", json_pack("[s]", k));
 		json_object_set_new(conv, "origin", json_string("dump-vmstate"));
 		json_object_set_new(vmsds, json_string_value(name), conv);
 	}
+	json_decref(first);
 	json_object_set_new(doc, "vmsds", vmsds);
 	json_object_set_new(doc, "qom", qom);
 	return doc;

@@ -160,7 +160,8 @@ int vmdesc_probe(struct vi_walk *w)
 	jerr.text[0] = '\0';
 	jerr.position = 0;
 	refused = vi_budget_refusals();
-	doc = json_loadb((const char *)t, w->vmdesc_len, JSON_DISABLE_EOF_CHECK, &jerr);
+	/* The JSON must end where the stream does: nothing after it. */
+	doc = json_loadb((const char *)t, w->vmdesc_len, 0, &jerr);
 	free(t);
 	if (!doc && vi_budget_refusals() != refused) {
 		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset + 5,

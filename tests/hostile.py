@@ -77,9 +77,8 @@ def c_ramblocks(n, d):
     """A MEM_SIZE list of N RAMBlocks with 200-byte names (no page after)."""
     ps = 4096
     blocks = [("b%05d" % i + "x" * 194, ps) for i in range(n)]
-    out = be64(sum(s for _, s in blocks) | 0x04)
-    for name, size in blocks:
-        out += cstr(name) + be64(size)
+    out = be64(sum(s for _, s in blocks) | 0x04) + b"".join(
+        cstr(name) + be64(size) for name, size in blocks)
     p = wfile(d, "ram.qevm", HEADER + config() +
               section(1, 1, out + be64(0x10), name="ram", version=4) + b"\x00")
     return ["dump", "--format", "json", p], [p]
@@ -94,14 +93,14 @@ def c_commands(n, d):
 
 def device_stream(n, nfields=1, value=0):
     """N device sections "devI" of nfields uint32 fields, with a trailer."""
-    s = HEADER + config()
+    parts = [HEADER + config()]
     devs = []
     for i in range(n):
-        s += section(4, i + 1, be32(value) * nfields, name="dev%d" % i)
+        parts.append(section(4, i + 1, be32(value) * nfields, name="dev%d" % i))
         devs.append({"name": "dev%d" % i, "instance_id": 0, "vmsd_name": "dev%d" % i,
                      "version": 1, "fields": [{"name": "f%d" % j, "type": "uint32",
                                                "size": 4} for j in range(nfields)]})
-    return mutate.with_trailer(s + b"\x00", {"page_size": 4096, "devices": devs})
+    return mutate.with_trailer(b"".join(parts) + b"\x00", {"page_size": 4096, "devices": devs})
 
 
 def c_trailer(n, d):
@@ -112,16 +111,17 @@ def c_trailer(n, d):
 
 def c_subsections(n, d):
     """One section with N subsections (and a trailer that lists them)."""
-    payload = be32(1)
+    payload = [be32(1)]
     subs = []
     for i in range(n):
-        payload += b"\x05" + cstr("dev/s%d" % i) + be32(1) + be32(i)
+        payload.append(b"\x05" + cstr("dev/s%d" % i) + be32(1) + be32(i))
         subs.append({"vmsd_name": "dev/s%d" % i, "version": 1,
                      "fields": [{"name": "x", "type": "uint32", "size": 4}]})
     desc = {"page_size": 4096, "devices": [{
         "name": "dev", "instance_id": 0, "vmsd_name": "dev", "version": 1,
         "fields": [{"name": "a", "type": "uint32", "size": 4}], "subsections": subs}]}
-    s = mutate.with_trailer(HEADER + config() + section(4, 1, payload, name="dev") + b"\x00",
+    s = mutate.with_trailer(HEADER + config() + section(4, 1, b"".join(payload), name="dev") +
+                            b"\x00",
                             desc)
     p = wfile(d, "subs.qevm", s)
     return ["dump", "--format", "json", p], [p]
@@ -189,9 +189,8 @@ def c_import_fields(n, d):
 
 def c_check_findings(n, d):
     """check: N device sections the destination does not know (N findings)."""
-    s = HEADER + config()
-    for i in range(n):
-        s += section(4, i + 1, b"", name="nosuchdev%d" % i)
+    s = HEADER + config() + b"".join(section(4, i + 1, b"", name="nosuchdev%d" % i)
+                                     for i in range(n))
     p = wfile(d, "unknown.qevm", s + b"\x00")
     return (["check", "--target", "qemu-10.0/x86_64", "--machine", "pc-q35-10.0",
              "--format", "json", p], [p])
@@ -253,6 +252,135 @@ def run_class(vi_bin, cls, n, d):
     return code, secs, cpu, rss, nbytes, bound, err
 
 
+# ---------------------------------------------------------------- smaller ones
+# Each returns None when fine, else what is wrong.
+
+def spawn(vi_bin, argv, timeout=10, pre=None):
+    try:
+        p = subprocess.run([vi_bin, *argv], capture_output=True, timeout=timeout,
+                           preexec_fn=pre)
+    except subprocess.TimeoutExpired:
+        return None, "", "timeout after %d s" % timeout
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def s_fifo(vi_bin, d):
+    """A FIFO for the machine data or the compat rules in a schemas
+    directory: check, machines and report refuse it (exit 2), never hang."""
+    real = os.environ["VMSTATE_INSPECT_SCHEMAS"]
+    stream = os.path.join(d, "fifo-stream.qevm")
+    wfile(d, "fifo-stream.qevm", device_stream(1))
+    for fifo in ("machines/qemu-10.0/x86_64.json", "compat-rules.json"):
+        sd = os.path.join(d, "schemas-" + fifo.replace("/", "-"))
+        for f in ("qemu-10.0/x86_64.json", "machines/qemu-10.0/x86_64.json",
+                  "compat-rules.json"):
+            os.makedirs(os.path.dirname(os.path.join(sd, f)), exist_ok=True)
+            if f == fifo:
+                os.mkfifo(os.path.join(sd, f))
+            else:
+                os.symlink(os.path.join(real, f), os.path.join(sd, f))
+        for argv in (["check", "--schemas", sd, "--target", "qemu-10.0/x86_64",
+                      "--machine", "pc-q35-10.0", stream],
+                     ["machines", "--schemas", sd, "qemu-10.0/x86_64"],
+                     ["report", "--schemas", sd, stream]):
+            code, out, err = spawn(vi_bin, argv)
+            if code != 2 or "not a regular file" not in err:
+                return "%s with a FIFO %s: exit %s, %r" % (argv[0], fifo, code, err[:200])
+    return None
+
+
+def s_trailer_garbage(vi_bin, d):
+    """A trailer with garbage after its JSON (still ending in '}') is malformed."""
+    base = device_stream(1)
+    cut = base.rindex(b"\x06")
+    j = base[cut + 5:] + b" junk}"
+    p = wfile(d, "garbage.qevm", base[:cut] + b"\x06" + be32(len(j)) + j)
+    code, out, err = spawn(vi_bin, ["dump", p])
+    if code != 3 or "VMDESCRIPTION" not in err:
+        return "exit %s, %r" % (code, err[:200])
+    return None
+
+
+def s_dest_stream(vi_bin, d):
+    """An unreadable --dest-stream: exit 3 and exactly one stderr line."""
+    p = wfile(d, "src.qevm", device_stream(1))
+    code, out, err = spawn(vi_bin, ["check", "--target", "qemu-10.0/x86_64", "--machine",
+                                    "pc-q35-10.0", "--dest-stream",
+                                    os.path.join(d, "no-such-file"), p])
+    if code != 3 or len(err.strip().splitlines()) != 1:
+        return "exit %s, stderr %r" % (code, err)
+    return None
+
+
+def s_size_overflow(vi_bin, d):
+    """diff: 65536 x 65536 bytes of 'unused' against a 0-byte field: the
+    product (2^32) wrapped to 0 in an int and the diff said compatible."""
+    def doc(fields):
+        return dump_vmstate({"dev": {"version_id": 1, "minimum_version_id": 1,
+                                     "Description": {"name": "dev", "version_id": 1,
+                                                     "minimum_version_id": 1,
+                                                     "Fields": fields}}})
+    a = wfile(d, "ovf-a.json", doc([{"field": "unused", "version_id": 0,
+                                     "field_exists": False, "size": 65536, "num": 65536}]))
+    b = wfile(d, "ovf-b.json", doc([{"field": "x", "version_id": 0,
+                                     "field_exists": False, "size": 0}]))
+    code, out, err = spawn(vi_bin, ["diff", a, b])
+    if code != 1:
+        return "exit %s (expected 1, incompatible): %r" % (code, (out + err)[:300])
+    return None
+
+
+def s_json_budget(vi_bin, d):
+    """A schema file of 2 M empty objects: jansson needs ~50 bytes per
+    byte, over the budget: refused (exit 2, naming it), never used with
+    values missing."""
+    p = os.path.join(d, "objects.json")
+    with open(p, "wb") as f:
+        f.write(b'{"vmschkmachine": {"Name": "pc"}, "x": [' + b"{}," * 2000000 + b"{}]}")
+    code, out, err = spawn(vi_bin, ["diff", p, p], timeout=30)
+    if code != 2 or "would take more than" not in err:
+        return "exit %s, %r" % (code, err[:200])
+    return None
+
+
+def s_qcow2_l1(vi_bin, d):
+    """A 2.5 KB qcow2 image whose snapshot claims a 32 MiB L1 table: refused
+    (exit 3) before the table is allocated, so it fits in 16 MiB of address
+    space beyond what the tool needs to start (it needed 36 MiB)."""
+    sys.path.insert(0, os.path.join(HERE, "fuzz"))
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("seeds", os.path.join(HERE, "fuzz",
+                                                                        "make-seeds.py"))
+    seeds = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(seeds)
+    img = bytearray(seeds.qcow2(device_stream(1)))
+    img[512 + 8:512 + 12] = be32(4 << 20)          # the snapshot's l1_size
+    p = wfile(d, "l1.qcow2", bytes(img))
+    code, out, err = spawn(vi_bin, ["dump", p])
+    if code != 3 or "L1 table" not in err:
+        return "exit %s, %r" % (code, err[:200])
+    base = None
+    for kb in range(4, 256, 2):       # the smallest cap (MiB) --version runs under
+        c, _, _ = spawn(vi_bin, ["--version"], pre=lambda kb=kb: resource.setrlimit(
+            resource.RLIMIT_AS, (kb << 20, kb << 20)))
+        if c == 0:
+            base = kb
+            break
+    if base is None:
+        return None                   # no address-space cap here (ASan): nothing to say
+    cap = (base + 16) << 20
+    code, out, err = spawn(vi_bin, ["dump", p], pre=lambda: resource.setrlimit(
+        resource.RLIMIT_AS, (cap, cap)))
+    if code != 3 or "L1 table" not in err:
+        return "under a %d MiB address-space cap: exit %s, %r" % (cap >> 20, code, err[:200])
+    return None
+
+
+SMALL = {"fifo-in-schemas": s_fifo, "trailer-garbage": s_trailer_garbage,
+         "dest-stream-one-line": s_dest_stream, "diff-size-overflow": s_size_overflow,
+         "json-over-budget": s_json_budget, "qcow2-l1-before-alloc": s_qcow2_l1}
+
+
 def main():
     if len(sys.argv) >= 5 and sys.argv[1] == "--make":
         argv, files = CLASSES[sys.argv[2]][0](int(sys.argv[3]), sys.argv[4])
@@ -267,19 +395,32 @@ def main():
             sys.argv[2], sys.argv[3], code, secs, cpu, rss / MIB, nbytes, rss / max(nbytes, 1),
             err.splitlines()[0] if err else ""))
         return 0
-    only = sys.argv[2:] or list(CLASSES)
+    only = sys.argv[2:] or list(CLASSES) + list(SMALL)
     fails = 0
+    # An ASan build cannot run under an address-space cap and takes several
+    # times the memory: its RSS says nothing about the bound.
+    asan = spawn(vi_bin, ["--version"], pre=lambda: resource.setrlimit(
+        resource.RLIMIT_AS, (256 << 20, 256 << 20)))[0] != 0
+    if asan:
+        print("note: sanitizer build (no address-space cap possible): RSS bounds not checked")
     with tempfile.TemporaryDirectory(prefix="vi-hostile.") as d:
-        for cls in only:
+        for name in [c for c in only if c in SMALL]:
+            why = SMALL[name](vi_bin, d)
+            print("%s %-26s %s" % ("ok  " if why is None else "FAIL", name,
+                                   SMALL[name].__doc__.split("\n")[0] if why is None else why))
+            fails += why is not None
+        for cls in [c for c in only if c in CLASSES]:
             n = CLASSES[cls][1]
             runs = []
             for size in (n, 4 * n):
                 code, secs, cpu, rss, nbytes, bound, err = run_class(vi_bin, cls, size, d)
+                if asan:
+                    bound = float("inf")
                 ok = code in (0, 1, 2, 3) and cpu < MAX_SECONDS and secs < 60 and rss <= bound
                 print("%s %-26s n=%-6d exit %s  %6.2f s (CPU %6.2f s)  RSS %7.1f MiB  "
                       "input %9d bytes  bound %7.1f MiB%s" % (
                           "ok  " if ok else "FAIL", cls, size, code, secs, cpu, rss / MIB,
-                          nbytes, bound / MIB, "" if ok else "  " + err[:200]))
+                          nbytes, min(bound, 1 << 60) / MIB, "" if ok else "  " + err[:200]))
                 fails += not ok
                 runs.append(cpu)
             growth = max(runs[1], TIME_FLOOR) / max(runs[0], TIME_FLOOR)

@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <stdio.h>
 #include <string.h>
+#include "budget.h"
 #include "command.h"
 #include "escape.h"
 #include "output.h"
@@ -122,6 +123,7 @@ static int import(int argc, char **argv)
 	json_t *doc = NULL, *prov, *list;
 	struct vi_out out;
 	int rc = VI_EXIT_OK;
+	unsigned refused = vi_budget_refusals();
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
@@ -199,6 +201,13 @@ static int import(int argc, char **argv)
 	if (im.unmatched)
 		fprintf(stderr, "vmstate-inspect: note: %u trailer fields had no -dump-vmstate "
 			"counterpart\n", im.unmatched);
+	if (rc == VI_EXIT_OK && vi_budget_refusals() != refused) {
+		/* jansson was refused memory: a key of the schema may be missing */
+		fprintf(stderr, "vmstate-inspect: schema import: the schema would take more than "
+			"%llu MiB (the memory budget); refusing to write it\n",
+			(unsigned long long)(vi_budget_limit() >> 20));
+		rc = VI_EXIT_USAGE;
+	}
 	if (rc == VI_EXIT_OK && schema_validate(doc, "(result)", &err) < 0) {
 		vi_error_print(&err, "schema import");
 		rc = VI_EXIT_USAGE;

@@ -205,7 +205,7 @@ CLASSES = {
     "subsections": (c_subsections, 8000),
     "dump-vmstate-shared-vmsd": (c_shared_vmsd, 1000),
     "diff-same-subsections": (c_diff_subsections, 2000),
-    "diff-findings": (c_diff_findings, 5000),
+    "diff-findings": (c_diff_findings, 2500),
     "import-fields": (c_import_fields, 2000),
     "check-findings": (c_check_findings, 20000),
 }
@@ -376,7 +376,19 @@ def s_qcow2_l1(vi_bin, d):
     return None
 
 
-SMALL = {"fifo-in-schemas": s_fifo, "trailer-garbage": s_trailer_garbage,
+def s_findings_cap(vi_bin, d):
+    """diff with 10005 missing device types: 9999 findings and one that
+    counts the other 6, all errors; the verdict is still incompatible."""
+    argv, files = c_diff_findings(10005, d)
+    code, out, err = spawn(vi_bin, argv, timeout=60)
+    lines = [l for l in out.splitlines() if l.strip().startswith(("error", "warning"))]
+    want = "... and 6 more findings (6 errors) not listed: only the first 9999 are kept"
+    if code != 1 or len(lines) != 10000 or want not in out:
+        return "exit %s, %d finding lines, count line %s" % (code, len(lines), want in out)
+    return None
+
+
+SMALL = {"findings-cap": s_findings_cap, "fifo-in-schemas": s_fifo, "trailer-garbage": s_trailer_garbage,
          "dest-stream-one-line": s_dest_stream, "diff-size-overflow": s_size_overflow,
          "json-over-budget": s_json_budget, "qcow2-l1-before-alloc": s_qcow2_l1}
 

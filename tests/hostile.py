@@ -9,7 +9,8 @@
 Each class builds what an attacker would send to make one record type or
 one command grow: N repeated configuration subsections, an N-block RAM
 MEM_SIZE list, N command records, an N-device trailer, N sections with
-subsections, N device types sharing one vmsd in a -dump-vmstate file, N
+subsections, a schema file of N vmsds, N device types sharing one vmsd in
+a -dump-vmstate file, N
 same-named subsections on both sides of a diff, a section of N fields for
 schema import --stream, N findings from check.  Every input is made here
 at test time; nothing is committed.
@@ -152,6 +153,18 @@ def c_shared_vmsd(n, d):
     return ["diff", p, p], [p, p]
 
 
+def c_schema_file(n, d):
+    """A schema in our own format with N vmsds of 10 fields (diff A A)."""
+    doc = {"format": "vmstate-inspect-schema", "format_version": 1,
+           "target": "qemu-x/x86_64", "qemu_version": "x",
+           "vmsds": {"v%d" % i: {"name": "v%d" % i, "version_id": 1, "minimum_version_id": 1,
+                                 "fields": [{"name": "f%d" % j, "version_id": 0, "size": 4}
+                                            for j in range(10)], "subsections": []}
+                     for i in range(n)}}
+    p = wfile(d, "schema.json", doc)
+    return ["diff", p, p], [p, p]
+
+
 def c_diff_subsections(n, d):
     """One device with N subsections of one name on both sides of a diff."""
     doc = dump_vmstate({"dev": {"version_id": 1, "minimum_version_id": 1,
@@ -204,6 +217,7 @@ CLASSES = {
     "trailer": (c_trailer, 8000),
     "subsections": (c_subsections, 8000),
     "dump-vmstate-shared-vmsd": (c_shared_vmsd, 1000),
+    "schema-file": (c_schema_file, 2000),
     "diff-same-subsections": (c_diff_subsections, 2000),
     "diff-findings": (c_diff_findings, 2500),
     "import-fields": (c_import_fields, 2000),

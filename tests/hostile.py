@@ -10,10 +10,13 @@ Each class builds what an attacker would send to make one record type or
 one command grow: N repeated configuration subsections, an N-block RAM
 MEM_SIZE list, N command records, an N-device trailer, N sections with
 subsections, a schema file of N vmsds, N device types sharing one vmsd in
-a -dump-vmstate file, N
-same-named subsections on both sides of a diff, a section of N fields for
-schema import --stream, N findings from check.  Every input is made here
-at test time; nothing is committed.
+a -dump-vmstate file, N same-named subsections on both sides of a diff,
+a section of N fields for schema import --stream, N findings from check.
+Every input is made here at test time; nothing is committed.  The smaller
+checks (SMALL) each reproduce one bug of the issue: a FIFO in a schemas
+directory, trailer garbage, an unreadable --dest-stream, diff's size x
+count overflow, a JSON file over the budget, a qcow2 L1 table beyond the
+file, the findings cap.
 
 For each class the test runs the command at two sizes 4x apart and checks:
   - the exit status is 0-3 and the run takes under 10 s of CPU time (wall

@@ -34,14 +34,6 @@ static struct vi_node *field_kid(struct vi_node *node, size_t k)
 	return NULL;
 }
 
-static struct vi_node *subsection_kid(struct vi_node *node, const char *name)
-{
-	for (size_t i = 0; node && i < node->nkids; i++)
-		if (node->kids[i]->kind == VI_N_SUBSECTION && strcmp(node->kids[i]->name, name) == 0)
-			return node->kids[i];
-	return NULL;
-}
-
 /* How far back the candidates for a count, size or field_exists test are
  * looked for: QEMU's vmstates name a nearby earlier field (real ones have
  * at most ~100 fields), and a bound keeps a hostile section of N fields
@@ -54,11 +46,14 @@ struct kids {
 	struct vi_node **v;
 	size_t n;
 	json_t *byname;         /* name -> index of the first such kid (built lazily) */
+	struct vi_node *node;
+	json_t *subs;           /* subsection name -> index in node->kids (lazily) */
 };
 
 static void kids_init(struct kids *ks, struct vi_node *node)
 {
 	memset(ks, 0, sizeof(*ks));
+	ks->node = node;
 	if (!node || !node->nkids)
 		return;
 	ks->v = vi_xmalloc(node->nkids * sizeof(*ks->v));
@@ -71,6 +66,25 @@ static void kids_free(struct kids *ks)
 {
 	free(ks->v);
 	json_decref(ks->byname);
+	json_decref(ks->subs);
+}
+
+/* The first subsection child called name, through a name index. */
+static struct vi_node *kid_subsection(struct kids *ks, const char *name)
+{
+	json_t *at;
+
+	if (!ks->node)
+		return NULL;
+	if (!ks->subs) {
+		ks->subs = json_object();
+		for (size_t i = ks->node->nkids; i-- > 0;)	/* the first one wins */
+			if (ks->node->kids[i]->kind == VI_N_SUBSECTION)
+				json_object_set_new(ks->subs, ks->node->kids[i]->name,
+						    json_integer((json_int_t)i));
+	}
+	at = json_object_get(ks->subs, name);
+	return at ? ks->node->kids[json_integer_value(at)] : NULL;
 }
 
 static struct vi_node *kid_at(const struct kids *ks, size_t k)
@@ -367,19 +381,23 @@ static void merge_desc(struct vi_import *im, json_t *sv, json_t *vd,
 	json_array_foreach(json_object_get(sv, "fields"), i, x)
 		if (i < sizeof(seen) && json_is_true(json_object_get(x, "field_exists")))
 			infer_exists(sv, i, seen[i], &ks);
-	kids_free(&ks);
 	json_array_foreach(json_object_get(vd, "subsections"), i, x) {
 		const char *n = jstr(x, "vmsd_name");
-		json_t *ss;
+		json_t *ss, *subs = json_object_get(sv, "subsections");
+		json_t *at = n ? json_object_get(field_index(im, subs, 1), n) : NULL;
 		if (!n)
 			continue;
-		if (!(ss = schema_subsection(sv, n))) {
+		/* schema_subsection(sv, n), through the name index */
+		if (!(ss = at ? json_array_get(subs, (size_t)json_integer_value(json_array_get(at, 0)))
+			      : NULL)) {
 			ss = new_vmsd(n, json_integer_value(json_object_get(x, "version")), "vmdesc");
-			json_array_append_new(json_object_get(sv, "subsections"), ss);
+			json_array_append_new(subs, ss);
+			field_index_add(im, subs, n, json_array_size(subs) - 1);
 		}
 		json_object_set_new(ss, "observed", json_true());
-		merge_desc(im, ss, x, subsection_kid(node, n), depth + 1);
+		merge_desc(im, ss, x, kid_subsection(&ks, n), depth + 1);
 	}
+	kids_free(&ks);
 }
 
 static const char *last_component(const char *idstr)

@@ -131,6 +131,17 @@ def c_subsections(n, d):
     return ["dump", "--format", "json", p], [p]
 
 
+def c_import_subsections(n, d):
+    """schema import --stream: one section with N subsections its
+    -dump-vmstate entry does not list (each is looked up, then added)."""
+    argv, files = c_subsections(n, d)
+    dv = wfile(d, "import-subs.json", dump_vmstate({"dev": {
+        "version_id": 1, "minimum_version_id": 1, "Description": desc("dev", ["a"])}}))
+    out = os.path.join(d, "import-subs-out.json")
+    return (["schema", "import", "--dump-vmstate", dv, "--stream", files[0],
+             "--qemu-version", "x", "--target", "qemu-x/x86_64", "-o", out], [dv, files[0]])
+
+
 def dump_vmstate(devices):
     doc = {"vmschkmachine": {"Name": "pc-q35-10.0"}}
     doc.update(devices)
@@ -224,6 +235,7 @@ CLASSES = {
     "diff-same-subsections": (c_diff_subsections, 2000),
     "diff-findings": (c_diff_findings, 2500),
     "import-fields": (c_import_fields, 2000),
+    "import-subsections": (c_import_subsections, 2000),
     "check-findings": (c_check_findings, 20000),
 }
 

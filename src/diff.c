@@ -33,6 +33,7 @@ struct dctx {
 	int src_seen, dst_seen; /* the description is only what streams showed */
 	int same_bytes;         /* fixed-size layouts of equal total: names do not matter */
 	int src_streams_known;  /* the source schema says which subsections streams carried */
+	json_t *memo;           /* comparisons made: see compare() */
 };
 
 #define ERR(c, cls, path, ...) \
@@ -398,6 +399,58 @@ static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
 	c->same_bytes = saved;
 }
 
+/* A finding of an earlier comparison again, for section sec instead of
+ * was: the path starts with the section and the message names it first. */
+static void replay(struct dctx *c, const struct vi_finding *x, const char *was)
+{
+	char path[1100], msg[1100], quoted[600];
+	const char *p = x->path, *at;
+	size_t lw = strlen(was);
+
+	if (strncmp(p, was, lw) == 0)
+		snprintf(path, sizeof(path), "%s%s", c->sec, p + lw);
+	else
+		snprintf(path, sizeof(path), "%s", p);
+	snprintf(quoted, sizeof(quoted), "Section \"%s\"", was);
+	if ((at = strstr(x->message, quoted)))
+		snprintf(msg, sizeof(msg), "%.*sSection \"%s\"%s", (int)(at - x->message),
+			 x->message, c->sec, at + strlen(quoted));
+	else
+		snprintf(msg, sizeof(msg), "%s", x->message);
+	vi_finding_add(c->f, x->cls, x->severity, x->offset, x->length, path, "%s", msg);
+}
+
+/* check_desc(c, s, d, 0), once per pair of descriptions: many device types
+ * may name one vmsd (a schema's qom entries point to it), and comparing
+ * it again for each is N x M.  A repeat adds the first comparison's
+ * findings again with the type's name, or, once the list is full, only
+ * counts them. */
+static void compare(struct dctx *c, json_t *s, json_t *d)
+{
+	char key[96];
+	json_t *m;
+	size_t n0 = c->f->n, dropped0 = c->f->dropped;
+	size_t t0 = c->f->total, e0 = c->f->total_errors;
+
+	snprintf(key, sizeof(key), "%p %p %d %d", (void *)s, (void *)d, c->src_seen, c->dst_seen);
+	if ((m = json_object_get(c->memo, key))) {
+		size_t n = (size_t)json_integer_value(json_array_get(m, 2));
+		size_t errs = (size_t)json_integer_value(json_array_get(m, 3));
+		size_t start = (size_t)json_integer_value(json_array_get(m, 1));
+		if (c->f->dropped || !json_is_true(json_array_get(m, 4))) {
+			vi_findings_drop_more(c->f, n, errs, errs ? VI_SEV_ERROR : VI_SEV_WARNING);
+			return;
+		}
+		for (size_t i = 0; i < n; i++)
+			replay(c, &c->f->v[start + i], json_string_value(json_array_get(m, 0)));
+		return;
+	}
+	check_desc(c, s, d, 0);
+	json_object_set_new(c->memo, key, json_pack("[sIIIb]", c->sec, (json_int_t)n0,
+		(json_int_t)(c->f->total - t0), (json_int_t)(c->f->total_errors - e0),
+		c->f->dropped == dropped0));
+}
+
 /* A QOM type's description: its own when it differs from the vmsd's. */
 static json_t *qom_desc(const struct vi_schema *s, json_t *q)
 {
@@ -413,7 +466,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 	json_t *sq = json_object_get(src->doc, "qom"), *dq = json_object_get(dst->doc, "qom");
 	json_t *v, *reached = json_object();
 	const char *k, *sm = jstr(src->doc, "machine"), *dm = jstr(dst->doc, "machine");
-	struct dctx c = { .f = out };
+	struct dctx c = { .f = out, .memo = json_object() };
 	/* Our schemas (not raw -dump-vmstate files) record what generated
 	 * streams carried: a subsection none of them did is sent only sometimes. */
 	c.src_streams_known = json_array_size(json_object_get(json_object_get(src->doc,
@@ -437,7 +490,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 			if ((sd = qom_desc(src, v))) {
 				c.src_seen = seen_only(sd);
 				c.dst_seen = seen_only(dv);
-				check_desc(&c, sd, dv, 0);
+				compare(&c, sd, dv);
 			}
 			continue;
 		}
@@ -457,7 +510,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 		c.src_seen = sd == schema_vmsd(src, jstr(v, "vmsd") ? jstr(v, "vmsd") : "") && seen_only(sd);
 		c.dst_seen = dd == schema_vmsd(dst, jstr(d, "vmsd") ? jstr(d, "vmsd") : "") && seen_only(dd);
 		if (sd)
-			check_desc(&c, sd, dd, 0);
+			compare(&c, sd, dd);
 	}
 	/* vmstates no device type names (ram, cpu, timer... from streams). */
 	json_object_foreach(src->vmsds, k, v) {
@@ -473,9 +526,10 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 		}
 		c.src_seen = seen_only(v);
 		c.dst_seen = seen_only(d);
-		check_desc(&c, v, d, 0);
+		compare(&c, v, d);
 	}
 	json_decref(reached);
+	json_decref(c.memo);
 	for (size_t i = 0; i < out->n; i++)
 		errors += out->v[i].severity == VI_SEV_ERROR;
 	if (out->dropped)	/* the last one kept stands for the dropped ones */

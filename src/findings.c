@@ -16,7 +16,7 @@ const struct vi_class_info vi_classes[VI_C_COUNT] = {
 
 /* Past VI_MAX_FINDINGS the last finding kept becomes the count of the
  * rest: the first one dropped and every later one. */
-static void drop(struct vi_findings *f, enum vi_severity sev)
+static void drop_n(struct vi_findings *f, size_t n, size_t errors, enum vi_severity sev)
 {
 	struct vi_finding *x = &f->v[f->n - 1];
 	char msg[200];
@@ -29,8 +29,8 @@ static void drop(struct vi_findings *f, enum vi_severity sev)
 		free(x->path);
 		x->path = vi_xstrdup("");
 	}
-	f->dropped++;
-	f->dropped_errors += sev == VI_SEV_ERROR;
+	f->dropped += n;
+	f->dropped_errors += errors;
 	if (sev > x->severity)
 		x->severity = sev;
 	snprintf(msg, sizeof(msg), "... and %zu more findings (%zu errors) not listed: "
@@ -42,6 +42,21 @@ static void drop(struct vi_findings *f, enum vi_severity sev)
 	vi_budget_charge_ptr(x->message);
 }
 
+static void drop(struct vi_findings *f, enum vi_severity sev)
+{
+	drop_n(f, 1, sev == VI_SEV_ERROR, sev);
+}
+
+void vi_findings_drop_more(struct vi_findings *f, size_t n, size_t errors,
+			   enum vi_severity worst)
+{
+	if (!n || !f->dropped)
+		return;
+	f->total += n;
+	f->total_errors += errors;
+	drop_n(f, n, errors, worst);
+}
+
 void vi_finding_add(struct vi_findings *f, enum vi_class cls, enum vi_severity sev,
 		    uint64_t offset, uint64_t length, const char *path,
 		    const char *fmt, ...)
@@ -50,6 +65,8 @@ void vi_finding_add(struct vi_findings *f, enum vi_class cls, enum vi_severity s
 	char msg[1024];
 	va_list ap;
 
+	f->total++;
+	f->total_errors += sev == VI_SEV_ERROR;
 	if (f->n >= VI_MAX_FINDINGS) {
 		drop(f, sev);
 		return;

@@ -179,6 +179,19 @@ def c_schema_file(n, d):
     return ["diff", p, p], [p, p]
 
 
+def c_schema_qom_shared(n, d):
+    """A schema in our format whose N device types (qom) all name one vmsd
+    of 2000 fields: diff compared that vmsd N times (N x M)."""
+    doc = {"format": "vmstate-inspect-schema", "format_version": 1,
+           "target": "qemu-x/x86_64", "qemu_version": "x",
+           "vmsds": {"v": {"name": "v", "version_id": 1, "minimum_version_id": 1,
+                           "fields": [{"name": "f%d" % j, "version_id": 0, "size": 4}
+                                      for j in range(2000)], "subsections": []}},
+           "qom": {"t%d" % i: {"vmsd": "v"} for i in range(n)}}
+    p = wfile(d, "qom-shared.json", doc)
+    return ["diff", p, p], [p, p]
+
+
 def c_diff_subsections(n, d):
     """One device with N subsections of one name on both sides of a diff."""
     doc = dump_vmstate({"dev": {"version_id": 1, "minimum_version_id": 1,
@@ -232,6 +245,7 @@ CLASSES = {
     "subsections": (c_subsections, 8000),
     "dump-vmstate-shared-vmsd": (c_shared_vmsd, 1000),
     "schema-file": (c_schema_file, 2000),
+    "schema-qom-shared-vmsd": (c_schema_qom_shared, 20000),
     "diff-same-subsections": (c_diff_subsections, 2000),
     "diff-findings": (c_diff_findings, 2500),
     "import-fields": (c_import_fields, 2000),

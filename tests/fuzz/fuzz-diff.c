@@ -23,8 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vi_error err;
 	struct vi_result res[2];
 	struct vi_report rep;
-	static const enum vi_report_format fmts[] = { VI_REP_TEXT, VI_REP_JSON,
-						      VI_REP_SARIF, VI_REP_JUNIT };
 
 	fuzz_split(data, size, &a, &na, &b, &nb);
 	snprintf(pa, sizeof(pa), "/proc/self/fd/%d", fuzz_memfd(a, na));
@@ -43,18 +41,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(res, 0, sizeof(res));
 	memset(&rep, 0, sizeof(rep));
 	res[0].file = "src -> dst";
+	res[0].target = d.target;
+	res[0].qemu_version = d.qemu_version;
 	res[0].verdict = vi_diff_schemas(&s, &d, &res[0].findings) ? "incompatible" : "compatible";
 	res[1].file = "dst -> src";
+	res[1].target = s.target;
+	res[1].qemu_version = s.qemu_version;
+	res[1].input = 1;
 	res[1].verdict = vi_diff_schemas(&d, &s, &res[1].findings) ? "incompatible" : "compatible";
 	rep.tool_command = "diff";
-	rep.target = d.target;
-	rep.qemu_version = d.qemu_version;
 	rep.results = res;
 	rep.n = 2;
 	rep.no_offsets = 1;
-	rep.verdict = "compatible";
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
-		vi_report_render(fuzz_devnull(), &rep, fmts[i]);
+	rep.min_severity = VI_SEV_NOTE;
+	vi_report_finish(&rep, "compatible", "incompatible");
+	for (size_t i = 0; vi_report_formats[i].name; i++)
+		vi_report_formats[i].render(fuzz_devnull(), &rep);
 	fflush(fuzz_devnull());
 	for (size_t i = 0; i < 2; i++)
 		vi_findings_free(&res[i].findings);

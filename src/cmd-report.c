@@ -12,6 +12,7 @@
 #include "render-report.h"
 #include "input.h"
 #include "triage.h"
+#include "budget.h"
 
 #define MAX_TARGETS 64
 
@@ -203,6 +204,7 @@ static int run(int argc, char **argv)
 	int nrel = 0, ndest = 0, rc = VI_EXIT_OK, schema_helps;
 	const char *machine;
 	json_t *doc;
+	unsigned refused;
 	struct vi_out out;
 
 	a.format = &vi_triage_formats[0];
@@ -273,13 +275,20 @@ static int run(int argc, char **argv)
 			free(st);
 		}
 	}
+	refused = vi_budget_refusals();
 	doc = vi_triage_build(view, a.file, rel, (size_t)nrel, dest, (size_t)ndest);
 	vi_report_set_tree(view->w.root);	/* the HTML view's device tree */
 	if (s0.err.set) {
 		vi_session_print_error(&s0, a.file);
 		rc = VI_EXIT_INPUT;
 	}
-	if (a.format->render(out.f, doc))
+	if (vi_budget_refusals() != refused) {	/* a key may be missing: say so, write nothing */
+		fprintf(stderr, "vmstate-inspect: %s: the report would take more than %llu MiB "
+			"(the memory budget); refusing to write it\n", vi_tx(a.file),
+			(unsigned long long)(vi_budget_limit() >> 20));
+		rc = VI_EXIT_INPUT;
+		vi_out_abort(&out);
+	} else if (a.format->render(out.f, doc))
 		vi_out_abort(&out);
 	else if (vi_out_commit(&out) < 0)
 		rc = VI_EXIT_USAGE;

@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <stdio.h>
 #include <string.h>
+#include "budget.h"
 #include "command.h"
 #include "escape.h"
 #include "output.h"
@@ -125,6 +126,7 @@ static int import(int argc, char **argv)
 	json_t *doc = NULL, *prov, *list;
 	struct vi_out out;
 	int rc = VI_EXIT_OK;
+	unsigned refused = vi_budget_refusals();
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		return VI_EXIT_USAGE;
@@ -192,6 +194,7 @@ static int import(int argc, char **argv)
 		json_array_append_new(list, json_string(a.notes[i]));
 	json_object_set_new(prov, "notes", list);
 	import_finish(im.vmsds, 0);
+	import_free(&im);
 	{	/* variants are the qom entries' descriptions, listed at load time */
 		const char *k;
 		json_t *v;
@@ -201,6 +204,13 @@ static int import(int argc, char **argv)
 	if (im.unmatched)
 		fprintf(stderr, "vmstate-inspect: note: %u trailer fields had no -dump-vmstate "
 			"counterpart\n", im.unmatched);
+	if (rc == VI_EXIT_OK && vi_budget_refusals() != refused) {
+		/* jansson was refused memory: a key of the schema may be missing */
+		fprintf(stderr, "vmstate-inspect: schema import: the schema would take more than "
+			"%llu MiB (the memory budget); refusing to write it\n",
+			(unsigned long long)(vi_budget_limit() >> 20));
+		rc = VI_EXIT_USAGE;
+	}
 	if (rc == VI_EXIT_OK && schema_validate(doc, "(result)", &err) < 0) {
 		vi_error_print(&err, "schema import");
 		rc = VI_EXIT_USAGE;

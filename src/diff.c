@@ -33,6 +33,7 @@ struct dctx {
 	int src_seen, dst_seen; /* the description is only what streams showed */
 	int same_bytes;         /* fixed-size layouts of equal total: names do not matter */
 	int src_streams_known;  /* the source schema says which subsections streams carried */
+	json_t *memo;           /* comparisons made: see compare() */
 };
 
 #define ERR(c, cls, path, ...) \
@@ -47,7 +48,9 @@ static int seen_only(json_t *vmsd)
 }
 
 /* Bytes a description always writes, or -1 when that depends on the state
- * (conditional fields, variable arrays) or is not known. */
+ * (conditional fields, variable arrays), is not known, or does not fit in
+ * 63 bits (sizes and counts come from the input: size x count x nesting
+ * can overflow, and a wrapped total must never make two layouts "equal"). */
 static int64_t fixed_bytes(json_t *desc, int depth)
 {
 	json_t *f;
@@ -57,7 +60,7 @@ static int64_t fixed_bytes(json_t *desc, int depth)
 	if (depth > VI_MAX_DESC_DEPTH || !json_is_array(json_object_get(desc, "fields")))
 		return -1;
 	json_array_foreach(json_object_get(desc, "fields"), i, f) {
-		int64_t n = jint(f, "num", 1), each;
+		int64_t n = jint(f, "num", 1), each, bytes;
 		if (json_is_true(json_object_get(f, "field_exists")) ||
 		    json_object_get(f, "count_from") || json_object_get(f, "size_from"))
 			return -1;
@@ -65,9 +68,9 @@ static int64_t fixed_bytes(json_t *desc, int depth)
 			n = jint(f, "observed_array_len", -1);
 		each = json_object_get(f, "struct") ? fixed_bytes(json_object_get(f, "struct"), depth + 1)
 						    : jint(f, "observed_size", jint(f, "size", -1));
-		if (each < 0 || n < 0)
+		if (each < 0 || n < 0 || __builtin_mul_overflow(each, n, &bytes) ||
+		    __builtin_add_overflow(total, bytes, &total))
 			return -1;
-		total += each * n;
 	}
 	return total;
 }
@@ -121,10 +124,17 @@ static void check_version(struct dctx *c, json_t *s, json_t *d, const char *desc
 		    "version error: %lld < %lld", c->sec, desc, (long long)sv, (long long)dmin);
 }
 
-static int total_size(json_t *f)
+/* size x num of a field; -1 if negative or beyond 2^62 (schema_validate
+ * keeps both below 2^31, but this is checked, not assumed). */
+static int64_t total_size(json_t *f)
 {
-	int64_t n = jint(f, "num", 1);
-	return (int)(jint(f, "size", 0) * (n > 0 ? n : 1));
+	int64_t n = jint(f, "num", 1), size = jint(f, "size", 0), t;
+
+	if (n <= 0)
+		n = 1;
+	if (size < 0 || __builtin_mul_overflow(size, n, &t) || t > ((int64_t)1 << 62))
+		return -1;
+	return t;
 }
 
 /* A field that moved into a nested struct keeps the wire format: dest's
@@ -179,6 +189,8 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 			return;
 		}
 		if (unused > 0) {	/* dest padding eats source fields */
+			if (total_size(s) < 0)
+				goto unused_mismatch;
 			unused -= total_size(s);
 			si++;
 			if (unused < 0)
@@ -188,6 +200,8 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 			continue;
 		}
 		if (unused < 0) {	/* source padding eats dest fields */
+			if (total_size(d) < 0)
+				goto unused_mismatch;
 			unused += total_size(d);
 			di++;
 			if (unused > 0)
@@ -221,8 +235,10 @@ static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *des
 				continue;
 			}
 			if (!strcmp(jstr(s, "name"), "unused") || !strcmp(jstr(d, "name"), "unused")) {
-				int ss = total_size(s), ds = total_size(d);
-				if (ss == ds) {
+				int64_t ss = total_size(s), ds = total_size(d);
+				if (ss < 0 || ds < 0) {
+					goto unused_mismatch;
+				} else if (ss == ds) {
 					si++;
 					di++;
 				} else if (!strcmp(jstr(d, "name"), "unused") && ds > ss) {
@@ -293,21 +309,29 @@ unused_mismatch:
 	    "mismatch near \"%s\"", c->sec, desc, jstr(s, "name"));
 }
 
+/* Each source subsection against the destination's first of that name,
+ * found through a name index (jansson's hash table): linear in both lists.
+ * A name the source lists again is compared once: N copies on both sides
+ * would otherwise give N x N comparisons and findings. */
 static void check_subsections(struct dctx *c, json_t *ss, json_t *ds, const char *desc,
 			      int depth)
 {
-	json_t *s, *d;
-	size_t i, j;
+	json_t *s, *d, *byname = json_object(), *done = json_object();
+	size_t i;
 	char path[700];
 
+	json_array_foreach(ds, i, d)
+		if (jstr(d, "name") && !json_object_get(byname, jstr(d, "name")))
+			json_object_set(byname, jstr(d, "name"), d);
 	json_array_foreach(ss, i, s) {
-		int found = 0;
-		json_array_foreach(ds, j, d)
-			if (jstr(s, "name") && jstr(d, "name") &&
-			    strcmp(jstr(s, "name"), jstr(d, "name")) == 0) {
-				found = 1;
-				check_desc(c, s, d, depth + 1);
-			}
+		int found;
+		if (!jstr(s, "name") || json_object_get(done, jstr(s, "name")))
+			continue;
+		json_object_set_new(done, jstr(s, "name"), json_true());
+		d = json_object_get(byname, jstr(s, "name"));
+		found = d != NULL;
+		if (found)
+			check_desc(c, s, d, depth + 1);
 		if (!found && (c->dst_seen || c->src_streams_known) &&
 			 !json_is_true(json_object_get(s, "observed"))) {
 			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
@@ -326,6 +350,8 @@ static void check_subsections(struct dctx *c, json_t *ss, json_t *ds, const char
 			    "Subsection \"%s\" not found", c->sec, desc, jstr(s, "name"));
 		}
 	}
+	json_decref(byname);
+	json_decref(done);
 }
 
 static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
@@ -373,6 +399,58 @@ static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
 	c->same_bytes = saved;
 }
 
+/* A finding of an earlier comparison again, for section sec instead of
+ * was: the path starts with the section and the message names it first. */
+static void replay(struct dctx *c, const struct vi_finding *x, const char *was)
+{
+	char path[1100], msg[1100], quoted[600];
+	const char *p = x->path, *at;
+	size_t lw = strlen(was);
+
+	if (strncmp(p, was, lw) == 0)
+		snprintf(path, sizeof(path), "%s%s", c->sec, p + lw);
+	else
+		snprintf(path, sizeof(path), "%s", p);
+	snprintf(quoted, sizeof(quoted), "Section \"%s\"", was);
+	if ((at = strstr(x->message, quoted)))
+		snprintf(msg, sizeof(msg), "%.*sSection \"%s\"%s", (int)(at - x->message),
+			 x->message, c->sec, at + strlen(quoted));
+	else
+		snprintf(msg, sizeof(msg), "%s", x->message);
+	vi_finding_add(c->f, x->cls, x->severity, x->offset, x->length, path, "%s", msg);
+}
+
+/* check_desc(c, s, d, 0), once per pair of descriptions: many device types
+ * may name one vmsd (a schema's qom entries point to it), and comparing
+ * it again for each is N x M.  A repeat adds the first comparison's
+ * findings again with the type's name, or, once the list is full, only
+ * counts them. */
+static void compare(struct dctx *c, json_t *s, json_t *d)
+{
+	char key[96];
+	json_t *m;
+	size_t n0 = c->f->n, dropped0 = c->f->dropped;
+	size_t t0 = c->f->total, e0 = c->f->total_errors;
+
+	snprintf(key, sizeof(key), "%p %p %d %d", (void *)s, (void *)d, c->src_seen, c->dst_seen);
+	if ((m = json_object_get(c->memo, key))) {
+		size_t n = (size_t)json_integer_value(json_array_get(m, 2));
+		size_t errs = (size_t)json_integer_value(json_array_get(m, 3));
+		size_t start = (size_t)json_integer_value(json_array_get(m, 1));
+		if (c->f->dropped || !json_is_true(json_array_get(m, 4))) {
+			vi_findings_drop_more(c->f, n, errs, errs ? VI_SEV_ERROR : VI_SEV_WARNING);
+			return;
+		}
+		for (size_t i = 0; i < n; i++)
+			replay(c, &c->f->v[start + i], json_string_value(json_array_get(m, 0)));
+		return;
+	}
+	check_desc(c, s, d, 0);
+	json_object_set_new(c->memo, key, json_pack("[sIIIb]", c->sec, (json_int_t)n0,
+		(json_int_t)(c->f->total - t0), (json_int_t)(c->f->total_errors - e0),
+		c->f->dropped == dropped0));
+}
+
 /* A QOM type's description: its own when it differs from the vmsd's. */
 static json_t *qom_desc(const struct vi_schema *s, json_t *q)
 {
@@ -388,7 +466,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 	json_t *sq = json_object_get(src->doc, "qom"), *dq = json_object_get(dst->doc, "qom");
 	json_t *v, *reached = json_object();
 	const char *k, *sm = jstr(src->doc, "machine"), *dm = jstr(dst->doc, "machine");
-	struct dctx c = { .f = out };
+	struct dctx c = { .f = out, .memo = json_object() };
 	/* Our schemas (not raw -dump-vmstate files) record what generated
 	 * streams carried: a subsection none of them did is sent only sometimes. */
 	c.src_streams_known = json_array_size(json_object_get(json_object_get(src->doc,
@@ -412,7 +490,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 			if ((sd = qom_desc(src, v))) {
 				c.src_seen = seen_only(sd);
 				c.dst_seen = seen_only(dv);
-				check_desc(&c, sd, dv, 0);
+				compare(&c, sd, dv);
 			}
 			continue;
 		}
@@ -432,7 +510,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 		c.src_seen = sd == schema_vmsd(src, jstr(v, "vmsd") ? jstr(v, "vmsd") : "") && seen_only(sd);
 		c.dst_seen = dd == schema_vmsd(dst, jstr(d, "vmsd") ? jstr(d, "vmsd") : "") && seen_only(dd);
 		if (sd)
-			check_desc(&c, sd, dd, 0);
+			compare(&c, sd, dd);
 	}
 	/* vmstates no device type names (ram, cpu, timer... from streams). */
 	json_object_foreach(src->vmsds, k, v) {
@@ -448,10 +526,13 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 		}
 		c.src_seen = seen_only(v);
 		c.dst_seen = seen_only(d);
-		check_desc(&c, v, d, 0);
+		compare(&c, v, d);
 	}
 	json_decref(reached);
+	json_decref(c.memo);
 	for (size_t i = 0; i < out->n; i++)
 		errors += out->v[i].severity == VI_SEV_ERROR;
+	if (out->dropped)	/* the last one kept stands for the dropped ones */
+		errors += out->dropped_errors - (out->v[out->n - 1].severity == VI_SEV_ERROR);
 	return errors;
 }

@@ -82,7 +82,15 @@ struct vi_finding {
 struct vi_findings {
 	struct vi_finding *v;
 	size_t n, cap;
+	size_t dropped;             /* findings past VI_MAX_FINDINGS, not stored */
+	size_t dropped_errors;      /* of those, errors */
+	size_t total, total_errors; /* every finding added, stored or not */
 };
+
+/* At most this many findings are kept per list; the last one kept then says
+ * "... and N more findings (E errors) not listed", so a hostile input cannot
+ * make a report grow without bound. */
+#define VI_MAX_FINDINGS 10000
 
 /* The message is cut at a character boundary (1023 bytes at most). */
 __attribute__((format(printf, 7, 8)))
@@ -90,6 +98,10 @@ void vi_finding_add(struct vi_findings *f, enum vi_class cls, enum vi_severity s
 		    uint64_t offset, uint64_t length, const char *path,
 		    const char *fmt, ...);
 void vi_findings_free(struct vi_findings *f);
+/* Once the list is full (f->dropped): count n more findings, errors of
+ * them errors, without their text (diff repeating a comparison). */
+void vi_findings_drop_more(struct vi_findings *f, size_t n, size_t errors,
+			   enum vi_severity worst);
 /* Sort by offset: QEMU loads in stream order, so the first error is what
  * it would report. */
 void vi_findings_sort(struct vi_findings *f);

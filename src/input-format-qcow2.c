@@ -156,6 +156,11 @@ static int copy_state(struct vi_input *in, const struct snap *s, unsigned cluste
 		return vi_fail(err, VI_EXIT_INPUT, (int64_t)s->entry + 8,
 			       "qcow2: snapshot '%s' has an L1 table of %u entries", s->name,
 			       s->l1_size);
+	/* The table's bytes must exist before memory is taken for them. */
+	if (s->l1_offset > in->file_size || (uint64_t)s->l1_size * 8 > in->file_size - s->l1_offset)
+		return vi_fail(err, VI_EXIT_INPUT, (int64_t)s->l1_offset,
+			       "qcow2: truncated: the snapshot's L1 table needs %llu bytes here",
+			       (unsigned long long)s->l1_size * 8);
 	l1 = vi_xmalloc((size_t)s->l1_size * 8 + 1);
 	buf = vi_xmalloc((size_t)cs);
 	if (rd(in, l1, (size_t)s->l1_size * 8, s->l1_offset, "the snapshot's L1 table", err) < 0)

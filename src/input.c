@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "budget.h"
 #include "input.h"
 #include "vi-limits.h"
 
@@ -433,6 +434,7 @@ int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err)
 			in->base = 0;
 			in->size = in->file_size;
 		}
+		vi_budget_add_input(in->size);	/* what is built from it may grow */
 		return 0;
 	}
 	return not_a_stream(head, n, err);

@@ -16,16 +16,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include "budget.h"
 #include "jutil.h"
 #include "machines.h"
 #include "schema.h"
 #include "session.h"
 
+/* Machine data and compat rules sit in the schema directories: a FIFO or a
+ * device there would block or never end, so only regular files are read. */
 static json_t *load(const char *path, struct vi_error *err)
 {
 	json_error_t jerr;
-	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	struct stat st;
+	json_t *doc;
 
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET, "%s: not a regular file", path);
+		return NULL;
+	}
+	vi_budget_add_json_input((uint64_t)st.st_size);
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
 		vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET, "%s: byte %d: bad JSON: %s", path,
 			jerr.position, jerr.text);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "budget.h"
 #include "command.h"
 #include "error.h"
 #include "escape.h"
@@ -140,6 +141,7 @@ int main(int argc, char **argv)
 
 	vi_stdio_guard();
 	argp_err_exit_status = VI_EXIT_USAGE;
+	vi_budget_reset();
 	if (argc >= 2 && strcmp(argv[1], "help") == 0) {
 		int rc = help(argc - 1, argv + 1);
 		if (rc >= 0)

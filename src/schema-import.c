@@ -34,28 +34,80 @@ static struct vi_node *field_kid(struct vi_node *node, size_t k)
 	return NULL;
 }
 
-static struct vi_node *subsection_kid(struct vi_node *node, const char *name)
+/* How far back the candidates for a count, size or field_exists test are
+ * looked for: QEMU's vmstates name a nearby earlier field (real ones have
+ * at most ~100 fields), and a bound keeps a hostile section of N fields
+ * linear instead of N^2 (or N^3 with the lookups it used to make). */
+#define LOOKBACK 256
+#define MAX_CANDIDATES 16
+
+/* A node's field children in order: k-th in O(1). */
+struct kids {
+	struct vi_node **v;
+	size_t n;
+	json_t *byname;         /* name -> index of the first such kid (built lazily) */
+	struct vi_node *node;
+	json_t *subs;           /* subsection name -> index in node->kids (lazily) */
+};
+
+static void kids_init(struct kids *ks, struct vi_node *node)
 {
-	for (size_t i = 0; node && i < node->nkids; i++)
-		if (node->kids[i]->kind == VI_N_SUBSECTION && strcmp(node->kids[i]->name, name) == 0)
-			return node->kids[i];
-	return NULL;
+	memset(ks, 0, sizeof(*ks));
+	ks->node = node;
+	if (!node || !node->nkids)
+		return;
+	ks->v = vi_xmalloc(node->nkids * sizeof(*ks->v));
+	for (size_t i = 0; i < node->nkids; i++)
+		if (node->kids[i]->kind == VI_N_FIELD)
+			ks->v[ks->n++] = node->kids[i];
 }
 
-/* Names of the earlier siblings (before child k) whose value is want (or
- * want / mult): candidates for what holds a count or a size. */
-static json_t *siblings_with(struct vi_node *node, size_t k, uint64_t want, uint64_t mult)
+static void kids_free(struct kids *ks)
+{
+	free(ks->v);
+	json_decref(ks->byname);
+	json_decref(ks->subs);
+}
+
+/* The first subsection child called name, through a name index. */
+static struct vi_node *kid_subsection(struct kids *ks, const char *name)
+{
+	json_t *at;
+
+	if (!ks->node)
+		return NULL;
+	if (!ks->subs) {
+		ks->subs = json_object();
+		for (size_t i = ks->node->nkids; i-- > 0;)	/* the first one wins */
+			if (ks->node->kids[i]->kind == VI_N_SUBSECTION)
+				json_object_set_new(ks->subs, ks->node->kids[i]->name,
+						    json_integer((json_int_t)i));
+	}
+	at = json_object_get(ks->subs, name);
+	return at ? ks->node->kids[json_integer_value(at)] : NULL;
+}
+
+static struct vi_node *kid_at(const struct kids *ks, size_t k)
+{
+	return k < ks->n ? ks->v[k] : NULL;
+}
+
+/* Names of the earlier siblings (before child k, at most LOOKBACK back)
+ * whose value is want (or want / mult), nearest first, at most
+ * MAX_CANDIDATES: candidates for what holds a count or a size. */
+static json_t *siblings_with(const struct kids *ks, size_t k, uint64_t want, uint64_t mult)
 {
 	json_t *names = json_array();
 
-	for (size_t i = 0; i < k; i++) {
-		struct vi_node *s = field_kid(node, i);
+	for (size_t i = k; i-- > 0 && k - i <= LOOKBACK &&
+			   json_array_size(names) < MAX_CANDIDATES;) {
+		struct vi_node *s = kid_at(ks, i);
 		uint64_t v;
 		if (!s || (s->vt != VI_V_UINT && s->vt != VI_V_INT))
 			continue;
 		v = s->vt == VI_V_UINT ? s->v.u : (uint64_t)s->v.i;
 		if (v == want || (mult > 1 && v * mult == want))
-			json_array_insert_new(names, 0, json_string(s->name));  /* nearest first */
+			json_array_append_new(names, json_string(s->name));
 	}
 	return names;
 }
@@ -82,16 +134,22 @@ static json_t *intersect(json_t *sf, const char *key, json_t *names)
 	return keep;
 }
 
-/* Value of node's child field called name, or -1. */
-static int64_t kid_value(struct vi_node *node, const char *name)
+/* Value of the first child field called name, or -1. */
+static int64_t kid_value(struct kids *ks, const char *name)
 {
-	for (size_t i = 0; node && i < node->nkids; i++) {
-		struct vi_node *s = node->kids[i];
-		if (s->kind == VI_N_FIELD && strcmp(s->name, name) == 0)
-			return s->vt == VI_V_UINT ? (int64_t)(s->v.u & INT64_MAX) :
-			       s->vt == VI_V_INT ? s->v.i : -1;
+	json_t *at;
+	struct vi_node *s;
+
+	if (!ks->byname) {
+		ks->byname = json_object();
+		for (size_t i = ks->n; i-- > 0;)	/* the first one wins */
+			json_object_set_new(ks->byname, ks->v[i]->name, json_integer((json_int_t)i));
 	}
-	return -1;
+	if (!(at = json_object_get(ks->byname, name)) ||
+	    !(s = kid_at(ks, (size_t)json_integer_value(at))))
+		return -1;
+	return s->vt == VI_V_UINT ? (int64_t)(s->v.u & INT64_MAX) :
+	       s->vt == VI_V_INT ? s->v.i : -1;
 }
 
 static void set_if_absent(json_t *o, const char *k, json_t *v)
@@ -109,25 +167,83 @@ static int is_buffer(const char *type)
 static void merge_desc(struct vi_import *im, json_t *sv, json_t *vd,
 		       struct vi_node *node, int depth);
 
-static json_t *find_field(json_t *sfields, const char *vname, size_t *cursor)
+/* sfields' name index, name -> [positions], kept in im->index under the
+ * list's address (with a reference to the list, so the address stays its
+ * own) and updated when a field is appended. */
+static json_t *field_index(struct vi_import *im, json_t *sfields, int make)
+{
+	char key[32];
+	json_t *e, *ix, *f, *list;
+	size_t i;
+
+	snprintf(key, sizeof(key), "%p", (void *)sfields);
+	if (!im->index)
+		im->index = json_object();
+	if ((e = json_object_get(im->index, key)) || !make)
+		return json_array_get(e, 1);
+	ix = json_object();
+	json_array_foreach(sfields, i, f) {
+		const char *n = jstr(f, "name");
+		if (!n)
+			continue;
+		if (!(list = json_object_get(ix, n)))
+			json_object_set_new(ix, n, list = json_array());
+		json_array_append_new(list, json_integer((json_int_t)i));
+	}
+	json_object_set_new(im->index, key, json_pack("[Oo]", sfields, ix));
+	return ix;
+}
+
+static void field_index_add(struct vi_import *im, json_t *sfields, const char *name, size_t i)
+{
+	json_t *ix = field_index(im, sfields, 0), *list;
+
+	if (!ix)
+		return;		/* built with this field when first needed */
+	if (!(list = json_object_get(ix, name)))
+		json_object_set_new(ix, name, list = json_array());
+	json_array_append_new(list, json_integer((json_int_t)i));
+}
+
+/* The first field called vname at or after *cursor, or "name[k]": the k-th
+ * field called name (QEMU's de-duplication).  Fields mostly come in order,
+ * so the next two are tried before the index. */
+static json_t *find_field(struct vi_import *im, json_t *sfields, const char *vname,
+			  size_t *cursor)
 {
 	char base[300];
 	const char *br = strrchr(vname, '[');
-	size_t i;
-	json_t *f;
-	int dup = -1, seen = 0;
+	size_t i, lo, hi, n = json_array_size(sfields);
+	json_t *list;
 
-	for (i = *cursor; i < json_array_size(sfields); i++)
-		if (strcmp(jstr(json_array_get(sfields, i), "name"), vname) == 0)
+	for (i = *cursor; i < n && i < *cursor + 2; i++)
+		if (jstr(json_array_get(sfields, i), "name") &&
+		    strcmp(jstr(json_array_get(sfields, i), "name"), vname) == 0)
 			goto found;
-	/* "name[k]": the k-th field called name (QEMU's de-duplication). */
+	list = json_object_get(field_index(im, sfields, 1), vname);
+	lo = 0;
+	hi = json_array_size(list);
+	while (lo < hi) {	/* first position >= *cursor */
+		size_t mid = lo + (hi - lo) / 2;
+		if ((size_t)json_integer_value(json_array_get(list, mid)) < *cursor)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < json_array_size(list)) {
+		i = (size_t)json_integer_value(json_array_get(list, lo));
+		goto found;
+	}
 	if (br && vname[strlen(vname) - 1] == ']' && (size_t)(br - vname) < sizeof(base)) {
+		int dup;
 		memcpy(base, vname, (size_t)(br - vname));
 		base[br - vname] = '\0';
 		dup = atoi(br + 1);
-		json_array_foreach(sfields, i, f)
-			if (strcmp(jstr(f, "name"), base) == 0 && seen++ == dup)
-				goto found;
+		list = json_object_get(field_index(im, sfields, 1), base);
+		if (dup >= 0 && (size_t)dup < json_array_size(list)) {
+			i = (size_t)json_integer_value(json_array_get(list, (size_t)dup));
+			goto found;
+		}
 	}
 	return NULL;
 found:
@@ -136,18 +252,18 @@ found:
 }
 
 static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
-			json_t *vfields, struct vi_node *node, size_t *cursor, int depth,
+			json_t *vfields, struct kids *ks, size_t *cursor, int depth,
 			unsigned char *seen)
 {
 	json_t *sfields = json_object_get(sv, "fields"), *sf, *sub;
 	const char *name = jstr(vf, "name"), *type = jstr(vf, "type");
 	json_int_t size = json_integer_value(json_object_get(vf, "size"));
 	json_t *alen = json_object_get(vf, "array_len"), *idx = json_object_get(vf, "index");
-	struct vi_node *kid = field_kid(node, k);
+	struct vi_node *kid = kid_at(ks, k);
 
 	if (!name || !type)
 		return;
-	sf = find_field(sfields, name, cursor);
+	sf = find_field(im, sfields, name, cursor);
 	if (!sf) {
 		const char *origin = jstr(sv, "origin");
 		if (!origin || strcmp(origin, "vmdesc") != 0) {	/* -dump-vmstate's layout */
@@ -161,6 +277,7 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 		json_object_set_new(sf, "size", json_integer(size));
 		json_array_append_new(sfields, sf);
 		*cursor = json_array_size(sfields) - 1;
+		field_index_add(im, sfields, name, *cursor);
 	}
 	if (*cursor < 4096)
 		seen[*cursor] = 1;
@@ -184,7 +301,7 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 		json_object_set_new(sf, "observed_array_len", json_integer(n));
 		/* A count held by a sibling is only believed when counts were seen
 		 * to vary and one sibling always matched; otherwise it is fixed. */
-		cands = intersect(sf, "count_candidates", siblings_with(node, k, (uint64_t)n, 0));
+		cands = intersect(sf, "count_candidates", siblings_with(ks, k, (uint64_t)n, 0));
 		if (!json_object_get(sf, "num") && json_is_true(json_object_get(sf, "array_len_varies")) &&
 		    json_array_size(cands))
 			json_object_set(sf, "count_from", json_array_get(cands, 0));
@@ -194,7 +311,7 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 		   json_integer_value(json_object_get(sf, "size")) != size) {
 		json_int_t mult = json_integer_value(json_object_get(sf, "size"));
 		json_t *cands = intersect(sf, "size_candidates",
-					  siblings_with(node, k, (uint64_t)size, (uint64_t)mult));
+					  siblings_with(ks, k, (uint64_t)size, (uint64_t)mult));
 		if (json_array_size(cands))
 			json_object_set(sf, "size_from", json_array_get(cands, 0));
 		else
@@ -219,16 +336,17 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 
 /* field_exists tests mostly look at an earlier field: find the earlier
  * sibling whose being non-zero matched the field's presence every time. */
-static void infer_exists(json_t *sv, size_t i, int present, struct vi_node *node)
+static void infer_exists(json_t *sv, size_t i, int present, struct kids *ks)
 {
 	json_t *fields = json_object_get(sv, "fields"), *sf = json_array_get(fields, i);
 	json_t *names = json_array(), *cands;
 
-	for (size_t j = 0; j < i; j++) {
+	for (size_t j = i; j-- > 0 && i - j <= LOOKBACK &&
+			   json_array_size(names) < MAX_CANDIDATES;) {	/* nearest first */
 		const char *n = jstr(json_array_get(fields, j), "name");
-		int64_t v = n ? kid_value(node, n) : -1;
+		int64_t v = n ? kid_value(ks, n) : -1;
 		if (v >= 0 && (v != 0) == (present != 0))
-			json_array_insert_new(names, 0, json_string(n));
+			json_array_append_new(names, json_string(n));
 	}
 	json_object_set_new(sf, present ? "seen_present" : "seen_absent", json_true());
 	cands = intersect(sf, "exists_candidates", names);
@@ -245,14 +363,16 @@ static void merge_desc(struct vi_import *im, json_t *sv, json_t *vd,
 	json_t *vfields = json_object_get(vd, "fields"), *x;
 	size_t i, cursor = 0;
 	unsigned char seen[4096] = { 0 };
+	struct kids ks;
 
 	if (!json_is_array(json_object_get(sv, "fields")))
 		json_object_set_new(sv, "fields", json_array());
 	if (!json_is_array(json_object_get(sv, "subsections")))
 		json_object_set_new(sv, "subsections", json_array());
+	kids_init(&ks, node);
 	json_array_foreach(vfields, i, x)
 		if (json_is_object(x))
-			merge_field(im, sv, x, i, vfields, node, &cursor, depth, seen);
+			merge_field(im, sv, x, i, vfields, &ks, &cursor, depth, seen);
 	/* A field this stream did not write although the vmstate was: a
 	 * field_exists test said no, or a variable array or buffer was empty. */
 	json_array_foreach(json_object_get(sv, "fields"), i, x)
@@ -260,19 +380,24 @@ static void merge_desc(struct vi_import *im, json_t *sv, json_t *vd,
 			json_object_set_new(x, "observed_absent", json_true());
 	json_array_foreach(json_object_get(sv, "fields"), i, x)
 		if (i < sizeof(seen) && json_is_true(json_object_get(x, "field_exists")))
-			infer_exists(sv, i, seen[i], node);
+			infer_exists(sv, i, seen[i], &ks);
 	json_array_foreach(json_object_get(vd, "subsections"), i, x) {
 		const char *n = jstr(x, "vmsd_name");
-		json_t *ss;
+		json_t *ss, *subs = json_object_get(sv, "subsections");
+		json_t *at = n ? json_object_get(field_index(im, subs, 1), n) : NULL;
 		if (!n)
 			continue;
-		if (!(ss = schema_subsection(sv, n))) {
+		/* schema_subsection(sv, n), through the name index */
+		if (!(ss = at ? json_array_get(subs, (size_t)json_integer_value(json_array_get(at, 0)))
+			      : NULL)) {
 			ss = new_vmsd(n, json_integer_value(json_object_get(x, "version")), "vmdesc");
-			json_array_append_new(json_object_get(sv, "subsections"), ss);
+			json_array_append_new(subs, ss);
+			field_index_add(im, subs, n, json_array_size(subs) - 1);
 		}
 		json_object_set_new(ss, "observed", json_true());
-		merge_desc(im, ss, x, subsection_kid(node, n), depth + 1);
+		merge_desc(im, ss, x, kid_subsection(&ks, n), depth + 1);
 	}
+	kids_free(&ks);
 }
 
 static const char *last_component(const char *idstr)
@@ -282,13 +407,13 @@ static const char *last_component(const char *idstr)
 }
 
 /* Does layout sv list the trailer entry's first field? */
-static int fits(json_t *sv, json_t *entry)
+static int fits(struct vi_import *im, json_t *sv, json_t *entry)
 {
 	json_t *first = json_array_get(json_object_get(entry, "fields"), 0);
 	size_t cursor = 0;
 
 	return !first || !jstr(first, "name") ||
-	       find_field(json_object_get(sv, "fields"), jstr(first, "name"), &cursor);
+	       find_field(im, json_object_get(sv, "fields"), jstr(first, "name"), &cursor);
 }
 
 void import_section(struct vi_import *im, json_t *entry, struct vi_node *sec)
@@ -305,11 +430,11 @@ void import_section(struct vi_import *im, json_t *entry, struct vi_node *sec)
 			json_object_set_new(sv, "old_style", json_true());
 		json_object_set_new(im->vmsds, vname, sv);
 	}
-	if (!fits(sv, entry)) {	/* another class's layout of this name? */
+	if (!fits(im, sv, entry)) {	/* another class's layout of this name? */
 		json_t *x;
 		size_t i;
 		json_array_foreach(json_object_get(sv, "variants"), i, x)
-			if (fits(x, entry)) {
+			if (fits(im, x, entry)) {
 				sv = x;
 				break;
 			}
@@ -352,6 +477,12 @@ int import_extra(struct vi_import *im, json_t *extra)
 			json_object_set(sv, "registered_instance_id", json_object_get(v, "instance_id"));
 	}
 	return 0;
+}
+
+void import_free(struct vi_import *im)
+{
+	json_decref(im->index);
+	im->index = NULL;
 }
 
 void import_finish(json_t *v, int depth)

@@ -9,6 +9,7 @@
 struct vi_import {
 	json_t *vmsds;          /* the schema being built (borrowed) */
 	unsigned unmatched;     /* trailer fields -dump-vmstate did not list */
+	json_t *index;          /* field name indexes of the lists merged into */
 };
 
 /* Merge one FULL section decoded from its trailer entry. */
@@ -20,5 +21,7 @@ int import_extra(struct vi_import *im, json_t *extra);
 
 /* Drop the bookkeeping the merges kept (candidate lists) from a schema. */
 void import_finish(json_t *vmsds, int depth);
+/* Free what im keeps between merges (not the schema). */
+void import_free(struct vi_import *im);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "budget.h"
 #include "jutil.h"
 #include "schema.h"
 #include "schema-facts.h"
@@ -196,6 +197,10 @@ static json_t *conv_desc(json_t *d, int depth)
 json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err)
 {
 	json_t *doc = json_object(), *vmsds = json_object(), *qom = json_object(), *v, *m;
+	/* vmsd name -> its first layout as converted, without the keys added
+	 * below: comparing a later type's layout with it costs its own size,
+	 * never the number of types that share the vmsd. */
+	json_t *first = json_object();
 	const char *k;
 	char target[300];
 
@@ -230,25 +235,25 @@ json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err)
 			json_decref(doc);
 			json_decref(vmsds);
 			json_decref(qom);
+			json_decref(first);
 			return NULL;
 		}
 		json_object_set(q, "vmsd", name);
 		conv = conv_desc(d, 0);
 		if ((have = json_object_get(vmsds, json_string_value(name)))) {
-			json_t *plain = json_deep_copy(have);
-			json_object_del(plain, "qom_types");
-			json_object_del(plain, "origin");
 			json_array_append_new(json_object_get(have, "qom_types"), json_string(k));
-			if (!json_equal(plain, conv))	/* same name, another layout */
+			/* same name, another layout */
+			if (!json_equal(json_object_get(first, json_string_value(name)), conv))
 				json_object_set(q, "description", conv);
-			json_decref(plain);
 			json_decref(conv);
 			continue;
 		}
+		json_object_set_new(first, json_string_value(name), json_copy(conv));
 		json_object_set_new(conv, "qom_types", json_pack("[s]", k));
 		json_object_set_new(conv, "origin", json_string("dump-vmstate"));
 		json_object_set_new(vmsds, json_string_value(name), conv);
 	}
+	json_decref(first);
 	json_object_set_new(doc, "vmsds", vmsds);
 	json_object_set_new(doc, "qom", qom);
 	return doc;
@@ -285,9 +290,21 @@ static void attach_variants(json_t *vmsds, json_t *qom)
 	}
 }
 
+static int over_budget(struct vi_error *err, const char *path)
+{
+	return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET, "schema %s: would take more than "
+		       "%llu MiB of memory (the budget: %llu MiB + %llu bytes per byte of "
+		       "JSON and %llu per stream byte read)",
+		       path, (unsigned long long)(vi_budget_limit() >> 20),
+		       (unsigned long long)(VI_BUDGET_BASE >> 20),
+		       (unsigned long long)VI_BUDGET_PER_JSON_BYTE,
+		       (unsigned long long)VI_BUDGET_PER_BYTE);
+}
+
 int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err)
 {
 	json_error_t jerr;
+	unsigned refused;
 	json_t *doc;
 	struct stat st;
 
@@ -300,7 +317,11 @@ int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err
 		return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET,
 			       "schema %s: not a regular file of at most %u bytes", path,
 			       MAX_SCHEMA_BYTES);
+	vi_budget_add_json_input((uint64_t)st.st_size);
+	refused = vi_budget_refusals();
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc && vi_budget_refusals() != refused)
+		return over_budget(err, path);
 	if (!doc)
 		return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET,
 			       "schema %s: byte %d: bad JSON: %s", path, jerr.position, jerr.text);
@@ -310,6 +331,10 @@ int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err
 		if (!n)
 			return -1;
 		doc = n;
+	}
+	if (vi_budget_refusals() != refused) {	/* a key may be missing */
+		json_decref(doc);
+		return over_budget(err, path);
 	}
 	if (schema_validate(doc, path, err) < 0) {
 		json_decref(doc);

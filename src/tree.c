@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "budget.h"
 #include "tree.h"
 #include "vi-limits.h"
 
@@ -34,6 +35,28 @@ char *vi_xstrdup(const char *s)
 	return memcpy(vi_xmalloc(n), s, n);
 }
 
+/* Everything a node owns is charged to the memory budget (budget.h). */
+static void *t_alloc(size_t n)
+{
+	void *p = vi_xmalloc(n);
+	vi_budget_charge_ptr(p);
+	return p;
+}
+
+static void *t_realloc(void *p, size_t n)
+{
+	vi_budget_release_ptr(p);
+	p = vi_xrealloc(p, n);
+	vi_budget_charge_ptr(p);
+	return p;
+}
+
+static void t_free(void *p)
+{
+	vi_budget_release_ptr(p);
+	free(p);
+}
+
 /* Names and strings come from hostile input: keep them printable ASCII so
  * neither a terminal nor a JSON encoder sees raw control or invalid bytes. */
 static char *printable_dup(const char *s)
@@ -43,7 +66,7 @@ static char *printable_dup(const char *s)
 
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		n += (*p < 0x20 || *p > 0x7e || *p == '\\') ? 4 : 1;
-	o = out = vi_xmalloc(n);
+	o = out = t_alloc(n);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p < 0x20 || *p > 0x7e || *p == '\\')
 			o += sprintf(o, "\\x%02x", *p);
@@ -67,7 +90,7 @@ uint64_t vi_node_made(void)
 struct vi_node *vi_node_new(struct vi_node *parent, enum vi_kind kind,
 			    const char *name, const char *type, uint64_t offset)
 {
-	struct vi_node *n = vi_xmalloc(sizeof(*n));
+	struct vi_node *n = t_alloc(sizeof(*n));
 
 	memset(n, 0, sizeof(*n));
 	n->kind = kind;
@@ -80,7 +103,7 @@ struct vi_node *vi_node_new(struct vi_node *parent, enum vi_kind kind,
 	if (parent) {
 		if (parent->nkids == parent->ckids) {
 			parent->ckids = parent->ckids ? parent->ckids * 2 : 4;
-			parent->kids = vi_xrealloc(parent->kids,
+			parent->kids = t_realloc(parent->kids,
 						   parent->ckids * sizeof(*parent->kids));
 		}
 		parent->kids[parent->nkids++] = n;
@@ -95,15 +118,15 @@ void vi_node_free(struct vi_node *n)
 	for (size_t i = 0; i < n->nkids; i++)
 		vi_node_free(n->kids[i]);
 	for (size_t i = 0; i < n->nattrs; i++)
-		free(n->attrs[i].s);
+		t_free(n->attrs[i].s);
 	if (n->vt == VI_V_STR)
-		free(n->v.s);
-	free(n->attrs);
-	free(n->kids);
-	free(n->bytes);
-	free(n->name);
-	free(n->type);
-	free(n);
+		t_free(n->v.s);
+	t_free(n->attrs);
+	t_free(n->kids);
+	t_free(n->bytes);
+	t_free(n->name);
+	t_free(n->type);
+	t_free(n);
 	live_nodes--;
 }
 
@@ -117,13 +140,13 @@ static struct vi_attr *attr_slot(struct vi_node *n, const char *key)
 {
 	for (size_t i = 0; i < n->nattrs; i++)
 		if (strcmp(n->attrs[i].key, key) == 0) {
-			free(n->attrs[i].s);
+			t_free(n->attrs[i].s);
 			n->attrs[i].s = NULL;
 			return &n->attrs[i];
 		}
 	if (n->nattrs == n->cattrs) {
 		n->cattrs = n->cattrs ? n->cattrs * 2 : 4;
-		n->attrs = vi_xrealloc(n->attrs, n->cattrs * sizeof(*n->attrs));
+		n->attrs = t_realloc(n->attrs, n->cattrs * sizeof(*n->attrs));
 	}
 	memset(&n->attrs[n->nattrs], 0, sizeof(n->attrs[0]));
 	n->attrs[n->nattrs].key = key;
@@ -154,14 +177,14 @@ const struct vi_attr *vi_node_attr(const struct vi_node *n, const char *key)
 
 void vi_node_set_type(struct vi_node *n, const char *type)
 {
-	free(n->type);
+	t_free(n->type);
 	n->type = printable_dup(type);
 }
 
 void vi_node_set_str(struct vi_node *n, const char *s)
 {
 	if (n->vt == VI_V_STR)
-		free(n->v.s);
+		t_free(n->v.s);
 	n->vt = VI_V_STR;
 	n->v.s = printable_dup(s);
 }
@@ -169,9 +192,9 @@ void vi_node_set_str(struct vi_node *n, const char *s)
 void vi_node_set_bytes(struct vi_node *n, const uint8_t *p, size_t len)
 {
 	size_t k = len < VI_MAX_PREVIEW ? len : VI_MAX_PREVIEW;
-	free(n->bytes);
+	t_free(n->bytes);
 	n->vt = VI_V_BYTES;
-	n->bytes = vi_xmalloc(k);
+	n->bytes = t_alloc(k);
 	memcpy(n->bytes, p, k);
 	n->nbytes = k;
 	n->blob_len = len;

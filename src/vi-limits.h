@@ -5,6 +5,8 @@
  * values and 5.5 KiB of trailer per vCPU) and low enough that a hostile
  * stream cannot make one run take more than a few seconds or more than a
  * few hundred MiB (the JSON view is written as it goes, never built).
+ * Memory in bytes is bounded by one budget on top of these (budget.h):
+ * 128 MiB + 6 bytes per stream byte + 24 per byte of JSON file read.
  */
 #ifndef VI_LIMITS_H
 #define VI_LIMITS_H

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "budget.h"
 #include "vi-limits.h"
 #include "walk.h"
 
@@ -115,6 +116,7 @@ int vmdesc_probe(struct vi_walk *w)
 	uint8_t *t = NULL;
 	json_error_t jerr;
 	json_t *doc, *dev, *ps;
+	unsigned refused;
 
 	w->vmdesc_offset = UINT64_MAX;
 	if (size < 16 || rd_peek_at(r, size - 1, &last, 1) != 1 || last != '}')
@@ -157,8 +159,19 @@ int vmdesc_probe(struct vi_walk *w)
 	}
 	jerr.text[0] = '\0';
 	jerr.position = 0;
-	doc = json_loadb((const char *)t, w->vmdesc_len, JSON_DISABLE_EOF_CHECK, &jerr);
+	refused = vi_budget_refusals();
+	/* The JSON must end where the stream does: nothing after it. */
+	doc = json_loadb((const char *)t, w->vmdesc_len, 0, &jerr);
 	free(t);
+	if (!doc && vi_budget_refusals() != refused) {
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset + 5,
+			"VMDESCRIPTION JSON of %u bytes would take more than %llu MiB "
+			"(the memory budget: %llu MiB + %llu bytes per input byte)",
+			w->vmdesc_len, (unsigned long long)(vi_budget_limit() >> 20),
+			(unsigned long long)(VI_BUDGET_BASE >> 20),
+			(unsigned long long)VI_BUDGET_PER_BYTE);
+		return vi_error_hard(w->err);
+	}
 	if (!doc)
 		return vi_fail(w->err, VI_EXIT_INPUT,
 			       (int64_t)(w->vmdesc_offset + 5 + (uint64_t)jerr.position),

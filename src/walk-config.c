@@ -136,6 +136,8 @@ int walk_configuration(struct vi_walk *w, struct vi_node *parent)
 		struct vi_node *sub;
 		size_t i;
 
+		if (walk_node_budget(w) < 0)	/* before the subsection adds nodes */
+			return -1;
 		if (rd_skip(r, 1, "subsection marker") < 0 ||
 		    rd_cstr(r, name, "configuration subsection name") < 0 ||
 		    rd_be32(r, &version, "configuration subsection version") < 0)

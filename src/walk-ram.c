@@ -212,6 +212,8 @@ static int mem_size(struct vi_walk *w, struct vi_node *sec, uint64_t total,
 		struct vi_node *bn;
 		uint8_t peek[8];
 
+		if (walk_node_budget(w) < 0)	/* before the block adds nodes */
+			return -1;
 		if (rd_cstr(r, name, "RAMBlock name") < 0 || rd_be64(r, &used, "RAMBlock length") < 0)
 			return -1;
 		if (!name[0])

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vi-limits.h"
+#include "budget.h"
 #include "walk.h"
 #include "schema-facts.h"
 
@@ -53,6 +54,15 @@ static void sec_hash_put(struct vi_walk *w, size_t index)
 
 int walk_node_budget(struct vi_walk *w)
 {
+	if (vi_budget_over()) {
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
+			"what was decoded would take more than %llu MiB (the memory budget: "
+			"%llu MiB + %llu bytes per input byte); refusing to go on",
+			(unsigned long long)(vi_budget_limit() >> 20),
+			(unsigned long long)(VI_BUDGET_BASE >> 20),
+			(unsigned long long)VI_BUDGET_PER_BYTE);
+		return vi_error_hard(w->err);
+	}
 	if (vi_node_count() > VI_MAX_NODES) {
 		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
 			"more than %u decoded values; refusing to go on", VI_MAX_NODES);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "budget.h"
 #include "error.h"
 #include "input.h"
 #include "reader.h"
@@ -32,12 +33,14 @@ static inline FILE *fuzz_devnull(void)
 	return f;
 }
 
-/* One memfd per process, refilled for every input. */
+/* One memfd per process, refilled for every input.  Every harness calls
+ * it first, so it also starts the input's memory budget afresh. */
 static inline int fuzz_memfd(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
 	size_t done = 0;
 
+	vi_budget_reset();
 	if (fd < 0 && (fd = memfd_create("vi-fuzz", MFD_CLOEXEC)) < 0)
 		abort();
 	if (ftruncate(fd, 0) < 0)

@@ -57,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mode = data[0];
 	data++;
 	size--;
+	vi_budget_reset();
 	memset(&err, 0, sizeof(err));
 	if (mode & 1) {
 		int p[2];

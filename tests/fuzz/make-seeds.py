@@ -18,6 +18,16 @@ Writes, next to this script:
                   device section's payload, its VMDESCRIPTION entry as JSON
   corpus-input/   inputs of fuzz-input: mode byte + a container (libvirt
                   save image variants, xz, xz in xz, qcow2, raw)
+  corpus-libvirt/ corpus-qcow2/  the libvirt and qcow2 ones of those, mode
+                  byte (bit 0: walk) + the file without its magic
+  corpus-diff/    SRC "\n@@@@\n" DST: pieces of the shared corpus's
+                  -dump-vmstate files (7.2 against 10.0) and the hostile
+                  classes (same-named subsections, device types sharing a
+                  vmsd, size x count overflow)
+  corpus-schema/  a -dump-vmstate piece "\n@@@@\n" a small stream
+
+The -dump-vmstate pieces come from the shared corpus's schemas/ directory
+($VI_SHARED_CORPUS, default ../shared/corpus beside the source tree).
 
 Real streams are ~1 MB; the seeds stay a few KB each so libFuzzer mutates
 quickly.  Python 3 standard library only.
@@ -366,6 +376,98 @@ def tool_pack(cmd, data):
     return subprocess.run(cmd, input=data, stdout=subprocess.PIPE, check=True).stdout
 
 
+SEP = b"\n@@@@\n"
+
+
+def dump_vmstate_files():
+    d = os.path.join(os.environ.get("VI_SHARED_CORPUS") or os.path.join(
+        os.path.dirname(os.path.dirname(HERE)), "..", "shared", "corpus"), "schemas")
+    if not os.path.isdir(d):
+        return []
+    return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".json"))
+
+
+def dump_piece(doc, names):
+    out = {"vmschkmachine": doc.get("vmschkmachine", {"Name": "pc"})}
+    for n in names:
+        if n in doc:
+            out[n] = doc[n]
+    return json.dumps(out, separators=(",", ":")).encode()
+
+
+def hostile_dumps():
+    """-dump-vmstate documents of the classes a hostile diff/import meets."""
+    sub = {"name": "d/s", "version_id": 1, "minimum_version_id": 1,
+           "Fields": [{"field": "x", "version_id": 0, "field_exists": False, "size": 4}]}
+    same = {"vmschkmachine": {"Name": "pc"},
+            "dev": {"version_id": 1, "minimum_version_id": 1,
+                    "Description": {"name": "d", "version_id": 1, "minimum_version_id": 1,
+                                    "Fields": [], "Subsections": [sub] * 40}}}
+    shared = {"vmschkmachine": {"Name": "pc"}}
+    for i in range(40):
+        shared["t%d" % i] = {"version_id": 1, "minimum_version_id": 1,
+                             "Description": {"name": "v", "version_id": 1,
+                                             "minimum_version_id": 1, "Fields": []}}
+    big = {"vmschkmachine": {"Name": "pc"},
+           "dev": {"version_id": 1, "minimum_version_id": 1,
+                   "Description": {"name": "d", "version_id": 1, "minimum_version_id": 1,
+                                   "Fields": [{"field": "a", "version_id": 0,
+                                               "field_exists": False, "size": 2147483647,
+                                               "num": 2147483647}]}}}
+    big2 = json.loads(json.dumps(big))
+    big2["dev"]["Description"]["Fields"][0]["size"] = 1
+    j = lambda d: json.dumps(d, separators=(",", ":")).encode()
+    return {"hostile-same-subsections.bin": j(same) + SEP + j(same),
+            "hostile-shared-vmsd.bin": j(shared) + SEP + j(shared),
+            "hostile-size-overflow.bin": j(big) + SEP + j(big2)}
+
+
+def diff_seeds():
+    seeds = hostile_dumps()
+    files = dump_vmstate_files()
+    old = [f for f in files if "qemu7.2" in f]
+    new = [f for f in files if "qemu10.0" in f]
+    if not old or not new:
+        return seeds
+    a = json.load(open(old[0]))
+    b = json.load(open(new[0]))
+    common = sorted(k for k in a if k in b and k != "vmschkmachine")
+    for i in range(0, min(len(common), 120), 4):
+        names = common[i:i + 4]
+        seed = dump_piece(a, names) + SEP + dump_piece(b, names)
+        if len(seed) <= MAX_SEED:
+            seeds["dump-%03d.bin" % i] = seed
+    return seeds
+
+
+def schema_seeds(streams):
+    """The smallest streams with a trailer, each after the -dump-vmstate
+    entries of the vmsds it names."""
+    files = dump_vmstate_files()
+    withdesc = sorted((len(b), n, b) for n, b in streams.items() if b'"devices"' in b)[:4]
+    if not files or not withdesc:
+        return {}
+    doc = json.load(open(files[0]))
+    seeds = {}
+    for _, n, stream in withdesc:
+        names = [k for k, v in doc.items() if isinstance(v, dict) and
+                 isinstance(v.get("Description"), dict) and
+                 ('"%s"' % v["Description"].get("name", "")).encode() in stream]
+        seed = dump_piece(doc, names[:30]) + SEP + stream
+        if len(seed) <= MAX_SEED:
+            seeds[n] = seed
+    return seeds
+
+
+def container_seeds(inputs, magic):
+    """fuzz-libvirt / fuzz-qcow2 inputs from fuzz-input's: walk bit moves to bit 0."""
+    out = {}
+    for n, b in inputs.items():
+        if b[1:1 + len(magic)] == magic:
+            out[n] = bytes([(b[0] >> 1) & 1]) + b[1 + len(magic):]
+    return out
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -386,7 +488,9 @@ def main():
         stream_seeds, vmdesc_seeds, tiny = real_seeds(vi_bin, uniq, tmp)
     stream_seeds.update(synthetic())
     vmdesc_seeds.update(synthetic_vmdesc())
-    for d in ("corpus-stream", "corpus-vmdesc", "corpus-input"):
+    dirs = ("corpus-stream", "corpus-vmdesc", "corpus-input", "corpus-libvirt",
+            "corpus-qcow2", "corpus-diff", "corpus-schema")
+    for d in dirs:
         full = os.path.join(HERE, d)
         if os.path.isdir(full):
             for f in os.listdir(full):
@@ -398,8 +502,16 @@ def main():
     if tiny:
         for n, b in sorted(input_seeds(tiny).items()):
             write("corpus-input", n, b)
+        for n, b in sorted(container_seeds(input_seeds(tiny), b"LibvirtQemudSave").items()):
+            write("corpus-libvirt", n, b)
+        for n, b in sorted(container_seeds(input_seeds(tiny), b"QFI\xfb").items()):
+            write("corpus-qcow2", n, b)
+    for n, b in sorted(diff_seeds().items()):
+        write("corpus-diff", n, b)
+    for n, b in sorted(schema_seeds(stream_seeds).items()):
+        write("corpus-schema", n, b)
     total = 0
-    for d in ("corpus-stream", "corpus-vmdesc", "corpus-input"):
+    for d in dirs:
         full = os.path.join(HERE, d)
         files = os.listdir(full) if os.path.isdir(full) else []
         size = sum(os.path.getsize(os.path.join(full, f)) for f in files)

@@ -164,7 +164,8 @@ static int run(int argc, char **argv)
 	struct vi_report rep = { 0 };
 	struct vi_walk_opts wopts = { 0 };
 	struct vi_out out;
-	int ndests = 0, have_dest = 0, rc;
+	int ndests = 0, have_dest = 0, dest_rc = 0, rc;
+	struct vi_error dest_err = { 0 };
 
 	memset(&a, 0, sizeof(a));
 	memset(dests, 0, sizeof(dests));
@@ -203,10 +204,14 @@ static int run(int argc, char **argv)
 		have_dest = 1;
 		wopts.schema_vmsds = dests[0].schema.vmsds;
 		if (vi_session_walk(&dest, a.dest_stream, &wopts) < 0) {
+			/* No verdict for any file: each result carries this error. */
 			vi_session_print_error(&dest, a.dest_stream);
-			rc = vi_session_found(&dest) ? VI_EXIT_USAGE : VI_EXIT_INPUT;
+			dest_rc = vi_session_found(&dest) ? VI_EXIT_USAGE : VI_EXIT_INPUT;
+			dest_err = dest.err;	/* the documents name the file at fault */
+			snprintf(dest_err.msg, sizeof(dest_err.msg), "--dest-stream %.200s: %.290s",
+				 vi_tx(a.dest_stream), dest.err.msg);
 			vi_session_close(&dest);
-			goto out_dests;
+			have_dest = 0;
 		}
 	}
 	rep.tool_command = "check";
@@ -220,6 +225,19 @@ static int run(int argc, char **argv)
 		for (int t = 0; t < ndests; t++) {
 			struct vi_result *x = &rep.results[rep.n];
 			struct vi_session again, *s = &first;
+
+			if (dest_rc) {
+				memset(x, 0, sizeof(*x));
+				x->file = a.files[i];
+				x->input = (size_t)i;
+				x->artifact = a.dest_stream;
+				x->target = dests[t].schema.target ? dests[t].schema.target
+								   : dests[t].id;
+				x->qemu_version = dests[t].schema.qemu_version;
+				x->error = dest_err;
+				rep.n++;
+				continue;
+			}
 			struct vi_dest d = { &dests[t].schema, have_dest ? &dest : NULL, a.machine,
 					     dests[t].has_machines ? &dests[t].machines : NULL,
 					     &rep.notes, 0 };
@@ -262,9 +280,12 @@ static int run(int argc, char **argv)
 				vi_session_close(s);
 			rep.n++;
 		}
-		vi_session_close(&first);
+		if (walked)
+			vi_session_close(&first);
 	}
 	vi_report_finish(&rep, "accept", "reject");
+	if (dest_rc)
+		rep.exit_code = dest_rc;
 	rc = rep.exit_code;
 	a.format->render(out.f, &rep);
 	if (vi_out_commit(&out) < 0)
@@ -278,13 +299,6 @@ static int run(int argc, char **argv)
 	free(rep.results);
 	if (have_dest)
 		vi_session_close(&dest);
-	for (int i = 0; i < ndests; i++) {
-		schema_free(&dests[i].schema);
-		machines_free(&dests[i].machines);
-	}
-	return rc;
-out_dests:
-	vi_out_abort(&out);
 	for (int i = 0; i < ndests; i++) {
 		schema_free(&dests[i].schema);
 		machines_free(&dests[i].machines);

@@ -118,12 +118,14 @@ json_t *vi_error_json(const struct vi_error *e, const char *file, int found,
 
 static json_t *stream_json(const struct vi_result *x)
 {
-	json_t *o = json_object(), *fl = json_array();
 	const struct vi_input *in = x->found ? &x->in : NULL;
+	json_t *o, *fl;
 	uint64_t fo;
 
 	if (!in)
 		return json_null();
+	o = json_object();
+	fl = json_array();
 	json_object_set_new(o, "container", json_string(in->container ? in->container : "raw"));
 	for (int i = 0; i < in->nfilters; i++)
 		json_array_append_new(fl, json_string(in->filters[i]));

@@ -510,6 +510,38 @@ def offset_cases(raw):
            bad or str(arts)[:300])
 
 
+def dest_stream_cases(stream, cases):
+    """An unjudgeable --dest-stream: exit 3, one stderr line naming it, and in
+    every format an error (naming --dest-stream) instead of a verdict."""
+    for what, path in cases.items():
+        if what == "unreadable":
+            continue
+        for fmt in FORMATS["check"]:
+            name = f"--dest-stream {what}: check -f {fmt}"
+            rc, out, err = run(["check", "-f", fmt, "--target", TARGET, "--dest-stream", path, stream])
+            if rc != 3 or not one_line(err, path):
+                expect(name, False, f"exit {rc}, stderr {err[:300]!r}")
+                continue
+            d, bad = doc_of(fmt, out)
+            if bad:
+                expect(name, False, bad)
+                continue
+            if fmt == "text":
+                ok = ": unreadable (" in d and "--dest-stream" in d and "accept" not in d
+            elif fmt == "json":
+                ok = "verdict" not in d and d["error"]["exit_code"] == 3 and \
+                    d["error"]["message"].startswith("--dest-stream ") and \
+                    "verdict" not in d["files"][0]
+            elif fmt == "sarif":
+                inv = d["runs"][0]["invocations"][0]
+                ok = inv["executionSuccessful"] is False and inv["exitCode"] == 3 and \
+                    d["runs"][0]["results"] == []
+            else:
+                tests, fails, errors, c = d
+                ok = (tests, fails, errors) == (1, 0, 1) and c[0][2] == ["Error"]
+            expect(name, ok, str(d)[:400])
+
+
 def main():
     global DUMP
     DUMP = w("dump.json", json.dumps({
@@ -521,6 +553,7 @@ def main():
     raw, unjudged, found = inputs()
     stream = w("good.qevm", raw)
     unjudged_cases(unjudged)
+    dest_stream_cases(stream, unjudged)
     found_cases(found)
     diff_cases()
     data_cases()

@@ -184,7 +184,7 @@ static int run(int argc, char **argv)
 	struct vi_report rep = { 0 };
 	struct vi_out out;
 	char l0[600], l1[600];
-	int rc, loaded = 0;
+	int rc, loaded = 0, ss, ds, bad_rc = VI_EXIT_USAGE;
 
 	a.format = &vi_report_formats[0];
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
@@ -193,7 +193,9 @@ static int run(int argc, char **argv)
 	vi_out_note_read(a.dst);
 	if (vi_out_open(&out, a.output) < 0)
 		return VI_EXIT_USAGE;
-	if (is_stream(a.src) && is_stream(a.dst))
+	ss = is_stream(a.src);
+	ds = is_stream(a.dst);
+	if (ss && ds)
 		return run_streams(&a, &out);
 	rep.tool_command = "diff";
 	rep.machine = a.machine;
@@ -201,7 +203,28 @@ static int run(int argc, char **argv)
 	rep.no_offsets = 1;
 	rep.min_severity = a.min_severity;
 	rep.quiet = a.quiet;
-	if (schema_load_target(&s, a.src, a.schema_dir, &err) == 0) {
+	if (ss != ds) {
+		/* One operand is a stream, so the other was meant as one too: the
+		 * error is why that one is no stream (exit 3), or a usage error
+		 * when it is a schema (a stream is not compared with a schema). */
+		const char *other = ss ? a.dst : a.src;
+		struct vi_input in;
+
+		if (schema_load_target(&d, other, a.schema_dir, &err) == 0) {
+			schema_free(&d);
+			fprintf(stderr, "vmstate-inspect: diff compares two streams or two "
+				"targets, not a stream with a target (%s)\n", vi_tx(other));
+			vi_out_abort(&out);
+			return VI_EXIT_USAGE;
+		}
+		memset(&err, 0, sizeof(err));
+		if (vi_input_open(&in, other, &err) == 0) {	/* opens, walks badly */
+			vi_input_close(&in);
+			vi_fail(&err, VI_EXIT_INPUT, -1, "not a QEMU migration stream");
+		}
+		bad_rc = VI_EXIT_INPUT;
+		loaded = ss ? 1 : 0;
+	} else if (schema_load_target(&s, a.src, a.schema_dir, &err) == 0) {
 		loaded = 1;
 		vi_out_note_read(s.path);
 		if (schema_load_target(&d, a.dst, a.schema_dir, &err) == 0) {
@@ -219,7 +242,7 @@ static int run(int argc, char **argv)
 		res[0].target = a.dst;
 		res[0].error = err;
 		rep.n = 1;
-		rep.exit_code = VI_EXIT_USAGE;
+		rep.exit_code = bad_rc;
 	} else {
 		one(&res[0], &s, &d, l0, sizeof(l0), 0);
 		if (a.both)

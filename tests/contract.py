@@ -542,6 +542,35 @@ def dest_stream_cases(stream, cases):
             expect(name, ok, str(d)[:400])
 
 
+def diff_stream_cases(stream, cases):
+    """diff of a stream with an input that is no stream: exit 3, its one
+    stderr line, and the error in every format (a schema operand there is a
+    usage error, exit 2)."""
+    for what, path in cases.items():
+        if what == "unreadable":
+            continue
+        for order in ((stream, path), (path, stream)):
+            for fmt in FORMATS["diff"]:
+                name = f"diff stream with {what} ({'DST' if order[1] == path else 'SRC'}) -f {fmt}"
+                rc, out, err = run(["diff", "-f", fmt, *order])
+                d, bad_doc = doc_of(fmt, out)
+                if rc != 3 or not one_line(err, path) or bad_doc:
+                    expect(name, False, f"exit {rc} {err[:200]!r} {bad_doc}")
+                    continue
+                if fmt == "json":
+                    ok = "verdict" not in d and d["error"]["exit_code"] == 3
+                elif fmt == "sarif":
+                    inv = d["runs"][0]["invocations"][0]
+                    ok = inv["executionSuccessful"] is False and inv["exitCode"] == 3
+                elif fmt == "junit":
+                    ok = d[:3] == (1, 0, 1)
+                else:
+                    ok = "unreadable" in d
+                expect(name, ok, str(d)[:300])
+    rc, out, err = run(["diff", stream, TARGET])
+    expect("diff stream with a target: usage error", rc == 2 and out == b"", f"exit {rc}")
+
+
 def main():
     global DUMP
     DUMP = w("dump.json", json.dumps({
@@ -556,6 +585,7 @@ def main():
     dest_stream_cases(stream, unjudged)
     found_cases(found)
     diff_cases()
+    diff_stream_cases(stream, unjudged)
     data_cases()
     write_cases(stream)
     atomic_cases(stream, w("dest.qevm", raw))

@@ -30,6 +30,9 @@ const char *const vi_diff_default_ignore[] = {
 	/* the PIT's next deadline, in both of its field layouts */
 	"i8254/channels/*/next_transition_time", "i8254/channels*next_transition_time",
 	"i8254/channels/*/count_load_time",
+	/* a timer interrupt raised but not yet taken when the idle guest was
+	 * stopped: the PIC's request register and the vCPU's pending mask */
+	"i8259/irr", "cpu_common/interrupt_request",
 	/* x86 SeaBIOS: page 0 holds the BIOS data area's timer tick count */
 	"ram/pc.ram@0x0",
 	NULL

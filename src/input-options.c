@@ -7,10 +7,13 @@ struct vi_input_opts vi_input_opts;
 
 enum { OPT_SNAPSHOT = 0x1100, OPT_QUIET };
 
+#define SNAPSHOT_OPTION \
+	{ "snapshot", OPT_SNAPSHOT, "ID|NAME", 0, \
+	  "qcow2 input: read the VM state of this savevm snapshot (default: " \
+	  "$VMSTATE_INSPECT_SNAPSHOT, else the most recent one with a VM state)", 0 }
+
 static const struct argp_option options[] = {
-	{ "snapshot", OPT_SNAPSHOT, "ID|NAME", 0,
-	  "qcow2 input: read the VM state of this savevm snapshot (default: "
-	  "$VMSTATE_INSPECT_SNAPSHOT, else the most recent one with a VM state)", 0 },
+	SNAPSHOT_OPTION,
 	{ "quiet", 'q', NULL, 0, "No progress line on a terminal while a pipe or "
 	  "compressed input is copied or unpacked", 0 },
 	{ 0 }
@@ -33,6 +36,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 const struct argp vi_input_argp = { options, parse, NULL, NULL, NULL, NULL, NULL };
 /* --snapshot only: the options array ends before "quiet". */
-static const struct argp_option snapshot_only[] = { options[0], { 0 } };
+static const struct argp_option snapshot_only[] = { SNAPSHOT_OPTION, { 0 } };
 const struct argp vi_input_argp_snapshot = { snapshot_only, parse, NULL, NULL, NULL, NULL,
 					     NULL };

@@ -110,10 +110,11 @@ static int is_stream(const char *path)
 		return 0;
 	yes = fread(m, 1, 4, f) == 4 && m[0] != '{' && m[0] != '[';	/* not JSON */
 	fclose(f);
-	if (!yes || vi_input_open(&in, path, &err) < 0)
+	if (!yes)
 		return 0;
-	vi_input_close(&in);
-	return 1;
+	yes = vi_input_open(&in, path, &err) == 0;
+	vi_input_close(&in);	/* a failed open may hold a container's facts */
+	return yes;
 }
 
 static int run_streams(const struct diff_args *a, struct vi_out *out)
@@ -218,10 +219,9 @@ static int run(int argc, char **argv)
 			return VI_EXIT_USAGE;
 		}
 		memset(&err, 0, sizeof(err));
-		if (vi_input_open(&in, other, &err) == 0) {	/* opens, walks badly */
-			vi_input_close(&in);
+		if (vi_input_open(&in, other, &err) == 0)	/* opens, walks badly */
 			vi_fail(&err, VI_EXIT_INPUT, -1, "not a QEMU migration stream");
-		}
+		vi_input_close(&in);
 		bad_rc = VI_EXIT_INPUT;
 		loaded = ss ? 1 : 0;
 	} else if (schema_load_target(&s, a.src, a.schema_dir, &err) == 0) {

@@ -251,6 +251,17 @@ found:
 	return json_array_get(sfields, i);
 }
 
+/* QEMU 11 writes the elements of some arrays of structs as entries of the
+ * same name, with neither "index" nor "array_len": the first of such a run
+ * (a name no entry before it has, repeated right after it) starts an array. */
+static int run_starts(json_t *vfields, size_t k, const char *name)
+{
+	const char *next = jstr(json_array_get(vfields, k + 1), "name");
+	const char *prev = k ? jstr(json_array_get(vfields, k - 1), "name") : NULL;
+
+	return next && strcmp(next, name) == 0 && !(prev && strcmp(prev, name) == 0);
+}
+
 static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 			json_t *vfields, struct kids *ks, size_t *cursor, int depth,
 			unsigned char *seen)
@@ -284,10 +295,11 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 	set_if_absent(sf, "type", json_string(type));
 	set_if_absent(sf, "observed_size", json_integer(size));
 	json_object_del(sf, "observed_absent");
-	if (json_is_integer(alen) || (json_is_integer(idx) && json_integer_value(idx) == 0)) {
+	if (json_is_integer(alen) || (json_is_integer(idx) && json_integer_value(idx) == 0) ||
+	    (!idx && run_starts(vfields, k, name))) {
 		json_int_t n = json_integer_value(alen);
 		json_t *old = json_object_get(sf, "observed_array_len"), *cands;
-		if (json_is_integer(idx)) {	/* one entry per element */
+		if (!json_is_integer(alen)) {	/* one entry per element */
 			n = 0;
 			for (size_t i = k; i < json_array_size(vfields); i++) {
 				json_t *e = json_array_get(vfields, i);

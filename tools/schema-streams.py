@@ -11,7 +11,7 @@ For the (release, arch) pair every recipe below is run once: QEMU is started wit
 QMP socket in a fresh directory DIR/NAME.d/ (1 MiB raw disks, a floppy image and a 9p share
 are created there, and firmware a recipe names is copied there from its Debian package,
 so every path on the command line is relative), then tools/qmp-migrate.py does cont, waits
---run seconds (default 2; a firmware recipe may ask for longer), stop, migrate
+--run seconds (default 2; a firmware recipe may ask for longer, a reset-state recipe for none), stop, migrate
 "exec:cat > NAME.qevm", quit. Each recipe is a base command line plus "units" (one device,
 or a device and what it needs: its -netdev, -drive, ...; a unit may name the units it plugs
 into, e.g. a USB device its controller). Units that this binary cannot start or migrate are
@@ -524,6 +524,10 @@ RECIPES = {
           "files_from": "OVMF_CODE_4M.fd copied there from Debian's ovmf package", "run": 8}),
         ("microvm", "microvm",
          COMMON + " -machine microvm,pcie=on,rtc=on -m 128M -smp 2", X86_MICROVM),
+        # never started: the state of reset, whose subsections a running guest has left
+        # behind (apic_sipi: the application processors still wait for their SIPI)
+        ("q35-reset", "pc-q35-{rel}",
+         COMMON + " -machine pc-q35-{rel} -m 128M -smp 2 -device VGA", X86_NET, {"run": 0}),
     ],
     "aarch64": [
         ("virt-gicv3-max-pci", "virt-{rel}",
@@ -605,6 +609,8 @@ class Runner:
         return (p.returncode == 0, err, wd, tag)
 
     def run_time(self):
+        if self.opts.get("run") == 0:	# a recipe of the state of reset: never started
+            return 0
         return max(self.run_s, self.opts.get("run", 0))
 
     def set_recipe(self, opts):

@@ -38,11 +38,6 @@ LIMITS = {"ide"}     # as tests/check_dump.py: identify_data exists only after I
 # Known disagreements (target, vmsd) -> why.  Each must still occur: a fixed one fails the
 # test until it is taken out of this list.
 KNOWN = {
-    ("qemu-11.1/x86_64", "ich9_ahci"):
-        "11.1's schema layout (from its -dump-vmstate and the generated streams) overruns "
-        "the payload of a stream 11.1 writes now; the cause is not found, and the archive "
-        "serves no 11.1 source to compare with",
-    ("qemu-11.1/x86_64", "xhci"): "the same as ich9_ahci",
     # every release's s390x (key: the architecture)
     ("s390x", "cpu"): "S390CPU's irqstate is a VMSTATE_VBUFFER_UINT32 whose length is "
         "the irqstate_saved_size field: -dump-vmstate does not say which field, so the "

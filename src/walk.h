@@ -2,7 +2,7 @@
  *
  * walk.c drives the record loop; walk-config.c, walk-ram.c, walk-command.c
  * and walk-opaque.c each own one kind of payload; device sections are
- * decoded by the description interpreter (vmsd-decode.c) from the stream's
+ * decoded by the description interpreter (decode-vmsd.c, decode-schema.c) from the stream's
  * own VMDESCRIPTION trailer (vmdesc.c).
  */
 #ifndef VI_WALK_H
@@ -154,7 +154,7 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 void vmdesc_give_back(struct vi_walk *w);
 /* Is the reader at section id's footer (or, without footers, a record)? */
 int walk_at_section_end(struct vi_walk *w, uint32_t id);
-/* vmsd-decode.c: decode one payload from a description.  Returns 0, -1
+/* decode-vmsd.c: decode one payload from a description.  Returns 0, -1
  * (error in w->err) or VMSD_MISMATCH (the bytes do not follow it). */
 #define VMSD_MISMATCH (-2)
 const char *vmsd_mismatch_message(void);

@@ -1121,7 +1121,7 @@ START_TEST(test_full_next_entry_fallback_on_size_mismatch)
 }
 END_TEST
 
-/* BUG (src/vmsd-decode.c decode_element): when a nested struct's description
+/* BUG (src/decode-vmsd.c decode_element): when a nested struct's description
  * does not explain its bytes, the element becomes a blob and the root's
  * undecoded_bytes counts it, but the section keeps "undecoded_bytes": 0,
  * which man/vmstate-inspect.1 defines as "every payload byte was explained". */

@@ -1,4 +1,4 @@
-/* vmsd-decode.c - one interpreter for every device: decode a vmstate payload
+/* decode-vmsd.c - one interpreter for every device: decode a vmstate payload
  * from a description.
  *
  * Two kinds of description drive the same loop:
@@ -28,42 +28,28 @@
 #include "scsi-requests.h"
 #include "virtio.h"
 #include "walk.h"
+#include "decode-vmsd.h"
 
-#define MAX_CHOICE_ATTEMPTS 64
-#define MAX_GUESSED_COUNT 65536	/* elements tried for a count the stream lacks */
-
-struct dctx {
-	struct vi_walk *w;
-	int schema;             /* description is a schema vmsd, not a trailer entry */
-	uint32_t section_id;    /* for "up to the footer" fields */
-	uint64_t choices;       /* bit k: the k-th field_exists field is present */
-	int nchoice;
-	/* Schema mode: subsection lists of the descriptions being decoded,
-	 * innermost last (what may legitimately follow a field). */
-	json_t *subs[VI_MAX_DESC_DEPTH + 2];
-	int nsubs;
-};
-
-static char mismatch_msg[600];
+char dv_mismatch_msg[600];
 
 __attribute__((format(printf, 1, 2)))
-static int mismatch(const char *fmt, ...)
+int dv_mismatch(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(mismatch_msg, sizeof(mismatch_msg), fmt, ap);
+	vsnprintf(dv_mismatch_msg, sizeof(dv_mismatch_msg), fmt, ap);
 	va_end(ap);
 	return VMSD_MISMATCH;
 }
 
 const char *vmsd_mismatch_message(void)
 {
-	return mismatch_msg;
+	return dv_mismatch_msg;
 }
 
 /* A non-negative integer member no larger than max, or -1. */
-static int64_t jnum(json_t *o, const char *key, int64_t max)
+int64_t dv_jnum(json_t *o, const char *key, int64_t max)
 {
 	json_t *v = json_object_get(o, key);
 	json_int_t x;
@@ -74,11 +60,8 @@ static int64_t jnum(json_t *o, const char *key, int64_t max)
 	return x < 0 || x > max ? -1 : (int64_t)x;
 }
 
-static int decode_desc(struct dctx *c, json_t *desc, struct vi_node *parent,
-		       int64_t version, int depth);
-
 /* Value of an earlier sibling field called name (count_from, size_from). */
-static int64_t sibling_value(struct vi_node *parent, const char *name)
+int64_t dv_sibling_value(struct vi_node *parent, const char *name)
 {
 	for (size_t i = parent->nkids; i-- > 0;) {
 		struct vi_node *s = parent->kids[i];
@@ -127,7 +110,7 @@ static int decode_handwritten(struct vi_walk *w, struct vi_node *e, const char *
 }
 
 /* The nested description of a field, if any. */
-static json_t *nested(json_t *f, const char *type)
+json_t *dv_nested(json_t *f, const char *type)
 {
 	json_t *sub = json_object_get(f, "struct");
 
@@ -154,7 +137,7 @@ static int decode_element(struct dctx *c, json_t *f, struct vi_node *e,
 			  const char *type, int64_t size, int depth)
 {
 	struct vi_walk *w = c->w;
-	json_t *sub = nested(f, type);
+	json_t *sub = dv_nested(f, type);
 	uint64_t start = rd_tell(w->r), end = start + (uint64_t)(size < 0 ? 0 : size), old;
 	int rc;
 
@@ -171,32 +154,32 @@ static int decode_element(struct dctx *c, json_t *f, struct vi_node *e,
 	}
 	if (!sub) {
 		if (size < 0)
-			return mismatch("field '%s' (%s): size unknown", e->name, type);
+			return dv_mismatch("field '%s' (%s): size unknown", e->name, type);
 		return decode_leaf(w, e, type, (uint32_t)size);
 	}
 	name_struct(e, type, sub);
 	if (size < 0) {		/* schema: the nested description decides */
-		rc = decode_desc(c, sub, e, jnum(sub, "version_id", INT32_MAX), depth + 1);
+		rc = dv_decode_desc(c, sub, e, dv_jnum(sub, "version_id", INT32_MAX), depth + 1);
 		e->length = rd_tell(w->r) - start;
 		return rc;
 	}
 	old = rd_push_limit(w->r, end);
-	rc = decode_desc(c, sub, e, jnum(sub, "version_id", INT32_MAX), depth + 1);
+	rc = dv_decode_desc(c, sub, e, dv_jnum(sub, "version_id", INT32_MAX), depth + 1);
 	if (rc == 0 && rd_tell(w->r) != end)
-		rc = mismatch("'%s': its description explains %" PRIu64 " bytes less than written",
+		rc = dv_mismatch("'%s': its description explains %" PRIu64 " bytes less than written",
 			      e->name, end - rd_tell(w->r));
 	rd_pop_limit(w->r, old);
 	if (rc == -1 && w->err->exit_code == VI_EXIT_INPUT && !w->err->hard &&
 	    end <= w->r->limit) {
 		/* The bytes are there: the description was wrong, not the stream. */
-		snprintf(mismatch_msg, sizeof(mismatch_msg), "%s", w->err->msg);
+		snprintf(dv_mismatch_msg, sizeof(dv_mismatch_msg), "%s", w->err->msg);
 		w->err->set = 0;
 		w->err->cls = NULL;
 		rc = VMSD_MISMATCH;
 	}
 	if (rc == VMSD_MISMATCH && !c->schema) {
 		walk_warn(w, start, "%s: %s; shown as %" PRId64 " undecoded bytes",
-			  e->name, mismatch_msg, size);
+			  e->name, dv_mismatch_msg, size);
 		vi_node_drop_kids_from(e, 0);
 		rd_seek(w->r, start);
 		vi_node_attr_u(e, "undecoded_bytes", (uint64_t)size);
@@ -204,146 +187,6 @@ static int decode_element(struct dctx *c, json_t *f, struct vi_node *e,
 		return decode_leaf(w, e, "blob", (uint32_t)size);
 	}
 	return rc;
-}
-
-/* Schema mode: how many elements and how big each, from what the schema
- * and the already decoded siblings say.  size -1: the struct decides;
- * -2: unknown. */
-static void schema_shape(json_t *f, struct vi_node *parent, const char *type,
-			 int64_t *count, int *is_array, int64_t *size)
-{
-	const struct vi_prim *p = vi_prim_lookup(type);
-	const char *from;
-	int64_t v;
-
-	*count = 1;
-	*is_array = 0;
-	if ((v = jnum(f, "num", INT32_MAX)) >= 0) {
-		*count = v;
-		*is_array = 1;
-	} else if ((from = jstr(f, "count_from"))) {
-		*count = sibling_value(parent, from);
-		*is_array = 1;
-	} else if ((v = jnum(f, "observed_array_len", INT32_MAX)) >= 0) {
-		*count = v;
-		*is_array = 1;
-	} else if (json_is_true(json_object_get(f, "observed_absent"))) {
-		*count = 0;	/* never written by the generated streams: empty */
-		*is_array = 1;
-	}
-	if (nested(f, type))
-		*size = -1;
-	else if ((from = jstr(f, "size_from")))
-		*size = sibling_value(parent, from);
-	else if (p->kind != VI_P_BLOB)
-		*size = p->size;
-	else if ((v = jnum(f, "observed_size", INT32_MAX)) > 0 && strcmp(type, "virtio") != 0)
-		*size = v;
-	else if ((v = jnum(f, "size", INT32_MAX)) > 0 && strcmp(type, "virtio") != 0)
-		*size = v;
-	else
-		*size = -2;
-}
-
-/* Bytes a description always takes at version, or -1 when that depends on
- * the data (variable counts or sizes, optional fields, subsections). */
-static int64_t static_size(json_t *desc, int64_t version, int depth)
-{
-	json_t *f, *sub;
-	size_t i;
-	int64_t total = 0;
-
-	if (depth > VI_MAX_DESC_DEPTH || json_array_size(json_object_get(desc, "subsections")))
-		return -1;
-	json_array_foreach(json_object_get(desc, "fields"), i, f) {
-		const char *type = jstr(f, "type");
-		int64_t n = jnum(f, "num", INT32_MAX), each;
-		if (jnum(f, "version_id", INT32_MAX) > version)
-			continue;
-		if (json_is_true(json_object_get(f, "field_exists")) || !type ||
-		    jstr(f, "count_from") || jstr(f, "size_from"))
-			return -1;
-		if (n < 0 && json_object_get(f, "observed_array_len"))
-			return -1;
-		if ((sub = nested(f, type)))
-			each = static_size(sub, jnum(sub, "version_id", INT32_MAX), depth + 1);
-		else if (vi_prim_lookup(type)->kind != VI_P_BLOB)
-			each = vi_prim_lookup(type)->size;
-		else if (strcmp(type, "virtio") != 0)	/* untyped: its size is what it takes */
-			each = jnum(f, "observed_size", INT32_MAX) > 0 ? jnum(f, "observed_size", INT32_MAX)
-								      : jnum(f, "size", INT32_MAX);
-		else
-			each = -1;
-		if (each < 0)
-			return -1;
-		total += (n < 0 ? 1 : n) * each;
-		if (total > INT32_MAX)
-			return -1;
-	}
-	return total;
-}
-
-/* Does a subsection header that one of the descriptions being decoded lists
- * start at byte pos? */
-static int known_subsection_at(struct dctx *c, uint64_t pos)
-{
-	struct vi_reader *r = c->w->r;
-	uint8_t b[2 + 255];
-
-	if (rd_peek_at(r, pos, b, 2) < 2 || b[0] != QVM_SUBSECTION ||
-	    rd_peek_at(r, pos + 2, b + 2, b[1]) < b[1])
-		return 0;
-	for (int d = c->nsubs - 1; d >= 0; d--) {
-		json_t *x;
-		size_t i;
-		json_array_foreach(c->subs[d], i, x) {
-			const char *name = jstr(x, "name");
-			if (name && strlen(name) == b[1] && memcmp(name, b + 2, b[1]) == 0)
-				return 1;
-		}
-	}
-	return 0;
-}
-
-/* Schema mode, an array whose element count the stream does not carry (a
- * VARRAY sized by the device's configuration, e.g. one entry per hotplug
- * slot or CPU) as the last field of its description: the count is the first
- * one after which a subsection header this walk knows, or the section
- * footer, follows.  -1 when no count fits. */
-static int64_t count_by_anchor(struct dctx *c, int64_t esz)
-{
-	struct vi_reader *r = c->w->r;
-	uint64_t here = rd_tell(r), foot = walk_find_footer(c->w, here, c->section_id);
-	uint64_t maxc = (foot != UINT64_MAX && foot >= here ? foot - here : rd_left(r)) /
-			(uint64_t)esz;
-
-	if (maxc > MAX_GUESSED_COUNT)
-		maxc = MAX_GUESSED_COUNT;
-	for (uint64_t k = 0; k <= maxc; k++) {
-		uint64_t pos = here + k * (uint64_t)esz;
-		if (pos == foot)
-			return (int64_t)k;
-		if (known_subsection_at(c, pos))
-			return (int64_t)k;
-	}
-	return -1;
-}
-
-/* Does the next thing in the stream end an array of unknown count: the
- * section footer, or a subsection header this walk knows? */
-static int at_anchor(struct dctx *c)
-{
-	uint64_t here = rd_tell(c->w->r);
-
-	return walk_find_footer(c->w, here, c->section_id) == here ||
-	       known_subsection_at(c, here);
-}
-
-/* Bytes from here to this section's footer, for a last field of unknown size. */
-static int64_t to_footer(struct dctx *c)
-{
-	uint64_t end = walk_find_footer(c->w, rd_tell(c->w->r), c->section_id);
-	return end == UINT64_MAX ? -2 : (int64_t)(end - rd_tell(c->w->r));
 }
 
 static int empty_elems_limit(struct vi_walk *w, const char *name)
@@ -361,21 +204,21 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 {
 	struct vi_walk *w = c->w;
 	const char *name = jstr(f, "name"), *type = jstr(f, "type");
-	int64_t size, count, idx = jnum(f, "index", INT32_MAX);
+	int64_t size, count, idx = dv_jnum(f, "index", INT32_MAX);
 	int is_array, until_anchor = 0;
 	struct vi_node *holder = parent, *e;
 	char ename[300];
 
 	if (!json_is_object(f) || !name)
-		return mismatch("field entry without a name");
+		return dv_mismatch("field entry without a name");
 	if (c->schema) {
-		if (jnum(f, "version_id", INT32_MAX) > version)
+		if (dv_jnum(f, "version_id", INT32_MAX) > version)
 			return 0;	/* newer than the stream: not written */
 		if (json_is_true(json_object_get(f, "field_exists"))) {
 			/* First guess: present iff a generated stream showed it;
 			 * later attempts flip guesses (bit k of choices, k-th such field). */
 			const char *test = jstr(f, "exists_if_nonzero");
-			int present = test ? sibling_value(parent, test) > 0
+			int present = test ? dv_sibling_value(parent, test) > 0
 					   : json_object_get(f, "observed_size") != NULL;
 			if (c->nchoice < 63 && (c->choices >> c->nchoice) & 1)
 				present = !present;
@@ -385,7 +228,7 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 		}
 		if (!type)
 			type = "unknown";
-		schema_shape(f, parent, type, &count, &is_array, &size);
+		dv_schema_shape(f, parent, type, &count, &is_array, &size);
 		if (json_is_true(json_object_get(f, "field_exists")) && is_array && count == 0 &&
 		    json_is_true(json_object_get(f, "observed_absent")) &&
 		    !json_object_get(f, "observed_array_len")) {
@@ -393,14 +236,14 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 			is_array = 0;
 		}
 		/* A struct no generated stream showed may be a variable array too. */
-		if (!is_array && nested(f, type) && !json_object_get(f, "observed_size"))
+		if (!is_array && dv_nested(f, type) && !json_object_get(f, "observed_size"))
 			is_array = -1;
-		if (is_array && last_in_desc && jnum(f, "num", INT32_MAX) < 0 &&
+		if (is_array && last_in_desc && dv_jnum(f, "num", INT32_MAX) < 0 &&
 		    !jstr(f, "count_from")) {
-			json_t *sub = nested(f, type);
+			json_t *sub = dv_nested(f, type);
 			int64_t esz = size >= 0 ? size :
-				sub ? static_size(sub, jnum(sub, "version_id", INT32_MAX), depth + 1) : -1;
-			int64_t k = esz > 0 ? count_by_anchor(c, esz) : -1;
+				sub ? dv_static_size(sub, dv_jnum(sub, "version_id", INT32_MAX), depth + 1) : -1;
+			int64_t k = esz > 0 ? dv_count_by_anchor(c, esz) : -1;
 			/* Another choice: the count generated streams showed, or
 			 * the one the next anchor implies; for elements of varying
 			 * size, as many as come before the next anchor. */
@@ -416,17 +259,17 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 		if (is_array < 0)
 			is_array = 0;	/* kept as the single struct the schema says */
 		if (size == -2 && last)
-			size = to_footer(c);
+			size = dv_to_footer(c);
 		if (count < 0 || size == -2)
-			return mismatch("field '%s': %s unknown without a trailer", name,
+			return dv_mismatch("field '%s': %s unknown without a trailer", name,
 					count < 0 ? "element count" : "size");
 	} else {
-		int64_t alen = jnum(f, "array_len", INT32_MAX);
-		size = jnum(f, "size", INT32_MAX);
+		int64_t alen = dv_jnum(f, "array_len", INT32_MAX);
+		size = dv_jnum(f, "size", INT32_MAX);
 		if (!type || size < 0)
-			return mismatch("field entry without name, type or size");
+			return dv_mismatch("field entry without name, type or size");
 		if (json_object_get(f, "array_len") && alen < 1)
-			return mismatch("field '%s': bad array_len", name);
+			return dv_mismatch("field '%s': bad array_len", name);
 		is_array = alen >= 1;
 		count = is_array ? alen : 1;
 	}
@@ -446,7 +289,7 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 		int rc;
 		if (walk_node_budget(w) < 0)
 			return -1;
-		if (until_anchor && at_anchor(c))
+		if (until_anchor && dv_at_anchor(c))
 			break;
 		if (holder != parent)
 			snprintf(ename, sizeof(ename), "[%" PRId64 "]", i);
@@ -522,11 +365,11 @@ static int decode_desc_body(struct dctx *c, json_t *desc, struct vi_node *parent
 	int rc;
 
 	if (depth > VI_MAX_DESC_DEPTH)
-		return mismatch("description nested deeper than %d levels", VI_MAX_DESC_DEPTH);
+		return dv_mismatch("description nested deeper than %d levels", VI_MAX_DESC_DEPTH);
 	if (fields && !json_is_array(fields))
-		return mismatch("'fields' of '%s' is not a list", parent->name);
+		return dv_mismatch("'fields' of '%s' is not a list", parent->name);
 	if (subs && !json_is_array(subs))
-		return mismatch("'subsections' of '%s' is not a list", parent->name);
+		return dv_mismatch("'subsections' of '%s' is not a list", parent->name);
 	n = json_array_size(fields);
 	json_array_foreach(fields, i, v) {
 		int last = depth == 0 && i + 1 == n && json_array_size(subs) == 0;
@@ -539,7 +382,7 @@ static int decode_desc_body(struct dctx *c, json_t *desc, struct vi_node *parent
 			uint32_t sv;
 			if (subsection_header(c, parent, NULL, &s, &sv) < 0)
 				return -1;
-			rc = decode_desc(c, v, s, sv & 0xff, depth + 1);
+			rc = dv_decode_desc(c, v, s, sv & 0xff, depth + 1);
 			s->length = rd_tell(c->w->r) - s->offset;
 			if (rc)
 				return rc;
@@ -552,13 +395,13 @@ static int decode_desc_body(struct dctx *c, json_t *desc, struct vi_node *parent
 		uint32_t sv;
 		uint8_t b;
 		if (!json_is_object(v) || !want)
-			return mismatch("subsection entry without vmsd_name");
+			return dv_mismatch("subsection entry without vmsd_name");
 		if (rd_peek(c->w->r, 0, &b, 1) != 1 || b != QVM_SUBSECTION)
-			return mismatch("expected subsection '%s' (byte 0x05) at %" PRIu64, want,
+			return dv_mismatch("expected subsection '%s' (byte 0x05) at %" PRIu64, want,
 					rd_tell(c->w->r));
 		if (subsection_header(c, parent, want, &s, &sv) < 0)
 			return -1;
-		rc = decode_desc(c, v, s, sv, depth + 1);
+		rc = dv_decode_desc(c, v, s, sv, depth + 1);
 		s->length = rd_tell(c->w->r) - s->offset;
 		if (rc)
 			return rc;
@@ -566,8 +409,8 @@ static int decode_desc_body(struct dctx *c, json_t *desc, struct vi_node *parent
 	return 0;
 }
 
-static int decode_desc(struct dctx *c, json_t *desc, struct vi_node *parent,
-		       int64_t version, int depth)
+int dv_decode_desc(struct dctx *c, json_t *desc, struct vi_node *parent,
+		   int64_t version, int depth)
 {
 	int rc, pushed = c->nsubs < (int)(sizeof(c->subs) / sizeof(c->subs[0]));
 
@@ -584,75 +427,5 @@ int vmsd_decode_payload(struct vi_walk *w, json_t *desc, struct vi_node *parent,
 {
 	struct dctx c = { .w = w };
 
-	return decode_desc(&c, desc, parent, INT32_MAX, depth);
-}
-
-/* The order choices are tried in: fewest guesses flipped first and, among
- * as many, later fields first (a field added late is the one an old machine
- * type or an unusual configuration leaves out, e.g. piix4_pm's acpi_index
- * on pc-i440fx-2.10, where flipping an earlier field of the same size would
- * fit the bytes too). */
-#define CHOICE_BITS 12	/* choices that may be flipped; at most
-				   MAX_CHOICE_ATTEMPTS combinations are tried */
-static uint64_t choice_mask(unsigned k)
-{
-	static uint16_t order[1u << CHOICE_BITS];
-	static int ready;
-
-	if (!ready) {
-		unsigned n = 0;
-		for (int pop = 0; pop <= CHOICE_BITS; pop++)
-			for (int m = (1 << CHOICE_BITS) - 1; m >= 0; m--)
-				if (__builtin_popcount((unsigned)m) == pop)
-					order[n++] = (uint16_t)m;
-		ready = 1;
-	}
-	return order[k];
-}
-
-int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
-		       uint32_t section_id, uint32_t version)
-{
-	struct dctx c = { .w = w, .schema = 1, .section_id = section_id };
-	uint64_t start = rd_tell(w->r), tried = 0;
-	int rc = VMSD_MISMATCH, most = 0;
-
-	for (unsigned k = 0; k < (1u << CHOICE_BITS) && tried < MAX_CHOICE_ATTEMPTS; k++) {
-		uint64_t attempt = choice_mask(k);
-		if (k && most < CHOICE_BITS && attempt >> most)
-			continue;	/* flips choices this section does not have */
-		tried++;
-		c.choices = attempt;
-		c.nchoice = 0;
-		rc = decode_desc(&c, vmsd, sec, version, 0);
-		if (rc == 0 && walk_at_section_end(w, section_id))
-			return 0;
-		if (rc == -1 && (w->err->exit_code != VI_EXIT_INPUT || w->err->hard))
-			return -1;
-		if (rc == -1) {	/* ran off the stream: this way is wrong */
-			snprintf(mismatch_msg, sizeof(mismatch_msg), "%s", w->err->msg);
-			w->err->set = 0;
-			w->err->cls = NULL;
-		} else if (rc == 0) {
-			snprintf(mismatch_msg, sizeof(mismatch_msg),
-				 "the schema's layout ends at byte %" PRIu64 ", not at the footer",
-				 rd_tell(w->r));
-		}
-		if (getenv("VI_DEBUG_SCHEMA")) {
-			fprintf(stderr, "attempt %llu rc %d at %llu: %s\n", (unsigned long long)attempt,
-				rc, (unsigned long long)rd_tell(w->r), mismatch_msg);
-			for (size_t j = 0; j < sec->nkids; j++)
-				fprintf(stderr, "   %s %s @%llu len %llu\n", sec->kids[j]->name,
-					sec->kids[j]->type, (unsigned long long)sec->kids[j]->offset,
-					(unsigned long long)sec->kids[j]->length);
-		}
-		vi_node_drop_kids_from(sec, 0);
-		rd_seek(w->r, start);
-		/* Choices met depend on earlier ones: count the most any attempt met. */
-		if (c.nchoice > most)
-			most = c.nchoice;
-		if (most < CHOICE_BITS && (uint64_t)1 << most <= tried)
-			break;	/* every combination tried */
-	}
-	return VMSD_MISMATCH;
+	return dv_decode_desc(&c, desc, parent, INT32_MAX, depth);
 }

@@ -1,0 +1,224 @@
+/* decode-schema.c - schema mode of the one interpreter (decode-vmsd.c): a
+ * schema vmsd says what a release can write, not what this stream holds, so
+ * counts and sizes are worked out from the schema, the decoded siblings and
+ * the anchors that follow (a known subsection header, the section footer),
+ * and fields a device test decides (field_exists) are tried both ways, the
+ * right way being the one that ends at the section footer. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "jutil.h"
+#include "value.h"
+#include "vi-limits.h"
+#include "decode-vmsd.h"
+
+/* Schema mode: how many elements and how big each, from what the schema
+ * and the already decoded siblings say.  size -1: the struct decides;
+ * -2: unknown. */
+void dv_schema_shape(json_t *f, struct vi_node *parent, const char *type,
+		     int64_t *count, int *is_array, int64_t *size)
+{
+	const struct vi_prim *p = vi_prim_lookup(type);
+	const char *from;
+	int64_t v;
+
+	*count = 1;
+	*is_array = 0;
+	if ((v = dv_jnum(f, "num", INT32_MAX)) >= 0) {
+		*count = v;
+		*is_array = 1;
+	} else if ((from = jstr(f, "count_from"))) {
+		*count = dv_sibling_value(parent, from);
+		*is_array = 1;
+	} else if ((v = dv_jnum(f, "observed_array_len", INT32_MAX)) >= 0) {
+		*count = v;
+		*is_array = 1;
+	} else if (json_is_true(json_object_get(f, "observed_absent"))) {
+		*count = 0;	/* never written by the generated streams: empty */
+		*is_array = 1;
+	}
+	if (dv_nested(f, type))
+		*size = -1;
+	else if ((from = jstr(f, "size_from")))
+		*size = dv_sibling_value(parent, from);
+	else if (p->kind != VI_P_BLOB)
+		*size = p->size;
+	else if ((v = dv_jnum(f, "observed_size", INT32_MAX)) > 0 && strcmp(type, "virtio") != 0)
+		*size = v;
+	else if ((v = dv_jnum(f, "size", INT32_MAX)) > 0 && strcmp(type, "virtio") != 0)
+		*size = v;
+	else
+		*size = -2;
+}
+
+/* Bytes a description always takes at version, or -1 when that depends on
+ * the data (variable counts or sizes, optional fields, subsections). */
+int64_t dv_static_size(json_t *desc, int64_t version, int depth)
+{
+	json_t *f, *sub;
+	size_t i;
+	int64_t total = 0;
+
+	if (depth > VI_MAX_DESC_DEPTH || json_array_size(json_object_get(desc, "subsections")))
+		return -1;
+	json_array_foreach(json_object_get(desc, "fields"), i, f) {
+		const char *type = jstr(f, "type");
+		int64_t n = dv_jnum(f, "num", INT32_MAX), each;
+		if (dv_jnum(f, "version_id", INT32_MAX) > version)
+			continue;
+		if (json_is_true(json_object_get(f, "field_exists")) || !type ||
+		    jstr(f, "count_from") || jstr(f, "size_from"))
+			return -1;
+		if (n < 0 && json_object_get(f, "observed_array_len"))
+			return -1;
+		if ((sub = dv_nested(f, type)))
+			each = dv_static_size(sub, dv_jnum(sub, "version_id", INT32_MAX), depth + 1);
+		else if (vi_prim_lookup(type)->kind != VI_P_BLOB)
+			each = vi_prim_lookup(type)->size;
+		else if (strcmp(type, "virtio") != 0)	/* untyped: its size is what it takes */
+			each = dv_jnum(f, "observed_size", INT32_MAX) > 0 ? dv_jnum(f, "observed_size", INT32_MAX)
+								      : dv_jnum(f, "size", INT32_MAX);
+		else
+			each = -1;
+		if (each < 0)
+			return -1;
+		total += (n < 0 ? 1 : n) * each;
+		if (total > INT32_MAX)
+			return -1;
+	}
+	return total;
+}
+
+/* Does a subsection header that one of the descriptions being decoded lists
+ * start at byte pos? */
+static int dv_known_subsection_at(struct dctx *c, uint64_t pos)
+{
+	struct vi_reader *r = c->w->r;
+	uint8_t b[2 + 255];
+
+	if (rd_peek_at(r, pos, b, 2) < 2 || b[0] != QVM_SUBSECTION ||
+	    rd_peek_at(r, pos + 2, b + 2, b[1]) < b[1])
+		return 0;
+	for (int d = c->nsubs - 1; d >= 0; d--) {
+		json_t *x;
+		size_t i;
+		json_array_foreach(c->subs[d], i, x) {
+			const char *name = jstr(x, "name");
+			if (name && strlen(name) == b[1] && memcmp(name, b + 2, b[1]) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Schema mode, an array whose element count the stream does not carry (a
+ * VARRAY sized by the device's configuration, e.g. one entry per hotplug
+ * slot or CPU) as the last field of its description: the count is the first
+ * one after which a subsection header this walk knows, or the section
+ * footer, follows.  -1 when no count fits. */
+int64_t dv_count_by_anchor(struct dctx *c, int64_t esz)
+{
+	struct vi_reader *r = c->w->r;
+	uint64_t here = rd_tell(r), foot = walk_find_footer(c->w, here, c->section_id);
+	uint64_t maxc = (foot != UINT64_MAX && foot >= here ? foot - here : rd_left(r)) /
+			(uint64_t)esz;
+
+	if (maxc > MAX_GUESSED_COUNT)
+		maxc = MAX_GUESSED_COUNT;
+	for (uint64_t k = 0; k <= maxc; k++) {
+		uint64_t pos = here + k * (uint64_t)esz;
+		if (pos == foot)
+			return (int64_t)k;
+		if (dv_known_subsection_at(c, pos))
+			return (int64_t)k;
+	}
+	return -1;
+}
+
+/* Does the next thing in the stream end an array of unknown count: the
+ * section footer, or a subsection header this walk knows? */
+int dv_at_anchor(struct dctx *c)
+{
+	uint64_t here = rd_tell(c->w->r);
+
+	return walk_find_footer(c->w, here, c->section_id) == here ||
+	       dv_known_subsection_at(c, here);
+}
+
+/* Bytes from here to this section's footer, for a last field of unknown size. */
+int64_t dv_to_footer(struct dctx *c)
+{
+	uint64_t end = walk_find_footer(c->w, rd_tell(c->w->r), c->section_id);
+	return end == UINT64_MAX ? -2 : (int64_t)(end - rd_tell(c->w->r));
+}
+
+/* The order choices are tried in: fewest guesses flipped first and, among
+ * as many, later fields first (a field added late is the one an old machine
+ * type or an unusual configuration leaves out, e.g. piix4_pm's acpi_index
+ * on pc-i440fx-2.10, where flipping an earlier field of the same size would
+ * fit the bytes too). */
+#define CHOICE_BITS 12	/* choices that may be flipped; at most
+				   MAX_CHOICE_ATTEMPTS combinations are tried */
+static uint64_t choice_mask(unsigned k)
+{
+	static uint16_t order[1u << CHOICE_BITS];
+	static int ready;
+
+	if (!ready) {
+		unsigned n = 0;
+		for (int pop = 0; pop <= CHOICE_BITS; pop++)
+			for (int m = (1 << CHOICE_BITS) - 1; m >= 0; m--)
+				if (__builtin_popcount((unsigned)m) == pop)
+					order[n++] = (uint16_t)m;
+		ready = 1;
+	}
+	return order[k];
+}
+
+int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
+		       uint32_t section_id, uint32_t version)
+{
+	struct dctx c = { .w = w, .schema = 1, .section_id = section_id };
+	uint64_t start = rd_tell(w->r), tried = 0;
+	int rc = VMSD_MISMATCH, most = 0;
+
+	for (unsigned k = 0; k < (1u << CHOICE_BITS) && tried < MAX_CHOICE_ATTEMPTS; k++) {
+		uint64_t attempt = choice_mask(k);
+		if (k && most < CHOICE_BITS && attempt >> most)
+			continue;	/* flips choices this section does not have */
+		tried++;
+		c.choices = attempt;
+		c.nchoice = 0;
+		rc = dv_decode_desc(&c, vmsd, sec, version, 0);
+		if (rc == 0 && walk_at_section_end(w, section_id))
+			return 0;
+		if (rc == -1 && (w->err->exit_code != VI_EXIT_INPUT || w->err->hard))
+			return -1;
+		if (rc == -1) {	/* ran off the stream: this way is wrong */
+			snprintf(dv_mismatch_msg, sizeof(dv_mismatch_msg), "%s", w->err->msg);
+			w->err->set = 0;
+			w->err->cls = NULL;
+		} else if (rc == 0) {
+			snprintf(dv_mismatch_msg, sizeof(dv_mismatch_msg),
+				 "the schema's layout ends at byte %" PRIu64 ", not at the footer",
+				 rd_tell(w->r));
+		}
+		if (getenv("VI_DEBUG_SCHEMA")) {
+			fprintf(stderr, "attempt %llu rc %d at %llu: %s\n", (unsigned long long)attempt,
+				rc, (unsigned long long)rd_tell(w->r), dv_mismatch_msg);
+			for (size_t j = 0; j < sec->nkids; j++)
+				fprintf(stderr, "   %s %s @%llu len %llu\n", sec->kids[j]->name,
+					sec->kids[j]->type, (unsigned long long)sec->kids[j]->offset,
+					(unsigned long long)sec->kids[j]->length);
+		}
+		vi_node_drop_kids_from(sec, 0);
+		rd_seek(w->r, start);
+		/* Choices met depend on earlier ones: count the most any attempt met. */
+		if (c.nchoice > most)
+			most = c.nchoice;
+		if (most < CHOICE_BITS && (uint64_t)1 << most <= tried)
+			break;	/* every combination tried */
+	}
+	return VMSD_MISMATCH;
+}

@@ -1,0 +1,47 @@
+/* decode-vmsd.h - what the interpreter (decode-vmsd.c) and its schema mode
+ * (decode-schema.c) share.  Private to decode-*.c; the walker's entry points
+ * (vmsd_decode_payload, vmsd_decode_schema) are in walk.h. */
+#ifndef VI_DECODE_VMSD_H
+#define VI_DECODE_VMSD_H
+
+#include <stdint.h>
+#include <jansson.h>
+#include "vi-limits.h"
+#include "walk.h"
+
+#define MAX_CHOICE_ATTEMPTS 64
+#define MAX_GUESSED_COUNT 65536	/* elements tried for a count the stream lacks */
+
+struct dctx {
+	struct vi_walk *w;
+	int schema;             /* description is a schema vmsd, not a trailer entry */
+	uint32_t section_id;    /* for "up to the footer" fields */
+	uint64_t choices;       /* bit k: the k-th field_exists field is present */
+	int nchoice;
+	/* Schema mode: subsection lists of the descriptions being decoded,
+	 * innermost last (what may legitimately follow a field). */
+	json_t *subs[VI_MAX_DESC_DEPTH + 2];
+	int nsubs;
+};
+
+/* Why the bytes did not follow the description (VMSD_MISMATCH). */
+extern char dv_mismatch_msg[600];
+__attribute__((format(printf, 1, 2)))
+int dv_mismatch(const char *fmt, ...);
+
+/* decode-vmsd.c */
+int64_t dv_jnum(json_t *o, const char *key, int64_t max);
+int64_t dv_sibling_value(struct vi_node *parent, const char *name);
+json_t *dv_nested(json_t *f, const char *type);
+int dv_decode_desc(struct dctx *c, json_t *desc, struct vi_node *parent,
+		   int64_t version, int depth);
+
+/* decode-schema.c */
+void dv_schema_shape(json_t *f, struct vi_node *parent, const char *type,
+		     int64_t *count, int *is_array, int64_t *size);
+int64_t dv_static_size(json_t *desc, int64_t version, int depth);
+int64_t dv_count_by_anchor(struct dctx *c, int64_t esz);
+int dv_at_anchor(struct dctx *c);
+int64_t dv_to_footer(struct dctx *c);
+
+#endif

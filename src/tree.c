@@ -175,6 +175,23 @@ const struct vi_attr *vi_node_attr(const struct vi_node *n, const char *key)
 	return NULL;
 }
 
+uint64_t vi_node_attr_uint(const struct vi_node *n, const char *key, uint64_t dflt)
+{
+	const struct vi_attr *a = vi_node_attr(n, key);
+	return a && !a->is_str ? a->u : dflt;
+}
+
+const char *vi_node_attr_str(const struct vi_node *n, const char *key)
+{
+	const struct vi_attr *a = vi_node_attr(n, key);
+	return a && a->is_str ? a->s : NULL;
+}
+
+int vi_node_is_first_record(const struct vi_node *n)
+{
+	return n->kind == VI_N_SECTION && (!strcmp(n->type, "full") || !strcmp(n->type, "start"));
+}
+
 void vi_node_set_type(struct vi_node *n, const char *type)
 {
 	t_free(n->type);

@@ -49,6 +49,11 @@ void vi_node_free(struct vi_node *n);
 void vi_node_attr_u(struct vi_node *n, const char *key, uint64_t v);
 void vi_node_attr_s(struct vi_node *n, const char *key, const char *s);
 const struct vi_attr *vi_node_attr(const struct vi_node *n, const char *key);
+/* An attribute's value when it is there and of that kind, else dflt / NULL. */
+uint64_t vi_node_attr_uint(const struct vi_node *n, const char *key, uint64_t dflt);
+const char *vi_node_attr_str(const struct vi_node *n, const char *key);
+/* A FULL or START section record: the first a device writes. */
+int vi_node_is_first_record(const struct vi_node *n);
 void vi_node_set_str(struct vi_node *n, const char *s);
 void vi_node_set_type(struct vi_node *n, const char *type);
 void vi_node_set_bytes(struct vi_node *n, const uint8_t *p, size_t len);

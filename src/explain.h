@@ -1,9 +1,12 @@
 /* explain.h - QEMU's load error lines (explain-table.c) and where each
- * points in a stream (cmd-explain.c). */
+ * points in a stream (explain-locate.c); the command is cmd-explain.c. */
 #ifndef VI_EXPLAIN_H
 #define VI_EXPLAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+#include "tree.h"
 
 /* Where a message points, given its captures g1 and g2. */
 enum explain_loc {
@@ -42,5 +45,27 @@ struct explain_row {
 
 extern const struct explain_row explain_table[];
 extern const size_t explain_table_len;
+
+/* One error line of QEMU's, matched and located (explain-locate.c). */
+#define CAP 256
+struct ex_line {
+	char *text;
+	const struct explain_row *row;
+	char g[2][CAP];          /* captures g1, g2 ("" when none) */
+	const struct vi_node *node;  /* what it points at, or NULL */
+	uint64_t offset;
+	int located;
+	const char *how;         /* a note on how it was located */
+};
+
+struct explain_ctx {
+	const struct vi_node *root, *device;   /* device: what the other lines name */
+	const struct vi_error *err;
+};
+
+void explain_locate(struct ex_line *l, const struct explain_ctx *c);
+/* The section a node is in, and its path in it ("virtio-net/vq[1].num"). */
+const struct vi_node *explain_section_of(const struct vi_node *n);
+void explain_path_of(const struct vi_node *n, char *out, size_t size);
 
 #endif

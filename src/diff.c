@@ -26,20 +26,7 @@
 #include "jutil.h"
 #include "diff.h"
 #include "vi-limits.h"
-
-struct dctx {
-	struct vi_findings *f;
-	const char *sec;        /* QOM type or vmsd being compared */
-	int src_seen, dst_seen; /* the description is only what streams showed */
-	int same_bytes;         /* fixed-size layouts of equal total: names do not matter */
-	int src_streams_known;  /* the source schema says which subsections streams carried */
-	json_t *memo;           /* comparisons made: see compare() */
-};
-
-#define ERR(c, cls, path, ...) \
-	vi_finding_add((c)->f, cls, VI_SEV_ERROR, 0, 0, path, __VA_ARGS__)
-#define WARN(c, cls, path, ...) \
-	vi_finding_add((c)->f, cls, VI_SEV_WARNING, 0, 0, path, __VA_ARGS__)
+#include "diff-parts.h"
 
 static int seen_only(json_t *vmsd)
 {
@@ -75,8 +62,6 @@ static int64_t fixed_bytes(json_t *desc, int depth)
 	return total;
 }
 
-static int same_name(const char *a, const char *b);
-
 /* Field lists with the same names and sizes all the way down. */
 static int same_fields(json_t *a, json_t *b, int depth)
 {
@@ -87,7 +72,7 @@ static int same_fields(json_t *a, json_t *b, int depth)
 		return 0;
 	json_array_foreach(a, i, x) {
 		y = json_array_get(b, i);
-		if (!jstr(x, "name") || !jstr(y, "name") || !same_name(jstr(x, "name"), jstr(y, "name")) ||
+		if (!jstr(x, "name") || !jstr(y, "name") || !df_same_name(jstr(x, "name"), jstr(y, "name")) ||
 		    jint(x, "size", 0) != jint(y, "size", 0) ||
 		    !same_fields(json_object_get(json_object_get(x, "struct"), "fields"),
 				 json_object_get(json_object_get(y, "struct"), "fields"), depth + 1))
@@ -97,7 +82,7 @@ static int same_fields(json_t *a, json_t *b, int depth)
 }
 
 /* "config[0]" (a trailer's name for the first of several "config") is "config". */
-static int same_name(const char *a, const char *b)
+int df_same_name(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 
@@ -108,7 +93,7 @@ static int same_name(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-static void check_version(struct dctx *c, json_t *s, json_t *d, const char *desc)
+void df_check_version(struct dctx *c, json_t *s, json_t *d, const char *desc)
 {
 	int64_t sv = jint(s, "version_id", 0), dv = jint(d, "version_id", 0);
 	int64_t dmin = jint(d, "minimum_version_id", -1);
@@ -124,195 +109,6 @@ static void check_version(struct dctx *c, json_t *s, json_t *d, const char *desc
 		    "version error: %lld < %lld", c->sec, desc, (long long)sv, (long long)dmin);
 }
 
-/* size x num of a field; -1 if negative or beyond 2^62 (schema_validate
- * keeps both below 2^31, but this is checked, not assumed). */
-static int64_t total_size(json_t *f)
-{
-	int64_t n = jint(f, "num", 1), size = jint(f, "size", 0), t;
-
-	if (n <= 0)
-		n = 1;
-	if (size < 0 || __builtin_mul_overflow(size, n, &t) || t > ((int64_t)1 << 62))
-		return -1;
-	return t;
-}
-
-/* A field that moved into a nested struct keeps the wire format: dest's
- * (or src's) struct field whose first member matches the other name. */
-static int opens_substruct(json_t *item, const char *other)
-{
-	json_t *st = json_object_get(item, "struct");
-	json_t *first = json_array_get(json_object_get(st, "fields"), 0);
-	const char *n = jstr(first, "name");
-
-	return n && strcmp(n, other) == 0;
-}
-
-static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth);
-
-static void check_fields(struct dctx *c, json_t *sf, json_t *df, const char *desc,
-			 int64_t src_version, int depth)
-{
-	json_t *sstack[VI_MAX_DESC_DEPTH], *dstack[VI_MAX_DESC_DEPTH];
-	size_t sidx[VI_MAX_DESC_DEPTH], didx[VI_MAX_DESC_DEPTH];
-	int sdepth = 0, ddepth = 0;
-	size_t si = 0, di = 0;
-	json_t *s, *d;
-	int64_t unused = 0;       /* >0: dest "unused" left to match, <0: src's */
-	char path[700];
-
-	for (;;) {
-		s = json_array_get(sf, si);
-		if (!s) {
-			if (sdepth) {	/* leave a source substruct */
-				sf = sstack[--sdepth];
-				si = sidx[sdepth];
-				continue;
-			}
-			break;
-		}
-		d = json_array_get(df, di);
-		if (!d) {
-			if (ddepth) {
-				df = dstack[--ddepth];
-				di = didx[ddepth];
-				continue;
-			}
-			if (c->dst_seen && json_is_true(json_object_get(s, "field_exists"))) {
-				si++;
-				continue;
-			}
-			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
-			ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\", Description \"%s\": expected "
-			    "field \"%s\", while dest has no further fields", c->sec, desc,
-			    jstr(s, "name"));
-			return;
-		}
-		if (unused > 0) {	/* dest padding eats source fields */
-			if (total_size(s) < 0)
-				goto unused_mismatch;
-			unused -= total_size(s);
-			si++;
-			if (unused < 0)
-				goto unused_mismatch;
-			if (unused == 0)
-				di++;
-			continue;
-		}
-		if (unused < 0) {	/* source padding eats dest fields */
-			if (total_size(d) < 0)
-				goto unused_mismatch;
-			unused += total_size(d);
-			di++;
-			if (unused > 0)
-				goto unused_mismatch;
-			if (unused == 0)
-				si++;
-			continue;
-		}
-		if (!same_name(jstr(s, "name"), jstr(d, "name"))) {
-			/* A conditional field the other side's streams never showed. */
-			if (c->src_seen && json_is_true(json_object_get(d, "field_exists"))) {
-				di++;
-				continue;
-			}
-			if (c->dst_seen && json_is_true(json_object_get(s, "field_exists"))) {
-				si++;
-				continue;
-			}
-			if (opens_substruct(d, jstr(s, "name")) && ddepth < VI_MAX_DESC_DEPTH) {
-				dstack[ddepth] = df;
-				didx[ddepth++] = di + 1;
-				df = json_object_get(json_object_get(d, "struct"), "fields");
-				di = 0;
-				continue;
-			}
-			if (opens_substruct(s, jstr(d, "name")) && sdepth < VI_MAX_DESC_DEPTH) {
-				sstack[sdepth] = sf;
-				sidx[sdepth++] = si + 1;
-				sf = json_object_get(json_object_get(s, "struct"), "fields");
-				si = 0;
-				continue;
-			}
-			if (!strcmp(jstr(s, "name"), "unused") || !strcmp(jstr(d, "name"), "unused")) {
-				int64_t ss = total_size(s), ds = total_size(d);
-				if (ss < 0 || ds < 0) {
-					goto unused_mismatch;
-				} else if (ss == ds) {
-					si++;
-					di++;
-				} else if (!strcmp(jstr(d, "name"), "unused") && ds > ss) {
-					unused = ds - ss;	/* dest padding spans several */
-					si++;
-				} else if (!strcmp(jstr(s, "name"), "unused") && ss > ds) {
-					unused = -(ss - ds);	/* source padding does */
-					di++;
-				} else {
-					goto unused_mismatch;
-				}
-				continue;
-			}
-			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
-			if (c->same_bytes) {
-				WARN(c, VI_C_FIELD_RENAMED, path, "Section \"%s\", Description \"%s\": "
-				     "expected field \"%s\", got \"%s\"; the description writes the "
-				     "same %s bytes on both sides, so the stream loads", c->sec, desc,
-				     jstr(s, "name"), jstr(d, "name"), "fixed number of");
-				si++;
-				di++;
-				continue;
-			}
-			ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\", Description \"%s\": expected "
-			    "field \"%s\", got \"%s\"; skipping rest", c->sec, desc, jstr(s, "name"),
-			    jstr(d, "name"));
-			return;
-		}
-		snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
-		check_version(c, s, d, desc);
-		if (!json_object_get(s, "struct") && jint(s, "size", 0) != jint(d, "size", 0) &&
-		    c->same_bytes)
-			WARN(c, VI_C_FIELD_RENAMED, path, "Section \"%s\" Description \"%s\" Field \"%s\" "
-			     "size mismatch: %lld , %lld; the description's total is the same on both "
-			     "sides, so the stream loads", c->sec, desc, jstr(s, "name"),
-			     (long long)jint(s, "size", 0), (long long)jint(d, "size", 0));
-		else if (!json_object_get(s, "struct") && jint(s, "size", 0) != jint(d, "size", 0))
-			ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\" Description \"%s\" Field \"%s\" "
-			    "size mismatch: %lld , %lld", c->sec, desc, jstr(s, "name"),
-			    (long long)jint(s, "size", 0), (long long)jint(d, "size", 0));
-		if (json_object_get(s, "struct")) {
-			if (!json_object_get(d, "struct"))
-				ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\", Description \"%s\", Field "
-				    "\"%s\": missing description", c->sec, desc, jstr(s, "name"));
-			else
-				check_desc(c, json_object_get(s, "struct"),
-					   json_object_get(d, "struct"), depth + 1);
-		}
-		si++;
-		di++;
-	}
-	/* Beyond the checker: the destination reads what the source never wrote. */
-	if (!sdepth && !ddepth && !unused && !c->same_bytes)
-		for (; (d = json_array_get(df, di)); di++)
-			if (jint(d, "version_id", 0) <= src_version &&
-			    !json_is_true(json_object_get(d, "field_exists"))) {
-				snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(d, "name"));
-				ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\", Description \"%s\": dest "
-				    "has field \"%s\" (version %lld) that the source at version %lld "
-				    "does not send: added without a version bump", c->sec, desc,
-				    jstr(d, "name"), (long long)jint(d, "version_id", 0),
-				    (long long)src_version);
-			}
-	return;
-unused_mismatch:
-	snprintf(path, sizeof(path), "%s/%s", c->sec, desc);
-	ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\", Description \"%s\": unused size "
-	    "mismatch near \"%s\"", c->sec, desc, jstr(s, "name"));
-}
-
-/* Each source subsection against the destination's first of that name,
- * found through a name index (jansson's hash table): linear in both lists.
- * A name the source lists again is compared once: N copies on both sides
- * would otherwise give N x N comparisons and findings. */
 static void check_subsections(struct dctx *c, json_t *ss, json_t *ds, const char *desc,
 			      int depth)
 {
@@ -331,7 +127,7 @@ static void check_subsections(struct dctx *c, json_t *ss, json_t *ds, const char
 		d = json_object_get(byname, jstr(s, "name"));
 		found = d != NULL;
 		if (found)
-			check_desc(c, s, d, depth + 1);
+			df_check_desc(c, s, d, depth + 1);
 		if (!found && (c->dst_seen || c->src_streams_known) &&
 			 !json_is_true(json_object_get(s, "observed"))) {
 			snprintf(path, sizeof(path), "%s/%s/%s", c->sec, desc, jstr(s, "name"));
@@ -354,7 +150,7 @@ static void check_subsections(struct dctx *c, json_t *ss, json_t *ds, const char
 	json_decref(done);
 }
 
-static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
+void df_check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
 {
 	const char *name = jstr(s, "name"), *dname = jstr(d, "name");
 	char path[600];
@@ -362,7 +158,7 @@ static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
 
 	if (depth > VI_MAX_DESC_DEPTH || !name || !dname)
 		return;
-	check_version(c, s, d, name);
+	df_check_version(c, s, d, name);
 	if (strcmp(name, dname) != 0) {
 		snprintf(path, sizeof(path), "%s/%s", c->sec, name);
 		ERR(c, VI_C_UNKNOWN_SECTION, path, "Section \"%s\": Description \"%s\" missing, got "
@@ -387,7 +183,7 @@ static void check_desc(struct dctx *c, json_t *s, json_t *d, int depth)
 		ERR(c, VI_C_FIELD_MISMATCH, path, "Section \"%s\" Description \"%s\": Entry \"Fields\" "
 		    "missing", c->sec, name);
 	else
-		check_fields(c, json_object_get(s, "fields"), json_object_get(d, "fields"), name,
+		df_check_fields(c, json_object_get(s, "fields"), json_object_get(d, "fields"), name,
 			     jint(s, "version_id", 0), depth);
 	if (json_object_get(s, "subsections") && !json_object_get(d, "subsections") &&
 	    json_array_size(json_object_get(s, "subsections")))
@@ -420,7 +216,7 @@ static void replay(struct dctx *c, const struct vi_finding *x, const char *was)
 	vi_finding_add(c->f, x->cls, x->severity, x->offset, x->length, path, "%s", msg);
 }
 
-/* check_desc(c, s, d, 0), once per pair of descriptions: many device types
+/* df_check_desc(c, s, d, 0), once per pair of descriptions: many device types
  * may name one vmsd (a schema's qom entries point to it), and comparing
  * it again for each is N x M.  A repeat adds the first comparison's
  * findings again with the type's name, or, once the list is full, only
@@ -445,7 +241,7 @@ static void compare(struct dctx *c, json_t *s, json_t *d)
 			replay(c, &c->f->v[start + i], json_string_value(json_array_get(m, 0)));
 		return;
 	}
-	check_desc(c, s, d, 0);
+	df_check_desc(c, s, d, 0);
 	json_object_set_new(c->memo, key, json_pack("[sIIIb]", c->sec, (json_int_t)n0,
 		(json_int_t)(c->f->total - t0), (json_int_t)(c->f->total_errors - e0),
 		c->f->dropped == dropped0));
@@ -498,7 +294,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 			ERR(&c, VI_C_UNKNOWN_SECTION, k, "Section \"%s\" does not exist in dest", k);
 			continue;
 		}
-		check_version(&c, v, d, NULL);
+		df_check_version(&c, v, d, NULL);
 		sd = qom_desc(src, v);
 		dd = qom_desc(dst, d);
 		if (jstr(v, "vmsd"))

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "jutil.h"
 #include "schema-import.h"
+#include "schema-import-kids.h"
 #include "vi-limits.h"
 
 static json_t *new_vmsd(const char *name, json_int_t version, const char *origin)
@@ -23,133 +24,6 @@ static json_t *new_vmsd(const char *name, json_int_t version, const char *origin
 	json_object_set_new(v, "fields", json_array());
 	json_object_set_new(v, "subsections", json_array());
 	return v;
-}
-
-/* The k-th child of node that stands for a trailer field entry. */
-static struct vi_node *field_kid(struct vi_node *node, size_t k)
-{
-	for (size_t i = 0; node && i < node->nkids; i++)
-		if (node->kids[i]->kind == VI_N_FIELD && k-- == 0)
-			return node->kids[i];
-	return NULL;
-}
-
-/* How far back the candidates for a count, size or field_exists test are
- * looked for: QEMU's vmstates name a nearby earlier field (real ones have
- * at most ~100 fields), and a bound keeps a hostile section of N fields
- * linear instead of N^2 (or N^3 with the lookups it used to make). */
-#define LOOKBACK 256
-#define MAX_CANDIDATES 16
-
-/* A node's field children in order: k-th in O(1). */
-struct kids {
-	struct vi_node **v;
-	size_t n;
-	json_t *byname;         /* name -> index of the first such kid (built lazily) */
-	struct vi_node *node;
-	json_t *subs;           /* subsection name -> index in node->kids (lazily) */
-};
-
-static void kids_init(struct kids *ks, struct vi_node *node)
-{
-	memset(ks, 0, sizeof(*ks));
-	ks->node = node;
-	if (!node || !node->nkids)
-		return;
-	ks->v = vi_xmalloc(node->nkids * sizeof(*ks->v));
-	for (size_t i = 0; i < node->nkids; i++)
-		if (node->kids[i]->kind == VI_N_FIELD)
-			ks->v[ks->n++] = node->kids[i];
-}
-
-static void kids_free(struct kids *ks)
-{
-	free(ks->v);
-	json_decref(ks->byname);
-	json_decref(ks->subs);
-}
-
-/* The first subsection child called name, through a name index. */
-static struct vi_node *kid_subsection(struct kids *ks, const char *name)
-{
-	json_t *at;
-
-	if (!ks->node)
-		return NULL;
-	if (!ks->subs) {
-		ks->subs = json_object();
-		for (size_t i = ks->node->nkids; i-- > 0;)	/* the first one wins */
-			if (ks->node->kids[i]->kind == VI_N_SUBSECTION)
-				json_object_set_new(ks->subs, ks->node->kids[i]->name,
-						    json_integer((json_int_t)i));
-	}
-	at = json_object_get(ks->subs, name);
-	return at ? ks->node->kids[json_integer_value(at)] : NULL;
-}
-
-static struct vi_node *kid_at(const struct kids *ks, size_t k)
-{
-	return k < ks->n ? ks->v[k] : NULL;
-}
-
-/* Names of the earlier siblings (before child k, at most LOOKBACK back)
- * whose value is want (or want / mult), nearest first, at most
- * MAX_CANDIDATES: candidates for what holds a count or a size. */
-static json_t *siblings_with(const struct kids *ks, size_t k, uint64_t want, uint64_t mult)
-{
-	json_t *names = json_array();
-
-	for (size_t i = k; i-- > 0 && k - i <= LOOKBACK &&
-			   json_array_size(names) < MAX_CANDIDATES;) {
-		struct vi_node *s = kid_at(ks, i);
-		uint64_t v;
-		if (!s || (s->vt != VI_V_UINT && s->vt != VI_V_INT))
-			continue;
-		v = s->vt == VI_V_UINT ? s->v.u : (uint64_t)s->v.i;
-		if (v == want || (mult > 1 && v * mult == want))
-			json_array_append_new(names, json_string(s->name));
-	}
-	return names;
-}
-
-/* Keep in sf[key] only the names every observation so far agreed on. */
-static json_t *intersect(json_t *sf, const char *key, json_t *names)
-{
-	json_t *old = json_object_get(sf, key), *keep, *x, *y;
-	size_t i, j;
-
-	if (!old) {
-		json_object_set_new(sf, key, names);
-		return names;
-	}
-	keep = json_array();
-	json_array_foreach(old, i, x)
-		json_array_foreach(names, j, y)
-			if (json_equal(x, y)) {
-				json_array_append(keep, x);
-				break;
-			}
-	json_decref(names);
-	json_object_set_new(sf, key, keep);
-	return keep;
-}
-
-/* Value of the first child field called name, or -1. */
-static int64_t kid_value(struct kids *ks, const char *name)
-{
-	json_t *at;
-	struct vi_node *s;
-
-	if (!ks->byname) {
-		ks->byname = json_object();
-		for (size_t i = ks->n; i-- > 0;)	/* the first one wins */
-			json_object_set_new(ks->byname, ks->v[i]->name, json_integer((json_int_t)i));
-	}
-	if (!(at = json_object_get(ks->byname, name)) ||
-	    !(s = kid_at(ks, (size_t)json_integer_value(at))))
-		return -1;
-	return s->vt == VI_V_UINT ? (int64_t)(s->v.u & INT64_MAX) :
-	       s->vt == VI_V_INT ? s->v.i : -1;
 }
 
 static void set_if_absent(json_t *o, const char *k, json_t *v)
@@ -270,7 +144,7 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 	const char *name = jstr(vf, "name"), *type = jstr(vf, "type");
 	json_int_t size = json_integer_value(json_object_get(vf, "size"));
 	json_t *alen = json_object_get(vf, "array_len"), *idx = json_object_get(vf, "index");
-	struct vi_node *kid = kid_at(ks, k);
+	struct vi_node *kid = ik_kid_at(ks, k);
 
 	if (!name || !type)
 		return;
@@ -313,7 +187,7 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 		json_object_set_new(sf, "observed_array_len", json_integer(n));
 		/* A count held by a sibling is only believed when counts were seen
 		 * to vary and one sibling always matched; otherwise it is fixed. */
-		cands = intersect(sf, "count_candidates", siblings_with(ks, k, (uint64_t)n, 0));
+		cands = ik_intersect(sf, "count_candidates", ik_siblings_with(ks, k, (uint64_t)n, 0));
 		if (!json_object_get(sf, "num") && json_is_true(json_object_get(sf, "array_len_varies")) &&
 		    json_array_size(cands))
 			json_object_set(sf, "count_from", json_array_get(cands, 0));
@@ -322,8 +196,8 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 	} else if (is_buffer(type) && !json_object_get(sf, "num") &&
 		   json_integer_value(json_object_get(sf, "size")) != size) {
 		json_int_t mult = json_integer_value(json_object_get(sf, "size"));
-		json_t *cands = intersect(sf, "size_candidates",
-					  siblings_with(ks, k, (uint64_t)size, (uint64_t)mult));
+		json_t *cands = ik_intersect(sf, "size_candidates",
+					  ik_siblings_with(ks, k, (uint64_t)size, (uint64_t)mult));
 		if (json_array_size(cands))
 			json_object_set(sf, "size_from", json_array_get(cands, 0));
 		else
@@ -336,7 +210,7 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 		json_t *ss = json_object_get(sf, "struct");
 		/* Compressed arrays have one layout: element 0 says it all.  Arrays
 		 * written element by element ("index") are merged one by one. */
-		struct vi_node *elem = vi_node_attr(kid, "array_len") ? field_kid(kid, 0) : kid;
+		struct vi_node *elem = vi_node_attr(kid, "array_len") ? ik_field_kid(kid, 0) : kid;
 		if (!ss) {
 			ss = new_vmsd(jstr(sub, "vmsd_name") ? jstr(sub, "vmsd_name") : name,
 				      json_integer_value(json_object_get(sub, "version")), "vmdesc");
@@ -356,12 +230,12 @@ static void infer_exists(json_t *sv, size_t i, int present, struct kids *ks)
 	for (size_t j = i; j-- > 0 && i - j <= LOOKBACK &&
 			   json_array_size(names) < MAX_CANDIDATES;) {	/* nearest first */
 		const char *n = jstr(json_array_get(fields, j), "name");
-		int64_t v = n ? kid_value(ks, n) : -1;
+		int64_t v = n ? ik_kid_value(ks, n) : -1;
 		if (v >= 0 && (v != 0) == (present != 0))
 			json_array_append_new(names, json_string(n));
 	}
 	json_object_set_new(sf, present ? "seen_present" : "seen_absent", json_true());
-	cands = intersect(sf, "exists_candidates", names);
+	cands = ik_intersect(sf, "exists_candidates", names);
 	if (json_is_true(json_object_get(sf, "seen_present")) &&
 	    json_is_true(json_object_get(sf, "seen_absent")) && json_array_size(cands))
 		json_object_set(sf, "exists_if_nonzero", json_array_get(cands, 0));
@@ -381,7 +255,7 @@ static void merge_desc(struct vi_import *im, json_t *sv, json_t *vd,
 		json_object_set_new(sv, "fields", json_array());
 	if (!json_is_array(json_object_get(sv, "subsections")))
 		json_object_set_new(sv, "subsections", json_array());
-	kids_init(&ks, node);
+	ik_kids_init(&ks, node);
 	json_array_foreach(vfields, i, x)
 		if (json_is_object(x))
 			merge_field(im, sv, x, i, vfields, &ks, &cursor, depth, seen);
@@ -407,9 +281,9 @@ static void merge_desc(struct vi_import *im, json_t *sv, json_t *vd,
 			field_index_add(im, subs, n, json_array_size(subs) - 1);
 		}
 		json_object_set_new(ss, "observed", json_true());
-		merge_desc(im, ss, x, kid_subsection(&ks, n), depth + 1);
+		merge_desc(im, ss, x, ik_kid_subsection(&ks, n), depth + 1);
 	}
-	kids_free(&ks);
+	ik_kids_free(&ks);
 }
 
 static const char *last_component(const char *idstr)

@@ -12,15 +12,7 @@
 
 static int is_section_named(const struct vi_node *n, const char *name)
 {
-	size_t ln, lm;
-
-	if (n->kind != VI_N_SECTION || !name[0])
-		return 0;
-	if (!strcmp(n->name, name))
-		return 1;
-	ln = strlen(n->name);
-	lm = strlen(name);
-	return ln > lm && n->name[ln - lm - 1] == '/' && !strcmp(n->name + ln - lm, name);
+	return n->kind == VI_N_SECTION && name[0] && vi_idstr_names(n->name, name);
 }
 
 /* The first START/FULL section named name (instance: UINT64_MAX any). */

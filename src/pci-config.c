@@ -2,8 +2,39 @@
 #include <string.h>
 #include "pci-config.h"
 
-enum { CAP_PM = 0x01, CAP_MSI = 0x05, CAP_VENDOR = 0x09, CAP_EXP = 0x10,
-       CAP_MSIX = 0x11 };
+static unsigned cap_at(struct pci_cap_iter *it, unsigned pos)
+{
+	pos &= 0xfc;
+	if (pos < 0x40 || pos + 2 > it->n || pos >= 256 || it->seen[pos / 4])
+		return it->pos = 0;
+	it->seen[pos / 4] = 1;
+	return it->pos = pos;
+}
+
+unsigned pci_cap_first(struct pci_cap_iter *it, const uint8_t *cfg, size_t n)
+{
+	memset(it, 0, sizeof(*it));
+	it->cfg = cfg;
+	it->n = n;
+	if (n < 0x40 || !(cfg[0x06] & 0x10))  /* no capability list */
+		return 0;
+	return cap_at(it, cfg[0x34]);
+}
+
+unsigned pci_cap_next(struct pci_cap_iter *it)
+{
+	return it->pos ? cap_at(it, it->cfg[it->pos + 1]) : 0;
+}
+
+unsigned pci_cap_find(const uint8_t *cfg, size_t n, uint8_t id)
+{
+	struct pci_cap_iter it;
+
+	for (unsigned c = pci_cap_first(&it, cfg, n); c; c = pci_cap_next(&it))
+		if (cfg[c] == id)
+			return c;
+	return 0;
+}
 
 static void ro(uint8_t *mask, size_t n, size_t at, size_t len, uint8_t bits)
 {
@@ -19,8 +50,7 @@ static void ro16(uint8_t *mask, size_t n, size_t at, uint16_t bits)
 
 static void build_mask(const uint8_t *dev, size_t n, uint8_t *mask)
 {
-	uint8_t seen[256] = { 0 };
-	size_t cap;
+	struct pci_cap_iter it;
 	int type1 = (dev[0x0e] & 0x7f) == 1;
 
 	memset(mask, 0, n);
@@ -32,28 +62,24 @@ static void build_mask(const uint8_t *dev, size_t n, uint8_t *mask)
 		ro(mask, n, 0x2c, 4, 0xff); /* subsystem vendor, subsystem */
 		ro(mask, n, 0x3d, 1, 0xff); /* interrupt pin */
 	}
-	if (!(dev[0x06] & 0x10))            /* no capability list */
-		return;
-	for (cap = dev[0x34] & 0xfc; cap >= 0x40 && cap + 2 <= 256 && cap < n && !seen[cap];
-	     cap = dev[cap + 1] & 0xfc) {
-		seen[cap] = 1;
+	for (unsigned cap = pci_cap_first(&it, dev, n); cap; cap = pci_cap_next(&it)) {
 		ro(mask, n, cap, 2, 0xff);  /* id, next */
 		switch (dev[cap]) {
-		case CAP_MSIX:
+		case PCI_CAP_ID_MSIX:
 			ro16(mask, n, cap + 2, 0x07ff);   /* table size */
 			ro(mask, n, cap + 4, 8, 0xff);    /* table and PBA offset/BIR */
 			break;
-		case CAP_MSI:
+		case PCI_CAP_ID_MSI:
 			ro16(mask, n, cap + 2, 0x018e);   /* capable bits */
 			break;
-		case CAP_PM:
+		case PCI_CAP_ID_PM:
 			ro(mask, n, cap + 2, 2, 0xff);    /* PMC */
 			break;
-		case CAP_EXP:
+		case PCI_CAP_ID_EXP:
 			ro(mask, n, cap + 2, 6, 0xff);    /* caps, device caps */
 			ro(mask, n, cap + 12, 4, 0xff);   /* link caps */
 			break;
-		case CAP_VENDOR:
+		case PCI_CAP_ID_VNDR:
 			if (cap + 2 < n && dev[cap + 2] >= 16)
 				ro(mask, n, cap + 2, 14, 0xff);   /* virtio cap header */
 			break;
@@ -84,16 +110,5 @@ long pci_config_mismatch(const uint8_t *src, const uint8_t *dev, size_t n,
 
 size_t pci_config_size(const uint8_t *cfg, size_t avail)
 {
-	uint8_t seen[256] = { 0 };
-	size_t cap;
-
-	if (avail < 0x40 || !(cfg[0x06] & 0x10))
-		return 256;
-	for (cap = cfg[0x34] & 0xfc; cap >= 0x40 && cap + 2 <= avail && cap < 256 && !seen[cap];
-	     cap = cfg[cap + 1] & 0xfc) {
-		seen[cap] = 1;
-		if (cfg[cap] == CAP_EXP)
-			return 4096;
-	}
-	return 256;
+	return pci_cap_find(cfg, avail, PCI_CAP_ID_EXP) ? 4096 : 256;
 }

@@ -286,12 +286,6 @@ static void merge_desc(struct vi_import *im, json_t *sv, json_t *vd,
 	ik_kids_free(&ks);
 }
 
-static const char *last_component(const char *idstr)
-{
-	const char *s = strrchr(idstr, '/');
-	return s ? s + 1 : idstr;
-}
-
 /* Does layout sv list the trailer entry's first field? */
 static int fits(struct vi_import *im, json_t *sv, json_t *entry)
 {
@@ -309,7 +303,7 @@ void import_section(struct vi_import *im, json_t *entry, struct vi_node *sec)
 	json_t *sv;
 
 	if (!vname)	/* old-style section: no vmsd, only its size */
-		vname = last_component(sec->name);
+		vname = vi_idstr_vmsd(sec->name);
 	if (!(sv = json_object_get(im->vmsds, vname))) {
 		sv = new_vmsd(vname, ver ? (json_int_t)ver->u : 0, "vmdesc");
 		if (!jstr(entry, "vmsd_name"))

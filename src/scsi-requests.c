@@ -23,6 +23,7 @@
 #include <string.h>
 #include "scsi-requests.h"
 #include "value.h"
+#include "vi-bytes.h"
 
 #define VQ_ELEM_OLD 49168u
 #define MAX_REQUESTS 4096
@@ -32,14 +33,6 @@ struct sbuf {
 	uint32_t len, pos;
 	uint64_t base;
 };
-
-static uint64_t be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 int scsi_op_is_dma(uint8_t op)
 {
@@ -87,7 +80,7 @@ static uint64_t to_dev_len(const uint8_t *cdb, uint64_t count, uint64_t buflen)
 	case 0x15:
 		return cdb[4];
 	case 0x55: case 0x42:
-		return be(cdb + 7, 2);
+		return vi_be16(cdb + 7);
 	case 0x0a: case 0x2a: case 0xaa: case 0x8a: case 0x2e: case 0xae: case 0x8e:
 		n = count * 512;
 		return n < buflen ? n : buflen;
@@ -166,20 +159,20 @@ static int reading(struct vi_node *e, struct sbuf *b, uint32_t hba, int part, in
 			uint64_t buflen;
 			if (b->len - b->pos < 16)
 				return -1;
-			buflen = be(d + 12, 4);
+			buflen = vi_be32(d + 12);
 			if (take(r, b, "sector", "uint64", 8) < 0 ||
 			    take(r, b, "sector_count", "uint32", 4) < 0 ||
 			    take(r, b, "buflen", "uint32", 4) < 0)
 				return -1;
 			if (buflen && op_to_dev(h[1])) {
-				uint64_t l = to_dev_len(h + 1, be(d + 8, 4), buflen);
+				uint64_t l = to_dev_len(h + 1, vi_be32(d + 8), buflen);
 				if (l == (uint64_t)-1 || take(r, b, "data", "buffer", l) < 0)
 					return -1;
 			} else if (buflen && h[0] == 2) {
 				uint64_t l;
 				if (b->len - b->pos < 4)
 					return -1;
-				l = be(b->p + b->pos, 4);
+				l = vi_be32(b->p + b->pos);
 				if (take(r, b, "data_len", "uint32", 4) < 0 ||
 				    take(r, b, "data", "buffer", l) < 0)
 					return -1;

@@ -177,7 +177,7 @@ const struct vi_attr *vi_node_attr(const struct vi_node *n, const char *key)
 
 uint64_t vi_node_attr_uint(const struct vi_node *n, const char *key, uint64_t dflt)
 {
-	const struct vi_attr *a = vi_node_attr(n, key);
+	const struct vi_attr *a = n ? vi_node_attr(n, key) : NULL;
 	return a && !a->is_str ? a->u : dflt;
 }
 
@@ -185,6 +185,21 @@ const char *vi_node_attr_str(const struct vi_node *n, const char *key)
 {
 	const struct vi_attr *a = vi_node_attr(n, key);
 	return a && a->is_str ? a->s : NULL;
+}
+
+const char *vi_idstr_vmsd(const char *idstr)
+{
+	const char *s = strrchr(idstr, '/');
+	return s ? s + 1 : idstr;
+}
+
+int vi_idstr_names(const char *idstr, const char *name)
+{
+	size_t ln = strlen(idstr), lm = strlen(name);
+
+	if (!strcmp(idstr, name))
+		return 1;
+	return ln > lm && idstr[ln - lm - 1] == '/' && !strcmp(idstr + ln - lm, name);
 }
 
 int vi_node_is_first_record(const struct vi_node *n)

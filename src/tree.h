@@ -49,9 +49,15 @@ void vi_node_free(struct vi_node *n);
 void vi_node_attr_u(struct vi_node *n, const char *key, uint64_t v);
 void vi_node_attr_s(struct vi_node *n, const char *key, const char *s);
 const struct vi_attr *vi_node_attr(const struct vi_node *n, const char *key);
-/* An attribute's value when it is there and of that kind, else dflt / NULL. */
+/* An attribute's value when it is there and of that kind, else dflt / NULL
+ * (vi_node_attr_uint: n may be NULL). */
 uint64_t vi_node_attr_uint(const struct vi_node *n, const char *key, uint64_t dflt);
 const char *vi_node_attr_str(const struct vi_node *n, const char *key);
+/* Section names (idstrs): "0000:00:02.0/virtio-net" is the instance of vmsd
+ * "virtio-net" at that path; the vmsd's name is what follows the last '/'
+ * (or all of it); vi_idstr_names: idstr is name or ends in "/name". */
+const char *vi_idstr_vmsd(const char *idstr);
+int vi_idstr_names(const char *idstr, const char *name);
 /* A FULL or START section record: the first a device writes. */
 int vi_node_is_first_record(const struct vi_node *n);
 void vi_node_set_str(struct vi_node *n, const char *s);

@@ -9,6 +9,7 @@
 #include "render-findings.h"
 #include "escape.h"
 #include "triage.h"
+#include "vi-map.h"
 
 static json_t *ju(uint64_t v)
 {
@@ -161,52 +162,6 @@ static json_t *source_part(const struct vi_session *s, const struct vi_triage_re
 
 /* ---- devices and bytes ----------------------------------------------------- */
 
-/* section id -> index of the device whose START it opened (open addressing;
- * a later START of the same id replaces it, as in the stream) */
-struct idmap {
-	struct { uint32_t id; size_t idx; } *slot;	/* idx SIZE_MAX: empty */
-	size_t cap, n;
-};
-
-static size_t slot_of(const struct idmap *m, uint32_t id)
-{
-	size_t i = (size_t)(id * 0x9e3779b1u) & (m->cap - 1);
-
-	while (m->slot[i].idx != SIZE_MAX && m->slot[i].id != id)
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-static void live_put(struct idmap *m, uint32_t id, size_t idx)
-{
-	size_t i;
-
-	if (2 * (m->n + 1) > m->cap) {
-		struct idmap g = { NULL, m->cap ? 2 * m->cap : 64, 0 };
-		g.slot = vi_xmalloc(g.cap * sizeof(*g.slot));
-		for (i = 0; i < g.cap; i++)
-			g.slot[i].idx = SIZE_MAX;
-		for (i = 0; i < m->cap; i++)
-			if (m->slot[i].idx != SIZE_MAX) {
-				size_t k = slot_of(&g, m->slot[i].id);
-				g.slot[k] = m->slot[i];
-				g.n++;
-			}
-		free(m->slot);
-		*m = g;
-	}
-	i = slot_of(m, id);
-	if (m->slot[i].idx == SIZE_MAX)
-		m->n++;
-	m->slot[i].id = id;
-	m->slot[i].idx = idx;
-}
-
-static size_t live_get(const struct idmap *m, uint32_t id)
-{
-	return m->cap ? m->slot[slot_of(m, id)].idx : SIZE_MAX;
-}
-
 struct dev {
 	const struct vi_node *first;
 	uint64_t bytes, undecoded;
@@ -219,7 +174,9 @@ static json_t *devices_and_bytes(const struct vi_session *s, json_t *bytes)
 	json_t *arr = json_array(), *ram = json_object(), *blocks = json_array();
 	uint64_t hdr = 0, ramb = 0, devb = 0, trailer = 0, other = 0, seen = 0;
 	struct dev *d = NULL;
-	struct idmap live = { 0 };
+	struct vi_map live = { 0 };	/* section id -> index of the device whose
+					   START opened it (a later START of the
+					   same id replaces it, as in the stream) */
 	size_t nd = 0, cap = 0;
 
 	for (size_t i = 0; root && i < root->nkids; i++) {
@@ -248,8 +205,8 @@ static json_t *devices_and_bytes(const struct vi_session *s, json_t *bytes)
 				memset(&d[nd], 0, sizeof(*d));
 				d[nd].first = k;
 				j = nd++;
-				live_put(&live, id, j);
-			} else if ((j = live_get(&live, id)) == SIZE_MAX) {
+				vi_map_put(&live, id, j);
+			} else if ((j = vi_map_get(&live, id)) == SIZE_MAX) {
 				break;			/* a PART/END without its START */
 			}
 			d[j].bytes += k->length;
@@ -275,7 +232,7 @@ static json_t *devices_and_bytes(const struct vi_session *s, json_t *bytes)
 		json_array_append_new(arr, x);
 	}
 	free(d);
-	free(live.slot);
+	vi_map_free(&live);
 	json_object_set_new(bytes, "stream", ju(s->in.size));
 	json_object_set_new(bytes, "header_and_configuration", ju(hdr));
 	json_object_set_new(ram, "bytes", ju(ramb));

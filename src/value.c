@@ -1,6 +1,7 @@
 /* value.c - the primitive VMStateInfo encodings (migration/vmstate-types.c). */
 #include <string.h>
 #include "value.h"
+#include "vi-bytes.h"
 
 static const struct vi_prim prims[] = {
 	{ "bool", 1, VI_P_BOOL },
@@ -32,14 +33,6 @@ const struct vi_prim *vi_prim_lookup(const char *type)
 	return &blob;
 }
 
-static uint64_t be(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-	for (size_t i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 void vi_value_set(struct vi_node *n, const struct vi_prim *prim,
 		  const uint8_t *p, size_t len)
 {
@@ -49,7 +42,7 @@ void vi_value_set(struct vi_node *n, const struct vi_prim *prim,
 		vi_node_set_bytes(n, p, len);
 		return;
 	}
-	u = be(p, len);
+	u = vi_be(p, len);
 	switch (prim->kind) {
 	case VI_P_BOOL:
 		n->vt = VI_V_BOOL;

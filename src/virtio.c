@@ -25,6 +25,7 @@
 #include "value.h"
 #include "virtio.h"
 #include "vi-limits.h"
+#include "vi-bytes.h"
 
 #define VIRTIO_QUEUE_MAX 1024
 #define PCI_VENDOR_REDHAT_QUMRANET 0x1af4
@@ -34,14 +35,6 @@ struct vbuf {
 	uint32_t len, pos;
 	uint64_t base;          /* stream offset of p[0] */
 };
-
-static uint64_t be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* A scalar or blob child of n taking len bytes from b; NULL if short. */
 static struct vi_node *take(struct vi_node *n, struct vbuf *b, const char *name,
@@ -77,7 +70,7 @@ static uint32_t subsection_at(const struct vbuf *b, uint32_t i)
 	for (k = 0; k < n; k++)
 		if (!is_name_char(b->p[i + 2 + k]))
 			return 0;
-	if (be(b->p + i + 2 + n, 4) > 255)
+	if (vi_be32(b->p + i + 2 + n) > 255)
 		return 0;
 	return 2 + n + 4;
 }
@@ -113,7 +106,7 @@ static void subsections(struct vi_node *n, struct vbuf *b)
 		name[b->p[at + 1]] = '\0';
 		s = vi_node_new(n, VI_N_SUBSECTION, name, "subsection", b->base + at);
 		s->length = end - at;
-		vi_node_attr_u(s, "version_id", be(b->p + at + h - 4, 4));
+		vi_node_attr_u(s, "version_id", vi_be32(b->p + at + h - 4));
 		vi_node_attr_s(s, "found_by", "scan");
 		b->pos = at + h;
 		if (end > b->pos)
@@ -128,23 +121,21 @@ static int pci_transport(struct vi_node *n, struct vbuf *b)
 	struct vi_node *t = vi_node_new(n, VI_N_FIELD, "transport", "virtio-pci", b->base + b->pos);
 	struct vi_node *pd = vi_node_new(t, VI_N_FIELD, "PCIDevice", "struct PCIDevice", b->base + b->pos);
 	uint32_t start = b->pos, csize, vectors = 0;
+	unsigned cap;
 	const uint8_t *cfg;
 
-	if (b->len - b->pos < 4 + 256 + 16 || be(b->p + b->pos, 4) != 2)
+	if (b->len - b->pos < 4 + 256 + 16 || vi_be32(b->p + b->pos) != 2)
 		return -1;
 	cfg = b->p + b->pos + 4;
-	if ((cfg[0] | cfg[1] << 8) != PCI_VENDOR_REDHAT_QUMRANET)
+	if (vi_le16(cfg) != PCI_VENDOR_REDHAT_QUMRANET)
 		return -1;
 	csize = (uint32_t)pci_config_size(cfg, b->len - b->pos - 4);
 	take(pd, b, "version_id", "int32 le", 4);
 	if (!take(pd, b, "config", "pci config", csize) || !take(pd, b, "irq_state", "pci irq state", 16))
 		return -1;
 	pd->length = b->pos - start;
-	if ((cfg[0x06] & 0x10))
-		for (uint32_t cap = cfg[0x34] & 0xfc, hops = 0; cap >= 0x40 && cap < 255 && hops < 48;
-		     cap = cfg[cap + 1] & 0xfc, hops++)
-			if (cfg[cap] == 0x11)
-				vectors = (uint32_t)((cfg[cap + 2] | cfg[cap + 3] << 8) & 0x7ff) + 1;
+	if ((cap = pci_cap_find(cfg, csize, PCI_CAP_ID_MSIX)))
+		vectors = (uint32_t)(vi_le16(cfg + cap + 2) & 0x7ff) + 1;
 	if (vectors) {
 		if (!take(t, b, "msix_table", "buffer", vectors * 16) ||
 		    !take(t, b, "msix_pba", "buffer", (vectors + 7) / 8) ||
@@ -168,11 +159,11 @@ static int decode(struct vi_node *e, struct vbuf *b, int pci)
 	    !take(e, b, "queue_sel", "uint16", 2) ||
 	    !take(e, b, "guest_features", "uint32", 4) || b->len - b->pos < 4)
 		return -1;
-	clen = (uint32_t)be(b->p + b->pos, 4);
+	clen = (uint32_t)vi_be32(b->p + b->pos);
 	if (!take(e, b, "config_len", "uint32", 4) || !take(e, b, "config", "buffer", clen) ||
 	    b->len - b->pos < 4)
 		return -1;
-	nq = (uint32_t)be(b->p + b->pos, 4);
+	nq = (uint32_t)vi_be32(b->p + b->pos);
 	if (nq > VIRTIO_QUEUE_MAX || !take(e, b, "num_queues", "uint32", 4))
 		return -1;
 	q = vi_node_new(e, VI_N_FIELD, "queues", "virtqueue", b->base + b->pos);
@@ -198,7 +189,7 @@ int virtio_decode(struct vi_node *e, const uint8_t *p, uint32_t size, uint64_t b
 {
 	struct vbuf b = { p, size, 0, base };
 	/* virtio-pci starts with PCIDevice version 2 and the Red Hat vendor id. */
-	int pci = size >= 8 && be(p, 4) == 2 && p[4] == 0xf4 && p[5] == 0x1a;
+	int pci = size >= 8 && vi_be32(p) == 2 && p[4] == 0xf4 && p[5] == 0x1a;
 
 	if (decode(e, &b, pci) < 0 && (!pci || (b.pos = 0, vi_node_drop_kids_from(e, 0),
 						 decode(e, &b, 0) < 0))) {

@@ -11,6 +11,7 @@
 #include "budget.h"
 #include "vi-limits.h"
 #include "walk.h"
+#include "vi-bytes.h"
 
 static int plausible_at(const uint8_t *t, uint64_t tlen, uint64_t i,
 			uint64_t tail_start, uint64_t size)
@@ -20,8 +21,7 @@ static int plausible_at(const uint8_t *t, uint64_t tlen, uint64_t i,
 
 	if (t[i] != QVM_VMDESCRIPTION || i == 0 || t[i - 1] != QVM_EOF || i + 5 >= tlen)
 		return 0;
-	len = (uint32_t)t[i + 1] << 24 | (uint32_t)t[i + 2] << 16 |
-	      (uint32_t)t[i + 3] << 8 | t[i + 4];
+	len = vi_be32(t + i + 1);
 	return p + 5 + len == size && t[i + 5] == '{';
 }
 

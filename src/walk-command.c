@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include "vi-limits.h"
 #include "walk.h"
+#include "vi-bytes.h"
 
 enum { MIG_CMD_PACKAGED = 7, MIG_CMD_MAX = 12 };
 
@@ -89,8 +90,7 @@ int walk_command(struct vi_walk *w, struct vi_node *parent)
 			return -1;
 		vi_node_set_bytes(n, buf, len);
 		if (cmd == 2 && len == 4)
-			vi_node_attr_u(n, "value", (uint32_t)buf[0] << 24 |
-				       (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3]);
+			vi_node_attr_u(n, "value", vi_be32(buf));
 	}
 	n->length = rd_tell(r) - off;
 	return 0;

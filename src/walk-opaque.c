@@ -9,11 +9,11 @@
 #include <string.h>
 #include "vi-limits.h"
 #include "walk.h"
+#include "vi-bytes.h"
 
 static int footer_at(struct vi_walk *w, const uint8_t *p, uint32_t id, uint64_t q)
 {
-	uint32_t v = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
-		     (uint32_t)p[3] << 8 | p[4];
+	uint32_t v = vi_be32(p + 1);
 
 	return p[0] == QVM_SECTION_FOOTER && v == id && walk_record_plausible(w, q + 5);
 }

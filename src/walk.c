@@ -9,6 +9,7 @@
 #include "budget.h"
 #include "walk.h"
 #include "schema-facts.h"
+#include "vi-bytes.h"
 
 void walk_warn(struct vi_walk *w, uint64_t offset, const char *fmt, ...)
 {
@@ -23,33 +24,11 @@ void walk_warn(struct vi_walk *w, uint64_t offset, const char *fmt, ...)
 	vi_node_set_str(n, msg);
 }
 
-static size_t sec_slot(uint32_t id, size_t cap)
-{
-	uint32_t h = id * 0x9e3779b1u;	/* Fibonacci hashing */
-
-	return (size_t)(h ^ h >> 16) & (cap - 1);
-}
-
 struct vi_section *walk_section_by_id(struct vi_walk *w, uint32_t id)
 {
-	if (!w->sec_hash_cap)
-		return NULL;
-	for (size_t i = sec_slot(id, w->sec_hash_cap);; i = (i + 1) & (w->sec_hash_cap - 1)) {
-		uint32_t k = w->sec_hash[i];
-		if (!k)
-			return NULL;
-		if (w->sections[k - 1].id == id)
-			return &w->sections[k - 1];
-	}
-}
+	size_t i = vi_map_get(&w->sec_map, id);
 
-static void sec_hash_put(struct vi_walk *w, size_t index)
-{
-	size_t i = sec_slot(w->sections[index].id, w->sec_hash_cap);
-
-	while (w->sec_hash[i])
-		i = (i + 1) & (w->sec_hash_cap - 1);
-	w->sec_hash[i] = (uint32_t)index + 1;
+	return i == VI_MAP_NONE ? NULL : &w->sections[i];
 }
 
 int walk_node_budget(struct vi_walk *w)
@@ -95,17 +74,9 @@ static struct vi_section *bind_section(struct vi_walk *w, uint32_t id,
 			w->sections = vi_xrealloc(w->sections,
 						  w->csections * sizeof(*w->sections));
 		}
-		if (2 * (w->nsections + 1) > w->sec_hash_cap) {
-			w->sec_hash_cap = w->sec_hash_cap ? w->sec_hash_cap * 2 : 128;
-			free(w->sec_hash);
-			w->sec_hash = vi_xmalloc(w->sec_hash_cap * sizeof(*w->sec_hash));
-			memset(w->sec_hash, 0, w->sec_hash_cap * sizeof(*w->sec_hash));
-			for (size_t i = 0; i < w->nsections; i++)
-				sec_hash_put(w, i);
-		}
 		s = &w->sections[w->nsections];
 		s->id = id;
-		sec_hash_put(w, w->nsections++);
+		vi_map_put(&w->sec_map, id, w->nsections++);
 	}
 	s->id = id;
 	snprintf(s->idstr, sizeof(s->idstr), "%s", idstr);
@@ -137,9 +108,7 @@ int walk_record_plausible(struct vi_walk *w, uint64_t q)
 		return 1;
 	case QVM_SECTION_PART:
 	case QVM_SECTION_END:
-		return n >= 5 && walk_section_by_id(w, (uint32_t)b[1] << 24 |
-						    (uint32_t)b[2] << 16 |
-						    (uint32_t)b[3] << 8 | b[4]) != NULL;
+		return n >= 5 && walk_section_by_id(w, vi_be32(b + 1)) != NULL;
 	case QVM_COMMAND:
 		return n >= 3 && b[1] == 0 && b[2] >= 1 && b[2] <= 11;
 	default:
@@ -154,7 +123,7 @@ int walk_at_section_end(struct vi_walk *w, uint32_t id)
 	if (w->footers == 0)
 		return walk_record_plausible(w, rd_tell(w->r));
 	if (rd_peek(w->r, 0, b, 5) == 5 && b[0] == QVM_SECTION_FOOTER &&
-	    ((uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4]) == id)
+	    vi_be32(b + 1) == id)
 		return 1;
 	return w->footers < 0 && walk_record_plausible(w, rd_tell(w->r));
 }
@@ -485,7 +454,7 @@ void vi_walk_free(struct vi_walk *w)
 	json_decref(w->vmdesc);
 	free(w->vmdesc_used);
 	free(w->sections);
-	free(w->sec_hash);
+	vi_map_free(&w->sec_map);
 	free(w->vd_keys);
 	free(w->vd_pos);
 	free(w->vd_free);

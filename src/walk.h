@@ -14,6 +14,7 @@
 #include "ram-digest.h"
 #include "reader.h"
 #include "tree.h"
+#include "vi-map.h"
 
 /* QEMU_VM_* record types (migration/savevm.c). */
 enum {
@@ -91,8 +92,7 @@ struct vi_walk {
 
 	struct vi_section *sections;
 	size_t nsections, csections;
-	uint32_t *sec_hash;      /* open addressing: section index + 1, 0 = empty */
-	size_t sec_hash_cap;     /* a power of two, at least 2 * nsections */
+	struct vi_map sec_map;   /* section id -> index in sections */
 	uint32_t empty_elems;    /* elements of this section that took no bytes */
 	uint64_t nodes_made0;    /* vi_node_made() when the walk started */
 	struct {                 /* walk_find_footer's last answer */

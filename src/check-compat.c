@@ -1,0 +1,257 @@
+/* check-compat.c - compat properties against a stream: for each property of
+ * the source's machine type, the rules (schemas/compat-rules.json) about it
+ * are evaluated on the decoded tree, and where the stream breaks one (and
+ * the destination's own stream does not) a machine-property finding says
+ * so.
+ *
+ * Every effect kind of schemas/README-compat.md is a constraint on what a
+ * source whose machine type has the property writes: its row in KINDS lists
+ * the places where a stream breaks it (the offending bytes). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "jutil.h"
+#include "machines.h"
+#include "check-compat.h"
+
+static void eval_request_queue_count(struct eval *e)
+{
+	json_int_t fq = jint(e->eff, "fixed_queues", -1);
+
+	if (fq >= 0)
+		cc_eval_queue_count(e, (uint64_t)fq);
+}
+
+static void eval_virtio_queue_count(struct eval *e)
+{
+	cc_eval_queue_count(e, 0);
+}
+
+/* presence: the kind forbids something an older release did not know at
+ * all (a subsection, section, command, field or RAM flag); then a real
+ * QEMU of the release the compat array stands for rejects the stream even
+ * where 10.0 loads it.  Value kinds (field-value, ring size) are hints. */
+static const struct {
+	const char *kind;
+	void (*fn)(struct eval *e);
+	int presence;
+} KINDS[] = {
+	{ "subsection-absent", cc_eval_subsection_absent, 1 },
+	{ "section-absent", cc_eval_section_absent, 1 },
+	{ "command-absent", cc_eval_command_absent, 1 },
+	{ "ram-flag-absent", cc_eval_ram_flag_absent, 1 },
+	{ "virtio-queue-count", eval_virtio_queue_count, 0 },
+	{ "virtio-request-queue-count", eval_request_queue_count, 0 },
+	{ "msix-vectors", cc_eval_msix_vectors, 0 },
+	{ "virtio-feature-bit", cc_eval_feature_bit, 0 },
+	{ "field-value", cc_eval_field_value, 0 },
+	{ "field-absent", cc_eval_field_absent, 1 },
+	{ "pci-config-bits", cc_eval_pci_config_bits, 0 },
+	{ "virtio-ring-size", cc_eval_ring_size, 0 },
+	{ "ramblock-name", cc_eval_ramblock_name, 0 },
+	{ "scsi-request-layout", cc_eval_scsi_layout, 0 },
+};
+
+/* Other kinds: unknown to this version, ignored (README-compat.md). */
+static void eval_rule(struct eval *e)
+{
+	for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++)
+		if (!strcmp(KINDS[i].kind, e->kind)) {
+			KINDS[i].fn(e);
+			return;
+		}
+}
+
+static int kind_is_presence(const char *k)
+{
+	for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++)
+		if (!strcmp(KINDS[i].kind, k))
+			return KINDS[i].presence;
+	return 0;
+}
+
+/* "hw_compat_6_0" / "pc_compat_2_11": the release the array restores. */
+static int array_release(const char *array, char *buf, size_t n)
+{
+	const char *c = array ? strstr(array, "compat_") : NULL;
+	unsigned maj, min;
+	int used = 0;
+
+	if (!c || sscanf(c, "compat_%u_%u%n", &maj, &min, &used) != 2 || c[used])
+		return -1;
+	snprintf(buf, n, "%u.%u", maj, min);
+	return 0;
+}
+
+static void node_path(const struct vi_node *n, char *buf, size_t len)
+{
+	const struct vi_node *chain[64];
+	int depth = 0;
+	size_t k = 0;
+
+	for (; n && n->kind != VI_N_ROOT && depth < 64; n = n->parent)
+		chain[depth++] = n;
+	buf[0] = '\0';
+	while (depth-- > 0 && k < len) {
+		const struct vi_node *x = chain[depth];
+		const struct vi_attr *inst = vi_node_attr(x, "instance_id");
+		int w = x->kind == VI_N_SECTION && inst
+			? snprintf(buf + k, len - k, "%s[%" PRIu64 "]", x->name, inst->u)
+			: snprintf(buf + k, len - k, "%s%s", k ? "/" : "", x->name);
+		if (w < 0)
+			break;
+		k += (size_t)w;
+	}
+}
+
+/* One finding before de-duplication: variants of a device (virtio-rng-pci,
+ * -transitional, -non-transitional) share a vmsd, so one section breaks
+ * the rules of all three; they become one finding naming the three. */
+struct hit {
+	json_t *rule;
+	const char *property, *value, *array;
+	char drivers[512];
+	struct viol v;
+};
+
+struct hits {
+	struct hit *v;
+	size_t n, cap;
+};
+
+static void add_hit(struct hits *h, json_t *rule, json_t *prop, const struct viol *v)
+{
+	const char *drv = jstr(prop, "driver"), *pr = jstr(prop, "property");
+	const char *val = jstr(prop, "value"), *arr = jstr(prop, "array") ? jstr(prop, "array") : "";
+	json_t *eff = json_object_get(rule, "effect");
+	struct hit *x;
+
+	for (size_t i = 0; i < h->n; i++) {
+		x = &h->v[i];
+		if (x->v.offset == v->offset && x->v.length == v->length &&
+		    !strcmp(x->property, pr) && !strcmp(x->value, val) && !strcmp(x->array, arr) &&
+		    !strcmp(x->v.detail, v->detail) &&
+		    json_equal(json_object_get(x->rule, "effect"), eff) &&
+		    !strcmp(jstr(x->rule, "load_with_property") ? jstr(x->rule, "load_with_property") : "",
+			    jstr(rule, "load_with_property") ? jstr(rule, "load_with_property") : "")) {
+			size_t l = strlen(x->drivers);
+			if (!strstr(x->drivers, drv))
+				snprintf(x->drivers + l, sizeof(x->drivers) - l, ", %s", drv);
+			return;
+		}
+	}
+	if (h->n == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 16;
+		h->v = vi_xrealloc(h->v, h->cap * sizeof(*h->v));
+	}
+	x = &h->v[h->n++];
+	x->rule = rule;
+	x->property = pr;
+	x->value = val;
+	x->array = arr;
+	snprintf(x->drivers, sizeof(x->drivers), "%s", drv);
+	x->v = *v;
+}
+
+static void report(const struct hit *h, const char *machine, const char *target_release,
+		   struct vi_findings *out)
+{
+	json_t *eff = json_object_get(h->rule, "effect");
+	const char *kind = jstr(eff, "kind"), *lwp = jstr(h->rule, "load_with_property");
+	char path[512], old[32], outcome[600];
+
+	if (array_release(h->array, old, sizeof(old)) < 0) {
+		/* a board array (pc_q35_compat_defaults ...): the machine's own */
+		const char *d = machine + strlen(machine);
+		while (d > machine && (d[-1] == '.' || (d[-1] >= '0' && d[-1] <= '9')))
+			d--;
+		snprintf(old, sizeof(old), "%s", *d ? d : "(the machine type's own)");
+	}
+	if (lwp && !strcmp(lwp, "rejected"))
+		snprintf(outcome, sizeof(outcome), "a destination with that value rejects this "
+			 "stream (measured with QEMU 10.0): QEMU %s with %s loads it only if its "
+			 "command line sets %s as the source's did", target_release, machine,
+			 h->property);
+	else if (lwp && !strcmp(lwp, "accepted") && kind_is_presence(kind))
+		snprintf(outcome, sizeof(outcome), "only a warning: QEMU 10.0 with %s still loads "
+			 "it, but a real QEMU %s or older (the releases %s stands for) would reject "
+			 "it, and so would a later migration to such a host", machine, old, h->array);
+	else if (lwp && !strcmp(lwp, "accepted"))
+		snprintf(outcome, sizeof(outcome), "only a hint: destinations load it (the "
+			 "difference is guest-visible); the source did not use %s's value", machine);
+	else
+		snprintf(outcome, sizeof(outcome), "what a destination does with it was not "
+			 "measured; QEMU %s and older (the releases %s stands for) never wrote it",
+			 old, h->array);
+	node_path(h->v.at, path, sizeof(path));
+	vi_finding_add(out, VI_C_MACHINE_PROPERTY, VI_SEV_WARNING, h->v.offset, h->v.length,
+		       path[0] ? path : "stream",
+		       "%s sets %s %s=%s (compat array %s): %s; %s",
+		       machine, h->drivers, h->property, h->value, h->array[0] ? h->array : "?",
+		       h->v.detail, outcome);
+}
+
+/* Is p overridden by a later entry for the same driver.property?  The last
+ * one is the value QEMU applies. */
+static int superseded(json_t *props, size_t i)
+{
+	json_t *p = json_array_get(props, i), *q;
+	size_t k;
+
+	for (k = i + 1; (q = json_array_get(props, k)); k++)
+		if (jstr(q, "driver") && jstr(q, "property") &&
+		    !strcmp(jstr(q, "driver"), jstr(p, "driver")) &&
+		    !strcmp(jstr(q, "property"), jstr(p, "property")))
+			return 1;
+	return 0;
+}
+
+void machines_check(const struct vi_machines *m, const char *machine,
+		    struct vi_session *src, struct vi_session *dest, struct vi_findings *out)
+{
+	json_t *mt, *props, *p, *r;
+	const char *name = machine, *target = jstr(m->doc, "target");
+	char release[32] = "";
+	struct hits hits = { 0 };
+	size_t i, j;
+
+	if (!m->doc || !m->rules || !src || !src->w.root || !machine ||
+	    !(mt = machines_get(m, machine, &name)))
+		return;
+	if (target && sscanf(target, "qemu-%31[^/]", release) != 1)
+		release[0] = '\0';
+	props = json_object_get(mt, "compat_props");
+	json_array_foreach(props, i, p) {
+		if (superseded(props, i))
+			continue;
+		json_array_foreach(m->rules, j, r) {
+			const char *when = jstr(r, "when");
+			json_t *eff = json_object_get(r, "effect");
+			struct viols mine = { 0 }, theirs = { 0 };
+			struct eval e = { src, eff, jstr(eff, "kind"), jstr(eff, "vmsd"),
+					  jstr(p, "value"), &mine };
+			if (!jstr(r, "driver") || !jstr(r, "property") || !e.kind ||
+			    strcmp(jstr(r, "driver"), jstr(p, "driver")) != 0 ||
+			    strcmp(jstr(r, "property"), jstr(p, "property")) != 0 ||
+			    (when && strcmp(when, jstr(p, "value")) != 0))
+				continue;
+			eval_rule(&e);
+			if (mine.n && dest && dest->w.root) {
+				/* The destination's own stream breaks the rule too: it
+				 * overrides the property like the source did. */
+				e.s = dest;
+				e.out = &theirs;
+				eval_rule(&e);
+			}
+			if (!theirs.n)
+				for (size_t k = 0; k < mine.n; k++)
+					add_hit(&hits, r, p, &mine.v[k]);
+			free(mine.v);
+			free(theirs.v);
+		}
+	}
+	for (i = 0; i < hits.n; i++)
+		report(&hits.v[i], name, release[0] ? release : "?", out);
+	free(hits.v);
+}

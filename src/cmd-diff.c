@@ -8,6 +8,7 @@
 #include "command.h"
 #include "diff.h"
 #include "diff-stream.h"
+#include "render-diff-stream.h"
 #include "escape.h"
 #include "input.h"
 #include "session.h"

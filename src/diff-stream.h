@@ -22,6 +22,6 @@ extern const char *const vi_diff_default_ignore[];
  * both walks need opts.ram_digests. */
 json_t *vi_diff_streams(const struct vi_walk *a, const struct vi_walk *b,
 			const struct vi_diff_stream_opts *o);
-void vi_diff_streams_text(FILE *out, json_t *doc, const char *fa, const char *fb);
+/* Its text view: render-diff-stream.h. */
 
 #endif

@@ -84,27 +84,6 @@ static int array_release(const char *array, char *buf, size_t n)
 	return 0;
 }
 
-static void node_path(const struct vi_node *n, char *buf, size_t len)
-{
-	const struct vi_node *chain[64];
-	int depth = 0;
-	size_t k = 0;
-
-	for (; n && n->kind != VI_N_ROOT && depth < 64; n = n->parent)
-		chain[depth++] = n;
-	buf[0] = '\0';
-	while (depth-- > 0 && k < len) {
-		const struct vi_node *x = chain[depth];
-		const struct vi_attr *inst = vi_node_attr(x, "instance_id");
-		int w = x->kind == VI_N_SECTION && inst
-			? snprintf(buf + k, len - k, "%s[%" PRIu64 "]", x->name, inst->u)
-			: snprintf(buf + k, len - k, "%s%s", k ? "/" : "", x->name);
-		if (w < 0)
-			break;
-		k += (size_t)w;
-	}
-}
-
 /* One finding before de-duplication: variants of a device (virtio-rng-pci,
  * -transitional, -non-transitional) share a vmsd, so one section breaks
  * the rules of all three; they become one finding naming the three. */
@@ -184,7 +163,7 @@ static void report(const struct hit *h, const char *machine, const char *target_
 		snprintf(outcome, sizeof(outcome), "what a destination does with it was not "
 			 "measured; QEMU %s and older (the releases %s stands for) never wrote it",
 			 old, h->array);
-	node_path(h->v.at, path, sizeof(path));
+	vi_node_path(h->v.at, path, sizeof(path));
 	vi_finding_add(out, VI_C_MACHINE_PROPERTY, VI_SEV_WARNING, h->v.offset, h->v.length,
 		       path[0] ? path : "stream",
 		       "%s sets %s %s=%s (compat array %s): %s; %s",

@@ -19,7 +19,6 @@ void ce_assume(struct ctx *c, const char *run_msg, const char *file_msg);
 void ce_check_machine(struct ctx *c);
 void ce_check_ram(struct ctx *c);
 /* check-values.c */
-void ce_node_path(const struct vi_node *n, char *buf, size_t len);
 void ce_check_values(struct ctx *c, struct vi_node *n, struct vi_node *their_sec);
 void ce_check_arm_cpregs(struct ctx *c, struct vi_node *sec, struct vi_node *theirs);
 void ce_check_arm_cpregs_schema(struct ctx *c, struct vi_node *sec, json_t *sv);

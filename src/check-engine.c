@@ -86,7 +86,7 @@ static void check_desc(struct ctx *c, struct vi_node *n, json_t *desc, int trust
 			json_t *ss = schema_subsection(desc, k->name);
 			const char *parent = jstr(desc, "name");
 			uint64_t v = vi_node_attr(k, "version_id")->u & 0xff;  /* QEMU keeps 8 bits */
-			ce_node_path(k, path, sizeof(path));
+			vi_node_path(k, path, sizeof(path));
 			if (!ss) {
 				int known = schema_subsection_name_known(desc, k->name);
 				if (known == 1)
@@ -167,7 +167,7 @@ static void check_virtio_payload(struct ctx *c, struct vi_node *v)
 
 		if (k->kind != VI_N_SUBSECTION)
 			continue;
-		ce_node_path(k, path, sizeof(path));
+		vi_node_path(k, path, sizeof(path));
 		if (nested && sub_is_ours(k->name, nested))
 			parent = nested;
 		else if (nested && sub_is_ours(k->name, "virtio/extra_state"))

@@ -33,29 +33,6 @@ static struct vi_node *same_path(struct vi_node *mine, struct vi_node *their_sec
 	return n;
 }
 
-void ce_node_path(const struct vi_node *n, char *buf, size_t len)
-{
-	const struct vi_node *chain[64];
-	int depth = 0;
-	size_t k = 0;
-
-	for (; n && n->kind != VI_N_ROOT && depth < 64; n = n->parent)
-		chain[depth++] = n;
-	buf[0] = '\0';
-	while (depth-- > 0 && k < len) {
-		const struct vi_node *x = chain[depth];
-		int w;
-		if (x->kind == VI_N_SECTION)
-			w = snprintf(buf + k, len - k, "%s[%" PRIu64 "]", x->name,
-				     vi_node_attr(x, "instance_id")->u);
-		else
-			w = snprintf(buf + k, len - k, "/%s", x->name);
-		if (w < 0)
-			break;
-		k += (size_t)w;
-	}
-}
-
 static int64_t node_int(const struct vi_node *n)
 {
 	return n->vt == VI_V_INT ? n->v.i : (int64_t)n->v.u;
@@ -85,7 +62,7 @@ static void compare_config(struct ctx *c, struct vi_node *mine, struct vi_node *
 	n = pci_config_size(b, n) < n ? pci_config_size(b, n) : n;
 	if ((bad = pci_config_mismatch(a, b, n, &m)) < 0)
 		return;
-	ce_node_path(mine, path, sizeof(path));
+	vi_node_path(mine, path, sizeof(path));
 	vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, mine->offset + skip + (uint64_t)bad, 1,
 		       path, "%sget_pci_config_device: Bad config data: i=0x%lx read: %x "
 		       "device: %x cmask: %x", what, bad, a[bad], b[bad], m);
@@ -104,7 +81,7 @@ void ce_check_values(struct ctx *c, struct vi_node *n, struct vi_node *their_sec
 		struct vi_node *o = their_sec ? same_path(n, their_sec) : NULL;
 		char path[512];
 
-		ce_node_path(n, path, sizeof(path));
+		vi_node_path(n, path, sizeof(path));
 		if (!strncmp(n->type, "int32", 5) &&
 		    strcmp(o && o->type ? o->type : n->type, "int32 le") != 0)
 			return;
@@ -184,7 +161,7 @@ static int id_reg_differs(struct ctx *c, struct vi_node *sec, struct vi_node *th
 	for (size_t k = 0; k < sec->nkids; k++)	/* post_load: after the subsections */
 		if (sec->kids[k]->kind == VI_N_FOOTER)
 			end = sec->kids[k]->offset;
-	ce_node_path(mv, path, sizeof(path));
+	vi_node_path(mv, path, sizeof(path));
 	vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, end, 0, path,
 		       "ID register 0x%" PRIx64 " (op0 3, op1 0, CRn 0, CRm %u, op2 %u; value at "
 		       "byte %" PRIu64 ") is 0x%" PRIx64 " here and 0x%" PRIx64 " in the "
@@ -233,7 +210,7 @@ void ce_check_arm_cpregs(struct ctx *c, struct vi_node *sec, struct vi_node *the
 	for (size_t k = 0; k < sec->nkids; k++)
 		if (sec->kids[k]->kind == VI_N_FOOTER)
 			end = sec->kids[k]->offset;
-	ce_node_path(mi, path, sizeof(path));
+	vi_node_path(mi, path, sizeof(path));
 	vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, end, 0, path,
 		       "incoming coprocessor register 0x%" PRIx64 " (element %" PRIu64 ", byte %"
 		       PRIu64 ") is not one of the destination CPU's %" PRIu64 " registers: "
@@ -284,7 +261,7 @@ void ce_check_arm_cpregs_schema(struct ctx *c, struct vi_node *sec, json_t *sv)
 	if (!best || best_missing * 10 > ns)
 		return;
 	if (ml && (uint64_t)node_int(ml) > json_array_size(json_object_get(best, "indexes"))) {
-		ce_node_path(ml, path, sizeof(path));
+		vi_node_path(ml, path, sizeof(path));
 		vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, ml->offset, ml->length, path,
 			       "Invalid value %" PRId64 " expecting positive value <= %zu (QEMU %s's "
 			       "%s has %zu coprocessor registers; assumed: the destination runs the "
@@ -312,7 +289,7 @@ void ce_check_arm_cpregs_schema(struct ctx *c, struct vi_node *sec, json_t *sv)
 		for (size_t j = 0; j < sec->nkids; j++)
 			if (sec->kids[j]->kind == VI_N_FOOTER)
 				end = sec->kids[j]->offset;
-		ce_node_path(mi, path, sizeof(path));
+		vi_node_path(mi, path, sizeof(path));
 		vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, end, 0, path,
 			       "incoming coprocessor register 0x%" PRIx64 " (element %" PRIu64 ", byte %"
 			       PRIu64 ") is not one of QEMU %s's %s registers: cpu_post_load fails the "

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <jansson.h>
+#include "render.h"
 #include "tree.h"
 
 #define RJ_FORMAT_VERSION 1
@@ -15,6 +16,7 @@ json_t *rj_hex(const uint8_t *p, size_t n);
 json_t *rj_string(const char *s);
 json_t *rj_value(const struct vi_node *n);
 json_t *rj_warning(const struct vi_node *n);
+json_t *rj_error(const struct vi_doc *doc);
 int rj_scalar_leaf(const struct vi_node *n);
 const char *rj_kids_key(const struct vi_node *parent, const struct vi_node *k);
 

@@ -347,17 +347,7 @@ int render_json_write(FILE *out, const struct vi_doc *doc)
 	else
 		mset_json(&ms, "undecoded_bytes", json_null());
 	mset(&ms, "warnings", M_WARNINGS)->node = root;
-	if (doc->err && doc->err->set) {
-		json_t *e = json_object();
-		json_object_set_new(e, "offset", doc->err->has_offset
-				    ? rj_uint(doc->err->offset) : json_null());
-		json_object_set_new(e, "message", rj_string(doc->err->msg));
-		json_object_set_new(e, "exit_code", json_integer(doc->err->exit_code));
-		json_object_set_new(e, "class", json_string(!doc->unjudged ? vi_class_name(vi_error_cls(doc->err)) : "unreadable"));
-		mset_json(&ms, "error", e);
-	} else {
-		mset_json(&ms, "error", json_null());
-	}
+	mset_json(&ms, "error", rj_error(doc));
 	write_members(out, &ms, 0);
 	mfree(&ms);
 	putc_unlocked('\n', out);

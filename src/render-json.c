@@ -124,6 +124,22 @@ json_t *render_json_node(const struct vi_node *n)
 	return o;
 }
 
+/* The walk error as the document's "error" member: an object, or null. */
+json_t *rj_error(const struct vi_doc *doc)
+{
+	json_t *e;
+
+	if (!doc->err || !doc->err->set)
+		return json_null();
+	e = json_object();
+	json_object_set_new(e, "offset", doc->err->has_offset
+			    ? rj_uint(doc->err->offset) : json_null());
+	json_object_set_new(e, "message", rj_string(doc->err->msg));
+	json_object_set_new(e, "exit_code", json_integer(doc->err->exit_code));
+	json_object_set_new(e, "class", json_string(!doc->unjudged ? vi_class_name(vi_error_cls(doc->err)) : "unreadable"));
+	return e;
+}
+
 json_t *rj_warning(const struct vi_node *n)
 {
 	json_t *o = json_object();
@@ -176,17 +192,7 @@ json_t *render_json(const struct vi_doc *doc)
 	a = root ? vi_node_attr(root, "undecoded_bytes") : NULL;
 	json_object_set_new(o, "undecoded_bytes", a ? rj_uint(a->u) : json_null());
 	json_object_set_new(o, "warnings", warnings);
-	if (doc->err && doc->err->set) {
-		json_t *e = json_object();
-		json_object_set_new(e, "offset", doc->err->has_offset
-				    ? rj_uint(doc->err->offset) : json_null());
-		json_object_set_new(e, "message", rj_string(doc->err->msg));
-		json_object_set_new(e, "exit_code", json_integer(doc->err->exit_code));
-		json_object_set_new(e, "class", json_string(!doc->unjudged ? vi_class_name(vi_error_cls(doc->err)) : "unreadable"));
-		json_object_set_new(o, "error", e);
-	} else {
-		json_object_set_new(o, "error", json_null());
-	}
+	json_object_set_new(o, "error", rj_error(doc));
 	return o;
 }
 

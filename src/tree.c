@@ -1,4 +1,5 @@
 /* tree.c - nodes of the decoded tree. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,27 @@ int vi_idstr_names(const char *idstr, const char *name)
 	if (!strcmp(idstr, name))
 		return 1;
 	return ln > lm && idstr[ln - lm - 1] == '/' && !strcmp(idstr + ln - lm, name);
+}
+
+void vi_node_path(const struct vi_node *n, char *buf, size_t len)
+{
+	const struct vi_node *chain[64];
+	int depth = 0;
+	size_t k = 0;
+
+	for (; n && n->kind != VI_N_ROOT && depth < 64; n = n->parent)
+		chain[depth++] = n;
+	buf[0] = '\0';
+	while (depth-- > 0 && k < len) {
+		const struct vi_node *x = chain[depth];
+		const struct vi_attr *inst = vi_node_attr(x, "instance_id");
+		int w = x->kind == VI_N_SECTION && inst
+			? snprintf(buf + k, len - k, "%s[%" PRIu64 "]", x->name, inst->u)
+			: snprintf(buf + k, len - k, "%s%s", k ? "/" : "", x->name);
+		if (w < 0)
+			break;
+		k += (size_t)w;
+	}
 }
 
 int vi_node_is_first_record(const struct vi_node *n)

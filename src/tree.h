@@ -58,6 +58,9 @@ const char *vi_node_attr_str(const struct vi_node *n, const char *key);
  * (or all of it); vi_idstr_names: idstr is name or ends in "/name". */
 const char *vi_idstr_vmsd(const char *idstr);
 int vi_idstr_names(const char *idstr, const char *name);
+/* Where a node is, for messages: "0000:00:02.0/virtio-net[0]/vq/num" (a
+ * section's instance in brackets; at most 64 levels). */
+void vi_node_path(const struct vi_node *n, char *buf, size_t len);
 /* A FULL or START section record: the first a device writes. */
 int vi_node_is_first_record(const struct vi_node *n);
 void vi_node_set_str(struct vi_node *n, const char *s);

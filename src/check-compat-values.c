@@ -11,6 +11,7 @@
 #include "pci-config.h"
 #include "vi-bytes.h"
 #include "check-compat.h"
+#include "vi-size.h"
 
 void cc_eval_queue_count(struct eval *e, uint64_t fixed)
 {
@@ -141,7 +142,8 @@ void cc_eval_field_value(struct eval *e)
 				es = el->length;
 			} else {		/* one value: read element idx */
 				if (f->length % len || (es = f->length / len) == 0 || es > 8 ||
-				    cc_read_at(e, (at = f->offset + (uint64_t)idx * es), buf, es) < 0)
+				    !vi_mul_ok((uint64_t)idx, (uint64_t)es, &at) ||
+				    !vi_add_ok(at, f->offset, &at) || cc_read_at(e, at, buf, es) < 0)
 					continue;
 				x = vi_be(buf, es);
 			}

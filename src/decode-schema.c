@@ -12,6 +12,7 @@
 #include "value.h"
 #include "vi-limits.h"
 #include "decode-vmsd.h"
+#include "vi-size.h"
 
 /* Schema mode: how many elements and how big each, from what the schema
  * and the already decoded siblings say.  size -1: the struct decides;
@@ -83,8 +84,8 @@ int64_t dv_static_size(json_t *desc, int64_t version, int depth)
 			each = -1;
 		if (each < 0)
 			return -1;
-		total += (n < 0 ? 1 : n) * each;
-		if (total > INT32_MAX)
+		if (!vi_mul_ok(n < 0 ? 1 : n, each, &each) || !vi_add_ok(total, each, &total) ||
+		    total > INT32_MAX)
 			return -1;
 	}
 	return total;

@@ -29,6 +29,7 @@
 #include "virtio.h"
 #include "walk.h"
 #include "decode-vmsd.h"
+#include "vi-size.h"
 
 char dv_mismatch_msg[600];
 
@@ -206,6 +207,7 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 	const char *name = jstr(f, "name"), *type = jstr(f, "type");
 	int64_t size, count, idx = dv_jnum(f, "index", INT32_MAX);
 	int is_array, until_anchor = 0;
+	uint64_t need;
 	struct vi_node *holder = parent, *e;
 	char ename[300];
 
@@ -275,7 +277,8 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 	}
 	if (size == 0 && count > (int64_t)VI_MAX_EMPTY_ELEMS - (int64_t)w->empty_elems)
 		return empty_elems_limit(w, name);
-	if (!until_anchor && size > 0 && (uint64_t)count * (uint64_t)size > rd_left(w->r))
+	if (!until_anchor && size > 0 &&
+	    (!vi_mul_ok((uint64_t)count, (uint64_t)size, &need) || need > rd_left(w->r)))
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
 			       "truncated: field '%s' needs %" PRIu64 " bytes, %" PRIu64 " left",
 			       vi_esc(ename, sizeof(ename), name),

@@ -7,6 +7,7 @@
 #include "diff.h"
 #include "vi-limits.h"
 #include "diff-parts.h"
+#include "vi-size.h"
 
 /* size x num of a field; -1 if negative or beyond 2^62 (schema_validate
  * keeps both below 2^31, but this is checked, not assumed). */
@@ -16,7 +17,7 @@ static int64_t total_size(json_t *f)
 
 	if (n <= 0)
 		n = 1;
-	if (size < 0 || __builtin_mul_overflow(size, n, &t) || t > ((int64_t)1 << 62))
+	if (size < 0 || !vi_mul_ok(size, n, &t) || t > ((int64_t)1 << 62))
 		return -1;
 	return t;
 }

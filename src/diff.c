@@ -27,6 +27,7 @@
 #include "diff.h"
 #include "vi-limits.h"
 #include "diff-parts.h"
+#include "vi-size.h"
 
 static int seen_only(json_t *vmsd)
 {
@@ -55,8 +56,8 @@ static int64_t fixed_bytes(json_t *desc, int depth)
 			n = jint(f, "observed_array_len", -1);
 		each = json_object_get(f, "struct") ? fixed_bytes(json_object_get(f, "struct"), depth + 1)
 						    : jint(f, "observed_size", jint(f, "size", -1));
-		if (each < 0 || n < 0 || __builtin_mul_overflow(each, n, &bytes) ||
-		    __builtin_add_overflow(total, bytes, &total))
+		if (each < 0 || n < 0 || !vi_mul_ok(each, n, &bytes) ||
+		    !vi_add_ok(total, bytes, &total))
 			return -1;
 	}
 	return total;

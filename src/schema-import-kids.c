@@ -5,6 +5,7 @@
 #include <string.h>
 #include "jutil.h"
 #include "schema-import-kids.h"
+#include "vi-size.h"
 
 /* The k-th child of node that stands for a trailer field entry. */
 struct vi_node *ik_field_kid(struct vi_node *node, size_t k)
@@ -67,11 +68,11 @@ json_t *ik_siblings_with(const struct kids *ks, size_t k, uint64_t want, uint64_
 	for (size_t i = k; i-- > 0 && k - i <= LOOKBACK &&
 			   json_array_size(names) < MAX_CANDIDATES;) {
 		struct vi_node *s = ik_kid_at(ks, i);
-		uint64_t v;
+		uint64_t v, vm;
 		if (!s || (s->vt != VI_V_UINT && s->vt != VI_V_INT))
 			continue;
 		v = s->vt == VI_V_UINT ? s->v.u : (uint64_t)s->v.i;
-		if (v == want || (mult > 1 && v * mult == want))
+		if (v == want || (mult > 1 && vi_mul_ok(v, mult, &vm) && vm == want))
 			json_array_append_new(names, json_string(s->name));
 	}
 	return names;

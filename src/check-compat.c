@@ -14,6 +14,7 @@
 #include "jutil.h"
 #include "machines.h"
 #include "check-compat.h"
+#include "release.h"
 
 static void eval_request_queue_count(struct eval *e)
 {
@@ -68,19 +69,6 @@ static int kind_is_presence(const char *k)
 	for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++)
 		if (!strcmp(KINDS[i].kind, k))
 			return KINDS[i].presence;
-	return 0;
-}
-
-/* "hw_compat_6_0" / "pc_compat_2_11": the release the array restores. */
-static int array_release(const char *array, char *buf, size_t n)
-{
-	const char *c = array ? strstr(array, "compat_") : NULL;
-	unsigned maj, min;
-	int used = 0;
-
-	if (!c || sscanf(c, "compat_%u_%u%n", &maj, &min, &used) != 2 || c[used])
-		return -1;
-	snprintf(buf, n, "%u.%u", maj, min);
 	return 0;
 }
 
@@ -140,7 +128,7 @@ static void report(const struct hit *h, const char *machine, const char *target_
 	const char *kind = jstr(eff, "kind"), *lwp = jstr(h->rule, "load_with_property");
 	char path[512], old[32], outcome[600];
 
-	if (array_release(h->array, old, sizeof(old)) < 0) {
+	if (vi_release_of_compat_array(h->array, old, sizeof(old)) < 0) {
 		/* a board array (pc_q35_compat_defaults ...): the machine's own */
 		const char *d = machine + strlen(machine);
 		while (d > machine && (d[-1] == '.' || (d[-1] >= '0' && d[-1] <= '9')))
@@ -198,8 +186,7 @@ void machines_check(const struct vi_machines *m, const char *machine,
 	if (!m->doc || !m->rules || !src || !src->w.root || !machine ||
 	    !(mt = machines_get(m, machine, &name)))
 		return;
-	if (target && sscanf(target, "qemu-%31[^/]", release) != 1)
-		release[0] = '\0';
+	vi_release_of_target(target, release, sizeof(release));
 	props = json_object_get(mt, "compat_props");
 	json_array_foreach(props, i, p) {
 		if (superseded(props, i))

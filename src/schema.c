@@ -11,6 +11,7 @@
 #include "schema.h"
 #include "schema-facts.h"
 #include "vi-limits.h"
+#include "release.h"
 
 #define MAX_SCHEMA_BYTES (256u << 20)
 
@@ -485,12 +486,5 @@ int schema_subsection_name_known(json_t *vmsd, const char *name)
 
 const char *schema_release(const struct vi_schema *s, char *buf, size_t n)
 {
-	const char *t = s->target ? s->target : "", *p = strstr(t, "qemu-");
-	size_t k = 0;
-
-	if (p)
-		for (p += 5; *p && *p != '/' && k + 1 < n; p++)
-			buf[k++] = *p;
-	buf[k] = '\0';
-	return buf;
+	return vi_release_of_target(s->target, buf, n);
 }

@@ -9,6 +9,7 @@
 #include "render-findings.h"
 #include "escape.h"
 #include "triage.h"
+#include "release.h"
 #include "vi-map.h"
 
 static json_t *ju(uint64_t v)
@@ -44,26 +45,6 @@ static json_t *input_part(const struct vi_session *s, const char *file)
 	return o;
 }
 
-/* "pc-q35-7.2" -> 7.2: the machine type of release X.Y exists from X.Y on. */
-static int machine_release(const char *m, unsigned *maj, unsigned *min)
-{
-	const char *d = m + strlen(m);
-	int used = 0;
-
-	while (d > m && ((d[-1] >= '0' && d[-1] <= '9') || d[-1] == '.'))
-		d--;
-	return d > m && d[-1] == '-' && sscanf(d, "%u.%u%n", maj, min, &used) == 2 && !d[used];
-}
-
-/* 700 for "qemu-7.2/x86_64", -1 if the id says no release. */
-static int target_release(const char *target)
-{
-	unsigned maj, min;
-
-	return target && sscanf(target, "qemu-%u.%u", &maj, &min) == 2 ? (int)(maj * 100 + min)
-								      : -1;
-}
-
 /* since: the release the stream's machine type came with (X*100+Y), or -1 */
 static json_t *release_part(const struct vi_triage_release *rel, size_t n, int since)
 {
@@ -91,8 +72,8 @@ static json_t *release_part(const struct vi_triage_release *rel, size_t n, int s
 		json_array_append_new(all, x);
 		if ((any_known && !r->machine_known) || !r->cpu_match)
 			continue;
-		if (since >= 0 && target_release(r->target) >= 0 &&
-		    target_release(r->target) < since) {
+		if (since >= 0 && vi_release_num_of_id(r->target) >= 0 &&
+		    vi_release_num_of_id(r->target) < since) {
 			too_old++;	/* a release before the machine type existed */
 			if (!best || r->differ + r->unknown < best->differ + best->unknown)
 				best = r;
@@ -122,7 +103,7 @@ static json_t *source_part(const struct vi_session *s, const struct vi_triage_re
 
 	if (w->machine[0]) {
 		json_object_set_new(o, "machine", vi_jstr(w->machine));
-		if (machine_release(w->machine, &maj, &min)) {
+		if (vi_release_of_machine(w->machine, &maj, &min)) {
 			char v[32];
 			snprintf(v, sizeof(v), "%u.%u", maj, min);
 			json_object_set_new(o, "machine_type_since", vi_jstr(v));
@@ -155,7 +136,7 @@ static json_t *source_part(const struct vi_session *s, const struct vi_triage_re
 			json_array_append_new(cmds, vi_jstr(w->root->kids[i]->name));
 	json_object_set_new(o, "commands", cmds);
 	json_object_set_new(o, "release", release_part(rel, nrel,
-		w->machine[0] && machine_release(w->machine, &maj, &min) ? (int)(maj * 100 + min)
+		w->machine[0] && vi_release_of_machine(w->machine, &maj, &min) ? (int)(maj * 100 + min)
 									  : -1));
 	return o;
 }

@@ -15,7 +15,7 @@ rule's effect is evaluated on both: it must hold for "with" and must not hold fo
 "without".  Before running, the machine data (schemas/machines/) is checked too: the "with"
 machine must carry the rule's compat property (with the rule's "when" value) and the
 "without" machine must not.  Then `vmstate-inspect check --machine <the "with" machine>`
-(src/machines.c) must report the rule on the "without" stream and not on the "with" one.
+(src/check-compat*.c) must report the rule on the "without" stream and not on the "with" one.
 
 Guest activity some effects need (a driver negotiating virtio features, setting DRIVER_OK,
 clearing PCI bus mastering, enabling the HPET, sending SCSI commands through virtio-scsi) is
@@ -814,7 +814,7 @@ def check_virtio_gpu_scanout(dw, dwo, eff):
 
 
 def check_agrees(rule, case, release, arch, wd):
-    """src/machines.c must see the rule as evaluate() does: `check --machine` with the
+    """src/check-compat*.c must see the rule as evaluate() does: `check --machine` with the
     "with" machine type reports it (class machine-property) on the "without" stream and
     not on the "with" stream."""
     got = {}

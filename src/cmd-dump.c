@@ -219,9 +219,11 @@ static int run(int argc, char **argv)
 			rc = VI_EXIT_USAGE;
 	}
 	if (getenv("VMSTATE_INSPECT_STATS") && s.r)	/* for bench/ */
-		fprintf(stderr, "stats: bytes_read=%llu stream_size=%llu temp_bytes=%llu\n",
+		fprintf(stderr, "stats: bytes_read=%llu stream_size=%llu temp_bytes=%llu "
+			"kept_bytes=%llu\n",
 			(unsigned long long)s.r->bytes_read, (unsigned long long)s.in.size,
-			(unsigned long long)s.in.temp_bytes);
+			(unsigned long long)s.in.temp_bytes,
+			(unsigned long long)(s.in.rs ? rs_kept(s.in.rs) : 0));
 	vi_session_close(&s);
 	schema_free(&schema);
 	return rc;

@@ -171,7 +171,7 @@ static int decode_element(struct dctx *c, json_t *f, struct vi_node *e,
 			      e->name, end - rd_tell(w->r));
 	rd_pop_limit(w->r, old);
 	if (rc == -1 && w->err->exit_code == VI_EXIT_INPUT && !w->err->hard &&
-	    end <= w->r->limit) {
+	    end <= rd_end(w->r)) {
 		/* The bytes are there: the description was wrong, not the stream. */
 		snprintf(dv_mismatch_msg, sizeof(dv_mismatch_msg), "%s", w->err->msg);
 		w->err->set = 0;

@@ -1,8 +1,10 @@
 /* input-filter-bzip2.c - bzip2 compressed input (concatenated streams too, as
  * pbzip2 writes), via libbz2. */
 #include <bzlib.h>
+#include <stdlib.h>
 #include <string.h>
 #include "input.h"
+#include "tree.h"
 
 static int bz_bid(const uint8_t *p, size_t n)
 {
@@ -10,84 +12,75 @@ static int bz_bid(const uint8_t *p, size_t n)
 	       p[3] <= '9' && !memcmp(p + 4, "\x31\x41\x59\x26\x53\x59", 6);
 }
 
-static int bz_decode(int fd, uint64_t off, struct vi_sink *k, struct vi_error *err)
+static int bz_start(struct vi_fsrc *f, bz_stream *z)
 {
-	static char ibuf[1 << 16], obuf[1 << 16];
-	bz_stream z;
-	uint64_t in_off = off;
-	int rc = 0, eof = 0, ret;
-
-	memset(&z, 0, sizeof(z));
-	if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK)
-		return vi_fail(err, VI_EXIT_INPUT, (int64_t)off, "bzip2: cannot start decoder");
-	for (;;) {
-		if (z.avail_in == 0 && !eof) {
-			ssize_t r = vi_filter_read(fd, ibuf, sizeof(ibuf), in_off, "bzip2", err);
-			if (r < 0) {
-				rc = -1;
-				break;
-			}
-			eof = r == 0;
-			z.next_in = ibuf;
-			z.avail_in = (unsigned)r;
-			in_off += (uint64_t)r;
-		}
-		z.next_out = obuf;
-		z.avail_out = sizeof(obuf);
-		ret = BZ2_bzDecompress(&z);
-		if (z.avail_out < sizeof(obuf) &&
-		    vi_sink_write(k, obuf, sizeof(obuf) - z.avail_out, in_off - z.avail_in,
-				  err) < 0) {
-			rc = -1;
-			break;
-		}
-		if (ret == BZ_STREAM_END) {
-			if (z.avail_in == 0 && !eof) {
-				ssize_t r = vi_filter_read(fd, ibuf, sizeof(ibuf), in_off, "bzip2",
-							   err);
-				if (r < 0) {
-					rc = -1;
-					break;
-				}
-				eof = r == 0;
-				z.next_in = ibuf;
-				z.avail_in = (unsigned)r;
-				in_off += (uint64_t)r;
-			}
-			if (z.avail_in == 0)
-				break;
-			if (z.next_in[0] != 'B') {
-				rc = vi_filter_corrupt(err, "bzip2", in_off - z.avail_in,
-						       "data after the last stream");
-				break;
-			}
-			{	/* the next stream of a concatenation */
-				char *next = z.next_in;
-				unsigned avail = z.avail_in;
-				BZ2_bzDecompressEnd(&z);
-				memset(&z, 0, sizeof(z));
-				if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK)
-					return vi_fail(err, VI_EXIT_INPUT, (int64_t)in_off,
-						       "bzip2: cannot start decoder");
-				z.next_in = next;
-				z.avail_in = avail;
-			}
-			continue;
-		}
-		if (ret == BZ_OK && eof && z.avail_in == 0 && z.avail_out == sizeof(obuf)) {
-			rc = vi_filter_corrupt(err, "bzip2", in_off, "ends inside a stream");
-			break;
-		}
-		if (ret != BZ_OK) {
-			rc = vi_filter_corrupt(err, "bzip2", in_off - z.avail_in,
-					       ret == BZ_DATA_ERROR ? "bad data or block CRC"
-					       : ret == BZ_DATA_ERROR_MAGIC ? "not a bzip2 stream"
-					       : "libbz2 error");
-			break;
-		}
-	}
-	BZ2_bzDecompressEnd(&z);
-	return rc;
+	memset(z, 0, sizeof(*z));
+	if (BZ2_bzDecompressInit(z, 0, 0) != BZ_OK)
+		return vi_fail(f->err, VI_EXIT_INPUT, VI_NO_OFFSET, "bzip2: cannot start decoder");
+	return 0;
 }
 
-const struct vi_filter vi_filter_bzip2 = { "bzip2", bz_bid, bz_decode };
+static int bz_init(struct vi_fsrc *f)
+{
+	bz_stream *z = vi_xmalloc(sizeof(*z));
+
+	if (bz_start(f, z) < 0) {
+		free(z);
+		return -1;
+	}
+	f->dec = z;
+	return 0;
+}
+
+static ssize_t bz_read(struct vi_fsrc *f, uint8_t *buf, size_t n)
+{
+	bz_stream *z = f->dec;
+	int ret;
+
+	for (;;) {
+		if (vi_fsrc_refill(f) < 0)
+			return -1;
+		z->next_in = (char *)f->ibuf + f->in_pos;
+		z->avail_in = (unsigned)(f->in_len - f->in_pos);
+		z->next_out = (char *)buf;
+		z->avail_out = (unsigned)n;
+		ret = BZ2_bzDecompress(z);
+		f->in_pos = f->in_len - z->avail_in;
+		if (ret == BZ_STREAM_END) {
+			if (vi_fsrc_refill(f) < 0)
+				return -1;
+			if (f->in_pos == f->in_len) {
+				f->done = 1;
+			} else if (f->ibuf[f->in_pos] != 'B') {
+				return vi_filter_corrupt(f->err, "bzip2", vi_fsrc_offset(f),
+							 "data after the last stream");
+			} else {	/* the next stream of a concatenation */
+				BZ2_bzDecompressEnd(z);
+				if (bz_start(f, z) < 0)
+					return -1;
+			}
+		} else if (ret == BZ_OK && f->eof && f->in_pos == f->in_len &&
+			   z->avail_out == n) {
+			return vi_filter_corrupt(f->err, "bzip2", vi_fsrc_offset(f),
+						 "ends inside a stream");
+		} else if (ret != BZ_OK) {
+			return vi_filter_corrupt(f->err, "bzip2", vi_fsrc_offset(f),
+						 ret == BZ_DATA_ERROR ? "bad data or block CRC"
+						 : ret == BZ_DATA_ERROR_MAGIC ? "not a bzip2 stream"
+						 : "libbz2 error");
+		}
+		if (z->avail_out < n)
+			return (ssize_t)(n - z->avail_out);
+		if (f->done)
+			return 0;
+	}
+}
+
+static void bz_end(struct vi_fsrc *f)
+{
+	BZ2_bzDecompressEnd(f->dec);
+	free(f->dec);
+	f->dec = NULL;
+}
+
+const struct vi_filter vi_filter_bzip2 = { "bzip2", bz_bid, bz_init, bz_read, bz_end };

@@ -1,81 +1,72 @@
 /* input-filter-gzip.c - gzip compressed input (concatenated members too), via zlib. */
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #include "input.h"
+#include "tree.h"
 
 static int gz_bid(const uint8_t *p, size_t n)
 {
 	return n >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8;
 }
 
-static int gz_decode(int fd, uint64_t off, struct vi_sink *k, struct vi_error *err)
+static int gz_init(struct vi_fsrc *f)
 {
-	static uint8_t ibuf[1 << 16], obuf[1 << 16];
-	z_stream z;
-	uint64_t in_off = off;
-	int rc = 0, eof = 0, ret;
+	z_stream *z = vi_xmalloc(sizeof(*z));
 
-	memset(&z, 0, sizeof(z));
-	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return vi_fail(err, VI_EXIT_INPUT, (int64_t)off, "gzip: cannot start decoder");
-	for (;;) {
-		if (z.avail_in == 0 && !eof) {
-			ssize_t r = vi_filter_read(fd, ibuf, sizeof(ibuf), in_off, "gzip", err);
-			if (r < 0) {
-				rc = -1;
-				break;
-			}
-			eof = r == 0;
-			z.next_in = ibuf;
-			z.avail_in = (uInt)r;
-			in_off += (uint64_t)r;
-		}
-		z.next_out = obuf;
-		z.avail_out = sizeof(obuf);
-		ret = inflate(&z, Z_NO_FLUSH);
-		if (z.avail_out < sizeof(obuf) &&
-		    vi_sink_write(k, obuf, sizeof(obuf) - z.avail_out, in_off - z.avail_in,
-				  err) < 0) {
-			rc = -1;
-			break;
-		}
-		if (ret == Z_STREAM_END) {
-			/* another member may follow (gzip a b > c; pigz) */
-			if (z.avail_in == 0 && !eof) {
-				ssize_t r = vi_filter_read(fd, ibuf, sizeof(ibuf), in_off, "gzip",
-							   err);
-				if (r < 0) {
-					rc = -1;
-					break;
-				}
-				eof = r == 0;
-				z.next_in = ibuf;
-				z.avail_in = (uInt)r;
-				in_off += (uint64_t)r;
-			}
-			if (z.avail_in == 0)
-				break;
-			if (z.next_in[0] != 0x1f) {	/* trailing garbage or zero padding */
-				rc = vi_filter_corrupt(err, "gzip", in_off - z.avail_in,
-						       "data after the last member");
-				break;
-			}
-			inflateReset(&z);
-			continue;
-		}
-		if (ret == Z_BUF_ERROR && eof && z.avail_in == 0) {
-			rc = vi_filter_corrupt(err, "gzip", in_off, "ends inside a member");
-			break;
-		}
-		if (ret != Z_OK && ret != Z_BUF_ERROR) {
-			rc = vi_filter_corrupt(err, "gzip", in_off - z.avail_in,
-					       z.msg ? z.msg : "zlib error");
-			break;
-		}
+	memset(z, 0, sizeof(*z));
+	if (inflateInit2(z, 16 + MAX_WBITS) != Z_OK) {
+		free(z);
+		return vi_fail(f->err, VI_EXIT_INPUT, VI_NO_OFFSET, "gzip: cannot start decoder");
 	}
-	inflateEnd(&z);
-	return rc;
+	f->dec = z;
+	return 0;
 }
 
-const struct vi_filter vi_filter_gzip = { "gzip", gz_bid, gz_decode };
+static ssize_t gz_read(struct vi_fsrc *f, uint8_t *buf, size_t n)
+{
+	z_stream *z = f->dec;
+	int ret;
+
+	for (;;) {
+		if (vi_fsrc_refill(f) < 0)
+			return -1;
+		z->next_in = f->ibuf + f->in_pos;
+		z->avail_in = (uInt)(f->in_len - f->in_pos);
+		z->next_out = buf;
+		z->avail_out = (uInt)n;
+		ret = inflate(z, Z_NO_FLUSH);
+		f->in_pos = f->in_len - z->avail_in;
+		if (ret == Z_STREAM_END) {
+			/* another member may follow (gzip a b > c; pigz) */
+			if (vi_fsrc_refill(f) < 0)
+				return -1;
+			if (f->in_pos == f->in_len)
+				f->done = 1;
+			else if (f->ibuf[f->in_pos] != 0x1f)	/* garbage or zero padding */
+				return vi_filter_corrupt(f->err, "gzip", vi_fsrc_offset(f),
+							 "data after the last member");
+			else
+				inflateReset(z);
+		} else if (ret == Z_BUF_ERROR && f->eof && f->in_pos == f->in_len) {
+			return vi_filter_corrupt(f->err, "gzip", vi_fsrc_offset(f),
+						 "ends inside a member");
+		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			return vi_filter_corrupt(f->err, "gzip", vi_fsrc_offset(f),
+						 z->msg ? z->msg : "zlib error");
+		}
+		if (z->avail_out < n)
+			return (ssize_t)(n - z->avail_out);
+		if (f->done)
+			return 0;
+	}
+}
+
+static void gz_end(struct vi_fsrc *f)
+{
+	inflateEnd(f->dec);
+	free(f->dec);
+	f->dec = NULL;
+}
+
+const struct vi_filter vi_filter_gzip = { "gzip", gz_bid, gz_init, gz_read, gz_end };

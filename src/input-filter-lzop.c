@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <lzo/lzo1x.h>
 #include "input.h"
 #include "tree.h"
@@ -30,19 +29,26 @@ static int lzop_bid(const uint8_t *p, size_t n)
 }
 
 struct lz {
-	int fd;
-	uint64_t off, end;
+	struct vi_fsrc *f;
 	uint32_t flags, chk;	/* header checksum so far */
 	int crc;
-	struct vi_error *err;
+	uint8_t hdr[64];	/* the header's bytes (its checksum may switch to CRC-32) */
+	size_t nhdr;
+	uint8_t *src, *dst;	/* one block */
+	size_t cap, out_pos, out_len;
+	int header_done;
 };
 
 static int lz_get(struct lz *z, void *buf, size_t n, const char *what)
 {
-	if (z->off > z->end || n > z->end - z->off || vi_pread_full(z->fd, buf, n, z->off))
-		return vi_filter_corrupt(z->err, "lzop", z->off, what);
-	z->chk = z->crc ? lzo_crc32(z->chk, buf, n) : lzo_adler32(z->chk, buf, n);
-	z->off += n;
+	if (vi_fsrc_get(z->f, buf, n, what) < 0)
+		return -1;
+	if (!z->header_done) {
+		z->chk = z->crc ? lzo_crc32(z->chk, buf, n) : lzo_adler32(z->chk, buf, n);
+		if (z->nhdr + n <= sizeof(z->hdr))
+			memcpy(z->hdr + z->nhdr, buf, n);
+		z->nhdr += n;
+	}
 	return 0;
 }
 
@@ -57,11 +63,13 @@ static int lz_u32(struct lz *z, uint32_t *v, const char *what)
 
 static int lz_header(struct lz *z)
 {
-	uint8_t b[16], method, name_len;
+	uint8_t b[16], method, name_len, magic[9];
 	uint32_t v, want;
 	unsigned version;
+	struct vi_error *err = z->f->err;
 
-	z->off += 9;
+	if (vi_fsrc_get(z->f, magic, 9, "header") < 0)
+		return -1;
 	z->chk = 1;	/* Adler-32 start; the flags may switch to CRC-32 below */
 	if (lz_get(z, b, 4, "header") < 0)
 		return -1;
@@ -73,18 +81,14 @@ static int lz_header(struct lz *z)
 	    lz_u32(z, &z->flags, "header") < 0)
 		return -1;
 	if (z->flags & F_H_CRC32) {	/* recompute what was read so far as CRC-32 */
-		uint8_t all[32];
-		size_t n = (size_t)(z->off - 9);
-		if (vi_pread_full(z->fd, all, n, 9))
-			return vi_filter_corrupt(z->err, "lzop", 9, "header");
 		z->crc = 1;
-		z->chk = lzo_crc32(0, all, n);
+		z->chk = lzo_crc32(0, z->hdr, z->nhdr);
 	}
 	if (method < 1 || method > 3)
-		return vi_fail(z->err, VI_EXIT_INPUT, (int64_t)z->off, "lzop: compression "
+		return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "lzop: compression "
 			       "method %u is not supported (LZO1X-1, -1(15), -999 are)", method);
 	if (z->flags & F_H_FILTER)
-		return vi_fail(z->err, VI_EXIT_INPUT, (int64_t)z->off,
+		return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET,
 			       "lzop: files written with a filter are not supported");
 	if (lz_u32(z, &v, "header") < 0 || lz_u32(z, &v, "header") < 0 ||
 	    (version >= 0x0940 && lz_u32(z, &v, "header") < 0) ||
@@ -97,100 +101,118 @@ static int lz_header(struct lz *z)
 			return -1;
 	}
 	want = z->chk;
+	z->header_done = 1;
 	if (lz_u32(z, &v, "header checksum") < 0)
 		return -1;
 	if (v != want)
-		return vi_filter_corrupt(z->err, "lzop", z->off - 4, "header checksum mismatch");
+		return vi_filter_corrupt(err, "lzop", vi_fsrc_offset(z->f) - 4,
+					 "header checksum mismatch");
 	if (z->flags & F_H_EXTRA_FIELD) {
+		uint8_t skip[256];
 		if (lz_u32(z, &v, "extra field") < 0)
 			return -1;
-		if (v > z->end - z->off || z->end - z->off - v < 4)
-			return vi_filter_corrupt(z->err, "lzop", z->off, "extra field");
-		z->off += v + 4;
+		for (uint64_t left = (uint64_t)v + 4; left;) {	/* the field and its checksum */
+			size_t k = left < sizeof(skip) ? (size_t)left : sizeof(skip);
+			if (lz_get(z, skip, k, "extra field") < 0)
+				return -1;
+			left -= k;
+		}
 	}
 	return 0;
 }
 
-static int lzop_decode(int fd, uint64_t off, struct vi_sink *k, struct vi_error *err)
+static int lzop_init(struct vi_fsrc *f)
 {
-	struct lz z = { .fd = fd, .off = off, .err = err };
-	uint8_t *src = NULL, *dst = NULL;
-	size_t cap = 0;
-	struct stat st;
-	int rc = 0;
+	struct lz *z;
 
 	if (lzo_init() != LZO_E_OK)
-		return vi_fail(err, VI_EXIT_INPUT, (int64_t)off, "lzop: cannot start liblzo2");
-	if (fstat(fd, &st) < 0 || st.st_size < 0)
-		return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "lzop: cannot stat input");
-	z.end = (uint64_t)st.st_size;
-	if (lz_header(&z) < 0)
-		return -1;
-	for (;;) {
-		uint32_t dlen, slen, dsum[2] = { 0 }, csum[2] = { 0 };
-		uint64_t at = z.off;
-		lzo_uint got;
-		if (lz_u32(&z, &dlen, "block header") < 0) {
-			rc = -1;
-			break;
-		}
-		if (dlen == 0)
-			break;
-		if (lz_u32(&z, &slen, "block header") < 0 ||
-		    ((z.flags & F_ADLER32_D) && lz_u32(&z, &dsum[0], "block header") < 0) ||
-		    ((z.flags & F_CRC32_D) && lz_u32(&z, &dsum[1], "block header") < 0) ||
-		    (slen < dlen && (z.flags & F_ADLER32_C) &&
-		     lz_u32(&z, &csum[0], "block header") < 0) ||
-		    (slen < dlen && (z.flags & F_CRC32_C) &&
-		     lz_u32(&z, &csum[1], "block header") < 0)) {
-			rc = -1;
-			break;
-		}
-		if (dlen > LZOP_MAX_BLOCK || slen > dlen || slen > z.end - z.off ||
-		    (uint64_t)slen * 256 + 4096 < dlen) {	/* LZO1X expands < 256x */
-			rc = vi_filter_corrupt(err, "lzop", at, slen > z.end - z.off ?
-					       "ends inside a block" : "bad block lengths");
-			break;
-		}
-		if (dlen > cap) {	/* the compressed bytes exist: worth the memory */
-			free(src);
-			free(dst);
-			src = vi_xmalloc(dlen);
-			dst = vi_xmalloc(dlen);
-			cap = dlen;
-		}
-		if (lz_get(&z, src, slen, "block data") < 0) {
-			rc = -1;
-			break;
-		}
-		if (((z.flags & F_ADLER32_C) && slen < dlen && lzo_adler32(1, src, slen) != csum[0]) ||
-		    ((z.flags & F_CRC32_C) && slen < dlen && lzo_crc32(0, src, slen) != csum[1])) {
-			rc = vi_filter_corrupt(err, "lzop", at, "compressed block checksum mismatch");
-			break;
-		}
-		if (slen == dlen) {
-			memcpy(dst, src, dlen);
-		} else {
-			got = dlen;
-			if (lzo1x_decompress_safe(src, slen, dst, &got, NULL) != LZO_E_OK ||
-			    got != dlen) {
-				rc = vi_filter_corrupt(err, "lzop", at, "bad LZO1X block");
-				break;
-			}
-		}
-		if (((z.flags & F_ADLER32_D) && lzo_adler32(1, dst, dlen) != dsum[0]) ||
-		    ((z.flags & F_CRC32_D) && lzo_crc32(0, dst, dlen) != dsum[1])) {
-			rc = vi_filter_corrupt(err, "lzop", at, "block checksum mismatch");
-			break;
-		}
-		if (vi_sink_write(k, dst, dlen, z.off, err) < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	free(src);
-	free(dst);
-	return rc;
+		return vi_fail(f->err, VI_EXIT_INPUT, VI_NO_OFFSET, "lzop: cannot start liblzo2");
+	z = vi_xmalloc(sizeof(*z));
+	memset(z, 0, sizeof(*z));
+	z->f = f;
+	f->dec = z;
+	return 0;
 }
 
-const struct vi_filter vi_filter_lzop = { "lzop", lzop_bid, lzop_decode };
+/* The next block into z->dst: 0, or 1 at the end marker, -1 on error. */
+static int lzop_block(struct lz *z)
+{
+	struct vi_fsrc *f = z->f;
+	uint32_t dlen, slen, dsum[2] = { 0 }, csum[2] = { 0 };
+	uint64_t at = vi_fsrc_offset(f);
+	lzo_uint got;
+
+	if (lz_u32(z, &dlen, "block header") < 0)
+		return -1;
+	if (dlen == 0)
+		return 1;
+	if (lz_u32(z, &slen, "block header") < 0 ||
+	    ((z->flags & F_ADLER32_D) && lz_u32(z, &dsum[0], "block header") < 0) ||
+	    ((z->flags & F_CRC32_D) && lz_u32(z, &dsum[1], "block header") < 0) ||
+	    (slen < dlen && (z->flags & F_ADLER32_C) && lz_u32(z, &csum[0], "block header") < 0) ||
+	    (slen < dlen && (z->flags & F_CRC32_C) && lz_u32(z, &csum[1], "block header") < 0))
+		return -1;
+	if (dlen > LZOP_MAX_BLOCK || slen > dlen ||
+	    (uint64_t)slen * 256 + 4096 < dlen)	/* LZO1X expands < 256x */
+		return vi_filter_corrupt(f->err, "lzop", at, "bad block lengths");
+	if (dlen > z->cap) {	/* at most LZOP_MAX_BLOCK, twice */
+		free(z->src);
+		free(z->dst);
+		z->src = vi_xmalloc(dlen);
+		z->dst = vi_xmalloc(dlen);
+		z->cap = dlen;
+	}
+	if (lz_get(z, z->src, slen, "ends inside a block") < 0)
+		return -1;
+	if (((z->flags & F_ADLER32_C) && slen < dlen && lzo_adler32(1, z->src, slen) != csum[0]) ||
+	    ((z->flags & F_CRC32_C) && slen < dlen && lzo_crc32(0, z->src, slen) != csum[1]))
+		return vi_filter_corrupt(f->err, "lzop", at, "compressed block checksum mismatch");
+	if (slen == dlen) {
+		memcpy(z->dst, z->src, dlen);
+	} else {
+		got = dlen;
+		if (lzo1x_decompress_safe(z->src, slen, z->dst, &got, NULL) != LZO_E_OK ||
+		    got != dlen)
+			return vi_filter_corrupt(f->err, "lzop", at, "bad LZO1X block");
+	}
+	if (((z->flags & F_ADLER32_D) && lzo_adler32(1, z->dst, dlen) != dsum[0]) ||
+	    ((z->flags & F_CRC32_D) && lzo_crc32(0, z->dst, dlen) != dsum[1]))
+		return vi_filter_corrupt(f->err, "lzop", at, "block checksum mismatch");
+	z->out_pos = 0;
+	z->out_len = dlen;
+	return 0;
+}
+
+static ssize_t lzop_read(struct vi_fsrc *f, uint8_t *buf, size_t n)
+{
+	struct lz *z = f->dec;
+	size_t k;
+
+	if (!z->header_done && lz_header(z) < 0)
+		return -1;
+	while (z->out_pos == z->out_len) {
+		int rc = lzop_block(z);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			f->done = 1;
+			return 0;
+		}
+	}
+	k = z->out_len - z->out_pos < n ? z->out_len - z->out_pos : n;
+	memcpy(buf, z->dst + z->out_pos, k);
+	z->out_pos += k;
+	return (ssize_t)k;
+}
+
+static void lzop_end(struct vi_fsrc *f)
+{
+	struct lz *z = f->dec;
+
+	free(z->src);
+	free(z->dst);
+	free(z);
+	f->dec = NULL;
+}
+
+const struct vi_filter vi_filter_lzop = { "lzop", lzop_bid, lzop_init, lzop_read, lzop_end };

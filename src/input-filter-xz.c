@@ -1,66 +1,69 @@
 /* input-filter-xz.c - xz compressed input (concatenated streams too), via liblzma. */
 #include <lzma.h>
+#include <stdlib.h>
 #include <string.h>
 #include "input.h"
+#include "tree.h"
 
 static int xz_bid(const uint8_t *p, size_t n)
 {
 	return n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0;
 }
 
-static int xz_decode(int fd, uint64_t off, struct vi_sink *k, struct vi_error *err)
+static int xz_init(struct vi_fsrc *f)
 {
-	static uint8_t ibuf[1 << 16], obuf[1 << 16];
-	lzma_stream s = LZMA_STREAM_INIT;
-	lzma_action action = LZMA_RUN;
-	uint64_t in_off = off;
-	lzma_ret ret;
-	int rc = 0;
+	lzma_stream *s = vi_xmalloc(sizeof(*s));
+	lzma_stream init = LZMA_STREAM_INIT;
 
+	*s = init;
 	/* 256 MiB of decoder memory is far more than any real preset needs. */
-	if (lzma_stream_decoder(&s, 256u << 20, LZMA_CONCATENATED) != LZMA_OK)
-		return vi_fail(err, VI_EXIT_INPUT, (int64_t)off, "xz: cannot start decoder");
-	for (;;) {
-		if (s.avail_in == 0 && action == LZMA_RUN) {
-			ssize_t r = vi_filter_read(fd, ibuf, sizeof(ibuf), in_off, "xz", err);
-			if (r < 0) {
-				rc = -1;
-				break;
-			}
-			if (r == 0)
-				action = LZMA_FINISH;
-			s.next_in = ibuf;
-			s.avail_in = (size_t)r;
-			in_off += (uint64_t)r;
-		}
-		s.next_out = obuf;
-		s.avail_out = sizeof(obuf);
-		ret = lzma_code(&s, action);
-		if (s.avail_out < sizeof(obuf) &&
-		    vi_sink_write(k, obuf, sizeof(obuf) - s.avail_out, in_off - s.avail_in,
-				  err) < 0) {
-			rc = -1;
-			break;
-		}
-		if (ret == LZMA_STREAM_END)
-			break;
-		if (ret == LZMA_MEMLIMIT_ERROR) {
-			rc = vi_fail(err, VI_EXIT_INPUT, (int64_t)(in_off - s.avail_in),
-				     "xz: the stream needs more than 256 MiB of decoder memory");
-			break;
-		}
-		if (ret != LZMA_OK) {
-			rc = vi_filter_corrupt(err, "xz", in_off - s.avail_in,
-					       ret == LZMA_BUF_ERROR ? "it ends early"
-					       : ret == LZMA_DATA_ERROR ? "bad data or checksum"
-					       : ret == LZMA_OPTIONS_ERROR ? "unsupported options"
-					       : ret == LZMA_FORMAT_ERROR ? "not an xz stream"
-					       : "liblzma error");
-			break;
-		}
+	if (lzma_stream_decoder(s, 256u << 20, LZMA_CONCATENATED) != LZMA_OK) {
+		free(s);
+		return vi_fail(f->err, VI_EXIT_INPUT, VI_NO_OFFSET, "xz: cannot start decoder");
 	}
-	lzma_end(&s);
-	return rc;
+	f->dec = s;
+	return 0;
 }
 
-const struct vi_filter vi_filter_xz = { "xz", xz_bid, xz_decode };
+static ssize_t xz_read(struct vi_fsrc *f, uint8_t *buf, size_t n)
+{
+	lzma_stream *s = f->dec;
+	lzma_ret ret;
+
+	for (;;) {
+		if (vi_fsrc_refill(f) < 0)
+			return -1;
+		s->next_in = f->ibuf + f->in_pos;
+		s->avail_in = f->in_len - f->in_pos;
+		s->next_out = buf;
+		s->avail_out = n;
+		ret = lzma_code(s, f->eof ? LZMA_FINISH : LZMA_RUN);
+		f->in_pos = f->in_len - s->avail_in;
+		if (ret == LZMA_STREAM_END)
+			f->done = 1;
+		else if (ret == LZMA_MEMLIMIT_ERROR)
+			return vi_fail(f->err, VI_EXIT_INPUT, VI_NO_OFFSET, "xz: the stream at "
+				       "compressed byte %llu needs more than 256 MiB of decoder "
+				       "memory", (unsigned long long)vi_fsrc_offset(f));
+		else if (ret != LZMA_OK)
+			return vi_filter_corrupt(f->err, "xz", vi_fsrc_offset(f),
+						 ret == LZMA_BUF_ERROR ? "it ends early"
+						 : ret == LZMA_DATA_ERROR ? "bad data or checksum"
+						 : ret == LZMA_OPTIONS_ERROR ? "unsupported options"
+						 : ret == LZMA_FORMAT_ERROR ? "not an xz stream"
+						 : "liblzma error");
+		if (s->avail_out < n)
+			return (ssize_t)(n - s->avail_out);
+		if (f->done)
+			return 0;
+	}
+}
+
+static void xz_end(struct vi_fsrc *f)
+{
+	lzma_end(f->dec);
+	free(f->dec);
+	f->dec = NULL;
+}
+
+const struct vi_filter vi_filter_xz = { "xz", xz_bid, xz_init, xz_read, xz_end };

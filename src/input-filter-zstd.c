@@ -1,60 +1,71 @@
 /* input-filter-zstd.c - zstd compressed input (concatenated frames too), via
  * libzstd.  The decoder keeps libzstd's default window limit (128 MiB, what
  * zstd -19 and libvirt's zstd use); a --long=31 file says so. */
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
 #include "input.h"
+#include "tree.h"
+
+struct zs {
+	ZSTD_DStream *z;
+	size_t ret;	/* 0: between frames */
+};
 
 static int zs_bid(const uint8_t *p, size_t n)
 {
 	return n >= 4 && !memcmp(p, "\x28\xb5\x2f\xfd", 4);
 }
 
-static int zs_decode(int fd, uint64_t off, struct vi_sink *k, struct vi_error *err)
+static int zs_init(struct vi_fsrc *f)
 {
-	static uint8_t ibuf[1 << 17], obuf[1 << 17];
-	ZSTD_DStream *z = ZSTD_createDStream();
-	ZSTD_inBuffer in = { ibuf, 0, 0 };
-	uint64_t in_off = off;
-	size_t ret = 1;
-	int rc = 0, full = 0;
+	struct zs *d = vi_xmalloc(sizeof(*d));
 
-	if (!z)
-		return vi_fail(err, VI_EXIT_INPUT, (int64_t)off, "zstd: cannot start decoder");
-	for (;;) {
-		ZSTD_outBuffer out = { obuf, sizeof(obuf), 0 };
-		if (in.pos == in.size && !full) {	/* a full buffer: more may wait */
-			ssize_t r = vi_filter_read(fd, ibuf, sizeof(ibuf), in_off, "zstd", err);
-			if (r < 0) {
-				rc = -1;
-				break;
-			}
-			if (r == 0) {
-				if (ret != 0)	/* inside a frame */
-					rc = vi_filter_corrupt(err, "zstd", in_off,
-							       "ends inside a frame");
-				break;
-			}
-			in.size = (size_t)r;
-			in.pos = 0;
-			in_off += (uint64_t)r;
-		}
-		ret = ZSTD_decompressStream(z, &out, &in);
-		if (ZSTD_isError(ret)) {
-			rc = vi_filter_corrupt(err, "zstd", in_off - (in.size - in.pos),
-					       ZSTD_getErrorName(ret));
-			break;
-		}
-		full = out.pos == out.size;
-		if (out.pos && vi_sink_write(k, obuf, out.pos, in_off - (in.size - in.pos),
-					     err) < 0) {
-			rc = -1;
-			break;
-		}
+	d->ret = 0;
+	if (!(d->z = ZSTD_createDStream())) {
+		free(d);
+		return vi_fail(f->err, VI_EXIT_INPUT, VI_NO_OFFSET, "zstd: cannot start decoder");
 	}
-	ZSTD_freeDStream(z);
-	return rc;
+	f->dec = d;
+	return 0;
 }
 
-const struct vi_filter vi_filter_zstd = { "zstd", zs_bid, zs_decode };
+static ssize_t zs_read(struct vi_fsrc *f, uint8_t *buf, size_t n)
+{
+	struct zs *d = f->dec;
+
+	for (;;) {
+		ZSTD_outBuffer out = { buf, n, 0 };
+		ZSTD_inBuffer in;
+		if (vi_fsrc_refill(f) < 0)
+			return -1;
+		if (f->in_pos == f->in_len) {
+			f->done = 1;
+			if (d->ret != 0)	/* inside a frame */
+				return vi_filter_corrupt(f->err, "zstd", vi_fsrc_offset(f),
+							 "ends inside a frame");
+			return 0;
+		}
+		in.src = f->ibuf;
+		in.size = f->in_len;
+		in.pos = f->in_pos;
+		d->ret = ZSTD_decompressStream(d->z, &out, &in);
+		f->in_pos = in.pos;
+		if (ZSTD_isError(d->ret))
+			return vi_filter_corrupt(f->err, "zstd", vi_fsrc_offset(f),
+						 ZSTD_getErrorName(d->ret));
+		if (out.pos)
+			return (ssize_t)out.pos;
+	}
+}
+
+static void zs_end(struct vi_fsrc *f)
+{
+	struct zs *d = f->dec;
+
+	ZSTD_freeDStream(d->z);
+	free(d);
+	f->dec = NULL;
+}
+
+const struct vi_filter vi_filter_zstd = { "zstd", zs_bid, zs_init, zs_read, zs_end };

@@ -99,7 +99,7 @@ static char *read_string(struct vi_input *in, uint64_t off, uint64_t region, siz
 	size_t n = region < cap ? (size_t)region : cap;
 	char *s = vi_xmalloc(n + 1);
 
-	if (vi_pread_full(in->fd, s, n, off)) {
+	if (vi_input_pread(in, s, n, off)) {
 		free(s);
 		return NULL;
 	}
@@ -120,8 +120,8 @@ static int lv_open(struct vi_input *in, const struct vi_filter **filter,
 	uint64_t xml_region;
 
 	*filter = NULL;
-	if (in->file_size < LV_HEADER || vi_pread_full(in->fd, h, LV_HEADER, 0))
-		return vi_fail(err, VI_EXIT_INPUT, (int64_t)in->file_size,
+	if (in->file_size < LV_HEADER || vi_input_pread(in, h, LV_HEADER, 0))
+		return vi_fail(err, VI_EXIT_INPUT, in->src ? VI_NO_OFFSET : (int64_t)in->file_size,
 			       "truncated libvirt save image header: need %d bytes", LV_HEADER);
 	if (memcmp(h, "LibvirtQemudPart", 16) == 0)
 		return vi_fail(err, VI_EXIT_INPUT, 0,

@@ -1,13 +1,16 @@
 /* input.c - open a file or pipe, peel filters, let container formats bid. */
+#define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "budget.h"
 #include "input.h"
+#include "reader.h"
 #include "vi-limits.h"
 
 static const struct vi_filter *const filters[] = {
@@ -99,82 +102,6 @@ static int not_a_stream(const uint8_t *head, size_t n, struct vi_error *err)
 	return vi_error_class(err, VI_C_BAD_MAGIC);
 }
 
-/* read(2) until n bytes or the end; returns the count, -1 on error. */
-static ssize_t read_full(int fd, uint8_t *p, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, p + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
-/* Copy a non-seekable descriptor into a spool so it can be walked.  The
- * first bytes must look like something we read before any is spooled. */
-static int spool_pipe(struct vi_input *in, struct vi_error *err)
-{
-	static uint8_t buf[1 << 16];
-	struct vi_progress pg;
-	uint64_t total = 0;
-	ssize_t r = read_full(in->fd, buf, BID_BYTES);
-	int out;
-
-	if (r < 0)
-		return vi_fail(err, VI_EXIT_INPUT, 0, "read error: %s", strerror(errno));
-	if (!bids(buf, (size_t)r))
-		return not_a_stream(buf, (size_t)r, err);
-	if ((out = vi_spool_create(err)) < 0)
-		return -1;
-	vi_progress_start(&pg, in->name);
-	for (;;) {
-		if (r < 0 && errno == EINTR) {
-			r = read(in->fd, buf, sizeof(buf));
-			continue;
-		}
-		if (r < 0) {
-			close(out);
-			vi_progress_end(&pg);
-			return vi_fail(err, VI_EXIT_INPUT, (int64_t)total,
-				       "read error: %s", strerror(errno));
-		}
-		if (r == 0)
-			break;
-		if (total + (uint64_t)r > VI_MAX_SPOOL) {
-			close(out);
-			vi_progress_end(&pg);
-			vi_fail(err, VI_EXIT_INPUT, (int64_t)total,
-				"input larger than %llu bytes, refusing to spool it",
-				(unsigned long long)VI_MAX_SPOOL);
-			return vi_error_hard(err);
-		}
-		if (write(out, buf, (size_t)r) != r) {
-			close(out);
-			vi_progress_end(&pg);
-			return vi_fail(err, VI_EXIT_INPUT, (int64_t)total,
-				       "cannot write spool file: %s", strerror(errno));
-		}
-		total += (uint64_t)r;
-		vi_progress_update(&pg, "reading", total, 0);
-		r = read(in->fd, buf, sizeof(buf));
-	}
-	vi_progress_end(&pg);
-	if (in->fd != STDIN_FILENO)
-		close(in->fd);
-	in->fd = out;
-	in->spooled = 1;
-	in->file_size = total;
-	in->temp_bytes = total;
-	return 0;
-}
-
 static size_t peek(const struct vi_input *in, uint64_t off, uint8_t *buf)
 {
 	size_t n = BID_BYTES;
@@ -186,192 +113,169 @@ static size_t peek(const struct vi_input *in, uint64_t off, uint8_t *buf)
 	return vi_pread_full(in->fd, buf, n, off) ? 0 : n;
 }
 
-struct vi_sink {
-	struct vi_input *in;
-	const struct vi_filter *f;
-	int out;		/* the spool, -1 until the first bytes passed */
-	int payload;		/* a container's payload: must be a raw stream */
-	uint64_t in_start;	/* compressed offset the filter started at */
-	uint64_t total;		/* decompressed bytes so far */
-	uint8_t head[BID_BYTES];
-	size_t nhead;
-	struct vi_progress pg;
-	int rejected;		/* the head is no stream: decoding on, writing nothing */
-};
-
-/* After a rejected head, decoding goes on this far (nothing written) so a
+/* After a rejected head, decoding goes on this far (nothing kept) so a
  * corrupt file is called corrupt: bzip2 and lzop check a block only once
  * it is all out, and a bzip2 block holds up to 900 kB. */
 #define REJECT_LOOKAHEAD (1u << 20)
 
-ssize_t vi_filter_read(int fd, void *buf, size_t n, uint64_t off, const char *filter,
-		       struct vi_error *err)
+/* The first decompressed bytes are no stream (a payload: no raw stream). */
+static int reject(struct vi_input *in, const char *filter, const uint8_t *head, size_t n,
+		  int payload, struct vi_error *err)
 {
-	for (;;) {
-		ssize_t r = pread(fd, buf, n, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
+	static uint8_t buf[1 << 16];
+	uint64_t seen = 0;
+
+	while (seen < REJECT_LOOKAHEAD) {
+		ssize_t r = vi_src_read(in->src, buf, sizeof(buf), err);
 		if (r < 0)
-			vi_fail(err, VI_EXIT_INPUT, (int64_t)off, "%s: read error: %s", filter,
-				strerror(errno));
-		return r;
+			return -1;
+		if (r == 0)
+			break;
+		seen += (uint64_t)r;
 	}
-}
-
-int vi_filter_corrupt(struct vi_error *err, const char *filter, uint64_t off,
-		      const char *why)
-{
-	vi_fail(err, VI_EXIT_INPUT, (int64_t)off, "%s: corrupt or truncated compressed data "
-		"at compressed byte %llu: %s", filter, (unsigned long long)off, why);
-	return vi_error_class(err, VI_C_TRUNCATED);
-}
-
-/* The first decompressed bytes must be something we read: a stream, a
- * container or another compressed layer (a payload: a stream only). */
-static int sink_accept(const struct vi_sink *k)
-{
-	return k->payload ? vi_format_raw.bid(k->head, k->nhead) : bids(k->head, k->nhead);
-}
-
-static int sink_reject(const struct vi_sink *k, struct vi_error *err)
-{
-	if (k->nhead < 4)
+	if (n < 4)
 		vi_fail(err, VI_EXIT_INPUT, 0, "%s-compressed data, but not a QEMU "
-			"migration stream: it decompresses to only %zu bytes", k->f->name,
-			k->nhead);
+			"migration stream: it decompresses to only %zu bytes", filter, n);
 	else
 		vi_fail(err, VI_EXIT_INPUT, 0, "%s-compressed data, but not a QEMU "
 			"migration stream%s: it decompresses to %02x %02x %02x %02x ...",
-			k->f->name, k->payload ? " (the payload of the container)" : "",
-			k->head[0], k->head[1], k->head[2], k->head[3]);
+			filter, payload ? " (the payload of the container)" : "",
+			head[0], head[1], head[2], head[3]);
 	return vi_error_class(err, VI_C_BAD_MAGIC);
 }
 
-static int all_zero(const uint8_t *p, size_t n)
+/* Stack filter f on the input's source (from offset off of the file when
+ * there is none yet) and bid on what it gives. */
+static int push_filter(struct vi_input *in, const struct vi_filter *f, uint64_t off,
+		       int seekable, int payload, uint8_t *head, size_t *n,
+		       struct vi_error *err)
 {
-	return n && p[0] == 0 && memcmp(p, p + 1, n - 1) == 0;
-}
-
-/* Runs of 4 KiB of zeros become holes (a sparse libvirt image, a guest's
- * empty pages): the spool's disk use follows the data, not its length. */
-static int sink_put(struct vi_sink *k, const void *buf, size_t n, struct vi_error *err)
-{
-	const uint8_t *p = buf;
-
-	while (n) {
-		size_t c = n < 4096 ? n : 4096;
-		if (c == 4096 && all_zero(p, c) ? lseek(k->out, (off_t)c, SEEK_CUR) < 0
-		    : write(k->out, p, c) != (ssize_t)c)
-			return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET,
-				       "%s: cannot write spool file: %s", k->f->name,
-				       strerror(errno));
-		p += c;
-		n -= c;
-	}
-	return 0;
-}
-
-/* Nothing reaches the spool before the head was bid on. */
-static int sink_open(struct vi_sink *k, struct vi_error *err)
-{
-	if (!sink_accept(k)) {
-		k->rejected = 1;
-		return 0;
-	}
-	if ((k->out = vi_spool_create(err)) < 0)
-		return -1;
-	return sink_put(k, k->head, k->nhead, err);
-}
-
-static unsigned max_ratio(void)
-{
-	const char *e = getenv("VMSTATE_INSPECT_MAX_RATIO");
-	char *end;
-	unsigned long v;
-
-	if (!e || !*e)
-		return VI_MAX_RATIO;
-	v = strtoul(e, &end, 10);
-	return *end || v > 1000000 ? VI_MAX_RATIO : (unsigned)v;
-}
-
-int vi_sink_write(struct vi_sink *k, const void *buf, size_t n, uint64_t in_off,
-		  struct vi_error *err)
-{
-	const uint8_t *p = buf;
-	uint64_t total = k->total + n, packed = in_off > k->in_start ? in_off - k->in_start : 1;
-	unsigned ratio = max_ratio();
-
-	if (k->in->temp_bytes + total > VI_MAX_SPOOL) {
-		vi_fail(err, VI_EXIT_INPUT, (int64_t)in_off, "%s: decompressed data passes %llu "
-			"temporary bytes (every layer of this input together); refusing it",
-			k->f->name, (unsigned long long)VI_MAX_SPOOL);
-		return vi_error_hard(err);
-	}
-	if (ratio && total > VI_BOMB_FLOOR && total / ratio > packed) {
-		vi_fail(err, VI_EXIT_INPUT, (int64_t)in_off, "%s: %llu compressed bytes expand "
-			"to more than %llu, over %ux: refusing a likely decompression bomb "
-			"(VMSTATE_INSPECT_MAX_RATIO sets the limit)", k->f->name,
-			(unsigned long long)packed, (unsigned long long)total, ratio);
-		return vi_error_hard(err);
-	}
-	k->total = total;
-	vi_progress_update(&k->pg, k->f->name, packed, total);
-	if (k->rejected)
-		return total > REJECT_LOOKAHEAD ? sink_reject(k, err) : 0;
-	if (k->out < 0) {
-		size_t take = BID_BYTES - k->nhead < n ? BID_BYTES - k->nhead : n;
-		memcpy(k->head + k->nhead, p, take);
-		k->nhead += take;
-		p += take;
-		n -= take;
-		if (k->nhead < BID_BYTES)
-			return 0;
-		if (sink_open(k, err) < 0)
-			return -1;
-		if (k->rejected)
-			return 0;
-	}
-	return n ? sink_put(k, p, n, err) : 0;
-}
-
-/* Decode in->fd[off..] through f into a fresh spool that replaces in->fd. */
-static int apply_filter(struct vi_input *in, const struct vi_filter *f,
-			uint64_t off, int payload, struct vi_error *err)
-{
-	struct vi_sink k = { .in = in, .f = f, .out = -1, .payload = payload, .in_start = off };
-	int rc;
+	struct vi_src *s;
+	ssize_t got;
 
 	if (in->nfilters == (int)(sizeof(in->filters) / sizeof(in->filters[0])))
 		return vi_fail(err, VI_EXIT_INPUT, (int64_t)off,
 			       "too many nested compression layers");
-	vi_progress_start(&k.pg, in->name);
-	rc = f->decode(in->fd, off, &k, err);
-	vi_progress_end(&k.pg);
-	if (rc < 0 || (k.out < 0 && !k.rejected && sink_open(&k, err) < 0) ||
-	    (k.rejected && sink_reject(&k, err) < 0) ||
-	    (ftruncate(k.out, (off_t)k.total) < 0 &&	/* a trailing hole */
-	     vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "%s: cannot extend spool file: %s",
-		     f->name, strerror(errno)) < 0)) {
-		if (k.out >= 0)
-			close(k.out);
+	if (!in->src)
+		in->src = vi_src_fd(in->fd, off, seekable);
+	if (!(s = vi_src_filter(in->src, f, err)))
+		return -1;
+	in->src = s;
+	in->filters[in->nfilters++] = f->name;
+	if ((got = vi_src_peek(in->src, head, BID_BYTES, err)) < 0)
+		return -1;
+	*n = (size_t)got;
+	if (payload ? !vi_format_raw.bid(head, *n) : !bids(head, *n))
+		return reject(in, f->name, head, *n, payload, err);
+	return 0;
+}
+
+static const struct vi_filter *filter_for(const uint8_t *head, size_t n)
+{
+	for (const struct vi_filter *const *f = filters; *f; f++)
+		if ((*f)->bid(head, n))
+			return *f;
+	return NULL;
+}
+
+/* The container's stream starts at in->base: its payload filter, if any,
+ * then the reader (reader-stream.c) when it is read once. */
+static int open_payload(struct vi_input *in, const struct vi_filter *pf, int seekable,
+			struct vi_error *err)
+{
+	uint8_t ph[BID_BYTES];
+	size_t pn;
+
+	if (pf) {
+		ssize_t got;
+		if (in->src) {
+			if (vi_src_skip_to(in->src, in->base, err) < 0)
+				return -1;
+			got = vi_src_peek(in->src, ph, BID_BYTES, err);
+		} else {
+			got = (ssize_t)peek(in, in->base, ph);
+		}
+		if (got < 0)
+			return -1;
+		pn = (size_t)got;
+		if (!pf->bid(ph, pn))
+			return vi_fail(err, VI_EXIT_INPUT, (int64_t)in->base,
+				       "the %s says its stream is %s-compressed, but "
+				       "it is not (%zu bytes: %02x %02x %02x %02x ...)",
+				       in->container, pf->name, pn,
+				       pn > 0 ? ph[0] : 0, pn > 1 ? ph[1] : 0,
+				       pn > 2 ? ph[2] : 0, pn > 3 ? ph[3] : 0);
+		if (push_filter(in, pf, in->base, seekable, 1, ph, &pn, err) < 0)
+			return -1;
+		in->base = 0;
+	} else if (in->src && vi_src_skip_to(in->src, in->base, err) < 0) {
 		return -1;
 	}
-	if (in->fd != STDIN_FILENO)
-		close(in->fd);
-	in->fd = k.out;
-	in->spooled = 1;
-	in->file_size = k.total;
-	in->temp_bytes += k.total;
-	in->filters[in->nfilters++] = f->name;
+	if (!in->src) {
+		vi_budget_add_input(in->size);	/* what is built from it may grow */
+		return 0;
+	}
+	/* Read once: offsets stay stream offsets, the size is known at the end. */
+	in->size = UINT64_MAX;
+	in->rs = rs_new(in->src, in->name);
+	in->src = NULL;
 	return 0;
+}
+
+/* A qcow2 image needs its clusters in any order: one that comes through a
+ * pipe or compressed is read whole into memory (a memfd: no disk), within
+ * the cap on what a stream read once keeps. */
+static int qcow2_in_memory(struct vi_input *in, struct vi_error *err)
+{
+	static uint8_t buf[1 << 16];
+	uint64_t total = 0, cap = vi_max_kept();
+	int fd = memfd_create("vmstate-inspect-qcow2", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "cannot hold the qcow2 image "
+			       "in memory: %s", strerror(errno));
+	for (;;) {
+		ssize_t r = vi_src_read(in->src, buf, sizeof(buf), err);
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		if (total + (uint64_t)r > cap) {
+			vi_fail(err, VI_EXIT_INPUT, (int64_t)total, "a qcow2 image through a "
+				"pipe or compressed is read into memory, and this one is larger "
+				"than %llu MiB (VMSTATE_INSPECT_MAX_KEPT sets the limit in MiB; "
+				"give the image file itself)", (unsigned long long)(cap >> 20));
+			vi_error_hard(err);
+			goto fail;
+		}
+		if (write(fd, buf, (size_t)r) != r) {
+			vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "cannot hold the qcow2 image "
+				"in memory: %s", strerror(errno));
+			goto fail;
+		}
+		total += (uint64_t)r;
+	}
+	if (in->input_size == UINT64_MAX)
+		in->input_size = vi_src_bottom(in->src)->pos;
+	vi_src_free(in->src);
+	in->src = NULL;
+	if (in->fd > STDIN_FILENO)
+		close(in->fd);
+	in->fd = fd;
+	in->file_size = total;
+	return 0;
+fail:
+	close(fd);
+	return -1;
 }
 
 int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err)
 {
 	uint8_t head[BID_BYTES];
+	const struct vi_filter *f;
 	struct stat st;
 	size_t n;
+	int seekable;
 
 	memset(in, 0, sizeof(*in));
 	in->name = path;
@@ -388,60 +292,52 @@ int vi_input_open(struct vi_input *in, const char *path, struct vi_error *err)
 			       strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "is a directory");
-	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
+	seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
+	if (seekable) {
 		off_t end = lseek(in->fd, 0, SEEK_END);
 		if (end < 0)
 			return vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET,
 				       "cannot seek: %s", strerror(errno));
 		in->file_size = (uint64_t)end;
-	} else if (spool_pipe(in, err) < 0) {
-		return -1;
-	}
-
-	in->input_size = in->file_size;
-	/* Peel compression layers. */
-	for (;;) {
-		const struct vi_filter *const *f;
 		n = peek(in, 0, head);
-		for (f = filters; *f; f++)
-			if ((*f)->bid(head, n))
-				break;
-		if (!*f)
-			break;
-		if (apply_filter(in, *f, 0, 0, err) < 0)
+	} else {	/* a pipe: judged by its first bytes, read once */
+		ssize_t got;
+		in->file_size = UINT64_MAX;
+		in->src = vi_src_fd(in->fd, 0, 0);
+		if ((got = vi_src_peek(in->src, head, BID_BYTES, err)) < 0)
 			return -1;
+		n = (size_t)got;
 	}
+	in->input_size = in->file_size;
+	if (!bids(head, n))
+		return not_a_stream(head, n, err);
+	/* Peel compression layers: each read as it is decoded. */
+	while ((f = filter_for(head, n)))
+		if (push_filter(in, f, 0, seekable, 0, head, &n, err) < 0)
+			return -1;
+	if (in->src)
+		in->file_size = UINT64_MAX;	/* the stream's container: not known */
 
 	for (const struct vi_format *const *fmt = formats; *fmt; fmt++) {
 		const struct vi_filter *payload_filter = NULL;
 		if (!(*fmt)->bid(head, n))
 			continue;
 		in->container = (*fmt)->name;
+		if (in->src && *fmt == &vi_format_qcow2 && qcow2_in_memory(in, err) < 0)
+			return -1;
 		if ((*fmt)->open(in, &payload_filter, err) < 0)
 			return -1;
-		if (payload_filter) {
-			uint8_t ph[BID_BYTES];
-			size_t pn = peek(in, in->base, ph);
-			if (!payload_filter->bid(ph, pn))
-				return vi_fail(err, VI_EXIT_INPUT, (int64_t)in->base,
-					       "the %s says its stream is %s-compressed, but "
-					       "it is not (%zu bytes: %02x %02x %02x %02x ...)",
-					       in->container, payload_filter->name, pn,
-					       pn > 0 ? ph[0] : 0, pn > 1 ? ph[1] : 0,
-					       pn > 2 ? ph[2] : 0, pn > 3 ? ph[3] : 0);
-			if (apply_filter(in, payload_filter, in->base, 1, err) < 0)
-				return -1;
-			in->base = 0;
-			in->size = in->file_size;
-		}
-		vi_budget_add_input(in->size);	/* what is built from it may grow */
-		return 0;
+		return open_payload(in, payload_filter, seekable, err);
 	}
 	return not_a_stream(head, n, err);
 }
 
 void vi_input_close(struct vi_input *in)
 {
+	rs_unref(in->rs);
+	in->rs = NULL;
+	vi_src_free(in->src);
+	in->src = NULL;
 	if (in->fd > STDIN_FILENO)
 		close(in->fd);
 	in->fd = -1;
@@ -458,6 +354,9 @@ void vi_input_close(struct vi_input *in)
 
 void vi_input_share(struct vi_input *copy)
 {
+	if (copy->rs)
+		rs_ref(copy->rs);
+	copy->src = NULL;
 	if (copy->libvirt)
 		copy->libvirt->refs++;
 	copy->snapshots = NULL;

@@ -3,9 +3,10 @@
  * Like libarchive, input handling is a set of small modules that bid on the
  * first bytes: filters (compression, input-filter-*.c) are peeled off first,
  * then one container format (input-format-*.c) says where the QEMU migration
- * stream lies.  Pipes and filter output are spooled to an unlinked temporary
- * file so the walker can always seek: the VMDESCRIPTION trailer sits at the
- * end of the stream and RAM pages are skipped, never read.
+ * stream lies.  A seekable file with an uncompressed stream is read in place
+ * (reader.c).  A pipe or a compressed stream becomes a chain of forward-only
+ * sources (struct vi_src, input-stream.c) that the walker reads in one pass
+ * (reader-stream.c): nothing is written to disk.
  */
 #ifndef VI_INPUT_H
 #define VI_INPUT_H
@@ -50,19 +51,52 @@ extern struct vi_input_opts vi_input_opts;
 extern const struct argp vi_input_argp;
 extern const struct argp vi_input_argp_snapshot;
 
+/* A forward-only byte source: a pipe, a file read from an offset on, or a
+ * decompressor over another source (input-stream.c).  pos counts the bytes
+ * handed out; the first ones can be peeked at (bidding) before they are. */
+#define VI_SRC_HEAD 64
+struct vi_src {
+	const char *name;       /* "input" or the filter's name */
+	ssize_t (*read)(struct vi_src *s, uint8_t *buf, size_t n, struct vi_error *err);
+	void (*free)(struct vi_src *s);
+	struct vi_src *below;   /* the source a filter reads, or NULL */
+	uint64_t pos;           /* offset of the next byte handed out */
+	uint8_t head[VI_SRC_HEAD];
+	size_t head_len, head_pos;
+};
+/* Up to n bytes (0 at the end), or -1 with err set. */
+ssize_t vi_src_read(struct vi_src *s, void *buf, size_t n, struct vi_error *err);
+/* Exactly n bytes; a short read is an error naming what. */
+int vi_src_read_full(struct vi_src *s, void *buf, size_t n, const char *what,
+		     struct vi_error *err);
+/* The next bytes (up to VI_SRC_HEAD) without consuming them: the count. */
+ssize_t vi_src_peek(struct vi_src *s, uint8_t *buf, size_t n, struct vi_error *err);
+/* Read and drop bytes up to offset off (>= pos). */
+int vi_src_skip_to(struct vi_src *s, uint64_t off, struct vi_error *err);
+void vi_src_free(struct vi_src *s);
+/* The bytes of fd from offset off on (pread when seekable, else read). */
+struct vi_src *vi_src_fd(int fd, uint64_t off, int seekable);
+/* The bottom of a chain (the input's own bytes). */
+struct vi_src *vi_src_bottom(struct vi_src *s);
+
+struct vi_rstream;
+
 struct vi_input {
 	const char *name;       /* as the user gave it ("-" = stdin) */
-	int fd;                 /* opened read-only, or a private spool */
-	int spooled;            /* fd is a temporary copy */
-	uint64_t file_size;     /* bytes behind fd */
+	int fd;                 /* opened read-only (qcow2: a private spool) */
+	int spooled;            /* fd is a temporary copy (qcow2's VM state) */
+	uint64_t file_size;     /* bytes behind fd (UINT64_MAX: a pipe, not known) */
 	uint64_t input_size;    /* bytes of the file (or pipe) as given, before any
-				   layer was peeled off */
+				   layer was peeled off (a pipe: known once read) */
+	struct vi_src *src;     /* a pipe or compressed stream: its sources */
+	struct vi_rstream *rs;  /* ... read once by the walker (reader-stream.c) */
 	uint64_t base;          /* offset in fd of stream byte 0 */
-	uint64_t size;          /* stream bytes */
+	uint64_t size;          /* stream bytes (a stream read once: known when
+				   its end was read, UINT64_MAX before) */
 	const char *container;  /* "raw", "libvirt-save", ... */
 	const char *filters[4]; /* compression layers peeled off, outermost first */
 	int nfilters;
-	uint64_t temp_bytes;    /* written to spools so far, every layer */
+	uint64_t temp_bytes;    /* written to disk (only qcow2's VM state) */
 	char detail[256];       /* container facts worth showing */
 	struct vi_libvirt *libvirt;  /* a libvirt save image's header, or NULL */
 	int has_snapshot;       /* qcow2: the snapshot read */
@@ -71,30 +105,43 @@ struct vi_input {
 	size_t nsnapshots;
 };
 
-/* Where a filter's output goes (input.c): the first decompressed bytes are
- * bid on before any is written to a spool, and the bytes written are held
- * to the caps on expansion ratio and temporary bytes (vi-limits.h). */
-struct vi_sink;
+/* A decompressor over a source (input-stream.c holds the shared part: the
+ * input buffer and its refill, vi_fsrc_refill). */
+#define VI_FSRC_BUF (1u << 17)
+struct vi_fsrc {
+	struct vi_src s;
+	const struct vi_filter *f;
+	uint8_t *ibuf;          /* VI_FSRC_BUF bytes of compressed input */
+	size_t in_pos, in_len;  /* ibuf[in_pos..in_len) not yet decoded */
+	int eof;                /* the source below has ended */
+	int done;               /* the decoder has ended */
+	void *dec;              /* the decoder's state */
+	struct vi_error *err;
+};
 
-/* A compression filter: bids on the first bytes, then decodes fd[off..]
- * (to the end of the file) into the sink. */
+/* A compression filter: bids on the first bytes; init sets f->dec, read
+ * decodes into buf: the count (> 0), 0 at the end, -1 with f->err set. */
 struct vi_filter {
 	const char *name;
 	int (*bid)(const uint8_t *p, size_t n);
-	int (*decode)(int fd, uint64_t off, struct vi_sink *k, struct vi_error *err);
+	int (*init)(struct vi_fsrc *f);
+	ssize_t (*read)(struct vi_fsrc *f, uint8_t *buf, size_t n);
+	void (*end)(struct vi_fsrc *f);
 };
 
-/* Hand n decompressed bytes to the sink; in_off is the absolute offset of
- * the compressed bytes consumed so far.  0, or -1 with err set. */
-int vi_sink_write(struct vi_sink *k, const void *buf, size_t n, uint64_t in_off,
-		  struct vi_error *err);
-/* read(2) at fd offset off, up to n bytes, retrying EINTR: the count (0 at
- * the end), or -1 with err set naming the filter. */
-ssize_t vi_filter_read(int fd, void *buf, size_t n, uint64_t off, const char *filter,
-		       struct vi_error *err);
+/* The shared refill: when ibuf is used up and the source below has more,
+ * read the next bytes into it.  0 (f->eof set at the end), -1 on error. */
+int vi_fsrc_refill(struct vi_fsrc *f);
+/* Exactly n compressed bytes (lzop's container); short = corrupt. */
+int vi_fsrc_get(struct vi_fsrc *f, void *buf, size_t n, const char *what);
+/* The offset in the source below of the next compressed byte. */
+uint64_t vi_fsrc_offset(const struct vi_fsrc *f);
 /* "FILTER: corrupt or truncated compressed data (WHY)" at compressed byte off. */
 int vi_filter_corrupt(struct vi_error *err, const char *filter, uint64_t off,
 		      const char *why);
+/* A source decoding s through f (which takes s over). */
+struct vi_src *vi_src_filter(struct vi_src *s, const struct vi_filter *f,
+			     struct vi_error *err);
 
 /* A container format: bids on the first bytes, then sets in->base/size.
  * It may ask for a filter on its payload by returning it in *filter. */
@@ -125,8 +172,11 @@ void vi_input_share(struct vi_input *copy);
 
 /* Read exactly n bytes at absolute fd offset off; short read = error. */
 int vi_pread_full(int fd, void *buf, size_t n, uint64_t off);
+/* For container formats: exactly n bytes at input offset off, from the file
+ * or (a pipe, a compressed input) forward from the source.  0 or -1. */
+int vi_input_pread(struct vi_input *in, void *buf, size_t n, uint64_t off);
 
-/* A progress line on a terminal while input is copied or decompressed
+/* A progress line on a terminal while input is read or decompressed
  * (input-progress.c). */
 struct vi_progress {
 	int on, shown;

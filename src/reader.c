@@ -20,6 +20,7 @@ void rd_init(struct vi_reader *r, int fd, uint64_t base, uint64_t size,
 	r->fill_hint = VI_RD_BUF;
 	r->bytes_read = 0;
 	r->err = err;
+	r->st = NULL;
 }
 
 static int truncated(struct vi_reader *r, size_t n, const char *what)
@@ -42,6 +43,8 @@ static int fill(struct vi_reader *r, size_t want)
 	size_t n = r->fill_hint > want ? r->fill_hint : want;
 	ssize_t got;
 
+	if (r->st)
+		return rs_fill(r, want);
 	if (n > VI_RD_BUF)
 		n = VI_RD_BUF;
 	if (n > r->size - r->pos)
@@ -69,6 +72,9 @@ int rd_bytes(struct vi_reader *r, void *dst, size_t n, const char *what)
 {
 	uint8_t *d = dst;
 
+	if (r->st && n > (size_t)(r->buf_off + r->buf_len - r->pos) &&
+	    rs_need(r, r->pos, r->pos + n) < 0)	/* the end is known if it is near */
+		return -1;
 	if (n > rd_left(r))
 		return truncated(r, n, what);
 	while (n) {
@@ -138,6 +144,8 @@ int rd_cstr(struct vi_reader *r, char out[256], const char *what)
 
 int rd_skip(struct vi_reader *r, uint64_t n, const char *what)
 {
+	if (r->st && rs_need(r, r->pos + n, r->pos + n) < 0)
+		return -1;
 	if (n > rd_left(r))
 		return truncated(r, n > SIZE_MAX ? SIZE_MAX : (size_t)n, what);
 	r->pos += n;
@@ -148,10 +156,12 @@ int rd_skip(struct vi_reader *r, uint64_t n, const char *what)
 
 int rd_seek(struct vi_reader *r, uint64_t off)
 {
-	if (off > r->limit)
+	if (r->st && off > r->pos && rs_need(r, off, off) < 0)	/* as a skip */
+		return -1;
+	if (off > rd_end(r))
 		return vi_fail(r->err, VI_EXIT_INPUT, (int64_t)r->pos,
 			       "offset %llu lies beyond the end of the stream (%llu)",
-			       (unsigned long long)off, (unsigned long long)r->limit);
+			       (unsigned long long)off, (unsigned long long)rd_end(r));
 	r->pos = off;
 	return 0;
 }
@@ -161,6 +171,8 @@ size_t rd_peek_at(struct vi_reader *r, uint64_t off, void *dst, size_t n)
 	uint64_t save = r->pos;
 	size_t k;
 
+	if (r->st)
+		return rs_peek_at(r, off, dst, n);
 	if (off >= r->limit)
 		return 0;
 	k = r->limit - off < n ? (size_t)(r->limit - off) : n;

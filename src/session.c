@@ -8,6 +8,24 @@
 #include "escape.h"
 #include "session.h"
 
+/* A stream read once: its size (and a pipe's) is known now, if its end was
+ * read; the progress line goes before anything else is written. */
+static int walked(struct vi_session *s, int rc)
+{
+	uint64_t size, input;
+
+	if (!s->in.rs)
+		return rc;
+	rs_progress_end(s->in.rs);
+	rs_at_end(s->in.rs, &size, &input);
+	s->in.size = size;
+	if (s->in.file_size == UINT64_MAX && !s->in.nfilters && s->in.input_size == UINT64_MAX)
+		s->in.input_size = input;
+	else if (s->in.input_size == UINT64_MAX)
+		s->in.input_size = input;
+	return rc;
+}
+
 int vi_session_walk(struct vi_session *s, const char *path,
 		    const struct vi_walk_opts *opts)
 {
@@ -16,8 +34,8 @@ int vi_session_walk(struct vi_session *s, const char *path,
 		return -1;
 	s->opened = 1;
 	s->r = vi_xmalloc(sizeof(*s->r));
-	rd_init(s->r, s->in.fd, s->in.base, s->in.size, &s->err);
-	return vi_walk_stream(&s->w, s->r, opts, &s->err);
+	rd_init_input(s->r, &s->in, &s->err);
+	return walked(s, vi_walk_stream(&s->w, s->r, opts, &s->err));
 }
 
 int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
@@ -25,14 +43,16 @@ int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 {
 	memset(t, 0, sizeof(*t));
 	t->in = s->in;
-	vi_input_share(&t->in);
-	if ((t->in.fd = dup(s->in.fd)) < 0)
+	vi_input_share(&t->in);	/* a stream read once: what the first walk kept */
+	if (t->in.rs)
+		t->in.fd = -1;
+	else if ((t->in.fd = dup(s->in.fd)) < 0)
 		return vi_fail(&t->err, VI_EXIT_INPUT, VI_NO_OFFSET, "cannot reopen: %s",
 			       strerror(errno));
 	t->opened = 1;
 	t->r = vi_xmalloc(sizeof(*t->r));
-	rd_init(t->r, t->in.fd, t->in.base, t->in.size, &t->err);
-	return vi_walk_stream(&t->w, t->r, opts, &t->err);
+	rd_init_input(t->r, &t->in, &t->err);
+	return walked(t, vi_walk_stream(&t->w, t->r, opts, &t->err));
 }
 
 void vi_session_close(struct vi_session *s)

@@ -24,27 +24,25 @@
                                                decoded into fields (larger: one blob) */
 #define VI_MAX_PREVIEW         64            /* bytes of hex shown for a blob */
 #define VI_MAX_PAGE_SIZE       (1u << 30)    /* largest plausible RAM page size */
-/* Decompression bombs: past VI_BOMB_FLOOR decompressed bytes, a layer may
- * not expand its compressed bytes more than VI_MAX_RATIO times (the
- * environment variable VMSTATE_INSPECT_MAX_RATIO sets another, 0 = none).
- * Real streams compress 4-40x: a zero page is already 9 bytes of stream.
- * 16 MiB of zeros is 16 KiB of gzip, 75 KiB of lzop, 2.5 KiB of xz. */
-#define VI_BOMB_FLOOR          (16ull << 20)
-#define VI_MAX_RATIO           100u
-
+/* A pipe or compressed input is read once (reader-stream.c): everything
+ * but RAM page contents is kept in memory until the walk is done, at most
+ * VI_MAX_KEPT bytes (VMSTATE_INSPECT_MAX_KEPT sets another, in MiB).  That
+ * bounds a decompression bomb's memory; its time is linear in the bytes it
+ * expands to, and nothing is written to disk. */
 #ifndef VI_FUZZ_LIMITS
 #define VI_MAX_NODES           (1u << 19)    /* decoded tree nodes alive at once */
 #define VI_MAX_NODE_WORK       (1u << 20)    /* tree nodes made in one walk, also
 						those a fallback throws away again */
-#define VI_MAX_SPOOL           (16ull << 30) /* temporary bytes written for one input,
-						summed over every layer (pipe copy,
-						each decompression, qcow2 state) */
+#define VI_MAX_SPOOL           (16ull << 30) /* temporary bytes written for one input
+						(a qcow2 snapshot's VM state) */
+#define VI_MAX_KEPT            (256ull << 20)
 #else
 /* Fuzzing builds (tests/fuzz/local.mk): the same paths, reached with less
  * work per input, so an instrumented run stays well inside its timeout. */
 #define VI_MAX_NODES           (1u << 16)
 #define VI_MAX_NODE_WORK       (1u << 17)
 #define VI_MAX_SPOOL           (256ull << 20)
+#define VI_MAX_KEPT            (64ull << 20)
 #endif
 
 #endif

@@ -112,6 +112,8 @@ int vmdesc_probe(struct vi_walk *w)
 	 * byte, 0x06, the be32 length and a trailer of the largest size read. */
 	const uint64_t maxwin = (uint64_t)VI_MAX_VMDESC_LEN + 6;
 	uint64_t size = r->size, want = 1u << 20, tail_start;
+	/* A stream read once is probed late: in memory from here on only. */
+	uint64_t floor = rd_streaming(r) && rd_tell(r) < size ? rd_tell(r) : 0;
 	uint8_t last;
 	uint8_t *t = NULL;
 	json_error_t jerr;
@@ -125,8 +127,8 @@ int vmdesc_probe(struct vi_walk *w)
 		uint64_t i, tlen;
 		if (want > maxwin)
 			want = maxwin;
-		if (want > size)
-			want = size;
+		if (want > size - floor)
+			want = size - floor;
 		tail_start = size - want;
 		tlen = want;
 		t = vi_xrealloc(t, tlen);
@@ -143,7 +145,7 @@ int vmdesc_probe(struct vi_walk *w)
 			memmove(t, t + i + 5, w->vmdesc_len);
 			break;
 		}
-		if (want == size || want == maxwin) {
+		if (want == size - floor || want == maxwin) {
 			/* None, or one too big to read: walk_trailer says which. */
 			free(t);
 			return 0;

@@ -91,6 +91,7 @@ static int dirty_bitmap_payload(struct vi_walk *w, struct vi_node *sec, int is_s
 				if (size > DBM_MAX_BUF)
 					return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(r) - 8,
 						       "dirty-bitmap data of %" PRIu64 " bytes", size);
+				rd_transient(r, size);
 				if (rd_skip(r, size, "dirty-bitmap data") < 0)
 					return -1;
 			}
@@ -125,7 +126,8 @@ static int block_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
 			blocks++;
 			if (flags & BLK_ZERO_BLOCK)
 				zero++;
-			else if (rd_skip(r, BLK_MIG_BLOCK_SIZE, "block data") < 0)
+			else if (rd_transient(r, BLK_MIG_BLOCK_SIZE),
+				 rd_skip(r, BLK_MIG_BLOCK_SIZE, "block data") < 0)
 				return -1;
 		} else if (flags & BLK_PROGRESS) {
 			vi_node_attr_u(sec, "progress", word >> 9);
@@ -177,6 +179,8 @@ static int htab_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
 			return -1;
 		if (!index && !nv && !ni)
 			break;
+		if (nv)
+			rd_transient(r, 16ull * nv);
 		if (nv && rd_skip(r, 16ull * nv, "htab entries") < 0)
 			return -1;
 		chunks++;
@@ -212,7 +216,7 @@ static int stattrib_payload(struct vi_walk *w, struct vi_node *sec, int is_start
 			break;
 		if (flags == STATTR_MORE) {
 			if (rd_be64(r, &count, "storage attributes count") < 0 ||
-			    rd_skip(r, count, "storage attributes") < 0)
+			    (rd_transient(r, count), rd_skip(r, count, "storage attributes")) < 0)
 				return -1;
 			runs++;
 			bytes += count;

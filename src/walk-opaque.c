@@ -84,11 +84,11 @@ int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
 	if (found == UINT64_MAX) {
 		if (w->err->set)
 			return -1;
-		if (r->limit - start > VI_MAX_SCAN)
+		if (rd_end(r) - start > VI_MAX_SCAN)
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)start,
 				       "no footer for section %u (%s) within %llu bytes",
 				       id, sec->name, (unsigned long long)VI_MAX_SCAN);
-		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)r->limit,
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_end(r),
 			"truncated: the stream ends inside section %u (%s), "
 			"which started at byte %" PRIu64 ", before its footer",
 			id, sec->name, sec->offset);

@@ -37,6 +37,8 @@ static int digest_page(struct vi_walk *w, struct vi_ramblock *b, uint64_t index,
 	XXH3_state_t *st = NULL;
 	uint64_t hash = 0;
 
+	if (at == UINT64_MAX)
+		rd_transient(w->r, psize);	/* read once: hashed, not kept */
 	if (psize > rd_left(w->r) && at == UINT64_MAX)
 		return rd_skip(w->r, psize, "page contents");	/* the error */
 	for (uint64_t done = 0; done < psize;) {
@@ -127,7 +129,7 @@ static int count_bitmap(struct vi_walk *w, struct vi_ramblock *b, uint64_t at,
 	uint8_t buf[4096];
 	char name[VI_ESC_NAME];
 
-	if (at > w->r->limit || bytes > w->r->limit - at)
+	if (at > rd_end(w->r) || bytes > rd_end(w->r) - at)
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)at,
 			       "truncated: mapped-ram bitmap of block %s (%" PRIu64 " bytes)",
 			       vi_esc(name, sizeof(name), b->name), bytes);
@@ -179,12 +181,14 @@ static int mapped_ram(struct vi_walk *w, struct vi_ramblock *b, struct vi_node *
 			       "mapped-ram pages offset %" PRIu64 " lies before its own header",
 			       pages);
 	pos = pages - r->base + b->used_length;
-	if (pos > r->limit)
+	/* read once: the pages are counted and hashed, never kept */
+	rd_transient_at(r, pages - r->base, b->used_length);
+	if (pos > rd_end(r))
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 20,
 			       "truncated: mapped-ram pages of block %s end at %" PRIu64
 			       ", beyond the end of the stream (%" PRIu64 ")",
 			       vi_esc(name, sizeof(name), b->name), pos,
-			       r->limit);
+			       rd_end(r));
 	if (psize < 512 || psize > VI_MAX_PAGE_SIZE || !is_pow2(psize) || bitmap < r->base)
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 4,
 			       "mapped-ram header of block %s: bad page size %" PRIu64
@@ -315,6 +319,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 		c->normal++;
 		if (w->opts.ram_digests)
 			return digest_page(w, b, addr / w->page_size, w->page_size, UINT64_MAX);
+		rd_transient(r, w->page_size);
 		return rd_skip(r, w->page_size, "page contents");
 	case RAM_XBZRLE: {
 		uint8_t enc;
@@ -327,6 +332,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 		b->xbzrle_pages++;
 		c->xbzrle++;
 		b->pg.unavailable = "XBZRLE pages (deltas against contents the stream does not hold)";
+		rd_transient(r, len);
 		return rd_skip(r, len, "XBZRLE data");
 	}
 	default: {	/* RAM_COMPRESS_PAGE */
@@ -339,6 +345,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 		b->compressed_pages++;
 		c->compressed++;
 		b->pg.unavailable = "compressed pages (not decompressed)";
+		rd_transient(r, len);
 		return rd_skip(r, len, "compressed page");
 	}
 	}

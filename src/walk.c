@@ -92,9 +92,11 @@ int walk_record_plausible(struct vi_walk *w, uint64_t q)
 	uint8_t b[5 + 256];
 	size_t n;
 
-	if (q >= r->limit)
-		return q == r->limit;
+	if (q >= rd_end(r))
+		return q == rd_end(r);
 	n = rd_peek_at(r, q, b, sizeof(b));
+	if (n == 0)	/* a stream read once: its end is known now */
+		return q == rd_end(r);
 	switch (b[0]) {
 	case QVM_EOF:
 		return n == 1 || (n >= 2 && b[1] == QVM_VMDESCRIPTION);
@@ -245,6 +247,30 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 	return walk_opaque_payload(w, sec, s->id);
 }
 
+/* A stream read once (reader-stream.c) has its trailer probed when the
+ * first device section or the end comes: from there on it is read to the
+ * end into memory (the device sections and the trailer: what is kept is
+ * capped).  RAM came before, walked with the page size the configuration
+ * gave (or the x86 one assumed): the trailer must agree. */
+static int late_probe(struct vi_walk *w)
+{
+	uint32_t ps = w->page_size;
+
+	if (!w->probe_late)
+		return 0;
+	w->probe_late = 0;
+	if (rd_finish(w->r) < 0 || vmdesc_probe(w) < 0)
+		return -1;
+	if (ps && w->page_size != ps)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset,
+			       "the VMDESCRIPTION trailer gives page size %u, but the RAM "
+			       "before it was read with %u (a pipe or compressed input is "
+			       "read once: give an uncompressed file)", w->page_size, ps);
+	if (w->page_size_from && strcmp(w->page_size_from, "vmdesc") == 0)
+		w->page_size_assumed = 0;
+	return 0;
+}
+
 static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
 			uint64_t off)
 {
@@ -256,6 +282,8 @@ static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
 	char idstr[256];
 	int rc;
 
+	if (type == QVM_SECTION_FULL && late_probe(w) < 0)
+		return -1;
 	if (rd_be32(r, &id, "section id") < 0)
 		return -1;
 	if (type == QVM_SECTION_START || type == QVM_SECTION_FULL) {
@@ -375,6 +403,14 @@ static int walk_trailer(struct vi_walk *w)
 	uint32_t len;
 	struct vi_node *n;
 
+	if (w->probe_late) {	/* read once: not past garbage after EOF (a bomb) */
+		if (rd_peek(r, 0, &type, 1) == 1 && type != QVM_VMDESCRIPTION)
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+				       "unexpected bytes after EOF (byte 0x%02x; only a "
+				       "VMDESCRIPTION trailer 0x06 may follow)", type);
+		if (late_probe(w) < 0)
+			return -1;
+	}
 	if (off == r->size) {
 		if (w->vmdesc_offset != UINT64_MAX)
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
@@ -434,7 +470,11 @@ int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 	w->root = vi_node_new(NULL, VI_N_ROOT, "stream", "stream", 0);
 	w->root->length = r->size;
 
-	if (walk_header(w) < 0 || vmdesc_probe(w) < 0)
+	if (walk_header(w) < 0)
+		return -1;
+	if (rd_streaming(r))
+		w->probe_late = 1;	/* the trailer is at the end: late_probe */
+	else if (vmdesc_probe(w) < 0)
 		return -1;
 	if (rd_peek(r, 0, &b, 1) == 1 && b == QVM_CONFIGURATION)
 		if (walk_configuration(w, w->root) < 0)
@@ -445,6 +485,8 @@ int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 	walk_ram_summarise(w);
 	if (rc == 0)
 		vi_node_attr_u(w->root, "undecoded_bytes", w->undecoded_total);
+	if (rd_streaming(r))
+		w->root->length = r->size != UINT64_MAX ? r->size : rd_tell(r);
 	return rc;
 }
 

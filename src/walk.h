@@ -67,6 +67,7 @@ struct vi_walk {
 	/* What the stream told us so far. */
 	uint32_t page_size;      /* 0 until known */
 	int page_size_assumed;   /* no trailer, no target-page-bits */
+	int probe_late;          /* a stream read once: trailer not probed yet */
 	const char *page_size_from; /* "vmdesc", "target-page-bits", "assumed" */
 	int footers;             /* -1 unknown, 0 absent, 1 present */
 	int cap_mapped_ram, cap_ignore_shared;

@@ -171,22 +171,12 @@ def images(work):
                     f"{c} exit {base[c][0]}" for c in base))
             compare(img["file"], src, base, img["target"])
             n += 1
-            # gzip'd for a bug report: mostly holes, so past the bomb ratio
-            # (refused by default); with the cap off it reads the same, and
-            # its zeros are holes in the spool
+            # gzip'd for a bug report: mostly holes, so it expands >1000:1;
+            # read once, it reads the same (no ratio cap, nothing spooled)
             gz = src + ".gz"
             with open(src, "rb") as i, open(gz, "wb") as o:
                 subprocess.run(["gzip", "-c"], stdin=i, stdout=o, check=True)
-            rc, o, e = vi(["dump", gz])
-            if rc != 3 or "decompression bomb" not in e:
-                failures.append(f"{img['file']}.gz: exit {rc} without the ratio cap "
-                                f"lifted: {e.strip()}")
-            os.environ["VMSTATE_INSPECT_MAX_RATIO"] = "0"
-            try:
-                compare(img["file"] + ".gz (VMSTATE_INSPECT_MAX_RATIO=0)", gz, base,
-                        img["target"])
-            finally:
-                del os.environ["VMSTATE_INSPECT_MAX_RATIO"]
+            compare(img["file"] + ".gz", gz, base, img["target"])
             n += 1
             continue
         if img["format"] in TOOL_OF:

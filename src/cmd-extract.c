@@ -25,6 +25,7 @@
 #include <xxhash.h>
 #include "command.h"
 #include "input.h"
+#include "reader.h"
 #include "render.h"
 #include "session.h"
 #include "vi-limits.h"
@@ -151,6 +152,81 @@ static int write_json(struct made *m, const char *dir, const char *name,
 	return 0;
 }
 
+/* Where a block's pages are read from: the file (pread), or -- a stream
+ * read once, whose page contents were hashed and not kept -- the input
+ * opened and read once more, its pages in stream order. */
+struct pages {
+	int stream;
+	struct vi_input in;
+	struct vi_reader *r;
+	struct vi_error err;
+	size_t *ord;
+	const struct ram_page *v;
+};
+
+static const struct ram_page *sort_v;
+
+static int by_off(const void *a, const void *b)
+{
+	uint64_t x = sort_v[*(const size_t *)a].off, y = sort_v[*(const size_t *)b].off;
+
+	return x < y ? -1 : x > y;
+}
+
+static int open_pages(struct pages *p, struct vi_session *s, const struct vi_ramblock *b)
+{
+	memset(p, 0, sizeof(*p));
+	if (!s->in.rs)
+		return 0;
+	if (!strcmp(s->in.name, "-")) {
+		fprintf(stderr, "vmstate-inspect: -: extract reads a pipe's RAM pages a second "
+			"time, and a pipe is read once: save it to a file first\n");
+		return -1;
+	}
+	p->stream = 1;
+	if (vi_input_open(&p->in, s->in.name, &p->err) < 0) {
+		vi_error_print(&p->err, s->in.name);
+		vi_input_close(&p->in);
+		p->stream = 0;
+		return -1;
+	}
+	p->r = vi_xmalloc(sizeof(*p->r));
+	rd_init_input(p->r, &p->in, &p->err);
+	p->ord = vi_xmalloc((b->pg.n ? b->pg.n : 1) * sizeof(*p->ord));
+	for (size_t i = 0; i < b->pg.n; i++)
+		p->ord[i] = i;
+	sort_v = b->pg.v;
+	qsort(p->ord, b->pg.n, sizeof(*p->ord), by_off);
+	return 0;
+}
+
+static int read_page(struct pages *p, struct vi_session *s, uint64_t off, uint8_t *buf,
+		     uint64_t psize)
+{
+	int bad;
+
+	if (!p->stream)
+		bad = vi_pread_full(s->in.fd, buf, psize, s->in.base + off) < 0;
+	else	/* what lies before the page is not needed again: not kept */
+		bad = (rd_transient_at(p->r, rd_tell(p->r), off > rd_tell(p->r) ?
+				       off - rd_tell(p->r) + psize : psize),
+		       rd_seek(p->r, off) < 0 || rd_bytes(p->r, buf, psize, "page") < 0);
+	if (bad)
+		fprintf(stderr, "vmstate-inspect: %s: byte %" PRIu64 ": cannot read a page%s%s\n",
+			s->in.name, off, p->err.set ? ": " : "", p->err.set ? p->err.msg : "");
+	return bad ? -1 : 0;
+}
+
+static void close_pages(struct pages *p)
+{
+	if (!p->stream)
+		return;
+	vi_input_close(&p->in);
+	free(p->r);
+	free(p->ord);
+	p->stream = 0;
+}
+
 /* Copy block b's non-zero pages to a new sparse file and check its digest. */
 static int write_block(struct made *m, const char *dir, struct vi_session *s,
 		       const struct vi_ramblock *b, json_t *list)
@@ -161,6 +237,7 @@ static int write_block(struct made *m, const char *dir, struct vi_session *s,
 	int fd;
 	json_t *x, *nm;
 	char en[VI_ESC_NAME];
+	struct pages pr = { 0 };
 
 	if (b->pg.unavailable) {
 		fprintf(stderr, "vmstate-inspect: %s: RAMBlock %s not extracted: %s\n",
@@ -174,23 +251,24 @@ static int write_block(struct made *m, const char *dir, struct vi_session *s,
 	buf = vi_xmalloc(psize);
 	if (ftruncate(fd, (off_t)b->used_length) < 0)
 		goto io;
-	for (size_t i = 0; i < b->pg.n; i++) {
+	if (open_pages(&pr, s, b) < 0)
+		goto fail;
+	for (size_t k = 0; k < b->pg.n; k++) {
+		size_t i = pr.ord ? pr.ord[k] : k;
 		uint64_t at = b->pg.v[i].index * psize;
 		size_t n = b->used_length - at < psize ? (size_t)(b->used_length - at) : psize;
-		if (vi_pread_full(s->in.fd, buf, psize, s->in.base + b->pg.v[i].off) < 0) {
-			fprintf(stderr, "vmstate-inspect: %s: byte %" PRIu64 ": cannot read a page\n",
-				s->in.name, b->pg.v[i].off);
+		if (read_page(&pr, s, b->pg.v[i].off, buf, psize) < 0)
 			goto fail;
-		}
 		for (size_t done = 0; done < n;) {
-			ssize_t k = pwrite(fd, buf + done, n - done, (off_t)(at + done));
-			if (k < 0 && errno == EINTR)
+			ssize_t k2 = pwrite(fd, buf + done, n - done, (off_t)(at + done));
+			if (k2 < 0 && errno == EINTR)
 				continue;
-			if (k <= 0)
+			if (k2 <= 0)
 				goto io;
-			done += (size_t)k;
+			done += (size_t)k2;
 		}
 	}
+	close_pages(&pr);
 	if (ram_digest_fd(fd, b->used_length, psize, hex) < 0)
 		goto io;
 	if (strcmp(hex, b->pg.hex) != 0) {
@@ -217,6 +295,7 @@ static int write_block(struct made *m, const char *dir, struct vi_session *s,
 io:
 	fprintf(stderr, "vmstate-inspect: %s/%s: cannot write: %s\n", dir, name, strerror(errno));
 fail:
+	close_pages(&pr);
 	free(buf);
 	close(fd);
 	return -1;

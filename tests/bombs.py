@@ -4,12 +4,14 @@ tools from a few MiB of input and then repeated (concatenated members, frames
 or streams; repeated lzop blocks), each decompressing to 1 GiB or more:
 
   zeros:  only zeros           -> refused at the first bytes (not a stream)
-  qevm:   "QEVM" + zeros       -> refused by the expansion-ratio cap
+  qevm:   "QEVM" + zeros       -> an EOF record, then garbage: refused at once
+  trail:  "QEVM", EOF, a trailer header + zeros -> read once into memory up
+          to the cap on what is kept (VI_MAX_KEPT), then refused
   nested: the qevm bomb inside xz, and inside a libvirt image inside xz
 
-Each run must exit 3 with the expected message within 10 s, under a file
-size limit of 48 MiB (a spool past it kills the tool with SIGXFSZ) and with
-an empty private TMPDIR afterwards."""
+Nothing is spooled: each run must exit 3 with the expected message within
+10 s, under a file size limit of 0 (any file written kills the tool with
+SIGXFSZ) and with an empty private TMPDIR afterwards."""
 import os, resource, shutil, struct, subprocess, sys, tempfile, time
 
 VI = os.environ["VI_BIN"]
@@ -23,6 +25,7 @@ for name, cmd in TOOLS.items():
 
 MiB = 1 << 20
 HEAD = b"QEVM\0\0\0\3"
+TRAIL = HEAD + b"\0\6" + struct.pack(">I", 1000) + b"{"
 
 
 def pack(name, data):
@@ -53,9 +56,9 @@ def libvirt_image(payload, fmt):
 
 def run(path, tmp):
     def limit():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (48 * MiB, 48 * MiB))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     env = dict(os.environ, TMPDIR=tmp)
-    env.pop("VMSTATE_INSPECT_MAX_RATIO", None)
+    env.pop("VMSTATE_INSPECT_MAX_KEPT", None)
     t = time.monotonic()
     p = subprocess.run([VI, "dump", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                        env=env, preexec_fn=limit, timeout=60)
@@ -71,13 +74,17 @@ def main():
     for name in TOOLS:
         cases.append((f"{name}-zeros", bomb(name, b""), "not a QEMU migration stream"))
         q = bomb(name, HEAD)
-        cases.append((f"{name}-qevm", q, "decompression bomb"))
+        cases.append((f"{name}-qevm", q, "unexpected bytes after EOF"))
+        cases.append((f"{name}-trail", bomb(name, TRAIL), "kept in memory"))
         if name == "gzip":
-            cases.append(("gzip-qevm-in-xz", pack("xz", q), "decompression bomb"))
+            cases.append(("gzip-qevm-in-xz", pack("xz", q), "unexpected bytes after EOF"))
             lv = libvirt_image(q, 1)
-            cases.append(("libvirt-gzip-qevm-in-xz", pack("xz", lv), "decompression bomb"))
+            cases.append(("libvirt-gzip-qevm-in-xz", pack("xz", lv),
+                          "unexpected bytes after EOF"))
+            lv = libvirt_image(bomb(name, TRAIL), 1)
+            cases.append(("libvirt-gzip-trail-in-xz", pack("xz", lv), "kept in memory"))
         if name == "xz":
-            cases.append(("xz-qevm-in-xz", pack("xz", q), "decompression bomb"))
+            cases.append(("xz-qevm-in-xz", pack("xz", q), "unexpected bytes after EOF"))
     try:
         for label, data, want in cases:
             path = os.path.join(work, label)

@@ -345,8 +345,9 @@ void run_bytes(struct walk_run *run, const void *p, size_t n,
 	if (vi_input_open(&run->in, run->path, &run->err) == 0) {
 		run->opened = 1;
 		run->r = vi_xmalloc(sizeof(*run->r));
-		rd_init(run->r, run->in.fd, run->in.base, run->in.size, &run->err);
+		rd_init_input(run->r, &run->in, &run->err);
 		run->rc = vi_walk_stream(&run->w, run->r, opts, &run->err);
+		vi_input_walked(&run->in);
 	}
 	unlink(run->path);
 	doc.in = &run->in;

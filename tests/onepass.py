@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""A pipe or a compressed input is walked in one pass (reader-stream.c):
+
+  - no temporary bytes: each run has TMPDIR pointed at an empty directory
+    that must stay empty, and a file size limit of 0 (any file written
+    kills the tool with SIGXFSZ); `VMSTATE_INSPECT_STATS` must say
+    temp_bytes=0;
+  - the same JSON as the uncompressed file (dump, and check with two
+    targets, which walks the kept bytes a second time);
+  - the cap on what is kept (VMSTATE_INSPECT_MAX_KEPT, in MiB): a trailer
+    header followed by 4 MiB is refused with 1 MiB allowed, exit 3, one
+    line naming the stream offset; with 8 MiB it is read to its end."""
+import json, os, re, resource, shutil, struct, subprocess, sys, tempfile
+
+VI = os.environ["VI_BIN"]
+SRC = os.environ.get("VI_SRCDIR", ".")
+FIXTURE = os.path.join(SRC, "tests", "data", "v72-x86-i440fx-7.2-devices.qevm.xz")
+PACKAGING = {"file", "file_size", "container", "filters", "stream_offset", "file_offset",
+             "detail"}
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def strip(o):
+    if isinstance(o, dict):
+        return {k: strip(v) for k, v in o.items() if k not in PACKAGING}
+    if isinstance(o, list):
+        return [strip(v) for v in o]
+    return o
+
+
+def run(args, tmp, stdin_path=None, env=None):
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    e = dict(os.environ, TMPDIR=tmp, VMSTATE_INSPECT_STATS="1", **(env or {}))
+    cat = subprocess.Popen(["cat", stdin_path], stdout=subprocess.PIPE) if stdin_path else None
+    p = subprocess.run([VI] + args, stdin=cat.stdout if cat else subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e, preexec_fn=limit,
+                       timeout=120)
+    if cat:
+        cat.stdout.close()
+        cat.wait()
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def main():
+    for tool in ("zstd", "gzip", "xz"):
+        if not shutil.which(tool):
+            print(f"SKIP: {tool} is not installed (tools/install-deps.sh installs it)")
+            return 77
+    work = tempfile.mkdtemp(prefix="vi-onepass.")
+    tmp = os.path.join(work, "tmp")
+    os.mkdir(tmp)
+    try:
+        raw = os.path.join(work, "s.qevm")
+        with open(raw, "wb") as f:
+            subprocess.run(["xz", "-dc", FIXTURE], stdout=f, check=True)
+        for tool, ext in (("zstd", "zst"), ("gzip", "gz")):
+            with open(raw, "rb") as i, open(f"{raw}.{ext}", "wb") as o:
+                subprocess.run([tool, "-c"], stdin=i, stdout=o, check=True)
+        dump = ["dump", "--format", "json"]
+        rc, ref, err = run(dump + [raw], tmp)
+        check(rc == 0, f"raw file: exit {rc} {err.strip()[:200]}")
+        ref = strip(json.loads(ref))
+        targets = ["check", "--format", "json", "--target", "qemu-7.2/x86_64",
+                   "--target", "qemu-10.0/x86_64"]
+        rc, cref, err = run(targets + [raw], tmp)
+        cref = strip(json.loads(cref)) if cref.startswith("{") else cref
+        views = [("a pipe", ["-"], raw), ("a .zst file", [raw + ".zst"], None),
+                 ("a .gz through a pipe", ["-"], raw + ".gz"), ("an .xz file", [FIXTURE], None)]
+        for label, arg, stdin in views:
+            rc, out, err = run(dump + arg, tmp, stdin)
+            same = rc == 0 and out.startswith("{") and strip(json.loads(out)) == ref
+            check(same, f"{label}: dump exit {rc}, same tree as the file: {same} "
+                  f"{err.strip()[:200] if rc else ''}")
+            check("temp_bytes=0 " in err and " kept_bytes=0" not in err,
+                  f"{label}: read once (kept_bytes > 0), stats say temp_bytes=0 "
+                  f"({[l for l in err.splitlines() if l.startswith('stats:')]})")
+            check(os.listdir(tmp) == [], f"{label}: TMPDIR stays empty")
+            rc, out, err = run(targets + arg, tmp, stdin)
+            got = strip(json.loads(out)) if out.startswith("{") else out
+            check(got == cref, f"{label}: check with two targets as from the file (exit {rc})")
+        # the cap on what is kept
+        head = b"QEVM\0\0\0\3" + b"\0\6" + struct.pack(">I", 1000) + b"{"
+        blob = os.path.join(work, "trail.zst")
+        with open(blob, "wb") as o:
+            subprocess.run(["zstd", "-q", "-c"], input=head + bytes(4 << 20), stdout=o,
+                           check=True)
+        for label, arg, stdin in (("file", [blob], None), ("pipe", ["-"], blob)):
+            rc, out, err = run(["dump"] + arg, tmp, stdin, {"VMSTATE_INSPECT_MAX_KEPT": "1"})
+            lines = [l for l in err.splitlines() if not l.startswith("stats:")]
+            at = re.search(r": byte (\d+) \(0x", lines[0]) if len(lines) == 1 else None
+            check(rc == 3 and at and "more than 1 MiB of this stream kept in memory"
+                  in lines[0] and 0 < int(at.group(1)) <= 1 << 20,
+                  f"kept-tail cap, {label}: exit {rc}, {lines}")
+            rc, out, err = run(["dump"] + arg, tmp, stdin, {"VMSTATE_INSPECT_MAX_KEPT": "8"})
+            check(rc == 3 and "kept in memory" not in err and "VMDESCRIPTION" in err,
+                  f"under the cap, {label}: read to the end, then judged (exit {rc}, "
+                  f"{err.strip().splitlines()[-1] if err.strip() else ''})")
+        check(os.listdir(tmp) == [], "TMPDIR empty at the end")
+    finally:
+        shutil.rmtree(work)
+    print(f"{len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -181,7 +181,7 @@ int vi_fsrc_get(struct vi_fsrc *f, void *buf, size_t n, const char *what)
 int vi_filter_corrupt(struct vi_error *err, const char *filter, uint64_t off,
 		      const char *why)
 {
-	vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET, "%s: corrupt or truncated compressed data "
+	vi_fail(err, VI_EXIT_INPUT, (int64_t)off, "%s: corrupt or truncated compressed data "
 		"at compressed byte %llu: %s", filter, (unsigned long long)off, why);
 	return vi_error_class(err, VI_C_TRUNCATED);
 }

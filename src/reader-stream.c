@@ -132,9 +132,9 @@ static int grow(struct vi_rstream *rs, void **p, size_t *cap, size_t need, size_
 		n *= 2;
 	other = rs->k_cap + rs->e_cap * sizeof(struct ext) + rs->w_cap - *cap * el;
 	if (other + (uint64_t)n * el > rs->cap) {
-		n = need;	/* exactly what is needed, if that fits */
-		if (other + (uint64_t)n * el > rs->cap)
+		if (other + (uint64_t)need * el > rs->cap)
 			return over(rs, err);
+		n = (size_t)((rs->cap - other) / el);	/* all that is left, once */
 	}
 	*p = vi_xrealloc(*p, n * el);
 	*cap = n;
@@ -395,4 +395,19 @@ void rd_init_input(struct vi_reader *r, const struct vi_input *in, struct vi_err
 	rd_init(r, -1, in->base, UINT64_MAX, err);
 	r->st = in->rs;
 	sync_size(r);
+}
+
+void vi_input_walked(struct vi_input *in)
+{
+	uint64_t size, input;
+
+	if (!in->rs)
+		return;
+	rs_progress_end(in->rs);
+	rs_at_end(in->rs, &size, &input);
+	in->size = size;
+	if (in->input_size == UINT64_MAX)
+		in->input_size = input;
+	if (in->file_size == UINT64_MAX)
+		in->file_size = in->input_size;
 }

@@ -72,7 +72,7 @@ int rd_bytes(struct vi_reader *r, void *dst, size_t n, const char *what)
 {
 	uint8_t *d = dst;
 
-	if (r->st && n > (size_t)(r->buf_off + r->buf_len - r->pos) &&
+	if (r->st && (r->pos < r->buf_off || r->pos + n > r->buf_off + r->buf_len) &&
 	    rs_need(r, r->pos, r->pos + n) < 0)	/* the end is known if it is near */
 		return -1;
 	if (n > rd_left(r))

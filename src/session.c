@@ -8,21 +8,9 @@
 #include "escape.h"
 #include "session.h"
 
-/* A stream read once: its size (and a pipe's) is known now, if its end was
- * read; the progress line goes before anything else is written. */
 static int walked(struct vi_session *s, int rc)
 {
-	uint64_t size, input;
-
-	if (!s->in.rs)
-		return rc;
-	rs_progress_end(s->in.rs);
-	rs_at_end(s->in.rs, &size, &input);
-	s->in.size = size;
-	if (s->in.file_size == UINT64_MAX && !s->in.nfilters && s->in.input_size == UINT64_MAX)
-		s->in.input_size = input;
-	else if (s->in.input_size == UINT64_MAX)
-		s->in.input_size = input;
+	vi_input_walked(&s->in);
 	return rc;
 }
 

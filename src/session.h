@@ -17,8 +17,9 @@ struct vi_session {
 /* 0, or -1 with s->err set (the tree then holds what was decoded). */
 int vi_session_walk(struct vi_session *s, const char *path,
 		    const struct vi_walk_opts *opts);
-/* Walk s's input again into t (the same open file: a spooled pipe or
- * filter output too), with other options.  As vi_session_walk. */
+/* Walk s's input again into t, with other options: the same open file, or
+ * for a pipe or compressed input read once what the first walk kept in
+ * memory (all but RAM page contents).  As vi_session_walk. */
 int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 		      const struct vi_walk_opts *opts);
 void vi_session_close(struct vi_session *s);

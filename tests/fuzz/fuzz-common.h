@@ -79,8 +79,9 @@ static inline void fuzz_walk_render(struct vi_input *in, int opened,
 		r = malloc(sizeof(*r));
 		if (!r)
 			abort();
-		rd_init(r, in->fd, in->base, in->size, err);
+		rd_init_input(r, in, err);
 		(void)vi_walk_stream(&w, r, opts, err);
+		vi_input_walked(in);
 	}
 	doc.in = in;
 	doc.root = w.root;

@@ -33,7 +33,7 @@ static inline void fuzz_container(const char *magic, size_t nmagic, const uint8_
 	free(buf);
 	memset(&err, 0, sizeof(err));
 	opened = vi_input_open(&in, path, &err) == 0;
-	if (opened && (in.base > in.file_size || in.size > in.file_size - in.base)) {
+	if (opened && !in.rs && (in.base > in.file_size || in.size > in.file_size - in.base)) {
 		fprintf(stderr, "fuzz: stream range base %llu size %llu beyond file size %llu\n",
 			(unsigned long long)in.base, (unsigned long long)in.size,
 			(unsigned long long)in.file_size);
@@ -46,8 +46,13 @@ static inline void fuzz_container(const char *magic, size_t nmagic, const uint8_
 		uint8_t chunk[4096];
 		if (!r)
 			abort();
-		rd_init(r, in.fd, in.base, in.size, &err);
-		while (rd_left(r)) {
+		rd_init_input(r, &in, &err);
+		while (in.rs) {	/* read once: to its end, or to an error */
+			size_t k = rd_peek(r, 0, chunk, sizeof(chunk));
+			if (!k || rd_skip(r, k, "fuzz") < 0)
+				break;
+		}
+		while (!in.rs && rd_left(r)) {
 			size_t k = rd_left(r) < sizeof(chunk) ? (size_t)rd_left(r) : sizeof(chunk);
 			if (rd_bytes(r, chunk, k, "fuzz") < 0) {
 				fprintf(stderr, "fuzz: stream byte %llu of %llu unreadable: %s\n",

@@ -1,9 +1,9 @@
 /* fuzz-input.c - the container and filter layer (input*.c): libvirt save
  * image headers, xz (also inside libvirt images, also nested), qcow2
- * recognition, and spooling of non-seekable input.
+ * recognition, and reading non-seekable input once.
  *
  * Input: one mode byte, then the file.  Mode bit 0: hand the file over as a
- * pipe on stdin ("-", spooled) instead of a regular file.  Mode bit 1: walk
+ * pipe on stdin ("-", read once) instead of a regular file.  Mode bit 1: walk
  * and render the stream as dump does; otherwise only open it and read every
  * stream byte, checking that the range the container claims is readable.
  * Run with -max_len <= 65536 so a pipe never blocks.
@@ -26,14 +26,19 @@ static void read_all(struct vi_input *in)
 	if (!r)
 		abort();
 	memset(&err, 0, sizeof(err));
-	if (in->base > in->file_size || in->size > in->file_size - in->base) {
+	if (!in->rs && (in->base > in->file_size || in->size > in->file_size - in->base)) {
 		fprintf(stderr, "fuzz: stream range base %llu size %llu beyond file size %llu\n",
 			(unsigned long long)in->base, (unsigned long long)in->size,
 			(unsigned long long)in->file_size);
 		abort();
 	}
-	rd_init(r, in->fd, in->base, in->size, &err);
-	while (rd_left(r)) {
+	rd_init_input(r, in, &err);
+	while (in->rs) {	/* read once: to its end, or to an error */
+		size_t k = rd_peek(r, 0, chunk, sizeof(chunk));
+		if (!k || rd_skip(r, k, "fuzz") < 0)
+			break;
+	}
+	while (!in->rs && rd_left(r)) {
 		size_t k = rd_left(r) < sizeof(chunk) ? (size_t)rd_left(r) : sizeof(chunk);
 		if (rd_bytes(r, chunk, k, "fuzz") < 0) {
 			fprintf(stderr, "fuzz: stream byte %llu of %llu unreadable: %s\n",

@@ -35,6 +35,7 @@ struct vi_rstream {
 	const char *what;
 	uint64_t src_pos;	/* stream bytes read from src */
 	int eof;
+	int failed;		/* the source could not be read (corrupt, I/O) */
 	uint64_t cap;		/* bytes of memory allowed (keep, index, window) */
 	uint8_t *win;		/* stream bytes [w_off, src_pos) */
 	size_t w_cap;
@@ -203,9 +204,14 @@ static int read_more(struct vi_rstream *rs, struct vi_error *err)
 
 	if (grow(rs, (void **)&rs->win, &rs->w_cap, have + CHUNK, 1, err) < 0)
 		return -1;
+	if (rs->failed)
+		return err->set ? -1 : vi_fail(err, VI_EXIT_INPUT, VI_NO_OFFSET,
+					       "the input could not be read to its end");
 	got = vi_src_read(rs->src, rs->win + have, CHUNK, err);
-	if (got < 0)
-		return -1;
+	if (got < 0) {	/* not a layout to try another way: the input is bad */
+		rs->failed = 1;
+		return vi_error_hard(err);
+	}
 	if (got == 0) {
 		rs->eof = 1;
 		vi_progress_end(&rs->pg);
@@ -397,12 +403,12 @@ void rd_init_input(struct vi_reader *r, const struct vi_input *in, struct vi_err
 	sync_size(r);
 }
 
-void vi_input_walked(struct vi_input *in)
+int vi_input_walked(struct vi_input *in)
 {
 	uint64_t size, input;
 
 	if (!in->rs)
-		return;
+		return 0;
 	rs_progress_end(in->rs);
 	rs_at_end(in->rs, &size, &input);
 	in->size = size;
@@ -410,4 +416,5 @@ void vi_input_walked(struct vi_input *in)
 		in->input_size = input;
 	if (in->file_size == UINT64_MAX)
 		in->file_size = in->input_size;
+	return in->rs->failed ? -1 : 0;
 }

@@ -86,8 +86,10 @@ void rs_progress_end(struct vi_rstream *rs);
 /* Stream bytes and input bytes read so far: 1 once the end was read. */
 int rs_at_end(const struct vi_rstream *rs, uint64_t *size, uint64_t *input);
 /* After a walk of a stream read once: its size (and a pipe's) as far as
- * read, and the progress line erased before anything else is written. */
-void vi_input_walked(struct vi_input *in);
+ * read, and the progress line erased before anything else is written.
+ * -1 when the input itself could not be read to its end (corrupt or
+ * truncated compressed data, a read error): as if it could not be opened. */
+int vi_input_walked(struct vi_input *in);
 /* The cap on what is kept: VI_MAX_KEPT or VMSTATE_INSPECT_MAX_KEPT MiB. */
 uint64_t vi_max_kept(void);
 /* Bytes kept in memory so far (the benchmark's figure). */

@@ -8,9 +8,16 @@
 #include "escape.h"
 #include "session.h"
 
+/* A stream read once whose compressed data turns out corrupt (or a read
+ * fails) is an input that cannot be read, as it was when such input was
+ * unpacked before the walk: no tree, no verdict, the error. */
 static int walked(struct vi_session *s, int rc)
 {
-	vi_input_walked(&s->in);
+	if (vi_input_walked(&s->in) < 0) {
+		vi_walk_free(&s->w);
+		s->opened = 0;
+		return -1;
+	}
 	return rc;
 }
 

@@ -81,7 +81,7 @@ static inline void fuzz_walk_render(struct vi_input *in, int opened,
 			abort();
 		rd_init_input(r, in, err);
 		(void)vi_walk_stream(&w, r, opts, err);
-		vi_input_walked(in);
+		(void)vi_input_walked(in);
 	}
 	doc.in = in;
 	doc.root = w.root;

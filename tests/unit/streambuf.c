@@ -347,7 +347,8 @@ void run_bytes(struct walk_run *run, const void *p, size_t n,
 		run->r = vi_xmalloc(sizeof(*run->r));
 		rd_init_input(run->r, &run->in, &run->err);
 		run->rc = vi_walk_stream(&run->w, run->r, opts, &run->err);
-		vi_input_walked(&run->in);
+		if (vi_input_walked(&run->in) < 0)
+			run->rc = -1;
 	}
 	unlink(run->path);
 	doc.in = &run->in;

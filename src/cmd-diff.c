@@ -118,31 +118,53 @@ static int is_stream(const char *path)
 	return yes;
 }
 
-static int run_streams(const struct diff_args *a, struct vi_out *out)
+/* An operand that cannot be read (not even to its end: a pipe or
+ * compressed input is read once, so corrupt data shows only then) is
+ * reported as one that cannot be opened: -2, its error in *err and which
+ * one in *which (0 SRC, 1 DST). */
+static int unreadable(struct vi_session *s, struct vi_session *t, int which,
+		      struct vi_error *err, int *which_out)
+{
+	*err = (which ? t : s)->err;
+	*which_out = which;
+	vi_session_close(s);
+	if (which)
+		vi_session_close(t);
+	return -2;
+}
+
+static int run_streams(const struct diff_args *a, struct vi_out *out, struct vi_error *err,
+		       int *which)
 {
 	struct vi_walk_opts wopts = { 0 };
 	struct vi_session s, t;
 	json_t *doc;
 	int rc, json = !strcmp(a->format->name, "json");
 
-	if (!json && strcmp(a->format->name, "text")) {
-		fprintf(stderr, "vmstate-inspect: diff of two streams: --format text or json\n");
-		vi_out_abort(out);
-		return VI_EXIT_USAGE;
-	}
 	wopts.ram_digests = 1;
 	if (vi_session_walk(&s, a->src, &wopts) < 0 || s.err.set) {
+		if (!vi_session_found(&s))
+			return unreadable(&s, &t, 0, err, which);
 		vi_session_print_error(&s, a->src);
 		vi_session_close(&s);
 		vi_out_abort(out);
 		return VI_EXIT_INPUT;
 	}
 	if (vi_session_walk(&t, a->dst, &wopts) < 0 || t.err.set) {
+		if (!vi_session_found(&t))
+			return unreadable(&s, &t, 1, err, which);
 		vi_session_print_error(&t, a->dst);
 		vi_session_close(&s);
 		vi_session_close(&t);
 		vi_out_abort(out);
 		return VI_EXIT_INPUT;
+	}
+	if (!json && strcmp(a->format->name, "text")) {
+		fprintf(stderr, "vmstate-inspect: diff of two streams: --format text or json\n");
+		vi_session_close(&s);
+		vi_session_close(&t);
+		vi_out_abort(out);
+		return VI_EXIT_USAGE;
 	}
 	doc = vi_diff_streams(&s.w, &t.w, &a->stream);
 	rc = json_is_true(json_object_get(doc, "same")) ? VI_EXIT_OK : VI_EXIT_FINDINGS;
@@ -197,15 +219,23 @@ static int run(int argc, char **argv)
 		return VI_EXIT_USAGE;
 	ss = is_stream(a.src);
 	ds = is_stream(a.dst);
-	if (ss && ds)
-		return run_streams(&a, &out);
+	if (ss && ds) {
+		int which = 0;
+		rc = run_streams(&a, &out, &err, &which);
+		if (rc != -2)
+			return rc;
+		bad_rc = VI_EXIT_INPUT;	/* the report carries the error */
+		loaded = which;
+	}
 	rep.tool_command = "diff";
 	rep.machine = a.machine;
 	rep.results = res;
 	rep.no_offsets = 1;
 	rep.min_severity = a.min_severity;
 	rep.quiet = a.quiet;
-	if (ss != ds) {
+	if (ss && ds) {
+		/* one of them could not be read: err and loaded say which */
+	} else if (ss != ds) {
 		/* One operand is a stream, so the other was meant as one too: the
 		 * error is why that one is no stream (exit 3), or a usage error
 		 * when it is a schema (a stream is not compared with a schema). */

@@ -15,7 +15,7 @@ enum { OPT_SNAPSHOT = 0x1100, OPT_QUIET };
 static const struct argp_option options[] = {
 	SNAPSHOT_OPTION,
 	{ "quiet", 'q', NULL, 0, "No progress line on a terminal while a pipe or "
-	  "compressed input is copied or unpacked", 0 },
+	  "compressed input is read", 0 },
 	{ 0 }
 };
 

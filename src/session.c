@@ -47,6 +47,26 @@ int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 	t->opened = 1;
 	t->r = vi_xmalloc(sizeof(*t->r));
 	rd_init_input(t->r, &t->in, &t->err);
+	if (t->in.rs && opts && opts->ram_digests) {
+		/* Read once: the page contents went by in the first walk, which
+		 * has the blocks' digests (the same stream: the same blocks). */
+		struct vi_walk_opts o = *opts;
+		int rc;
+		o.ram_digests = 0;
+		rc = walked(t, vi_walk_stream(&t->w, t->r, &o, &t->err));
+		t->w.opts.ram_digests = s->w.opts.ram_digests;
+		for (size_t i = 0; i < t->w.nblocks && i < s->w.nblocks; i++) {
+			struct ram_pages *a = &t->w.blocks[i].pg;
+			const struct ram_pages *b = &s->w.blocks[i].pg;
+			if (strcmp(t->w.blocks[i].name, s->w.blocks[i].name))
+				break;
+			a->done = b->done;
+			a->unavailable = b->unavailable;
+			a->nonzero = b->nonzero;
+			memcpy(a->hex, b->hex, sizeof(a->hex));
+		}
+		return rc;
+	}
 	return walked(t, vi_walk_stream(&t->w, t->r, opts, &t->err));
 }
 

@@ -85,6 +85,20 @@ def main():
             rc, out, err = run(targets + arg, tmp, stdin)
             got = strip(json.loads(out)) if out.startswith("{") else out
             check(got == cref, f"{label}: check with two targets as from the file (exit {rc})")
+        # no trailer: report walks again with the target's schema; the
+        # page contents went by in the first walk, its digests are kept
+        nv = os.path.join(work, "nv.qevm")
+        with open(nv, "wb") as f:
+            subprocess.run(["xz", "-dc", os.path.join(SRC, "tests", "data",
+                                                      "v100-x86-q35-10.0-novmdesc.qevm.xz")],
+                           stdout=f, check=True)
+        rep = ["report", "--digests", "--format", "json", "--target", "qemu-10.0/x86_64"]
+        rc, rref, err = run(rep + [nv], tmp)
+        rc2, rpipe, err2 = run(rep + ["-"], tmp, nv)
+        same = rc == rc2 == 0 and strip(json.loads(rref)).get("bytes") == \
+            strip(json.loads(rpipe)).get("bytes") and "xxh3_128" in rpipe
+        check(same, f"report --digests walked again: a pipe's digests as the file's "
+              f"(exit {rc2} {err2.strip()[:200]})")
         # the cap on what is kept
         head = b"QEVM\0\0\0\3" + b"\0\6" + struct.pack(">I", 1000) + b"{"
         blob = os.path.join(work, "trail.zst")

@@ -90,6 +90,8 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 		if (a->write_baseline && (!strcmp(a->write_baseline, "-") || !*a->write_baseline) &&
 		    (!a->output || !strcmp(a->output, "-")))
 			argp_error(st, "--write-baseline to standard output needs -o FILE for the report");
+		if (a->write_baseline && a->output && !strcmp(a->write_baseline, a->output))
+			argp_error(st, "--write-baseline and -o name the same file");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

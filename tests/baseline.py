@@ -194,6 +194,8 @@ def main():
     check(rc == 2 and open(wb).read() == "old\n", "--write-baseline: a usage error leaves the file as it was")
     rc, _, err = run("--write-baseline", bl, "--baseline", bl, *args)
     check(rc == 2 and open(bl).read().count("\n") > 3, "--write-baseline may not replace the --baseline it reads")
+    rc, _, err = run("--write-baseline", wb, "-o", wb, *args)
+    check(rc == 2 and open(wb).read() == "old\n", "--write-baseline and -o may not name one file")
     # 3. the corpus: real streams against --all-targets and two targets
     streams = sorted(glob.glob(os.path.join(CORPUS, "streams", "v*-x86-*.qevm")))
     if not streams:

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Privacy: markers put where guest data lives are in the streams real QEMU
-10.0 saves, `dump` shows them, and `dump --redact` (text and JSON) and
-`report` (text, JSON, markdown, HTML) contain none of them.  One row of
+10.0 saves, `dump` shows them (or, for the NE2000 frame, which lies past the
+64 bytes a buffer's preview shows, the value dump --redact replaced holds its
+bytes), and `dump --redact` (text and JSON) and `report` (text, JSON,
+markdown, HTML) contain none of them.  One row of
 redact.c's table is proven live per marker:
 
   x86_64 pc-i440fx-10.0 (one run):
@@ -17,6 +19,9 @@ redact.c's table is proven live per marker:
                         channel's ports with HMP "o": the sector, whose
                         bytes are a marker, waits in the drive's io_buffer
                         (row "*/io_buffer*")
+    NE2000 frame        the NIC's receive ring set up and started with HMP
+                        "o", a broadcast frame sent to its datagram netdev:
+                        the frame lies in the packet memory (row "*ne2000*/mem")
   consoles, one run each, bytes sent to the console's chardev on standard input:
     aarch64 virt        a five-instruction guest enables the PL011's FIFO
                         (LCR_H.FEN, CR.UARTEN|RXE); the bytes stay in
@@ -24,7 +29,7 @@ redact.c's table is proven live per marker:
     ppc64 pseries       the hypervisor console's input buffer (spapr_vty buf)
     s390x               the SCLP console's input buffer (sclpconsole iov)
 
-The other rows (network frames of e1000, pcnet, ne2000; SCSI and virtio
+The other rows (network frames of e1000 and pcnet; SCSI and virtio
 request buffers; USB transfers; the pseries NVRAM) have no live proof here:
 filling them needs a guest driver.
 
@@ -32,6 +37,8 @@ Exit 77 when QEMU 10.0 is not installed (tools/install-qemu.sh); the aarch64
 part is skipped, and said so, without qemu-10.0-aarch64."""
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +54,7 @@ if not os.access(QEMU, os.X_OK):
     QEMU = os.path.join(QBIN, "qemu-10.0-x86_64")
 MARKER = b"VI-PRIVACY-MARKER-7d3f9c"
 DISK = b"VI-DISK-SECTOR-MARKER-4e1b"
+NET = b"VI-NET-FRAME-MARKER-9a2c"
 SERIAL = b"VISERIALMARK"          # fits the 16550's 14-byte trigger level
 CONSOLE = b"VICONSOLE-MARK"       # fits the PL011's 16 entries, the vty's 16 bytes
 KEYS = "marker"
@@ -77,11 +85,18 @@ def save_x86(wd):
     open(os.path.join(wd, "marker.bin"), "wb").write((MARKER + b" ") * 160)
     open(os.path.join(wd, "disk.raw"), "wb").write((DISK + b" ") * 18 + bytes(512 * 128))
     sock = os.path.join(wd, "qmp.sock")
+    peer = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)    # the network's other end
+    peer.bind(os.path.join(wd, "net-t.sock"))
     p = start([QEMU, "-nodefaults", "-display", "none", "-accel", "tcg", "-machine",
                "pc-i440fx-10.0", "-m", "64M", "-S",
                "-device", "loader,file=marker.bin,addr=0x300000",
                "-drive", "file=disk.raw,format=raw,if=ide,index=0",
-               "-chardev", "stdio,id=s0,signal=off", "-device", "isa-serial,chardev=s0"], wd, sock)
+               "-chardev", "stdio,id=s0,signal=off", "-device", "isa-serial,chardev=s0",
+               # frames come in on a datagram socket; no option ROM drives the NIC
+               "-netdev", f"dgram,id=n0,local.type=unix,local.path={wd}/net-q.sock,"
+               f"remote.type=unix,remote.path={wd}/net-t.sock",
+               "-device", "ne2k_pci,netdev=n0,romfile="], wd, sock)
+
     try:
         q = QMP(sock)
         hmp = lambda c: q.cmd("human-monitor-command", **{"command-line": c})  # noqa: E731
@@ -96,10 +111,22 @@ def save_x86(wd):
         for port, val in ((0x1f6, 0xe0), (0x1f2, 1), (0x1f3, 0), (0x1f4, 0), (0x1f5, 0),
                           (0x1f7, 0x20)):
             hmp(f"o /b {port:#x} {val:#x}")
+        # NE2000: receive ring 0x4000-0x8000 of its packet memory, promiscuous,
+        # started; then one broadcast frame whose payload is a marker
+        m = re.search(r"Ethernet controller.*?BAR0: I/O at (0x[0-9a-f]+)", hmp("info pci"), re.S)
+        base = int(m.group(1), 16)
+        for off, val in ((0, 0x21), (1, 0x40), (2, 0x80), (3, 0x40), (0x0c, 0x14), (0, 0x61),
+                         (7, 0x40), (0, 0x22)):
+            hmp(f"o /b {base + off:#x} {val:#x}")
+        peer.sendto(b"\xff" * 6 + bytes.fromhex("525400aabbcc88b5") + (NET + b" ") * 8,
+                    os.path.join(wd, "net-q.sock"))
         time.sleep(1)
         check("0x58" in hmp("i /b 0x1f7"), "IDE: the sector waits for the guest (DRQ)")
+        hmp(f"o /b {base:#x} 0x62")
+        check("= 0x41" in hmp(f"i /b {base + 7:#x}"), "NE2000: the frame took one ring page")
         finish(p, q, os.path.join(wd, "s.qevm"))
     finally:
+        peer.close()
         if p.poll() is None:
             p.kill()
     return os.path.join(wd, "s.qevm")
@@ -188,6 +215,27 @@ def none_in(outs, forms, label):
         check(not bad, f"{label}: {name} contains none of {len(forms)} marker forms {bad[:2]}")
 
 
+def redacted_at(stream, needle):
+    """The kinds of the redacted values whose bytes hold needle."""
+    data = open(stream, "rb").read()
+    hits = [m.start() for m in re.finditer(re.escape(needle), data)]
+    kinds = set()
+
+    def walk(n):
+        if isinstance(n, dict):
+            if "redacted" in n and isinstance(n.get("offset"), int):
+                o, ln = n["offset"], n.get("redacted_length", 0)
+                if any(o <= h and h + len(needle) <= o + ln for h in hits):
+                    kinds.add(n["redacted"])
+            for v in n.values():
+                walk(v)
+        elif isinstance(n, list):
+            for v in n:
+                walk(v)
+    walk(json.loads(vi("dump", "--redact", "--format", "json", stream)[1]))
+    return kinds
+
+
 def redacted_rows(text):
     return {ln.split("redacted=")[1].rstrip("]") for ln in text.splitlines() if "redacted=" in ln}
 
@@ -202,6 +250,14 @@ def main():
         check(MARKER in data, "the RAM marker is in the stream")
         check(SERIAL in data, "the serial marker is in the stream")
         check(DISK in data, "the disk sector marker is in the stream")
+        check(NET in data, "the network frame marker is in the stream")
+        # the packet memory is 48 KiB: dump shows its first 64 bytes, so the
+        # proof is that the frame's bytes lie inside the value redacted
+        for marker, row in ((NET, "network packet memory"), (DISK, "disk request buffer (IDE)"),
+                            (SERIAL, "serial FIFO")):
+            kinds = redacted_at(stream, marker)
+            check(row in kinds, f"x86_64: the bytes of {marker.decode()} are inside a "
+                                f"value redacted as {row} ({sorted(kinds)})")
         rc, plain = vi("dump", "--format", "json", stream)
         text = vi("dump", stream)[1]
         # the scancodes of the keys typed, make and break: m a r k e r
@@ -211,16 +267,17 @@ def main():
         # io_buffer is an array of uint8: the dump shows its first elements, the sector's
         check(forms(DISK)[2] in text and forms(DISK)[3] in compact(plain),
               "dump (text and JSON) shows the IDE io_buffer's bytes")
-        every = [keys, keys[:8]] + forms(MARKER) + forms(SERIAL) + forms(DISK)
+        every = [keys, keys[:8]] + forms(MARKER) + forms(SERIAL) + forms(DISK) + forms(NET)
         outs = outputs(stream)
         none_in(outs, every, "x86_64")
         red = outs["dump --redact"][1]
         rows = redacted_rows(red)
-        for row in ("keyboard/mouse queue", "serial FIFO", "disk request buffer (IDE)"):
+        for row in ("keyboard/mouse queue", "serial FIFO", "disk request buffer (IDE)",
+                    "network packet memory"):
             check(row in rows, f"x86_64: dump --redact redacted a {row} ({sorted(rows)})")
         n = red.count("redacted_xxh3_128=")
-        print(f"privacy x86_64: markers in RAM, the PS/2 queue, the 16550 FIFO and the IDE "
-              f"io_buffer; dump --redact replaced {n} value(s); {len(outs)} outputs checked")
+        print(f"privacy x86_64: markers in RAM, the PS/2 queue, the 16550 FIFO, the IDE "
+              f"io_buffer and the NE2000's packet memory; dump --redact replaced {n} value(s); {len(outs)} outputs checked")
         for arch in ("aarch64", "ppc64", "s390x"):
             if not os.access(os.path.join(QBIN, f"qemu-10.0-{arch}"), os.X_OK):
                 print(f"qemu-10.0-{arch} is not installed: its console proof skipped")

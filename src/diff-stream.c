@@ -38,6 +38,10 @@ const char *const vi_diff_default_ignore[] = {
 	"i8259/irr", "cpu_common/interrupt_request",
 	/* x86 SeaBIOS: page 0 holds the BIOS data area's timer tick count */
 	"ram/pc.ram@0x0",
+	/* aarch64 PL031, riscv64 Goldfish RTC: the time of day, saved as an
+	 * offset from the guest clock that moves whenever host time crosses a
+	 * second the stopped guest's clock did not (seen under load) */
+	"pl031/tick_offset_vmstate", "goldfish_rtc/tick_offset_vmstate",
 	/* s390x: the TOD clock */
 	"todclock/data",
 	/* ppc64 pseries: the timebase, the time of day sent with it, and the

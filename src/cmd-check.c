@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "check-baseline.h"
 #include "check-engine.h"
 #include "command.h"
 #include "escape.h"
@@ -18,14 +19,15 @@
 struct check_args {
 	const char *targets[MAX_TARGETS];
 	int ntargets, all_targets, quiet;
-	const char *machine, *dest_stream, *schema_dir, *output;
+	const char *machine, *dest_stream, *schema_dir, *output, *baseline, *write_baseline;
 	const struct vi_outfmt *format;
 	enum vi_severity min_severity;
 	const char *files[MAX_FILES];
 	int nfiles;
 };
 
-enum { OPT_TARGET = 256, OPT_MACHINE, OPT_DEST, OPT_SCHEMAS, OPT_ALL, OPT_MIN_SEV };
+enum { OPT_TARGET = 256, OPT_MACHINE, OPT_DEST, OPT_SCHEMAS, OPT_ALL, OPT_MIN_SEV,
+       OPT_BASELINE, OPT_WRITE_BASELINE };
 
 static const struct argp_option options[] = {
 	{ "target", OPT_TARGET, "ID", 0, "Destination: qemu-RELEASE/ARCH (see 'vmstate-inspect targets') or a schema or -dump-vmstate file; repeatable, each is checked", 0 },
@@ -37,6 +39,8 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "Write the report to FILE (replaced only once complete; - is standard output)", 0 },
 	{ "min-severity", OPT_MIN_SEV, "LEVEL", 0, "Leave out findings below LEVEL: error, warning or note (default)", 0 },
 	{ "quiet", 'q', NULL, 0, "Text: print only the verdicts", 0 },
+	{ "baseline", OPT_BASELINE, "FILE", 0, "Findings accepted on purpose (CLASS PATH-PATTERN TARGET per line): shown as suppressed, not counted in the verdict", 0 },
+	{ "write-baseline", OPT_WRITE_BASELINE, "FILE", 0, "Also write the findings shown as a baseline to FILE (replaced only once complete)", 0 },
 	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ 0 }
 };
@@ -56,6 +60,8 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 	case OPT_DEST: a->dest_stream = arg; return 0;
 	case OPT_SCHEMAS: a->schema_dir = arg; return 0;
 	case 'o': a->output = arg; return 0;
+	case OPT_BASELINE: a->baseline = arg; return 0;
+	case OPT_WRITE_BASELINE: a->write_baseline = arg; return 0;
 	case 'q': a->quiet = vi_input_opts.quiet = 1; return 0;
 	case 'h': argp_state_help(st, stdout, ARGP_HELP_STD_HELP); return 0;
 	case OPT_MIN_SEV:
@@ -81,6 +87,11 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 			argp_error(st, "no FILE given");
 		if (a->machine && (!*a->machine || strlen(a->machine) > 255))
 			argp_error(st, "bad machine type '%s'", a->machine);
+		if (a->write_baseline && (!strcmp(a->write_baseline, "-") || !*a->write_baseline) &&
+		    (!a->output || !strcmp(a->output, "-")))
+			argp_error(st, "--write-baseline to standard output needs -o FILE for the report");
+		if (a->write_baseline && a->output && !strcmp(a->write_baseline, a->output))
+			argp_error(st, "--write-baseline and -o name the same file");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -144,6 +155,33 @@ static const struct argp_child input_children[] = {
 	{ &vi_input_argp_snapshot, 0, NULL, 0 }, { 0 }
 };
 
+/* A usage or schema error after the outputs were opened: nothing is written. */
+static void abandon(struct vi_out *out, struct vi_out *wbout, const struct check_args *a,
+		    struct vi_baseline *bl)
+{
+	vi_out_abort(out);
+	if (a->write_baseline)
+		vi_out_abort(wbout);
+	vi_baseline_free(bl);
+}
+
+/* --write-baseline: every finding shown, as an entry for its target. */
+static int write_baseline(struct vi_out *wbout, const struct vi_report *rep)
+{
+	struct vi_baseline_writer wb = { 0 };
+	int rc;
+
+	for (size_t i = 0; i < rep->n; i++)
+		for (size_t k = 0; k < rep->results[i].findings.n; k++)
+			if (rep->results[i].findings.v[k].severity >= rep->min_severity)
+				vi_baseline_collect(&wb, &rep->results[i].findings.v[k],
+						    rep->results[i].target);
+	vi_baseline_write(&wb, wbout->f);
+	vi_baseline_writer_free(&wb);
+	rc = vi_out_commit(wbout);
+	return rc;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -163,7 +201,8 @@ static int run(int argc, char **argv)
 	struct vi_session dest;
 	struct vi_report rep = { 0 };
 	struct vi_walk_opts wopts = { 0 };
-	struct vi_out out;
+	struct vi_out out, wbout;
+	struct vi_baseline bl = { 0 };
 	int ndests = 0, have_dest = 0, dest_rc = 0, rc;
 	struct vi_error dest_err = { 0 };
 
@@ -176,8 +215,18 @@ static int run(int argc, char **argv)
 	for (int i = 0; i < a.nfiles; i++)
 		vi_out_note_read(a.files[i]);
 	vi_out_note_read(a.dest_stream);
-	if (vi_out_open(&out, a.output) < 0)
+	vi_out_note_read(a.baseline);
+	if (a.baseline && vi_baseline_load(&bl, a.baseline) < 0)
 		return VI_EXIT_USAGE;
+	if (vi_out_open(&out, a.output) < 0) {
+		vi_baseline_free(&bl);
+		return VI_EXIT_USAGE;
+	}
+	if (a.write_baseline && vi_out_open(&wbout, a.write_baseline) < 0) {
+		vi_out_abort(&out);
+		vi_baseline_free(&bl);
+		return VI_EXIT_USAGE;
+	}
 	if (a.all_targets)
 		schema_targets(a.schema_dir, add_installed, dests, NULL);
 	else
@@ -188,7 +237,7 @@ static int run(int argc, char **argv)
 	if (!ndests) {
 		fprintf(stderr, "vmstate-inspect: --all-targets: no targets installed (see "
 			"'vmstate-inspect targets')\n");
-		vi_out_abort(&out);
+		abandon(&out, &wbout, &a, &bl);
 		return VI_EXIT_USAGE;
 	}
 	for (int i = 0; i < ndests; i++)
@@ -197,7 +246,7 @@ static int run(int argc, char **argv)
 				schema_free(&dests[k].schema);
 				machines_free(&dests[k].machines);
 			}
-			vi_out_abort(&out);
+			abandon(&out, &wbout, &a, &bl);
 			return VI_EXIT_USAGE;
 		}
 	if (a.dest_stream) {
@@ -274,6 +323,10 @@ static int run(int argc, char **argv)
 					vi_session_print_error(s, a.files[i]);
 			} else {
 				size_t errors = vi_check_stream(s, a.files[i], &d, &x->findings);
+				if (a.baseline) {	/* accepted on purpose: not in the verdict */
+					size_t ok = vi_baseline_apply(&bl, &x->findings, x->target);
+					errors -= ok < errors ? ok : errors;
+				}
 				x->verdict = errors ? "reject" : "accept";
 			}
 			if (s != &first)
@@ -286,16 +339,26 @@ static int run(int argc, char **argv)
 	vi_report_finish(&rep, "accept", "reject");
 	if (dest_rc)
 		rep.exit_code = dest_rc;
+	if (a.baseline) {
+		rep.baseline = a.baseline;
+		vi_baseline_notes(&bl, &rep.notes);
+	}
 	rc = rep.exit_code;
 	a.format->render(out.f, &rep);
-	if (vi_out_commit(&out) < 0)
+	if (vi_out_commit(&out) < 0) {
 		rc = VI_EXIT_USAGE;
+		if (a.write_baseline)
+			vi_out_abort(&wbout);
+	} else if (a.write_baseline && write_baseline(&wbout, &rep) < 0) {
+		rc = VI_EXIT_USAGE;
+	}
 	for (size_t i = 0; i < rep.n; i++) {
 		vi_findings_free(&rep.results[i].findings);
 		if (rep.results[i].own_machine)
 			free((char *)rep.results[i].machine);
 	}
 	vi_findings_free(&rep.notes);
+	vi_baseline_free(&bl);
 	free(rep.results);
 	if (have_dest)
 		vi_session_close(&dest);

@@ -5,9 +5,12 @@
  *
  * Fields that differ between any two saves of the same idle guest (clocks,
  * timer deadlines, the RTC) are ignored by default: default_ignore below,
- * found by diffing two saves of one running QEMU 7.2 and 10.0 x86_64 guest
- * (tests/diff_stream.py does that again at test time; the RTC's and PIT's
- * other time fields differ between boots too).  A RAM page that differs
+ * found by diffing two saves of one running QEMU 7.2 and 10.0 guest on
+ * x86_64, aarch64, ppc64, s390x and riscv64 (tests/diff_stream.py does that
+ * again at test time; the RTC's and PIT's other time fields differ between
+ * boots too).  Only START and FULL records are a device's state: how many
+ * PART records an iterative section (s390-storage_attributes, block
+ * dirty bitmaps) sent depends on how long the migration took, like RAM.  A RAM page that differs
  * is the path ram/BLOCK@0xADDRESS.
  */
 #include <fnmatch.h>
@@ -35,6 +38,15 @@ const char *const vi_diff_default_ignore[] = {
 	"i8259/irr", "cpu_common/interrupt_request",
 	/* x86 SeaBIOS: page 0 holds the BIOS data area's timer tick count */
 	"ram/pc.ram@0x0",
+	/* aarch64 PL031, riscv64 Goldfish RTC: the time of day, saved as an
+	 * offset from the guest clock that moves whenever host time crosses a
+	 * second the stopped guest's clock did not (seen under load) */
+	"pl031/tick_offset_vmstate", "goldfish_rtc/tick_offset_vmstate",
+	/* s390x: the TOD clock */
+	"todclock/data",
+	/* ppc64 pseries: the timebase, the time of day sent with it, and the
+	 * decrementer (SPR 22) that counts down with the timebase */
+	"spapr/tb/guest_timebase", "spapr/tb/time_of_the_day_ns", "cpu/env.spr/[[]22]",
 	NULL
 };
 
@@ -242,7 +254,8 @@ static void diff_nodes(struct dctx *c, const struct vi_node *a, const struct vi_
 static int is_device(const struct vi_node *n)
 {
 	return n->kind == VI_N_SECTION && vi_node_attr(n, "instance_id") &&
-	       strcmp(n->name, "ram") != 0;
+	       strcmp(n->name, "ram") != 0 && n->type &&
+	       (!strcmp(n->type, "start") || !strcmp(n->type, "full"));
 }
 
 /* Device sections (START/FULL records) of a tree, sorted by (name,

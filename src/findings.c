@@ -91,6 +91,7 @@ void vi_finding_add(struct vi_findings *f, enum vi_class cls, enum vi_severity s
 	vi_budget_charge_ptr(x->path);
 	vi_budget_charge_ptr(x->message);
 	x->seq = f->n - 1;
+	x->suppressed = NULL;
 }
 
 void vi_findings_free(struct vi_findings *f)
@@ -128,7 +129,7 @@ void vi_findings_sort(struct vi_findings *f)
 const struct vi_finding *vi_findings_first_error(const struct vi_findings *f)
 {
 	for (size_t i = 0; i < f->n; i++)
-		if (f->v[i].severity == VI_SEV_ERROR)
+		if (f->v[i].severity == VI_SEV_ERROR && !f->v[i].suppressed)
 			return &f->v[i];
 	return NULL;
 }

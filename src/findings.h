@@ -77,6 +77,8 @@ struct vi_finding {
 	char *path;                 /* section[/instance]/subsection/field */
 	char *message;              /* what the destination would do */
 	size_t seq;                 /* order added: ties in offset keep it */
+	const char *suppressed;     /* check --baseline: the entry that accepts it
+				       ("baseline FILE:LINE", not owned), or NULL */
 };
 
 struct vi_findings {
@@ -105,7 +107,8 @@ void vi_findings_drop_more(struct vi_findings *f, size_t n, size_t errors,
 /* Sort by offset: QEMU loads in stream order, so the first error is what
  * it would report. */
 void vi_findings_sort(struct vi_findings *f);
-/* The first error, or NULL: its class is the predicted failure class. */
+/* The first error not suppressed by a baseline, or NULL: its class is the
+ * predicted failure class. */
 const struct vi_finding *vi_findings_first_error(const struct vi_findings *f);
 const char *vi_severity_name(enum vi_severity s);
 /* "error", "warning", "note" -> 0 and *out; else -1. */

@@ -19,6 +19,8 @@ static const struct {
 } redact_table[] = {
 	{ "*serial*/*fifo*", "serial FIFO" },
 	{ "*pl011*/read_fifo*", "serial FIFO (PL011)" },
+	{ "*spapr_vty/buf", "serial FIFO (pseries vty)" },
+	{ "*sclp*console*/iov", "serial console buffer (s390x SCLP)" },
 	{ "*ps2*/queue.data", "keyboard/mouse queue" },
 	{ "*ps2*/*/queue.data", "keyboard/mouse queue" },
 	{ "*/queue.data", "input queue" },
@@ -33,6 +35,7 @@ static const struct {
 	{ "*usb*/setup_buf", "USB control request" },
 	{ "*usb*/data_buf*", "USB transfer buffer" },
 	{ "*vga*/vram*", "framebuffer" },
+	{ "*spapr_nvram/buf", "NVRAM contents (pseries)" },
 	{ "*/virtio/device", "virtio device state written by hand" },
 };
 

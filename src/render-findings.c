@@ -56,12 +56,15 @@ static int text(FILE *out, const void *model)
 			if (!shown(r, f))
 				continue;
 			if (r->no_offsets)
-				fprintf(out, "  %-7s %-18s %s\n", vi_severity_name(f->severity),
+				fprintf(out, "  %-7s %-18s %s", vi_severity_name(f->severity),
 					vi_class_name(f->cls), vi_tx(f->message));
 			else
-				fprintf(out, "  %-7s %-18s byte %-9" PRIu64 " %s: %s\n",
+				fprintf(out, "  %-7s %-18s byte %-9" PRIu64 " %s: %s",
 					vi_severity_name(f->severity), vi_class_name(f->cls), f->offset,
 					vi_tx(f->path), vi_tx(f->message));
+			if (f->suppressed)
+				fprintf(out, " [suppressed: %s]", vi_tx(f->suppressed));
+			fputc('\n', out);
 		}
 	}
 	for (size_t k = 0; !r->quiet && k < r->notes.n; k++)
@@ -136,6 +139,18 @@ static json_t *stream_json(const struct vi_result *x)
 	return o;
 }
 
+/* check --baseline: every finding says whether it was suppressed, and by
+ * which entry. */
+static json_t *suppression(const struct vi_report *r, const struct vi_finding *f, json_t *o)
+{
+	if (!r->baseline)
+		return o;
+	json_object_set_new(o, "suppressed", json_boolean(f->suppressed != NULL));
+	json_object_set_new(o, "justification", f->suppressed
+			    ? vi_jstr(f->suppressed) : json_null());
+	return o;
+}
+
 static int json_view(FILE *out, const void *model)
 {
 	const struct vi_report *r = model;
@@ -164,6 +179,8 @@ static int json_view(FILE *out, const void *model)
 	json_object_set_new(o, "targets", targets);
 	if (r->verdict)
 		json_object_set_new(o, "verdict", json_string(r->verdict));
+	if (r->baseline)
+		json_object_set_new(o, "baseline", vi_jstr(r->baseline));
 	for (size_t i = 0; i < r->n; i++) {
 		const struct vi_result *x = &r->results[i];
 		json_t *fo = json_object(), *fl = json_array();
@@ -189,8 +206,10 @@ static int json_view(FILE *out, const void *model)
 			json_t *f;
 			if (!shown(r, &x->findings.v[k]))
 				continue;
-			json_array_append_new(fl, vi_finding_json(&x->findings.v[k], NULL, r->no_offsets));
-			f = vi_finding_json(&x->findings.v[k], x->file, r->no_offsets);
+			json_array_append_new(fl, suppression(r, &x->findings.v[k],
+				vi_finding_json(&x->findings.v[k], NULL, r->no_offsets)));
+			f = suppression(r, &x->findings.v[k],
+					vi_finding_json(&x->findings.v[k], x->file, r->no_offsets));
 			json_object_set_new(f, "target", vi_jstr(x->target));
 			json_array_append_new(all, f);
 		}
@@ -313,6 +332,12 @@ static int sarif(FILE *out, const void *model)
 					    "fullyQualifiedName", vi_jstr(f->path)));
 			json_object_set_new(res, "properties", json_pack("{s:o,s:o}", "target",
 					    vi_jstr(x->target), "file", vi_jstr(x->file)));
+			if (f->suppressed)	/* SARIF 2.1.0 3.27.23, 3.35 */
+				json_object_set_new(res, "suppressions", json_pack("[{s:s,s:s,s:o}]",
+					"kind", "external", "status", "accepted",
+					"justification", vi_jstr(f->suppressed)));
+			else if (r->baseline)	/* looked for, none: an empty array */
+				json_object_set_new(res, "suppressions", json_array());
 			json_array_append_new(results, res);
 		}
 	}
@@ -343,6 +368,11 @@ static void junit_finding(FILE *out, const struct vi_report *r, const struct vi_
 	vi_put_xml(out, f->path, 0);
 	fputs(": ", out);
 	vi_put_xml(out, f->message, 0);
+	if (f->suppressed) {
+		fputs(" [suppressed: ", out);
+		vi_put_xml(out, f->suppressed, 0);
+		fputc(']', out);
+	}
 	fputc('\n', out);
 }
 

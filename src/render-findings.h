@@ -36,6 +36,8 @@ struct vi_report {
 	struct vi_findings notes;       /* what the run assumed: once per run */
 	enum vi_severity min_severity;  /* findings below it are left out */
 	int quiet;                      /* text: the verdicts only */
+	const char *baseline;           /* check --baseline FILE, or NULL: findings say
+					   whether it suppressed them */
 };
 
 /* The views: text, json, sarif, junit (render(FILE *, const struct vi_report *)). */

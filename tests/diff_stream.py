@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
-"""diff of two streams, on saves made now by real QEMU (7.2 and 10.0,
-x86_64 i440fx, whose PCI bus takes hot-plugged devices): one guest is started, run, stopped and saved twice (a, b),
-then a virtio-rng-pci is hot-added and it is saved again (c); each save is
-taken with the CPU halted (idle, not inside its timer interrupt).
+"""diff of two streams, on saves made now by real QEMU 7.2 and 10.0 on each
+architecture: one idle guest is started, run, stopped and saved twice (a, b),
+then a device is hot-added and it is saved again (c).
+
+  x86_64   pc-i440fx, SeaBIOS with nothing to boot, saved with the CPU in HLT
+  aarch64  virt, a two-instruction guest (wfi; b .-4) put in RAM with
+           -device loader, a pcie-root-port to hot-plug into
+  riscv64  virt -bios none, the same (wfi; j .-4), a pcie-root-port
+  s390x    s390-ccw-virtio, the firmware finds nothing to boot and waits
+  ppc64    pseries, a firmware image of one instruction (b . at 0x100)
 
   - a vs b differ only in fields the documented default ignore set covers
     (with --no-default-ignore every difference matches one of its
     patterns; with the default set: exit 0, "same");
-  - b vs c shows exactly the added device: one section only in c, no
-    field, version or RAM difference outside it;
+  - b vs c shows exactly the added device: its section only in c, nothing
+    else but what the arch's hotplug controller records (HOTPLUG below);
   - a stream against itself is the same; the JSON and text agree on the
     verdict; offsets point at the fields in each file.
 
-Exit 77 when the QEMU binaries are not installed (tools/install-qemu.sh)."""
+Each (release, arch) whose QEMU is not installed (tools/install-qemu.sh) is
+skipped and said so; exit 77 when none is."""
 import fnmatch
 import json
 import os
@@ -23,10 +30,65 @@ import tempfile
 import time
 
 VI = os.environ["VI_BIN"]
-QEMUS = {"10.0": os.path.join(os.environ.get("QEMU10_BIN_DIR", "/opt/qemu-10.0/bin"),
-                              "qemu-system-x86_64"),
-         "7.2": os.path.join(os.environ.get("QEMU72_BIN_DIR", "/usr/bin"), "qemu-system-x86_64")}
+QBIN = os.environ.get("VI_QEMU_BINDIR", "/var/cache/vmstate-inspect/bin")
+RELEASES = ("7.2", "10.0")
+ARCHES = ("x86_64", "aarch64", "ppc64", "s390x", "riscv64")
+# What adding a device changes besides its own section: the hotplug
+# controller of each machine (sections matched by suffix, field patterns).
+HOTPLUG = {
+    "x86_64": ((), ("*piix4_pm/ar.gpe/sts", "*piix4_pm/acpi_pci_hotplug*")),
+    # the root port's config space: slot status, presence detect
+    "aarch64": ((), ("*/pcie-root-port/*",)),
+    "riscv64": ((), ("*/pcie-root-port/*",)),
+    # a channel report word pending, the channel path now in use
+    "s390x": ((), ("qemu-s390-flic/*", "s390_css/*")),
+    # the slot's dynamic reconfiguration connector, its event interrupt
+    "ppc64": (("spapr_drc", "spapr_drc/physical"), ("ics/irqs/*", "spapr/spapr_pending_events")),
+}
 failures = []
+
+
+def qemu_binary(rel, arch):
+    if arch == "x86_64":    # the CI image's own builds, else the installed wrappers
+        own = {"10.0": os.path.join(os.environ.get("QEMU10_BIN_DIR", "/opt/qemu-10.0/bin"),
+                                    "qemu-system-x86_64"),
+               "7.2": os.path.join(os.environ.get("QEMU72_BIN_DIR", "/usr/bin"),
+                                   "qemu-system-x86_64")}[rel]
+        if os.access(own, os.X_OK):
+            return own
+    return os.path.join(QBIN, f"qemu-{rel}-{arch}")
+
+
+def guest(rel, arch, wd):
+    """(machine arguments, device_add arguments, whether to wait for HLT)."""
+    def image(name, words, big=False, at=0):
+        with open(os.path.join(wd, name), "wb") as f:
+            f.write(bytes(at) + b"".join(w.to_bytes(4, "big" if big else "little") for w in words))
+    if arch == "x86_64":
+        return (["-machine", "pc-i440fx-" + rel, "-m", "64M"],
+                dict(driver="virtio-rng-pci", id="rng0"), True)
+    if arch in ("aarch64", "riscv64"):
+        # below the device tree virt puts at the start of RAM
+        base = 0x44000000 if arch == "aarch64" else 0x80000000
+        if arch == "aarch64":
+            image("g.bin", [0xd503207f, 0x17ffffff])              # wfi; b .-4
+            m = ["-machine", "virt-" + rel, "-cpu", "cortex-a57"]
+        else:
+            image("g.bin", [0x10500073, 0xffdff06f])              # wfi; j .-4
+            m = ["-machine", "virt", "-bios", "none"]
+        return (m + ["-m", "128M", "-device", f"loader,file=g.bin,addr={base:#x}",
+                     "-device", f"loader,addr={base:#x},cpu-num=0",
+                     "-device", "pcie-root-port,id=rp0,chassis=1"],
+                dict(driver="virtio-rng-pci", id="rng0", bus="rp0"), False)
+    if arch == "s390x":   # the firmware's disabled wait must not end QEMU
+        return (["-machine", "s390-ccw-virtio-" + rel, "-m", "128M", "-no-shutdown"],
+                dict(driver="virtio-rng-ccw", id="rng0"), False)
+    image("fw.bin", [0x48000000], big=True, at=0x100)            # b . at the entry
+    # a 128 MiB DMA window: the default 1 GiB one is a 2 MiB TCE table of
+    # 262144 values, over the decoded-value limit (vi-limits.h)
+    return (["-machine", "pseries-" + rel, "-bios", "fw.bin", "-m", "256M",
+             "-global", "spapr-pci-host-bridge.dma_win_size=0x8000000"],
+            dict(driver="virtio-rng-pci", id="rng0"), False)
 
 
 def check(ok, what):
@@ -85,26 +147,29 @@ def stop_halted(q):
     raise RuntimeError("the guest never halted")
 
 
-def save_three(qemu, rel, wd):
+def save_three(qemu, rel, arch, wd):
     sock = os.path.join(wd, "qmp.sock")
-    p = subprocess.Popen([qemu, "-nodefaults", "-nographic", "-accel", "tcg",
-                          "-machine", "pc-i440fx-" + rel, "-m", "64M", "-smp", "1", "-S",
-                          "-qmp", f"unix:{sock},server=on,wait=off"],
+    machine, add, hlt = guest(rel, arch, wd)
+    stop = stop_halted if hlt else (lambda q: q.cmd("stop"))
+    p = subprocess.Popen([qemu, "-nodefaults", "-nographic", "-accel", "tcg", *machine,
+                          "-smp", "1", "-S", "-qmp", f"unix:{sock},server=on,wait=off"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=wd)
     try:
         q = QMP(sock)
         q.cmd("cont")
         time.sleep(2)
-        stop_halted(q)
+        stop(q)
+        q.cmd("cont")         # s390x: "paused" in both saves, not guest-panicked in a
+        stop(q)
         q.migrate(os.path.join(wd, "a.qevm"))
         q.cmd("cont")
         time.sleep(1)
-        stop_halted(q)
+        stop(q)
         q.migrate(os.path.join(wd, "b.qevm"))
         q.cmd("cont")         # a VM paused by a migration is not migrated again
-        q.cmd("device_add", driver="virtio-rng-pci", id="rng0")
+        q.cmd("device_add", **add)
         time.sleep(1)
-        stop_halted(q)
+        stop(q)
         q.migrate(os.path.join(wd, "c.qevm"))
         q.cmd("quit")
         p.wait(30)
@@ -125,13 +190,27 @@ def djson(*args):
 
 
 def main():
-    if not all(os.access(q, os.X_OK) for q in QEMUS.values()):
-        print("QEMU 7.2 and 10.0 are needed (tools/install-qemu.sh): skipped")
+    ran = 0
+    for arch in ARCHES:
+        for rel in RELEASES:
+            qemu = qemu_binary(rel, arch)
+            if not os.access(qemu, os.X_OK):
+                print(f"qemu-{rel}/{arch}: not installed (tools/install-qemu.sh): skipped")
+                continue
+            ran += 1
+            one(qemu, rel, arch)
+    print(f"diff of streams: {ran} release/arch pair(s), {len(failures)} failure(s)")
+    if not ran:
+        print("no QEMU 7.2 or 10.0 is installed: skipped")
         return 77
-    for rel, qemu in QEMUS.items():
+    return 1 if failures else 0
+
+
+def one(qemu, rel, arch):
+    if True:
         with tempfile.TemporaryDirectory(prefix="vi-diff.") as wd:
-            a, b, c = save_three(qemu, rel, wd)
-            label = f"qemu-{rel}"
+            a, b, c = save_three(qemu, rel, arch, wd)
+            label = f"qemu-{rel}/{arch}"
             # a vs b, nothing ignored: every difference is a default-ignored field
             rc, raw, err = djson("--no-default-ignore", a, b)
             rc_d, dflt, _ = djson(a, b)
@@ -160,10 +239,12 @@ def main():
             # b vs c: exactly the added device
             rc, bc, _ = djson(b, c)
             only = [s["section"] for s in bc["sections_only_in_b"]]
-            check(rc == 1 and len(only) == 1 and only[0].endswith("/virtio-rng"),
+            hp_secs, hp = HOTPLUG[arch]
+            rng = [s for s in only if s.endswith("/virtio-rng")]
+            rest = sorted(s for s in only if s not in rng)
+            check(rc == 1 and len(rng) == 1 and rest == sorted(hp_secs),
                   f"{label}: b -> c adds exactly the virtio-rng section ({only})")
-            # adding a device is recorded by the ACPI PCI hotplug controller too
-            hp = ("*piix4_pm/ar.gpe/sts", "*piix4_pm/acpi_pci_hotplug*")
+            # adding a device is recorded by the machine's hotplug controller too
             other = [f["path"] for f in bc["fields"]
                      if not any(fnmatch.fnmatchcase(f["path"], h) for h in hp)]
             print(f"{label}: b -> c: {only}, fields {[f['path'] for f in bc['fields']]}")
@@ -179,8 +260,6 @@ def main():
                 rc, ig, _ = djson("--no-default-ignore", "--ignore", "*", a, b)
                 check(not ig["fields"] and ig["same"] and ig["ignored"] == len(paths),
                       f"{label}: --ignore '*' ({ig['ignored']} of {len(paths)})")
-    print(f"diff of streams: {len(failures)} failure(s)")
-    return 1 if failures else 0
 
 
 if __name__ == "__main__":

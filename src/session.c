@@ -17,6 +17,7 @@ int vi_session_walk(struct vi_session *s, const char *path,
 	s->opened = 1;
 	s->r = vi_xmalloc(sizeof(*s->r));
 	rd_init(s->r, s->in.fd, s->in.base, s->in.size, &s->err);
+	s->r->name = path;
 	return vi_walk_stream(&s->w, s->r, opts, &s->err);
 }
 
@@ -32,6 +33,7 @@ int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 	t->opened = 1;
 	t->r = vi_xmalloc(sizeof(*t->r));
 	rd_init(t->r, t->in.fd, t->in.base, t->in.size, &t->err);
+	t->r->name = s->r ? s->r->name : NULL;
 	return vi_walk_stream(&t->w, t->r, opts, &t->err);
 }
 
@@ -39,6 +41,8 @@ void vi_session_close(struct vi_session *s)
 {
 	vi_walk_free(&s->w);
 	vi_input_close(&s->in);
+	if (s->r)
+		rd_release(s->r);
 	free(s->r);
 	s->r = NULL;
 }

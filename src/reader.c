@@ -83,9 +83,10 @@ void rd_init(struct vi_reader *r, int fd, uint64_t base, uint64_t size,
 	r->map_ok = size > 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 		    st.st_size >= 0 && base <= (uint64_t)st.st_size &&
 		    size <= (uint64_t)st.st_size - base;
-	/* 1: always mapped; 2: mapped while the kernel maps big folios
-	 * (decided on the first big window), else pread; 0: pread. */
-	r->map = !r->map_ok ? 0 : !m || !*m ? 2 : strcmp(m, "0") != 0;
+	/* 0: pread (the default: it measured faster, bench/RESULTS.md);
+	 * VMSTATE_INSPECT_MMAP=1: 2, mapped while the kernel maps big folios
+	 * (decided on the first big window), else pread. */
+	r->map = r->map_ok && m && strcmp(m, "1") == 0 ? 2 : 0;
 	r->bytes_read = 0;
 	r->name = NULL;
 	r->err = err;

@@ -4,18 +4,18 @@
  * read names what it expected, so a short read becomes one precise error.
  * A limit (end offset) can be narrowed for nested payloads.
  *
- * The bytes are served from "the window": for a regular file, a VI_RD_WIN
- * mapping of the file (2 MiB aligned), moved along as the walk goes, so
- * resident memory does not grow with the stream; otherwise a VI_RD_BUF
- * buffer filled by pread, which reads through short skips (4 KiB RAM
- * pages: one pread per 256 KiB instead of one per page) but not long ones.
- * A mapping is only kept when the kernel maps the file's page cache in
- * 2 MiB pieces: where it maps 4 KiB pages one by one, touching each page
- * header measured four times slower than pread copying everything (a
- * virtual machine with shadow page tables; bench/RESULTS.md), so the
- * reader falls back to pread.  VMSTATE_INSPECT_MMAP=1 always maps, =0
- * never does.  The inline readers below serve from the window; reader.c
- * moves it.
+ * The bytes are served from "the window": by default a VI_RD_BUF buffer
+ * filled by pread, which reads through skips shorter than 64 KiB (4 KiB
+ * RAM pages: one pread per 256 KiB instead of one per page) and leaves
+ * longer ones unread; or, with VMSTATE_INSPECT_MMAP=1 and a regular file,
+ * a VI_RD_WIN mapping of the file (2 MiB aligned) moved along as the walk
+ * goes, so resident memory does not grow with the stream.  The mapping is
+ * kept only when the kernel maps the page cache in 2 MiB pieces: mapped
+ * 4 KiB page by page, touching each page header measured four times
+ * slower than pread copying everything (a virtual machine with shadow
+ * page tables).  Even with 2 MiB pieces it was no faster than pread on the
+ * machine measured (bench/RESULTS.md), hence the default.  The inline
+ * readers below serve from the window; reader.c moves it.
  */
 #ifndef VI_READER_H
 #define VI_READER_H
@@ -51,7 +51,8 @@ struct vi_reader {
 void rd_init(struct vi_reader *r, int fd, uint64_t base, uint64_t size,
 	     struct vi_error *err);
 /* Map always (1) or never (0) for this reader, instead of the default
- * (VMSTATE_INSPECT_MMAP, else: when it is fast); 1 only on a regular file. */
+ * (pread; VMSTATE_INSPECT_MMAP=1: mapped when that is fast); 1 only on a
+ * regular file. */
 void rd_set_mmap(struct vi_reader *r, int on);
 /* Drop the mapping; the reader can be used again (it maps anew). */
 void rd_release(struct vi_reader *r);

@@ -42,6 +42,7 @@ static void read_all(struct vi_input *in)
 			abort();
 		}
 	}
+	rd_release(r);
 	free(r);
 }
 

@@ -141,7 +141,7 @@ int ram_is_zero(const void *buf, size_t n)
 	return b[0] == 0 && memcmp(b, b + 1, n - 1) == 0;
 }
 
-uint64_t ram_page_hash(const void *buf, size_t n)
+uint64_t ram_page_hash_lib(const void *buf, size_t n)
 {
 	return XXH3_64bits(buf, n);
 }

@@ -46,8 +46,10 @@ void ram_pages_finish(struct ram_pages *p, uint64_t used_length, uint64_t page_s
 void ram_pages_free(struct ram_pages *p);
 /* Is buf all zero bytes? */
 int ram_is_zero(const void *buf, size_t n);
-/* XXH3-64 of one page's n bytes. */
+/* XXH3-64 of one page's n bytes (ram-hash.c: AVX2 where the CPU has it,
+ * else ram_page_hash_lib, libxxhash's). */
 uint64_t ram_page_hash(const void *buf, size_t n);
+uint64_t ram_page_hash_lib(const void *buf, size_t n);
 /* The digest of a block from a file of length len holding its contents
  * (holes read as zeros); 0, or -1 with errno. */
 int ram_digest_fd(int fd, uint64_t len, uint64_t page_size, char hex[RAM_DIGEST_HEX]);

@@ -311,6 +311,7 @@ int rs_fill(struct vi_reader *r, size_t want)
 
 	if (n > VI_RD_BUF)
 		n = VI_RD_BUF;
+	r->win = r->buf;	/* a stream read once is never mapped */
 	r->buf_off = r->pos;
 	r->buf_len = 0;
 	if (rs_need(r, r->pos, r->pos + n) < 0)

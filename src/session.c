@@ -30,6 +30,7 @@ int vi_session_walk(struct vi_session *s, const char *path,
 	s->opened = 1;
 	s->r = vi_xmalloc(sizeof(*s->r));
 	rd_init_input(s->r, &s->in, &s->err);
+	s->r->name = path;
 	return walked(s, vi_walk_stream(&s->w, s->r, opts, &s->err));
 }
 
@@ -47,6 +48,7 @@ int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 	t->opened = 1;
 	t->r = vi_xmalloc(sizeof(*t->r));
 	rd_init_input(t->r, &t->in, &t->err);
+	t->r->name = s->r ? s->r->name : NULL;
 	if (t->in.rs && opts && opts->ram_digests) {
 		/* Read once: the page contents went by in the first walk, which
 		 * has the blocks' digests (the same stream: the same blocks). */
@@ -74,6 +76,8 @@ void vi_session_close(struct vi_session *s)
 {
 	vi_walk_free(&s->w);
 	vi_input_close(&s->in);
+	if (s->r)
+		rd_release(s->r);
 	free(s->r);
 	s->r = NULL;
 }

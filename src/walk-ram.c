@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#define XXH_STATIC_LINKING_ONLY	/* XXH3_state_t by value */
 #include <xxhash.h>
 #include "vi-limits.h"
 #include "walk.h"
@@ -26,60 +27,70 @@ struct ram_counts {
 
 static int is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 
-/* Read one page of psize bytes at the reader (or at stream offset at, when
- * at is not UINT64_MAX) and remember its hash as page index of block b. */
+/* XXH3-64 of psize zero bytes, for the sizes a page fits in one piece: a
+ * page is zero only if its hash is this one (then memcmp confirms), so
+ * a non-zero page is read once, by the hash. */
+static uint64_t zero_page_hash(uint64_t psize)
+{
+	static uint64_t size, hash;
+
+	if (size != psize) {
+		uint8_t *z = calloc(1, (size_t)psize);
+		if (!z)
+			abort();
+		hash = ram_page_hash(z, (size_t)psize);
+		size = psize;
+		free(z);
+	}
+	return hash;
+}
+
+/* Hash one page of psize bytes at the reader (or at stream offset at, when
+ * at is not UINT64_MAX) and remember it as page index of block b.  The
+ * bytes are hashed where the reader holds them: no copy, no allocation. */
 static int digest_page(struct vi_walk *w, struct vi_ramblock *b, uint64_t index,
 		       uint64_t psize, uint64_t at)
 {
-	uint8_t buf[65536];
-	uint64_t off = at == UINT64_MAX ? rd_tell(w->r) : at;
+	static XXH3_state_t st;	/* big pages only; one walk at a time */
+	struct vi_reader *r = w->r;
+	uint64_t off = at == UINT64_MAX ? rd_tell(r) : at, save = rd_tell(r), hash;
+	const uint8_t *p;
 	int zero = 1;
-	XXH3_state_t *st = NULL;
-	uint64_t hash = 0;
 
 	if (at == UINT64_MAX)
-		rd_transient(w->r, psize);	/* read once: hashed, not kept */
-	if (psize > rd_left(w->r) && at == UINT64_MAX)
-		return rd_skip(w->r, psize, "page contents");	/* the error */
-	for (uint64_t done = 0; done < psize;) {
-		size_t n = psize - done < sizeof(buf) ? (size_t)(psize - done) : sizeof(buf);
-		if (at == UINT64_MAX) {
-			if (rd_bytes(w->r, buf, n, "page contents") < 0)
-				goto fail;
-		} else if (rd_peek_at(w->r, at + done, buf, n) != n) {
-			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)(at + done),
-				"truncated: mapped-ram page %" PRIu64 " of a RAMBlock", index);
-			goto fail;
-		}
-		if (zero && !ram_is_zero(buf, n)) {
-			zero = 0;
-			if (n == psize)
-				hash = ram_page_hash(buf, n);
-			else {
-				static const uint8_t zeros[65536];
-				if (!(st = XXH3_createState()))
-					abort();
-				XXH3_64bits_reset(st);
-				/* the all-zero chunks before this one (each full) */
-				for (uint64_t z = 0; z < done; z += sizeof(zeros))
-					XXH3_64bits_update(st, zeros, sizeof(zeros));
-				XXH3_64bits_update(st, buf, n);
-			}
-		} else if (st) {
-			XXH3_64bits_update(st, buf, n);
-		}
-		done += n;
+		rd_transient(r, psize);	/* read once: hashed, not kept */
+	if (at == UINT64_MAX && psize > rd_left(r))
+		return rd_skip(r, psize, "page contents");	/* the error */
+	if (at != UINT64_MAX) {
+		if (at > r->limit || psize > r->limit - at)
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)at,
+				       "truncated: mapped-ram page %" PRIu64 " of a RAMBlock",
+				       index);
+		if (rd_seek(r, at) < 0)
+			return -1;
 	}
-	if (st) {
-		hash = XXH3_64bits_digest(st);
-		XXH3_freeState(st);
+	if (psize <= VI_RD_BUF) {
+		if (!(p = rd_ptr(r, (size_t)psize, "page contents")))
+			return -1;
+		hash = ram_page_hash(p, (size_t)psize);
+		zero = hash == zero_page_hash(psize) && ram_is_zero(p, (size_t)psize);
+	} else {
+		XXH3_64bits_reset(&st);
+		for (uint64_t done = 0; done < psize;) {
+			size_t n = psize - done < VI_RD_BUF ? (size_t)(psize - done) : VI_RD_BUF;
+			if (!(p = rd_ptr(r, n, "page contents")))
+				return -1;
+			XXH3_64bits_update(&st, p, n);
+			if (zero)
+				zero = ram_is_zero(p, n);
+			done += n;
+		}
+		hash = XXH3_64bits_digest(&st);
 	}
-	ram_pages_add(&b->pg, index, hash, off, zero);
+	if (at != UINT64_MAX && rd_seek(r, save) < 0)
+		return -1;
+	ram_pages_add(&b->pg, index, zero ? 0 : hash, off, zero);
 	return 0;
-fail:
-	if (st)
-		XXH3_freeState(st);
-	return -1;
 }
 
 /* RAMBlocks by name: every page record names one (or CONTINUEs). */

@@ -94,6 +94,8 @@ static inline void fuzz_walk_render(struct vi_input *in, int opened,
 	fflush(fuzz_devnull());
 	fuzz_check_error(err);
 	vi_walk_free(&w);
+	if (r)
+		rd_release(r);
 	free(r);
 }
 

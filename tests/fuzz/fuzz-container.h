@@ -61,6 +61,7 @@ static inline void fuzz_container(const char *magic, size_t nmagic, const uint8_
 				abort();
 			}
 		}
+		rd_release(r);
 		free(r);
 	}
 	fuzz_check_error(&err);

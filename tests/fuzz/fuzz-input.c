@@ -47,6 +47,7 @@ static void read_all(struct vi_input *in)
 			abort();
 		}
 	}
+	rd_release(r);
 	free(r);
 }
 

@@ -406,6 +406,8 @@ void run_free(struct walk_run *run)
 	json_decref(run->json);
 	vi_walk_free(&run->w);
 	vi_input_close(&run->in);
+	if (run->r)
+		rd_release(run->r);
 	free(run->r);
 	memset(run, 0, sizeof(*run));
 }

@@ -5,6 +5,13 @@
 #include "reader.h"
 #include "streambuf.h"
 
+/* How the readers of a test case read: -1 as rd_init decides (mapped
+ * while that is fast), 0 pread into the buffer, 1 always mapped.  Every
+ * test runs in each mode: the bounds checks and errors must not differ. */
+static int mode = -1;
+static void mode_pread(void) { mode = 0; }
+static void mode_mmap(void) { mode = 1; }
+
 /* A reader over an unlinked temporary file holding the given bytes. */
 struct rfix {
 	struct vi_error err;
@@ -19,6 +26,8 @@ static void rfix_open_fd(struct rfix *f, int fd, uint64_t size)
 	f->r = malloc(sizeof(*f->r));
 	ck_assert_ptr_nonnull(f->r);
 	rd_init(f->r, fd, 0, size, &f->err);
+	if (mode >= 0)
+		rd_set_mmap(f->r, mode);
 }
 
 static void rfix_open(struct rfix *f, const void *p, size_t n)
@@ -29,6 +38,7 @@ static void rfix_open(struct rfix *f, const void *p, size_t n)
 static void rfix_close(struct rfix *f)
 {
 	close(f->fd);
+	rd_release(f->r);
 	free(f->r);
 }
 
@@ -129,7 +139,7 @@ END_TEST
 
 START_TEST(test_read_across_buffer_boundary)
 {
-	/* A value that straddles the end of the first 64 KiB buffer fill. */
+	/* A value that straddles the end of the first buffer fill. */
 	size_t n = VI_RD_BUF + 64;
 	uint8_t *p = calloc(1, n);
 	struct rfix f;
@@ -181,9 +191,9 @@ START_TEST(test_skip_does_not_read)
 	}
 	ck_assert_uint_eq(rd_tell(f.r), size);
 	ck_assert_int_eq(f.err.set, 0);
-	/* One 64 KiB fill at the start, then small fills per word: far less
-	 * than the 4 MB of skipped pages, let alone the 64 MiB file. */
-	ck_assert_msg(f.r->bytes_read < npages * page / 4,
+	/* The 60 MiB hole is not read; the 4 KiB pages may be read through
+	 * by the pread buffer (one pread per VI_RD_BUF), once. */
+	ck_assert_msg(f.r->bytes_read <= npages * (8 + page) + 2 * VI_RD_BUF,
 		      "read %llu bytes for %llu words",
 		      (unsigned long long)f.r->bytes_read, (unsigned long long)npages);
 	rfix_close(&f);
@@ -351,6 +361,8 @@ START_TEST(test_base_offset)
 
 	ck_assert_ptr_nonnull(r);
 	rd_init(r, fd, 5, 4, &err);
+	if (mode >= 0)
+		rd_set_mmap(r, mode);
 	ck_assert_int_eq(rd_be32(r, &v, "value"), 0);
 	ck_assert_uint_eq(v, 0x12345678u);
 	ck_assert_uint_eq(rd_tell(r), 4);
@@ -358,15 +370,98 @@ START_TEST(test_base_offset)
 	ck_assert_uint_eq(err.offset, 4);
 	ck_assert_int_eq(err.exit_code, VI_EXIT_INPUT);
 	close(fd);
+	rd_release(r);
 	free(r);
 }
 END_TEST
 
-static Suite *reader_suite(void)
+START_TEST(test_window_moves)
 {
-	Suite *s = suite_create("reader");
-	TCase *tc = tcase_create("reader");
+	/* A stream starting 5 bytes into a file of three mapping windows:
+	 * values straddling each window end, read forwards and backwards. */
+	const uint64_t size = 3ull * VI_RD_WIN + 100;
+	uint8_t *p = calloc(1, (size_t)size + 5);
+	struct vi_error err = { 0 };
+	struct vi_reader *r = malloc(sizeof(*r));
+	uint64_t v;
+	int fd;
 
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(r);
+	for (uint64_t w = 1; w <= 3; w++)
+		for (int i = 0; i < 8; i++)
+			p[5 + w * VI_RD_WIN - 3 + (uint64_t)i] = (uint8_t)(w << 4 | (uint64_t)i);
+	fd = sb_temp_fd(p, (size_t)size + 5);
+	rd_init(r, fd, 5, size, &err);
+	if (mode >= 0)
+		rd_set_mmap(r, mode);
+	for (uint64_t w = 1; w <= 2; w++) {
+		ck_assert_int_eq(rd_seek(r, w * VI_RD_WIN - 3), 0);
+		ck_assert_int_eq(rd_be64(r, &v, "straddling"), 0);
+		ck_assert_uint_eq(v, 0x0001020304050607ull | 0x1010101010101010ull * w);
+	}
+	ck_assert_int_eq(rd_seek(r, VI_RD_WIN - 3), 0);	/* back */
+	ck_assert_int_eq(rd_be64(r, &v, "again"), 0);
+	ck_assert_uint_eq(v, 0x1011121314151617ull);
+	ck_assert_int_eq(rd_seek(r, size - 8), 0);		/* the last bytes */
+	ck_assert_int_eq(rd_be64(r, &v, "last"), 0);
+	ck_assert_int_eq(rd_u8(r, (uint8_t *)&v, "past the end"), -1);
+	ck_assert_uint_eq(err.offset, size);
+	close(fd);
+	rd_release(r);
+	free(r);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_file_shrinks_under_mapping)
+{
+	/* Another process truncates the file while it is mapped: the run ends
+	 * with exit code 3 (bad input) and one line, not SIGBUS. */
+	const size_t size = 4u << 20;
+	uint8_t *p = calloc(1, size), b;
+	struct rfix f;
+
+	ck_assert_ptr_nonnull(p);
+	rfix_open(&f, p, size);
+	rd_set_mmap(f.r, 1);
+	ck_assert_int_eq(rd_u8(f.r, &b, "first"), 0);
+	ck_assert_ptr_nonnull(f.r->map_addr);
+	ck_assert_int_eq(ftruncate(f.fd, 4096), 0);
+	rd_peek_at(f.r, size - 100, &b, 1);
+	ck_abort_msg("reading past a truncated mapping returned");
+}
+END_TEST
+
+START_TEST(test_long_skips_not_read)
+{
+	/* 100 records of an 8-byte word and a 256 KiB page: pages this long
+	 * are skipped unread, also by the pread buffer. */
+	const uint64_t page = 256u << 10, npages = 100, size = npages * (8 + page);
+	struct rfix f;
+	uint64_t v;
+	int fd = sb_temp_fd(NULL, 0);
+
+	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	rfix_open_fd(&f, fd, size);
+	for (uint64_t i = 0; i < npages; i++) {
+		ck_assert_int_eq(rd_be64(f.r, &v, "word"), 0);
+		ck_assert_int_eq(rd_skip(f.r, page, "page"), 0);
+	}
+	ck_assert_uint_eq(rd_tell(f.r), size);
+	ck_assert_msg(f.r->bytes_read < npages * page / 4,
+		      "read %llu bytes for %llu words",
+		      (unsigned long long)f.r->bytes_read, (unsigned long long)npages);
+	rfix_close(&f);
+}
+END_TEST
+
+static void add_tests(Suite *s, const char *name, void (*setup)(void))
+{
+	TCase *tc = tcase_create(name);
+
+	if (setup)
+		tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_big_endian_values);
 	tcase_add_test(tc, test_counted_strings);
@@ -383,6 +478,20 @@ static Suite *reader_suite(void)
 	tcase_add_test(tc, test_truncation_mid_value);
 	tcase_add_test(tc, test_first_error_is_kept);
 	tcase_add_test(tc, test_base_offset);
+	tcase_add_test(tc, test_window_moves);
+	tcase_add_test(tc, test_long_skips_not_read);
+	suite_add_tcase(s, tc);
+}
+
+static Suite *reader_suite(void)
+{
+	Suite *s = suite_create("reader");
+	TCase *tc = tcase_create("mmap");
+
+	add_tests(s, "default", NULL);
+	add_tests(s, "pread", mode_pread);
+	add_tests(s, "mmap", mode_mmap);
+	tcase_add_exit_test(tc, test_file_shrinks_under_mapping, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }

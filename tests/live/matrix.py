@@ -75,12 +75,7 @@ KNOWN_LIMITS = {
 # understood or fixed: reported as OPEN (issue 11 stays open while any is
 # here), never counted as agreement; a pair here that agrees says so, so the
 # entry can go.  Anything not here or in KNOWN_LIMITS fails the test.
-_OPEN_ARM52 = ("the 5.2 destination's cpreg list and cpu subsections are not judged "
-               "like QEMU 5.2 judges them")
 OPEN = {
-    ("aarch64 common 7.2->5.2 virt-5.2", "nodest"): _OPEN_ARM52,
-    ("aarch64 common 10.0->5.2 virt-5.2", "nodest"): _OPEN_ARM52,
-    ("aarch64 common 11.1->5.2 virt-5.2", "nodest"): _OPEN_ARM52,
 }
 
 

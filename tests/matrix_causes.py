@@ -15,6 +15,9 @@ installed).
 - Integer arrays of 65536+ elements are one value (a pseries TCE table is
   262144 uint64): two such streams, source and --dest-stream, stay under the
   decoded-values limit; a shorter array keeps its value list.
+- A struct array written one trailer entry per element without "index" (as
+  11.1 writes ich9_ahci's ports and xhci's interrupters) is imported with
+  its length, so the schema decodes such a stream without the trailer.
 - Without --dest-stream an ARM cpu's register list is compared with the
   destination's closest list: a 7.2 cortex-a57 stream (258 registers) and a
   10.0 max one (328) are refused by 5.2 (228 and 251), as QEMU 5.2 does.
@@ -160,6 +163,47 @@ def packed(tmp):
            "rc %s %s %s" % (rc, [x for x in fs if x["class"] == "limit"], err))
 
 
+def imported(tmp):
+    """A struct array written one trailer entry per element without "index" (11.1's
+    ich9_ahci 'dev', xhci 'intr'): the imported schema knows its length and decodes
+    the stream without the trailer as the trailer does."""
+    elem = [{"name": "a", "type": "uint32", "size": 4}, {"name": "b", "type": "uint8",
+                                                         "size": 1}]
+    fields = [{"name": "dev", "type": "struct", "size": 5,
+               "struct": {"vmsd_name": "port", "version": 1, "fields": elem}}] * 6 + \
+        [{"name": "n", "type": "uint32 equal", "size": 4}]
+    payload = b"".join(be32(i) + bytes([i]) for i in range(6)) + be32(6)
+    st = write(tmp, "repeat.qevm", stream("pc-q35-11.1", [("ctl", 0, payload, fields)]))
+    dv = os.path.join(tmp, "repeat-dv.json")
+    with open(dv, "w") as f:
+        json.dump({"vmschkmachine": {"Name": "pc-q35-11.1"}, "ctl": {
+            "version_id": 5, "minimum_version_id": 5, "Description": {
+                "name": "ctl", "version_id": 5, "minimum_version_id": 5, "Fields": [
+                    {"field": "dev", "version_id": 0, "field_exists": False, "size": 5,
+                     "Description": {"name": "port", "version_id": 1,
+                                     "minimum_version_id": 1, "Fields": [
+                                         {"field": "a", "version_id": 0,
+                                          "field_exists": False, "size": 4},
+                                         {"field": "b", "version_id": 0,
+                                          "field_exists": False, "size": 1}]}},
+                    {"field": "n", "version_id": 0, "field_exists": False, "size": 4}]}}}, f)
+    out = os.path.join(tmp, "repeat-schema.json")
+    rc, _, err = run("schema", "import", "--dump-vmstate", dv, "--stream", st,
+                     "--qemu-version", "q", "--target", "qemu-q/x86_64", "-o", out)
+    dev = {}
+    if rc == 0:
+        dev = next((f for f in json.load(open(out))["vmsds"]["ctl"]["fields"]
+                    if f.get("name") == "dev"), {})
+    expect("import: six 'dev' entries without index are an array of 6",
+           dev.get("observed_array_len") == 6, "rc %s %s %s" % (rc, dev, err))
+    rc, o, err = run("dump", "--format", "json", "--ignore-vmdesc", "--target", out, st)
+    sec = next((x for x in json.loads(o)["sections"] if x["name"] == "ctl"), {}) if rc == 0 \
+        else {}
+    expect("import: the stream decodes from that schema to its footer",
+           sec.get("decoded_by") == "schema" and not sec.get("undecoded_bytes"),
+           "rc %s %s %s" % (rc, {k: v for k, v in sec.items() if k != "fields"}, err))
+
+
 def arm(tmp):
     for fixture, regs, model, dest in (("v72-aarch64-virt-7.2-minimal", 258, "cortex-a57", 228),
                                        ("v100-aarch64-virt-10.0-minimal", 328, "max", 251)):
@@ -187,6 +231,7 @@ def main():
         ppc(tmp)
         names(tmp)
         packed(tmp)
+        imported(tmp)
         arm(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -20,6 +20,7 @@
 #include "jutil.h"
 #include "check-engine.h"
 #include "check-ctx.h"
+#include "check-ppc-cpu.h"
 #include "schema-facts.h"
 #include "pci-config.h"
 #include "virtio.h"
@@ -219,6 +220,18 @@ static void check_virtio(struct ctx *c, struct vi_node *n)
 }
 
 
+/* The destination's machine type: --machine, else its own stream's, else
+ * the source's (the destination is assumed configured like it). */
+static const char *dest_machine(struct ctx *c)
+{
+	const struct vi_dest *d = c->d;
+
+	if (d->machine_unknown)
+		return NULL;
+	return d->machine ? d->machine : d->stream && d->stream->w.machine[0] ?
+	       d->stream->w.machine : c->src->w.machine[0] ? c->src->w.machine : NULL;
+}
+
 static void check_section(struct ctx *c, struct vi_node *sec)
 {
 	const struct vi_schema *s = c->d->schema;
@@ -290,6 +303,11 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 		ce_check_arm_cpregs(c, sec, theirs);
 	else if (!dest && sv && !strcmp(sec->name, "cpu"))
 		ce_check_arm_cpregs_schema(c, sec, sv);
+	if (!strcmp(sec->name, "cpu")) {
+		const char *m = dest_machine(c);
+		check_ppc_cpu(sec, theirs, m && c->d->machines ? machines_get(c->d->machines, m, &m)
+			      : NULL, m, c->release, c->f);
+	}
 }
 
 /* loadvm_process_command: a MIG_CMD number past the destination's table

@@ -231,7 +231,7 @@ void ce_check_arm_cpregs_schema(struct ctx *c, struct vi_node *sec, json_t *sv)
 	struct vi_node *mi = direct_field(sec, "cpreg_vmstate_indexes");
 	struct vi_node *ml = direct_field(sec, "cpreg_vmstate_array_len");
 	json_t *sets = json_object_get(sv, "cpreg_index_sets"), *best = NULL, *x;
-	uint64_t ns, best_missing = UINT64_MAX, v, off, end;
+	uint64_t ns, best_missing = UINT64_MAX, best_n = 0, v, off, end;
 	size_t i;
 	char path[512];
 
@@ -240,7 +240,10 @@ void ce_check_arm_cpregs_schema(struct ctx *c, struct vi_node *sec, json_t *sv)
 	ns = vi_node_attr(mi, "array_len")->u;
 	if (ns > 65536)
 		return;
-	json_array_foreach(sets, i, x) {	/* the list missing the fewest incoming indexes */
+	/* The list closest to the incoming one (fewest indexes in one and not
+	 * the other): lists grow between releases, so an older release's list
+	 * of the same model is nearly a subset of a newer one's and the reverse. */
+	json_array_foreach(sets, i, x) {
 		json_t *list = json_object_get(x, "indexes");
 		uint64_t missing = 0;
 		size_t j = 0, n = json_array_size(list);
@@ -252,13 +255,16 @@ void ce_check_arm_cpregs_schema(struct ctx *c, struct vi_node *sec, json_t *sv)
 			if (j >= n || (uint64_t)json_integer_value(json_array_get(list, j)) != v)
 				missing++;
 		}
-		if (missing < best_missing) {
+		if (best_missing == UINT64_MAX ||
+		    2 * missing + n < 2 * best_missing + best_n) {
 			best_missing = missing;
+			best_n = n;
 			best = x;
 		}
 	}
-	/* A CPU model the schema never ran: its list is not among these. */
-	if (!best || best_missing * 10 > ns)
+	/* A CPU model the schema never ran: its list is not among these (the
+	 * lists share less than 90% of the shorter one). */
+	if (!best || (ns - best_missing) * 10 < 9 * (ns < best_n ? ns : best_n))
 		return;
 	if (ml && (uint64_t)node_int(ml) > json_array_size(json_object_get(best, "indexes"))) {
 		vi_node_path(ml, path, sizeof(path));

@@ -200,6 +200,25 @@ static int empty_elems_limit(struct vi_walk *w, const char *name)
 	return vi_error_hard(w->err);
 }
 
+/* An array of plain unsigned or 8/16/64-bit signed integers with at least
+ * VI_PACK_ELEMS elements is kept as one value: the tree stays small
+ * (VI_MAX_NODES) whatever the device's table size.  Not "int32" (bounded by
+ * the destination, check-values.c), not " equal" types, not structs. */
+static int packable(json_t *f, const char *type, int64_t size, int64_t count)
+{
+	static const char *const types[] = { "uint8", "uint16", "uint32", "uint64",
+					     "int8", "int16", "int64" };
+	const struct vi_prim *p = vi_prim_lookup(type);
+
+	if (count < (int64_t)VI_PACK_ELEMS || dv_nested(f, type) || size <= 0 ||
+	    (uint64_t)count * (uint64_t)size > UINT32_MAX || p->size != (unsigned)size)
+		return 0;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(type, types[i]))
+			return 1;
+	return 0;
+}
+
 static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 			int64_t version, int last, int last_in_desc, int depth)
 {
@@ -286,6 +305,12 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 	if (is_array) {
 		holder = vi_node_new(parent, VI_N_FIELD, name, type, rd_tell(w->r));
 		vi_node_attr_u(holder, "array_len", (uint64_t)count);
+		if (packable(f, type, size, count) && !until_anchor) {
+			/* One value, not one node per element (a TCE table is
+			 * 262144 of them): its bytes, previewed like a blob. */
+			holder->length = (uint64_t)count * (uint64_t)size;
+			return decode_leaf(w, holder, type, (uint32_t)holder->length);
+		}
 	}
 	for (int64_t i = 0; i < count; i++) {
 		uint64_t at = rd_tell(w->r);

@@ -1,4 +1,5 @@
 /* schema-facts.c - a release's loader facts from its schema (schema-facts.h). */
+#include <ctype.h>
 #include <string.h>
 #include "schema-facts.h"
 
@@ -118,14 +119,33 @@ int facts_validate(json_t *doc, const char **why)
 	return 0;
 }
 
+/* Does the idstr component at p (up to '/') look like a qdev bus path
+ * element: a PCI or sysbus address ("0000:00:02.0", "pci@800000020000000:01.0",
+ * "virtio-mmio@000000000a000000"), a USB port or CCW device number ("1.2",
+ * "fe.0.0001")?  A vmsd name is neither. */
+static int bus_path_component(const char *p)
+{
+	size_t n = strcspn(p, "/");
+	int digit = 0, hexdot = 1;
+
+	if (!p[n] || memchr(p, ':', n) || memchr(p, '@', n))
+		return p[n] != '\0';
+	for (size_t i = 0; i < n; i++) {
+		digit |= isdigit((unsigned char)p[i]) != 0;
+		hexdot &= isxdigit((unsigned char)p[i]) || p[i] == '.';
+	}
+	return n && hexdot && digit;
+}
+
 const char *facts_vmsd_name(json_t *vmsds, const char *idstr)
 {
-	const char *last = idstr;
+	const char *name = idstr;
 
-	for (const char *p = idstr; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL) {
+	for (const char *p = idstr; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
 		if (json_object_get(vmsds, p))
 			return p;
-		last = p;
-	}
-	return last;
+	/* None known: what follows the bus path ("icp/server" stays whole). */
+	while (bus_path_component(name))
+		name = strchr(name, '/') + 1;
+	return name;
 }

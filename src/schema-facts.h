@@ -26,7 +26,8 @@ int facts_virtio_subsection(const struct vi_schema *s, const char *parent, const
 			    int *version_id, int *minimum_version_id);
 /* The vmsd name in a section idstr ("<bus path>/<vmsd name>" or the bare
  * name): the longest tail of idstr, starting at its beginning or after a
- * '/', that names a vmsd of vmsds (a JSON object), else the last component.
+ * '/', that names a vmsd of vmsds (a JSON object), else what follows the
+ * components that look like a bus path (addresses, port numbers).
  * Some vmsd names hold a '/' themselves (ppc64's "spapr/rtc", "icp/server").
  * Points into idstr. */
 const char *facts_vmsd_name(json_t *vmsds, const char *idstr);

@@ -23,6 +23,8 @@
 #define VI_MAX_HANDWRITTEN     (64u << 20)   /* bytes of a virtio / SCSI request payload
                                                decoded into fields (larger: one blob) */
 #define VI_MAX_PREVIEW         64            /* bytes of hex shown for a blob */
+#define VI_PACK_ELEMS          65536u        /* integer array elements from which an
+						array is one value, not a node each */
 #define VI_MAX_PAGE_SIZE       (1u << 30)    /* largest plausible RAM page size */
 /* A pipe or compressed input is read once (reader-stream.c): everything
  * but RAM page contents is kept in memory until the walk is done, at most

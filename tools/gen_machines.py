@@ -89,6 +89,32 @@ def machine_help(binary):
     return res
 
 
+def cpu_pvrs(binary):
+    """{CPU model: PVR} from `-cpu help` (PowerPC binaries print "PVR 004e1202"
+    after each model, "PowerPC " before it up to 7.2; other architectures nothing)."""
+    out = subprocess.run([binary, "-cpu", "help"], capture_output=True, text=True,
+                         check=True).stdout
+    res = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*(?:PowerPC\s+)?(\S+)\s+PVR\s+([0-9a-fA-F]{8})\s*$", line)
+        if m:
+            res[m.group(1)] = int(m.group(2), 16)
+    return res
+
+
+def default_cpu(q, pvrs):
+    """What a machine type runs without -cpu: QMP's default-cpu-type, and its PVR
+    where the binary gives one (the identity ppc's cpu_post_load compares)."""
+    t = q.get("default-cpu-type")
+    if not t:
+        return None
+    d = {"type": t}
+    for suffix in ("-powerpc64-cpu", "-powerpc-cpu"):
+        if t.endswith(suffix) and t[:-len(suffix)] in pvrs:
+            d["pvr"] = pvrs[t[:-len(suffix)]]
+    return d
+
+
 def dump_json(v, ind=0):
     """JSON with one line per flat object (each compat property on its own line)."""
     pad = " " * ind
@@ -203,6 +229,7 @@ def main():
     helpinfo = machine_help(a.binary)
     qm = qmp_query(a.binary, {"compat-props": True} if a.qmp_compat else {})
     qmap = {m["name"]: m for m in qm}
+    pvrs = cpu_pvrs(a.binary)
     if set(qmap) != set(helpinfo):
         problems.append("QMP and -machine help list different machines: %s"
                         % sorted(set(qmap) ^ set(helpinfo)))
@@ -225,6 +252,8 @@ def main():
             "default": bool(q.get("is-default", False)),
             "deprecated": bool(q.get("deprecated", False)),
         }
+        if default_cpu(q, pvrs):
+            entry["default_cpu"] = default_cpu(q, pvrs)
         # alias/default/deprecated: binary vs source
         if s is not None:
             for k in ("aliases", "default", "deprecated"):

@@ -420,6 +420,13 @@ def classify(text):
         # the values loaded (ARM cpu: an incoming coprocessor register the
         # destination's CPU model does not have).
         return "field-mismatch", first
+    if "Invalid argument" in final and lines and all(
+            re.match(r"error while loading state (section id \d+\()?for instance", l) or
+            "load of migration failed" in l for l in lines):
+        # -EINVAL and nothing but "error while loading state for ... device":
+        # a post_load hook refused the values loaded (ppc cpu: another CPU
+        # model's PVR); 11.1 says so itself ("post load hook failed").
+        return "field-mismatch", first
     return "other", (lines[0] if lines else "(no error text)")
 
 

@@ -75,26 +75,7 @@ KNOWN_LIMITS = {
 # understood or fixed: reported as OPEN (issue 11 stays open while any is
 # here), never counted as agreement; a pair here that agrees says so, so the
 # entry can go.  Anything not here or in KNOWN_LIMITS fails the test.
-_OPEN_ARM52 = ("the 5.2 destination's cpreg list and cpu subsections are not judged "
-               "like QEMU 5.2 judges them")
-_OPEN_PPC_ICP = ("ppc64 'icp/server' sections: check looks up vmstate 'server', the "
-                 "destination release registers them otherwise")
-_OPEN_PPC_LIMIT = ("walking a pseries destination stream hits the decoded-values limit "
-                   "(524288) before its end")
 OPEN = {
-    ("aarch64 common 7.2->5.2 virt-5.2", "nodest"): _OPEN_ARM52,
-    ("aarch64 common 10.0->5.2 virt-5.2", "nodest"): _OPEN_ARM52,
-    ("aarch64 common 11.1->5.2 virt-5.2", "nodest"): _OPEN_ARM52,
-    ("ppc64 common 5.2->7.2 pseries-5.2", "dest"): _OPEN_PPC_LIMIT,
-    ("ppc64 common 5.2->10.0 pseries-5.2", "dest"): _OPEN_PPC_ICP,
-    ("ppc64 common 5.2->10.0 pseries-5.2", "nodest"): _OPEN_PPC_ICP,
-    ("ppc64 common 5.2->11.1 pseries-5.2", "dest"): _OPEN_PPC_LIMIT,
-    ("ppc64 common 5.2->11.1 pseries-5.2", "nodest"): "check accepts, QEMU 11.1 refuses",
-    ("ppc64 common 7.2->10.0 pseries-5.2", "dest"): _OPEN_PPC_ICP,
-    ("ppc64 common 7.2->10.0 pseries-5.2", "nodest"): _OPEN_PPC_ICP,
-    ("ppc64 common 7.2->11.1 pseries-5.2", "dest"): _OPEN_PPC_LIMIT,
-    ("ppc64 common 7.2->11.1 pseries-5.2", "nodest"): "check accepts, QEMU 11.1 refuses",
-    ("ppc64 common 10.0->11.1 pseries-5.2", "dest"): _OPEN_PPC_LIMIT,
 }
 
 

@@ -3,7 +3,9 @@
  * The trailer (u8 0x06, be32 len, len bytes of JSON) is the last thing in a
  * stream, right after the EOF byte.  It is found before the walk by looking
  * at the end of the (seekable) input, so device sections can be decoded as
- * they are met; the walk checks that the EOF really lands there.
+ * they are met; the walk checks that the EOF really lands there.  A stream
+ * read once (a pipe, compressed input) has it probed late: at its first
+ * device section or at EOF, when the rest is in memory.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -146,7 +148,7 @@ int vmdesc_probe(struct vi_walk *w)
 			break;
 		}
 		if (want == size - floor || want == maxwin) {
-			/* None, or one too big to read: walk_trailer says which. */
+			/* None, or one too big to read: vmdesc_walk_trailer says which. */
 			free(t);
 			return 0;
 		}
@@ -285,4 +287,87 @@ void vmdesc_give_back(struct vi_walk *w)
 	if (w->vmdesc_used && w->vmdesc_taken < json_array_size(json_object_get(w->vmdesc, "devices")))
 		mark_used(w, w->vmdesc_taken, 0);
 	w->vmdesc_next = w->vmdesc_prev_next;
+}
+
+/* A stream read once (reader-stream.c) has its trailer probed when the
+ * first device section or the end comes: from there on it is read to the
+ * end into memory (the device sections and the trailer: what is kept is
+ * capped).  RAM came before, walked with the page size the configuration
+ * gave (or the x86 one assumed): the trailer must agree. */
+int vmdesc_late_probe(struct vi_walk *w)
+{
+	uint32_t ps = w->page_size;
+
+	if (!w->probe_late)
+		return 0;
+	w->probe_late = 0;
+	if (rd_finish(w->r) < 0 || vmdesc_probe(w) < 0)
+		return -1;
+	if (ps && w->page_size != ps)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset,
+			       "the VMDESCRIPTION trailer gives page size %u, but the RAM "
+			       "before it was read with %u (a pipe or compressed input is "
+			       "read once: give an uncompressed file)", w->page_size, ps);
+	if (w->page_size_from && strcmp(w->page_size_from, "vmdesc") == 0)
+		w->page_size_assumed = 0;
+	return 0;
+}
+
+/* The trailer after EOF: where vmdesc_probe found it, or nothing. */
+int vmdesc_walk_trailer(struct vi_walk *w)
+{
+	struct vi_reader *r = w->r;
+	uint64_t off = rd_tell(r);
+	uint8_t type;
+	uint32_t len;
+	struct vi_node *n;
+
+	if (w->probe_late) {	/* read once: not past garbage after EOF (a bomb) */
+		if (rd_peek(r, 0, &type, 1) == 1 && type != QVM_VMDESCRIPTION)
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+				       "unexpected bytes after EOF (byte 0x%02x; only a "
+				       "VMDESCRIPTION trailer 0x06 may follow)", type);
+		if (vmdesc_late_probe(w) < 0)
+			return -1;
+	}
+	if (off == r->size) {
+		if (w->vmdesc_offset != UINT64_MAX)
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+				       "internal: trailer found at %" PRIu64 " but EOF is at the end",
+				       w->vmdesc_offset);
+		return 0;
+	}
+	if (rd_u8(r, &type, "trailer type") < 0)
+		return -1;
+	if (type != QVM_VMDESCRIPTION)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
+			       "%" PRIu64 " unexpected bytes after EOF (byte 0x%02x; only a "
+			       "VMDESCRIPTION trailer 0x06 may follow)", r->size - off, type);
+	if (rd_be32(r, &len, "VMDESCRIPTION length") < 0)
+		return -1;
+	if (off != w->vmdesc_offset) {
+		if (len > VI_MAX_VMDESC_LEN && (uint64_t)len == r->size - rd_tell(r)) {
+			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
+				"VMDESCRIPTION of %u bytes exceeds the limit of %u bytes", len,
+				VI_MAX_VMDESC_LEN);
+			return vi_error_hard(w->err);
+		}
+		if ((uint64_t)len > r->size - rd_tell(r))
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
+				       "VMDESCRIPTION length %u runs past the end of the "
+				       "stream (%" PRIu64 " bytes left)", len,
+				       r->size - rd_tell(r));
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
+			       "malformed VMDESCRIPTION: length %u leaves %" PRIu64
+			       " bytes at the end, or the JSON does not start with '{'",
+			       len, r->size - rd_tell(r) - len);
+	}
+	n = vi_node_new(w->root, VI_N_VMDESC, "vmdesc", "vmdescription", off);
+	n->length = 5 + (uint64_t)len;
+	vi_node_attr_u(n, "json_length", len);
+	vi_node_attr_u(n, "devices",
+		       json_array_size(json_object_get(w->vmdesc, "devices")));
+	if (w->page_size)
+		vi_node_attr_u(n, "page_size", w->page_size);
+	return rd_skip(r, len, "VMDESCRIPTION JSON");
 }

@@ -247,30 +247,6 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 	return walk_opaque_payload(w, sec, s->id);
 }
 
-/* A stream read once (reader-stream.c) has its trailer probed when the
- * first device section or the end comes: from there on it is read to the
- * end into memory (the device sections and the trailer: what is kept is
- * capped).  RAM came before, walked with the page size the configuration
- * gave (or the x86 one assumed): the trailer must agree. */
-static int late_probe(struct vi_walk *w)
-{
-	uint32_t ps = w->page_size;
-
-	if (!w->probe_late)
-		return 0;
-	w->probe_late = 0;
-	if (rd_finish(w->r) < 0 || vmdesc_probe(w) < 0)
-		return -1;
-	if (ps && w->page_size != ps)
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset,
-			       "the VMDESCRIPTION trailer gives page size %u, but the RAM "
-			       "before it was read with %u (a pipe or compressed input is "
-			       "read once: give an uncompressed file)", w->page_size, ps);
-	if (w->page_size_from && strcmp(w->page_size_from, "vmdesc") == 0)
-		w->page_size_assumed = 0;
-	return 0;
-}
-
 static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
 			uint64_t off)
 {
@@ -282,7 +258,7 @@ static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
 	char idstr[256];
 	int rc;
 
-	if (type == QVM_SECTION_FULL && late_probe(w) < 0)
+	if (type == QVM_SECTION_FULL && vmdesc_late_probe(w) < 0)
 		return -1;
 	if (rd_be32(r, &id, "section id") < 0)
 		return -1;
@@ -395,64 +371,6 @@ static int walk_header(struct vi_walk *w)
 	return 0;
 }
 
-static int walk_trailer(struct vi_walk *w)
-{
-	struct vi_reader *r = w->r;
-	uint64_t off = rd_tell(r);
-	uint8_t type;
-	uint32_t len;
-	struct vi_node *n;
-
-	if (w->probe_late) {	/* read once: not past garbage after EOF (a bomb) */
-		if (rd_peek(r, 0, &type, 1) == 1 && type != QVM_VMDESCRIPTION)
-			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
-				       "unexpected bytes after EOF (byte 0x%02x; only a "
-				       "VMDESCRIPTION trailer 0x06 may follow)", type);
-		if (late_probe(w) < 0)
-			return -1;
-	}
-	if (off == r->size) {
-		if (w->vmdesc_offset != UINT64_MAX)
-			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
-				       "internal: trailer found at %" PRIu64 " but EOF is at the end",
-				       w->vmdesc_offset);
-		return 0;
-	}
-	if (rd_u8(r, &type, "trailer type") < 0)
-		return -1;
-	if (type != QVM_VMDESCRIPTION)
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
-			       "%" PRIu64 " unexpected bytes after EOF (byte 0x%02x; only a "
-			       "VMDESCRIPTION trailer 0x06 may follow)", r->size - off, type);
-	if (rd_be32(r, &len, "VMDESCRIPTION length") < 0)
-		return -1;
-	if (off != w->vmdesc_offset) {
-		if (len > VI_MAX_VMDESC_LEN && (uint64_t)len == r->size - rd_tell(r)) {
-			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
-				"VMDESCRIPTION of %u bytes exceeds the limit of %u bytes", len,
-				VI_MAX_VMDESC_LEN);
-			return vi_error_hard(w->err);
-		}
-		if ((uint64_t)len > r->size - rd_tell(r))
-			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
-				       "VMDESCRIPTION length %u runs past the end of the "
-				       "stream (%" PRIu64 " bytes left)", len,
-				       r->size - rd_tell(r));
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
-			       "malformed VMDESCRIPTION: length %u leaves %" PRIu64
-			       " bytes at the end, or the JSON does not start with '{'",
-			       len, r->size - rd_tell(r) - len);
-	}
-	n = vi_node_new(w->root, VI_N_VMDESC, "vmdesc", "vmdescription", off);
-	n->length = 5 + (uint64_t)len;
-	vi_node_attr_u(n, "json_length", len);
-	vi_node_attr_u(n, "devices",
-		       json_array_size(json_object_get(w->vmdesc, "devices")));
-	if (w->page_size)
-		vi_node_attr_u(n, "page_size", w->page_size);
-	return rd_skip(r, len, "VMDESCRIPTION JSON");
-}
-
 int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 		   const struct vi_walk_opts *opts, struct vi_error *err)
 {
@@ -473,7 +391,7 @@ int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 	if (walk_header(w) < 0)
 		return -1;
 	if (rd_streaming(r))
-		w->probe_late = 1;	/* the trailer is at the end: late_probe */
+		w->probe_late = 1;	/* the trailer is at the end: vmdesc_late_probe */
 	else if (vmdesc_probe(w) < 0)
 		return -1;
 	if (rd_peek(r, 0, &b, 1) == 1 && b == QVM_CONFIGURATION)
@@ -481,7 +399,7 @@ int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 			return -1;
 	rc = walk_records(w, w->root, 0);
 	if (rc == 0)
-		rc = walk_trailer(w);
+		rc = vmdesc_walk_trailer(w);
 	walk_ram_summarise(w);
 	if (rc == 0)
 		vi_node_attr_u(w->root, "undecoded_bytes", w->undecoded_total);

@@ -147,6 +147,10 @@ int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id);
 uint64_t walk_find_footer(struct vi_walk *w, uint64_t from, uint32_t id);
 /* vmdesc.c */
 int vmdesc_probe(struct vi_walk *w);
+/* A stream read once: probe the trailer now (first device section or EOF). */
+int vmdesc_late_probe(struct vi_walk *w);
+/* Walk the trailer after EOF (vmdesc.c). */
+int vmdesc_walk_trailer(struct vi_walk *w);
 /* The trailer entry for a FULL section; *exact is 0 when it is only the
  * next unused entry in stream order (the section was renamed after writing). */
 json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instance,

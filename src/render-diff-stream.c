@@ -29,20 +29,16 @@ void vi_diff_streams_text(FILE *out, json_t *doc, const char *fa, const char *fb
 	char esc[VI_ESC_NAME];
 
 	fprintf(out, "a: %s\nb: %s\n", fa, fb);
-	json_array_foreach(json_object_get(doc, "sections_only_in_a"), i, x)
-		fprintf(out, "only in a   %s[%" JSON_INTEGER_FORMAT "] v%" JSON_INTEGER_FORMAT
-			" at 0x%" PRIx64 "\n",
-			vi_esc(esc, sizeof(esc), json_string_value(json_object_get(x, "section"))),
-			json_integer_value(json_object_get(x, "instance_id")),
-			json_integer_value(json_object_get(x, "version_id")),
-			(uint64_t)json_integer_value(json_object_get(x, "offset")));
-	json_array_foreach(json_object_get(doc, "sections_only_in_b"), i, x)
-		fprintf(out, "only in b   %s[%" JSON_INTEGER_FORMAT "] v%" JSON_INTEGER_FORMAT
-			" at 0x%" PRIx64 "\n",
-			vi_esc(esc, sizeof(esc), json_string_value(json_object_get(x, "section"))),
-			json_integer_value(json_object_get(x, "instance_id")),
-			json_integer_value(json_object_get(x, "version_id")),
-			(uint64_t)json_integer_value(json_object_get(x, "offset")));
+	for (int side = 0; side < 2; side++)
+		json_array_foreach(json_object_get(doc, side ? "sections_only_in_b" :
+						   "sections_only_in_a"), i, x)
+			fprintf(out, "only in %c   %s[%" JSON_INTEGER_FORMAT "] v%"
+				JSON_INTEGER_FORMAT " at 0x%" PRIx64 "\n", side ? 'b' : 'a',
+				vi_esc(esc, sizeof(esc),
+				       json_string_value(json_object_get(x, "section"))),
+				json_integer_value(json_object_get(x, "instance_id")),
+				json_integer_value(json_object_get(x, "version_id")),
+				(uint64_t)json_integer_value(json_object_get(x, "offset")));
 	json_array_foreach(json_object_get(doc, "versions"), i, x)
 		fprintf(out, "version     %s[%" JSON_INTEGER_FORMAT "]: %" JSON_INTEGER_FORMAT
 			" in a, %" JSON_INTEGER_FORMAT " in b\n",

@@ -70,15 +70,19 @@ static inline void fuzz_check_error(const struct vi_error *err)
 static inline void fuzz_walk_render(struct vi_input *in, int opened,
 			     const struct vi_walk_opts *opts, struct vi_error *err)
 {
+	static struct vi_reader *keep;	/* one reader for the process: its
+					 * window is too big for ASan's primary
+					 * allocator, so a fresh one per input
+					 * would be an mmap and page faults */
 	struct vi_reader *r = NULL;
 	struct vi_walk w;
 	struct vi_doc doc;
 
 	memset(&w, 0, sizeof(w));
 	if (opened) {
-		r = malloc(sizeof(*r));
-		if (!r)
+		if (!keep && !(keep = malloc(sizeof(*keep))))
 			abort();
+		r = keep;
 		rd_init_input(r, in, err);
 		(void)vi_walk_stream(&w, r, opts, err);
 		(void)vi_input_walked(in);
@@ -96,7 +100,6 @@ static inline void fuzz_walk_render(struct vi_input *in, int opened,
 	vi_walk_free(&w);
 	if (r)
 		rd_release(r);
-	free(r);
 }
 
 /* The whole dump path on a path name. */

@@ -136,7 +136,7 @@ static int text_view(FILE *out, const void *model)
 			fprintf(out, "  %-28s %-32s %-10s %s\n", t(p, "driver"), t(p, "property"),
 				t(p, "value"), t(p, "array"));
 	} else {
-		json_object_foreach(json_object_get(v->m->doc, "machines"), k, x)
+		json_object_foreach(machines_all(v->m), k, x)
 			fprintf(out, "%-24s %4zu compat properties%s\n", vi_tx(k),
 				json_array_size(json_object_get(x, "compat_props")),
 				json_is_true(json_object_get(x, "default")) ? "  (default)" : "");
@@ -153,7 +153,7 @@ static int json_view(FILE *out, const void *model)
 	if (v->mb)
 		doc = json_pack("{s:s,s:s,s:O}", "a", v->ra, "b", v->rb, "differences", v->diff);
 	else
-		doc = json_incref(v->ma ? v->ma : json_object_get(v->m->doc, "machines"));
+		doc = json_incref(v->ma ? v->ma : machines_all(v->m));
 	json_dumpf(doc, out, JSON_INDENT(1));
 	fputc('\n', out);
 	json_decref(doc);

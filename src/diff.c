@@ -270,6 +270,8 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 				"provenance"), "streams")) > 0;
 	size_t errors = 0;
 
+	schema_complete(src);	/* every vmsd of both, in their files' order */
+	schema_complete(dst);
 	if (sm && dm && strcmp(sm, dm) != 0)
 		vi_finding_add(out, VI_C_ASSUMPTION, VI_SEV_WARNING, 0, 0, "vmschkmachine",
 			       "Warning: checking incompatible machine types: \"%s\", \"%s\"", sm, dm);

@@ -22,21 +22,27 @@
 #include "jutil.h"
 #include "machines.h"
 #include "schema.h"
+#include "schema-lazy.h"
 #include "session.h"
 
 /* Machine data and compat rules sit in the schema directories: a FIFO or a
  * device there would block or never end, so only regular files are read. */
-static json_t *load(const char *path, struct vi_error *err)
+static json_t *load(const char *path, const char *const *dirs, int *lazy,
+		    struct vi_error *err)
 {
 	json_error_t jerr;
 	struct stat st;
-	json_t *doc;
+	json_t *doc = NULL;
 
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
 		vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET, "%s: not a regular file", path);
 		return NULL;
 	}
 	vi_budget_add_json_input((uint64_t)st.st_size);
+	/* validated by `make`: machine types parsed when asked for */
+	if (lazy && (*lazy = (doc = vi_lazy_load_file(path, (size_t)st.st_size, "machines",
+							NULL, dirs)) != NULL))
+		return doc;
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
 		vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET, "%s: byte %d: bad JSON: %s", path,
@@ -66,6 +72,38 @@ static int valid_machines(json_t *doc, const char *path, struct vi_error *err)
 	return 0;
 }
 
+/* compat-rules.json is every target's (report loads them all): read once,
+ * shared read-only; charged to the budget per target as before. */
+static json_t *cached_rules(const char *path, struct vi_error *err)
+{
+	static char cpath[1100];
+	static json_t *cdoc;
+	static struct stat cst;
+	struct stat st;
+
+	if (cdoc && !strcmp(cpath, path) && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size == cst.st_size && st.st_mtim.tv_sec == cst.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == cst.st_mtim.tv_nsec && st.st_ino == cst.st_ino) {
+		vi_budget_add_json_input((uint64_t)st.st_size);
+		return json_incref(cdoc);
+	}
+	json_decref(cdoc);
+	cdoc = NULL;
+	if (stat(path, &cst) < 0 || !(cdoc = load(path, NULL, NULL, err)))
+		return NULL;
+	snprintf(cpath, sizeof(cpath), "%s", path);
+	return json_incref(cdoc);
+}
+
+int machines_validate_file(const char *path, struct vi_error *err)
+{
+	json_t *doc = load(path, NULL, NULL, err);
+	int rc = doc ? valid_machines(doc, path, err) : -1;
+
+	json_decref(doc);
+	return rc;
+}
+
 int machines_load(struct vi_machines *m, const char *target, const char *schema_dir,
 		  struct vi_error *err)
 {
@@ -79,13 +117,15 @@ int machines_load(struct vi_machines *m, const char *target, const char *schema_
 		snprintf(m->path, sizeof(m->path), "%s/machines/%s.json", dirs[i], target);
 		if (access(m->path, R_OK) != 0)
 			continue;
-		if (!(m->doc = load(m->path, err)) || valid_machines(m->doc, m->path, err) < 0) {
+		int lazy = 0;
+		if (!(m->doc = load(m->path, dirs, &lazy, err)) ||
+		    (!lazy && valid_machines(m->doc, m->path, err) < 0)) {
 			machines_free(m);
 			return -1;
 		}
 		snprintf(rules, sizeof(rules), "%s/compat-rules.json", dirs[i]);
 		if (access(rules, R_OK) == 0) {
-			json_t *r = load(rules, err);
+			json_t *r = cached_rules(rules, err);
 			if (!r || !json_is_array(json_object_get(r, "rules"))) {
 				json_decref(r);
 				machines_free(m);
@@ -103,6 +143,7 @@ int machines_load(struct vi_machines *m, const char *target, const char *schema_
 
 void machines_free(struct vi_machines *m)
 {
+	vi_lazy_forget(m->doc);
 	json_decref(m->doc);
 	json_decref(m->rules);
 	m->doc = m->rules = NULL;
@@ -114,11 +155,16 @@ json_t *machines_get(const struct vi_machines *m, const char *name, const char *
 	const char *k;
 	size_t i;
 
-	if ((v = json_object_get(ms, name))) {
+	if ((v = vi_lazy_get(ms, name))) {
 		if (resolved)
 			*resolved = name;
 		return v;
 	}
+	/* an alias: not looked for in machine types never parsed, when their
+	 * bytes do not hold the name */
+	if (!vi_lazy_may_hold(ms, name))
+		return NULL;
+	vi_lazy_complete(ms);
 	json_object_foreach(ms, k, v)
 		json_array_foreach(json_object_get(v, "aliases"), i, a)
 			if (json_is_string(a) && strcmp(json_string_value(a), name) == 0) {
@@ -127,4 +173,12 @@ json_t *machines_get(const struct vi_machines *m, const char *name, const char *
 				return v;
 			}
 	return NULL;
+}
+
+json_t *machines_all(const struct vi_machines *m)
+{
+	json_t *ms = json_object_get(m->doc, "machines");
+
+	vi_lazy_complete(ms);
+	return ms;
 }

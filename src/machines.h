@@ -21,8 +21,13 @@ struct vi_machines {
 int machines_load(struct vi_machines *m, const char *target, const char *schema_dir,
 		  struct vi_error *err);
 void machines_free(struct vi_machines *m);
+/* A machine file loaded and checked as machines_load does (schema-stamp). */
+int machines_validate_file(const char *path, struct vi_error *err);
 /* The machine entry for a name or alias, or NULL. */
 json_t *machines_get(const struct vi_machines *m, const char *name, const char **resolved);
+/* Every machine type ({name: entry}, the file's order): installed machine
+ * files are parsed one type at a time as machines_get() asks (schema-lazy.h). */
+json_t *machines_all(const struct vi_machines *m);
 
 struct vi_session;
 

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <string.h>
 #include "schema-facts.h"
+#include "schema-lazy.h"
 
 static json_t *fact(const struct vi_schema *s, const char *key)
 {
@@ -142,7 +143,7 @@ const char *facts_vmsd_name(json_t *vmsds, const char *idstr)
 	const char *name = idstr;
 
 	for (const char *p = idstr; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
-		if (json_object_get(vmsds, p))
+		if (vi_lazy_get(vmsds, p))
 			return p;
 	/* None known: what follows the bus path ("icp/server" stays whole). */
 	while (bus_path_component(name))

@@ -10,6 +10,7 @@
 #include "jutil.h"
 #include "schema.h"
 #include "schema-facts.h"
+#include "schema-lazy.h"
 #include "vi-limits.h"
 #include "release.h"
 
@@ -141,153 +142,54 @@ int schema_validate(json_t *doc, const char *path, struct vi_error *err)
 	return 0;
 }
 
-/* ---- raw -dump-vmstate -> normalised ---------------------------------- */
-
-static json_t *conv_desc(json_t *d, int depth);
-
-static void copy(json_t *to, const char *tk, json_t *from, const char *fk)
-{
-	json_t *v = json_object_get(from, fk);
-	if (v)
-		json_object_set(to, tk, v);
-}
-
-static json_t *conv_field(json_t *f, int depth)
-{
-	json_t *o = json_object(), *d;
-
-	copy(o, "name", f, "field");
-	copy(o, "version_id", f, "version_id");
-	copy(o, "field_exists", f, "field_exists");
-	copy(o, "size", f, "size");
-	copy(o, "num", f, "num");
-	if ((d = json_object_get(f, "Description")) && json_is_object(d))
-		json_object_set_new(o, "struct", conv_desc(d, depth + 1));
-	return o;
-}
-
-/* Keys absent from the raw description stay absent ("Fields" missing is
- * not "no fields" to the static checker, and diff reports it). */
-static json_t *conv_desc(json_t *d, int depth)
-{
-	json_t *o = json_object(), *x, *list;
-	size_t i;
-
-	copy(o, "name", d, "name");
-	copy(o, "version_id", d, "version_id");
-	copy(o, "minimum_version_id", d, "minimum_version_id");
-	if (depth > VI_MAX_DESC_DEPTH)
-		return o;
-	if (json_is_array(json_object_get(d, "Fields"))) {
-		list = json_array();
-		json_array_foreach(json_object_get(d, "Fields"), i, x)
-			if (json_is_object(x))
-				json_array_append_new(list, conv_field(x, depth));
-		json_object_set_new(o, "fields", list);
-	}
-	if (json_is_array(json_object_get(d, "Subsections"))) {
-		list = json_array();
-		json_array_foreach(json_object_get(d, "Subsections"), i, x)
-			if (json_is_object(x))
-				json_array_append_new(list, conv_desc(x, depth + 1));
-		json_object_set_new(o, "subsections", list);
-	}
-	return o;
-}
-
-json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err)
-{
-	json_t *doc = json_object(), *vmsds = json_object(), *qom = json_object(), *v, *m;
-	/* vmsd name -> its first layout as converted, without the keys added
-	 * below: comparing a later type's layout with it costs its own size,
-	 * never the number of types that share the vmsd. */
-	json_t *first = json_object();
-	const char *k;
-	char target[300];
-
-	m = json_object_get(json_object_get(raw, "vmschkmachine"), "Name");
-	snprintf(target, sizeof(target), "dump-vmstate/%s",
-		 json_is_string(m) ? json_string_value(m) : "unknown");
-	json_object_set_new(doc, "format", json_string("vmstate-inspect-schema"));
-	json_object_set_new(doc, "format_version", json_integer(1));
-	json_object_set_new(doc, "target", json_string(target));
-	json_object_set_new(doc, "qemu_version", json_string("unknown (raw -dump-vmstate)"));
-	if (json_is_string(m))
-		json_object_set(doc, "machine", m);
-	/* -dump-vmstate lists device classes only: ram, timer, cpu... are missing. */
-	json_object_set_new(doc, "device_classes_only", json_true());
-	json_object_foreach(raw, k, v) {
-		json_t *d = json_object_get(v, "Description"), *name, *have, *q, *conv;
-		if (strcmp(k, "vmschkmachine") == 0 || !json_is_object(v))
-			continue;
-		/* Per QOM type: its own versions and which vmsd it has. */
-		q = json_object();
-		copy(q, "version_id", v, "version_id");
-		copy(q, "minimum_version_id", v, "minimum_version_id");
-		json_object_set_new(qom, k, q);
-		if (!d) {	/* the static checker's data has such entries */
-			json_object_set_new(q, "vmsd", json_null());
-			continue;
-		}
-		if (!json_is_object(d) || !json_is_string(name = json_object_get(d, "name")) ||
-		    (json_object_get(d, "Fields") && !json_is_array(json_object_get(d, "Fields")))) {
-			vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET, "-dump-vmstate entry %s: its "
-				"Description is not an object with a name and a Fields list", k);
-			json_decref(doc);
-			json_decref(vmsds);
-			json_decref(qom);
-			json_decref(first);
-			return NULL;
-		}
-		json_object_set(q, "vmsd", name);
-		conv = conv_desc(d, 0);
-		if ((have = json_object_get(vmsds, json_string_value(name)))) {
-			json_array_append_new(json_object_get(have, "qom_types"), json_string(k));
-			/* same name, another layout */
-			if (!json_equal(json_object_get(first, json_string_value(name)), conv))
-				json_object_set(q, "description", conv);
-			json_decref(conv);
-			continue;
-		}
-		json_object_set_new(first, json_string_value(name), json_copy(conv));
-		json_object_set_new(conv, "qom_types", json_pack("[s]", k));
-		json_object_set_new(conv, "origin", json_string("dump-vmstate"));
-		json_object_set_new(vmsds, json_string_value(name), conv);
-	}
-	json_decref(first);
-	json_object_set_new(doc, "vmsds", vmsds);
-	json_object_set_new(doc, "qom", qom);
-	return doc;
-}
-
 /* ---- loading ------------------------------------------------------------ */
 
 /* Several device classes may register vmstates of one name with different
  * layouts (isa-serial and serial-mm are both "serial" in QEMU 7.2; isa-vga
  * and VGA both "vga"): a section's idstr cannot tell which.  The schema keeps
  * one layout under vmsds and the others in their qom entry's "description";
- * list those under the vmsd's "variants" for decoders to try in turn. */
-static void attach_variants(json_t *vmsds, json_t *qom)
+ * list those under the vmsd's "variants" for decoders to try in turn: for
+ * one vmsd (the hook of lazy loading, schema-lazy.h), or every one. */
+static void add_variant(json_t *v, json_t *d)
+{
+	json_t *list, *x;
+	size_t i;
+	int dup = 0;
+
+	if (!json_is_array(list = json_object_get(v, "variants"))) {
+		list = json_array();
+		json_object_set_new(v, "variants", list);
+	}
+	json_array_foreach(list, i, x)
+		dup |= x == d;
+	if (!dup && json_array_size(list) < 16)
+		json_array_append(list, d);
+}
+
+static void attach_variants_of(json_t *doc, const char *name, json_t *v)
 {
 	const char *k;
 	json_t *q;
 
-	json_object_foreach(qom, k, q) {
+	json_object_foreach(json_object_get(doc, "qom"), k, q) {
+		json_t *d = json_object_get(q, "description");
+		if (json_is_object(d) && json_is_object(v) &&
+		    !strcmp(jstr(q, "vmsd") ? jstr(q, "vmsd") : "", name))
+			add_variant(v, d);
+	}
+}
+
+/* Every vmsd's, in one pass over qom (linear in the schema). */
+static void attach_variants(json_t *doc)
+{
+	json_t *vmsds = json_object_get(doc, "vmsds"), *q;
+	const char *k;
+
+	json_object_foreach(json_object_get(doc, "qom"), k, q) {
 		json_t *d = json_object_get(q, "description");
 		json_t *v = json_object_get(vmsds, jstr(q, "vmsd") ? jstr(q, "vmsd") : "");
-		json_t *list, *x;
-		size_t i;
-		int dup = 0;
-		if (!json_is_object(d) || !json_is_object(v))
-			continue;
-		if (!json_is_array(list = json_object_get(v, "variants"))) {
-			list = json_array();
-			json_object_set_new(v, "variants", list);
-		}
-		json_array_foreach(list, i, x)
-			dup |= x == d;
-		if (!dup && json_array_size(list) < 16)
-			json_array_append(list, d);
+		if (json_is_object(d) && json_is_object(v))
+			add_variant(v, d);
 	}
 }
 
@@ -302,12 +204,36 @@ static int over_budget(struct vi_error *err, const char *path)
 		       (unsigned long long)VI_BUDGET_PER_BYTE);
 }
 
-int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err)
+/* A file `make` validated (validated.list in a schema directory): its
+ * vmsds are parsed when first asked for (schema-lazy.h).  1 loaded, 0 not
+ * such a file (load it whole), -1 error. */
+static int load_lazy(struct vi_schema *s, const char *path, const char *const *dirs,
+		     size_t size, unsigned refused, struct vi_error *err)
+{
+	json_t *doc = vi_lazy_load_file(path, size, "vmsds", attach_variants_of, dirs);
+
+	if (!doc)
+		return 0;
+	if (vi_budget_refusals() != refused) {
+		vi_lazy_forget(doc);
+		json_decref(doc);
+		return over_budget(err, path);
+	}
+	s->doc = doc;
+	s->vmsds = json_object_get(doc, "vmsds");
+	s->target = json_string_value(json_object_get(doc, "target"));
+	s->qemu_version = json_string_value(json_object_get(doc, "qemu_version"));
+	return 1;
+}
+
+static int load_file(struct vi_schema *s, const char *path, const char *const *dirs,
+		     struct vi_error *err)
 {
 	json_error_t jerr;
 	unsigned refused;
 	json_t *doc;
 	struct stat st;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->path, sizeof(s->path), "%s", path);
@@ -320,6 +246,8 @@ int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err
 			       MAX_SCHEMA_BYTES);
 	vi_budget_add_json_input((uint64_t)st.st_size);
 	refused = vi_budget_refusals();
+	if (dirs && (rc = load_lazy(s, path, dirs, (size_t)st.st_size, refused, err)) != 0)
+		return rc < 0 ? -1 : 0;
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc && vi_budget_refusals() != refused)
 		return over_budget(err, path);
@@ -343,10 +271,15 @@ int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err
 	}
 	s->doc = doc;
 	s->vmsds = json_object_get(doc, "vmsds");
-	attach_variants(s->vmsds, json_object_get(doc, "qom"));
+	attach_variants(doc);
 	s->target = json_string_value(json_object_get(doc, "target"));
 	s->qemu_version = json_string_value(json_object_get(doc, "qemu_version"));
 	return 0;
+}
+
+int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err)
+{
+	return load_file(s, path, NULL, err);
 }
 
 const char *const *schema_dirs(const char *override)
@@ -437,7 +370,7 @@ int schema_load_target(struct vi_schema *s, const char *target,
 	for (int i = 0; dirs[i]; i++) {
 		snprintf(path, sizeof(path), "%s/%s.json", dirs[i], target);
 		if (access(path, R_OK) == 0)
-			return schema_load_file(s, path, err);
+			return load_file(s, path, dirs, err);
 	}
 	return vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET,
 		       "unknown target '%s': no %s.json in %s (see 'vmstate-inspect targets')",
@@ -446,13 +379,19 @@ int schema_load_target(struct vi_schema *s, const char *target,
 
 void schema_free(struct vi_schema *s)
 {
+	vi_lazy_forget(s->doc);
 	json_decref(s->doc);
 	memset(s, 0, sizeof(*s));
 }
 
 json_t *schema_vmsd(const struct vi_schema *s, const char *name)
 {
-	return json_object_get(s->vmsds, name);
+	return vi_lazy_get(s->vmsds, name);
+}
+
+void schema_complete(const struct vi_schema *s)
+{
+	vi_lazy_complete(s->vmsds);
 }
 
 json_t *schema_subsection(json_t *vmsd, const char *name)

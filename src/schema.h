@@ -26,7 +26,12 @@ int schema_load_target(struct vi_schema *s, const char *target,
 		       const char *schema_dir, struct vi_error *err);
 void schema_free(struct vi_schema *s);
 
+/* Installed targets that `make` validated are loaded lazily: their vmsds
+ * are parsed when schema_vmsd() (or facts_vmsd_name()) first asks for them,
+ * so s->vmsds holds only those until schema_complete() (for whoever
+ * iterates over every vmsd, in the file's order). */
 json_t *schema_vmsd(const struct vi_schema *s, const char *name);
+void schema_complete(const struct vi_schema *s);
 /* A subsection description of vmsd by full name, or NULL. */
 json_t *schema_subsection(json_t *vmsd, const char *name);
 /* A vmstate -dump-vmstate leaves out (cpu, timer, ...) is known from

@@ -34,7 +34,7 @@ noinst_LIBRARIES += tests/fuzz/libvmstate-fuzz.a
 tests_fuzz_libvmstate_fuzz_a_SOURCES = $(src_libvmstate_a_SOURCES)
 tests_fuzz_libvmstate_fuzz_a_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
 
-noinst_PROGRAMS = $(FUZZ_HARNESSES)
+noinst_PROGRAMS += $(FUZZ_HARNESSES)
 tests_fuzz_fuzz_stream_SOURCES = tests/fuzz/fuzz-stream.c tests/fuzz/fuzz-common.h
 tests_fuzz_fuzz_stream_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_stream_LDFLAGS = $(FUZZ_LINK_FLAGS)

@@ -1,0 +1,48 @@
+/* schema-lazy.h - one big JSON object of a document parsed entry by entry,
+ * when first asked for.
+ *
+ * A schema file is mostly its "vmsds" object (a machine file its
+ * "machines"), of which a run needs the few entries its stream's sections
+ * name: parsing every entry of every installed target into a jansson tree
+ * cost ~0.1 s and ~5 MiB per file.  A lazy document is the file with that
+ * object empty, plus an index (entry name -> where its value is in the
+ * file's bytes, mapped); vi_lazy_get() parses an entry into the
+ * object the first time it is asked for, so json_object_get() on the object
+ * afterwards finds it too.
+ *
+ * Only for files whose bytes were validated whole when the tool was built
+ * (`make` runs src/schema-stamp over schemas/: validated.list in a schema
+ * directory holds their XXH3-64 and size): any other file, and any file the
+ * index cannot be made of, is loaded whole and validated as before.
+ */
+#ifndef VI_SCHEMA_LAZY_H
+#define VI_SCHEMA_LAZY_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Called on each entry once parsed and added (schemas attach variants). */
+typedef void (*vi_lazy_hook)(json_t *doc, const char *name, json_t *entry);
+
+/* Is buf (a whole file) one of the files `make` validated?  dirs: the
+ * schema directories, NULL-terminated, searched for validated.list. */
+int vi_lazy_trusted(const char *buf, size_t len, const char *const *dirs);
+/* The document of the file at path (len bytes, a regular file) with
+ * member key an empty object indexed lazily, or NULL: the file is not one
+ * `make` validated, has no such member or cannot be indexed, and the
+ * caller loads it whole.  dirs: as vi_lazy_trusted's. */
+json_t *vi_lazy_load_file(const char *path, size_t len, const char *key,
+			  vi_lazy_hook hook, const char *const *dirs);
+/* The entry name of obj (a lazy object or any JSON object), parsed now if
+ * it was not yet; NULL when there is none. */
+json_t *vi_lazy_get(json_t *obj, const char *name);
+/* Every entry parsed, in the file's order (for whoever iterates). */
+void vi_lazy_complete(json_t *obj);
+/* 0 when the string s is nowhere among obj's unparsed entries (as a JSON
+ * string: s needs no escaping and the entries hold no escapes), 1 when it
+ * may be there.  Any non-lazy object: 1. */
+int vi_lazy_may_hold(json_t *obj, const char *s);
+/* The document doc (from vi_lazy_load) is being freed: drop its index. */
+void vi_lazy_forget(json_t *doc);
+
+#endif

@@ -1,0 +1,210 @@
+/* test-schema-lazy.c - installed schema and machine files that `make`
+ * validated are parsed one vmsd / machine type at a time (src/schema-lazy.c):
+ * what a run asks for is what loading the file whole gives, in the same
+ * order once completed; a file whose bytes are not listed in
+ * validated.list is loaded whole and validated as before. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "budget.h"
+#include "machines.h"
+#include "ram-digest.h"
+#include "schema.h"
+
+static char dir[64] = "/tmp/vi-lazy-unit.XXXXXX";
+static char schema_path[256], machines_path[256];
+
+/* Setting up runs before Check's tests: no ck_assert there. */
+#define REQUIRE(x) do { if (!(x)) { fprintf(stderr, "setup failed: %s\n", #x); exit(99); } } while (0)
+
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long len;
+
+	REQUIRE(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)len + 1);
+	REQUIRE(buf && fread(buf, 1, (size_t)len, f) == (size_t)len);
+	fclose(f);
+	*n = (size_t)len;
+	return buf;
+}
+
+/* Copy src to dir/rel and, if listed, put its hash in dir/validated.list. */
+static void install(const char *src, const char *rel, char *out, int listed)
+{
+	size_t n;
+	char *buf = slurp(src, &n), sub[300];
+	FILE *f;
+
+	snprintf(out, 256, "%s/%s", dir, rel);
+	snprintf(sub, sizeof(sub), "%s", out);
+	for (char *p = sub + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(sub, 0755);
+		*p = '/';
+	}
+	REQUIRE(f = fopen(out, "wb"));
+	REQUIRE(fwrite(buf, 1, n, f) == n);
+	fclose(f);
+	if (listed) {
+		snprintf(sub, sizeof(sub), "%s/validated.list", dir);
+		REQUIRE(f = fopen(sub, "a"));
+		fprintf(f, "%016llx %zu %s\n", (unsigned long long)ram_page_hash(buf, n), n, rel);
+		fclose(f);
+	}
+	free(buf);
+}
+
+START_TEST(test_vmsds_on_demand)
+{
+	struct vi_schema lazy, whole;
+	struct vi_error err = { 0 };
+	const char *k;
+	json_t *v;
+	char *a, *b;
+
+	ck_assert_int_eq(schema_load_target(&lazy, "qemu-10.0/x86_64", dir, &err), 0);
+	ck_assert_int_eq(schema_load_file(&whole, schema_path, &err), 0);
+	ck_assert_uint_eq(json_object_size(lazy.vmsds), 0);	/* nothing parsed yet */
+	ck_assert_uint_gt(json_object_size(whole.vmsds), 100);
+	ck_assert_str_eq(lazy.target, whole.target);
+	ck_assert_str_eq(lazy.qemu_version, whole.qemu_version);
+	ck_assert_ptr_nonnull(schema_vmsd(&lazy, "cpu"));
+	ck_assert_uint_eq(json_object_size(lazy.vmsds), 1);
+	ck_assert_ptr_null(schema_vmsd(&lazy, "no-such-vmsd"));
+	ck_assert_ptr_null(schema_vmsd(&lazy, ""));
+	ck_assert_uint_eq(json_object_size(lazy.vmsds), 1);
+	/* each vmsd (with the variants its qom entries add) as loaded whole */
+	json_object_foreach(whole.vmsds, k, v)
+		ck_assert_msg(json_equal(schema_vmsd(&lazy, k), v), "vmsd %s differs", k);
+	/* completed: the same document, in the file's order */
+	schema_complete(&lazy);
+	a = json_dumps(lazy.doc, JSON_COMPACT);
+	b = json_dumps(whole.doc, JSON_COMPACT);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	schema_free(&lazy);
+	schema_free(&whole);
+}
+END_TEST
+
+START_TEST(test_complete_after_some)
+{
+	struct vi_schema lazy, whole;
+	struct vi_error err = { 0 };
+	char *a, *b;
+
+	ck_assert_int_eq(schema_load_target(&lazy, "qemu-10.0/x86_64", dir, &err), 0);
+	ck_assert_int_eq(schema_load_file(&whole, schema_path, &err), 0);
+	ck_assert_ptr_nonnull(schema_vmsd(&lazy, "timer"));
+	ck_assert_ptr_nonnull(schema_vmsd(&lazy, "cpu"));
+	schema_complete(&lazy);
+	a = json_dumps(lazy.vmsds, JSON_COMPACT);
+	b = json_dumps(whole.vmsds, JSON_COMPACT);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	schema_free(&lazy);
+	schema_free(&whole);
+}
+END_TEST
+
+/* Not listed (its bytes differ from every validated file): loaded whole,
+ * so a bad vmsd nobody asks for is still refused. */
+START_TEST(test_unlisted_validated_whole)
+{
+	struct vi_schema s;
+	struct vi_error err = { 0 };
+	char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/qemu-9.9", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/qemu-9.9/x86_64.json", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("{\"target\": \"qemu-9.9/x86_64\", \"qemu_version\": \"x\", \"vmsds\": {"
+	      "\"a\": {\"name\": \"a\", \"version_id\": 1},"
+	      "\"b\": {\"name\": \"b\", \"version_id\": \"one\"}}}", f);
+	fclose(f);
+	ck_assert_int_eq(schema_load_target(&s, "qemu-9.9/x86_64", dir, &err), -1);
+	ck_assert_int_eq(err.exit_code, 2);
+}
+END_TEST
+
+START_TEST(test_machines_on_demand)
+{
+	struct vi_machines lazy, whole;
+	struct vi_error err = { 0 };
+	const char *ra = NULL, *rb = NULL, *k;
+	json_t *x, *all, *v;
+	char *a, *b;
+
+	ck_assert_int_eq(machines_load(&lazy, "qemu-10.0/x86_64", dir, &err), 0);
+	ck_assert_ptr_nonnull(whole.doc = json_load_file(machines_path, 0, NULL));
+	all = json_object_get(whole.doc, "machines");
+	ck_assert_uint_eq(json_object_size(json_object_get(lazy.doc, "machines")), 0);
+	/* a name, an alias ("pc" is the newest pc-i440fx), and none */
+	ck_assert_ptr_nonnull(x = machines_get(&lazy, "pc-q35-7.2", &ra));
+	ck_assert(json_equal(x, json_object_get(all, "pc-q35-7.2")));
+	ck_assert_ptr_null(machines_get(&lazy, "no-such-machine", NULL));
+	ck_assert_uint_eq(json_object_size(json_object_get(lazy.doc, "machines")), 1);
+	ck_assert_ptr_nonnull(x = machines_get(&lazy, "pc", &ra));
+	json_object_foreach(all, k, v)
+		if (v == json_object_get(all, k) && json_equal(v, x))
+			rb = k;
+	ck_assert_ptr_nonnull(rb);
+	ck_assert_str_eq(ra, rb);
+	a = json_dumps(machines_all(&lazy), JSON_COMPACT);
+	b = json_dumps(all, JSON_COMPACT);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	machines_free(&lazy);
+	json_decref(whole.doc);
+}
+END_TEST
+
+int main(void)
+{
+	const char *src = getenv("VI_SRCDIR") ? getenv("VI_SRCDIR") : ".";
+	Suite *s = suite_create("schema-lazy");
+	TCase *tc = tcase_create("schema-lazy");
+	SRunner *sr;
+	char path[300];
+	int failed;
+
+	vi_budget_reset();
+	if (!mkdtemp(dir))
+		return 99;
+	snprintf(path, sizeof(path), "%s/schemas/qemu-10.0/x86_64.json", src);
+	if (access(path, R_OK) != 0) {
+		printf("test-schema-lazy: no %s (set VI_SRCDIR): skipped\n", path);
+		return 77;
+	}
+	install(path, "qemu-10.0/x86_64.json", schema_path, 1);
+	snprintf(path, sizeof(path), "%s/schemas/machines/qemu-10.0/x86_64.json", src);
+	install(path, "machines/qemu-10.0/x86_64.json", machines_path, 1);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_vmsds_on_demand);
+	tcase_add_test(tc, test_complete_after_some);
+	tcase_add_test(tc, test_unlisted_validated_whole);
+	tcase_add_test(tc, test_machines_on_demand);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	if (system(path) != 0)
+		failed++;
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

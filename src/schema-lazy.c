@@ -20,6 +20,7 @@ struct lazy {
 	char *buf;
 	size_t len, span, slen; /* the object's own bytes */
 	int escapes;            /* a backslash among them */
+	int complete;           /* every entry parsed, in the file's order */
 	struct entry *e;        /* in the file's order */
 	size_t *byname, n;      /* indexes of e, sorted by name */
 	vi_lazy_hook hook;
@@ -289,7 +290,11 @@ void vi_lazy_complete(json_t *obj)
 {
 	struct lazy *l = find(obj);
 
-	for (size_t i = 0; l && i < l->n; i++) {
+	/* once only: moving an entry frees its key, which a caller may hold */
+	if (!l || l->complete)
+		return;
+	l->complete = 1;
+	for (size_t i = 0; i < l->n; i++) {
 		char *name = vi_xmalloc(l->e[i].nlen + 1);
 		json_t *v;
 		memcpy(name, l->buf + l->e[i].name, l->e[i].nlen);

@@ -36,7 +36,9 @@ json_t *vi_lazy_load_file(const char *path, size_t len, const char *key,
 /* The entry name of obj (a lazy object or any JSON object), parsed now if
  * it was not yet; NULL when there is none. */
 json_t *vi_lazy_get(json_t *obj, const char *name);
-/* Every entry parsed, in the file's order (for whoever iterates). */
+/* Every entry parsed, in the file's order (for whoever iterates); the keys
+ * of entries parsed before move (are freed): hold none across the first
+ * call.  Later calls do nothing. */
 void vi_lazy_complete(json_t *obj);
 /* 0 when the string s is nowhere among obj's unparsed entries (as a JSON
  * string: s needs no escaping and the entries hold no escapes), 1 when it

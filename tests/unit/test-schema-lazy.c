@@ -163,6 +163,11 @@ START_TEST(test_machines_on_demand)
 			rb = k;
 	ck_assert_ptr_nonnull(rb);
 	ck_assert_str_eq(ra, rb);
+	/* a second alias: the name the first resolved to stays valid (the
+	 * machine types are completed once, never moved again) */
+	ck_assert_ptr_nonnull(machines_get(&lazy, "q35", &k));
+	ck_assert_str_eq(ra, rb);
+	ck_assert_str_ne(k, ra);
 	a = json_dumps(machines_all(&lazy), JSON_COMPACT);
 	b = json_dumps(all, JSON_COMPACT);
 	ck_assert_str_eq(a, b);

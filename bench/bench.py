@@ -114,6 +114,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--qemu", default=bs.default_qemu())
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--note", action="append", default=[],
+                    help="a line for RESULTS.md (e.g. what else ran on the machine)")
     a = ap.parse_args()
     if not os.access("/usr/bin/time", os.X_OK):
         print("/usr/bin/time (GNU time) not found")
@@ -172,7 +174,15 @@ def main():
     p(f"Machine: {machine()}")
     p(f"Binary: {os.path.relpath(a.bin)}; {a.runs} runs each, medians; streams made by "
       f"{os.path.basename(a.qemu)} (-accel tcg)")
-    for n in notes:
+    # Installed schemas are parsed lazily only where `make` left
+    # validated.list (beside the binary's build tree or the install).
+    lists = [d for d in (os.path.join(os.path.dirname(os.path.abspath(a.bin)), "..", "schemas"),
+                         os.environ.get("VMSTATE_INSPECT_SCHEMAS", ""))
+             if d and os.path.exists(os.path.join(d, "validated.list"))]
+    p("Schemas: " + (os.environ.get("VMSTATE_INSPECT_SCHEMAS") or "the binary's default")
+      + "; validated.list " + ("found: parsed as needed" if lists else
+                               "not found: every schema read whole"))
+    for n in notes + a.note:
         p(f"Note: {n}")
     p()
     for st in states if reals else ():

@@ -23,14 +23,18 @@ skipped and said so; exit 77 when none is."""
 import fnmatch
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-VI = os.environ["VI_BIN"]
-QBIN = os.environ.get("VI_QEMU_BINDIR", "/var/cache/vmstate-inspect/bin")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import check  # noqa: E402
+import qmp  # noqa: E402
+
+VI = vt.need_bin()
+QBIN = vt.QBIN
 RELEASES = ("7.2", "10.0")
 ARCHES = ("x86_64", "aarch64", "ppc64", "s390x", "riscv64")
 # What adding a device changes besides its own section: the hotplug
@@ -45,7 +49,6 @@ HOTPLUG = {
     # the slot's dynamic reconfiguration connector, its event interrupt
     "ppc64": (("spapr_drc", "spapr_drc/physical"), ("ics/irqs/*", "spapr/spapr_pending_events")),
 }
-failures = []
 
 
 def qemu_binary(rel, arch):
@@ -91,48 +94,6 @@ def guest(rel, arch, wd):
             dict(driver="virtio-rng-pci", id="rng0"), False)
 
 
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-        print("FAIL", what)
-    return ok
-
-
-class QMP:
-    def __init__(self, path):
-        for _ in range(300):
-            try:
-                self.s = socket.socket(socket.AF_UNIX)
-                self.s.connect(path)
-                break
-            except OSError:
-                time.sleep(0.1)
-        self.f = self.s.makefile("rw")
-        json.loads(self.f.readline())
-        self.cmd("qmp_capabilities")
-
-    def cmd(self, name, **args):
-        self.f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
-        self.f.flush()
-        while True:
-            r = json.loads(self.f.readline())
-            if "return" in r:
-                return r["return"]
-            if "error" in r:
-                raise RuntimeError(f"{name}: {r['error']}")
-
-    def migrate(self, out):
-        self.cmd("migrate", uri="exec:cat > " + out)
-        for _ in range(1200):
-            st = self.cmd("query-migrate").get("status")
-            if st == "completed":
-                return
-            if st in ("failed", "cancelled"):
-                raise RuntimeError("migration " + st)
-            time.sleep(0.1)
-        raise RuntimeError("migration did not complete")
-
-
 def stop_halted(q):
     """Stop the guest while its CPU sits in HLT: an idle guest wakes for
     every timer tick, and a save taken inside the interrupt handler differs
@@ -155,22 +116,22 @@ def save_three(qemu, rel, arch, wd):
                           "-smp", "1", "-S", "-qmp", f"unix:{sock},server=on,wait=off"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=wd)
     try:
-        q = QMP(sock)
+        q = qmp.connect(sock, error=RuntimeError)
         q.cmd("cont")
         time.sleep(2)
         stop(q)
         q.cmd("cont")         # s390x: "paused" in both saves, not guest-panicked in a
         stop(q)
-        q.migrate(os.path.join(wd, "a.qevm"))
+        qmp.migrate_to_file(q, os.path.join(wd, "a.qevm"))
         q.cmd("cont")
         time.sleep(1)
         stop(q)
-        q.migrate(os.path.join(wd, "b.qevm"))
+        qmp.migrate_to_file(q, os.path.join(wd, "b.qevm"))
         q.cmd("cont")         # a VM paused by a migration is not migrated again
         q.cmd("device_add", **add)
         time.sleep(1)
         stop(q)
-        q.migrate(os.path.join(wd, "c.qevm"))
+        qmp.migrate_to_file(q, os.path.join(wd, "c.qevm"))
         q.cmd("quit")
         p.wait(30)
     finally:
@@ -180,8 +141,7 @@ def save_three(qemu, rel, arch, wd):
 
 
 def diff(*args):
-    p = subprocess.run([VI, "diff", *args], capture_output=True)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
+    return vt.run("diff", *args)
 
 
 def djson(*args):
@@ -199,11 +159,10 @@ def main():
                 continue
             ran += 1
             one(qemu, rel, arch)
-    print(f"diff of streams: {ran} release/arch pair(s), {len(failures)} failure(s)")
+    print(f"diff of streams: {ran} release/arch pair(s), {len(vt.failures)} failure(s)")
     if not ran:
-        print("no QEMU 7.2 or 10.0 is installed: skipped")
-        return 77
-    return 1 if failures else 0
+        vt.skip("no QEMU 7.2 or 10.0 is installed")
+    return vt.done()
 
 
 def one(qemu, rel, arch):

@@ -45,10 +45,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from diff_stream import QMP  # noqa: E402
+import vitest as vt  # noqa: E402
+from vitest import check  # noqa: E402
+import qmp  # noqa: E402
 
-VI = os.environ["VI_BIN"]
-QBIN = os.environ.get("VI_QEMU_BINDIR", "/var/cache/vmstate-inspect/bin")
+VI = vt.need_bin()
+QBIN = vt.QBIN
 QEMU = os.path.join(os.environ.get("QEMU10_BIN_DIR", "/opt/qemu-10.0/bin"), "qemu-system-x86_64")
 if not os.access(QEMU, os.X_OK):
     QEMU = os.path.join(QBIN, "qemu-10.0-x86_64")
@@ -58,14 +60,6 @@ NET = b"VI-NET-FRAME-MARKER-9a2c"
 SERIAL = b"VISERIALMARK"          # fits the 16550's 14-byte trigger level
 CONSOLE = b"VICONSOLE-MARK"       # fits the PL011's 16 entries, the vty's 16 bytes
 KEYS = "marker"
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-    return ok
 
 
 def start(argv, wd, sock):
@@ -76,7 +70,7 @@ def start(argv, wd, sock):
 
 def finish(p, q, out):
     q.cmd("stop")
-    q.migrate(out)
+    qmp.migrate_to_file(q, out)
     q.cmd("quit")
     p.wait(30)
 
@@ -98,7 +92,7 @@ def save_x86(wd):
                "-device", "ne2k_pci,netdev=n0,romfile="], wd, sock)
 
     try:
-        q = QMP(sock)
+        q = qmp.connect(sock, error=RuntimeError)
         hmp = lambda c: q.cmd("human-monitor-command", **{"command-line": c})  # noqa: E731
         q.cmd("cont")
         time.sleep(2)           # the firmware has set the keyboard up and found no boot sector
@@ -161,7 +155,7 @@ def save_console(arch, wd):
     p = start([os.path.join(QBIN, f"qemu-10.0-{arch}"), "-nodefaults", "-display", "none",
                "-accel", "tcg", "-S", "-chardev", "stdio,id=s0,signal=off", *argv], wd, sock)
     try:
-        q = QMP(sock)
+        q = qmp.connect(sock, error=RuntimeError)
         q.cmd("cont")
         time.sleep(1)
         p.stdin.write(CONSOLE)
@@ -175,8 +169,7 @@ def save_console(arch, wd):
 
 
 def vi(*args):
-    p = subprocess.run([VI, *args], capture_output=True)
-    return p.returncode, p.stdout.decode("utf-8", "replace")
+    return vt.run(*args)[:2]
 
 
 def forms(b, n=8):
@@ -242,8 +235,7 @@ def redacted_rows(text):
 
 def main():
     if not os.access(QEMU, os.X_OK):
-        print("QEMU 10.0 is needed (tools/install-qemu.sh): skipped")
-        return 77
+        vt.skip("QEMU 10.0 is needed (tools/install-qemu.sh)")
     with tempfile.TemporaryDirectory(prefix="vi-privacy.") as wd:
         stream = save_x86(wd)
         data = open(stream, "rb").read()
@@ -295,8 +287,7 @@ def main():
             none_in(outs, f, arch)
             check(row in redacted_rows(outs["dump --redact"][1]),
                   f"{arch}: dump --redact redacted the {row}")
-    print(f"privacy: {len(failures)} failure(s)")
-    return 1 if failures else 0
+    return vt.done("privacy")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu_src_machines as srcm  # noqa: E402
+import qmp  # noqa: E402
 
 
 def qmp_query(binary, args):
@@ -35,31 +36,12 @@ def qmp_query(binary, args):
                           "-qmp", "stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
 
-    def read():
-        while True:
-            line = p.stdout.readline()
-            if not line:
-                raise RuntimeError("QMP closed: %s" % p.stderr.read())
-            r = json.loads(line)
-            if "event" not in r:
-                return r
-
-    def cmd(name, **a):
-        msg = {"execute": name}
-        if a:
-            msg["arguments"] = a
-        p.stdin.write(json.dumps(msg) + "\n")
-        p.stdin.flush()
-        r = read()
-        if "error" in r:
-            raise RuntimeError("%s: %s" % (name, r["error"]))
-        return r["return"]
-
     try:
-        read()                      # greeting
-        cmd("qmp_capabilities")
-        ret = cmd("query-machines", **args)
-        cmd("quit")
+        q = qmp.stdio(p, error=RuntimeError)
+        ret = q.cmd("query-machines", **args)
+        q.cmd("quit")
+    except EOFError:
+        raise RuntimeError("QMP closed: %s" % p.stderr.read())
     finally:
         try:
             p.wait(timeout=20)

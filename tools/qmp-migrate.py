@@ -29,52 +29,12 @@ the work directory). Exit status is 0 only if the migration completed and OUT is
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
-
-class QMPError(Exception):
-    pass
-
-
-class QMP:
-    def __init__(self, path, timeout):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.connect(path)
-        self.buf = b""
-        self.events = []
-        greeting = self._read()
-        if "QMP" not in greeting:
-            raise QMPError("no QMP greeting: %r" % greeting)
-
-    def _read(self):
-        while b"\n" not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                raise QMPError("QMP connection closed")
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, name, /, **args):
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        while True:
-            r = self._read()
-            if "event" in r:
-                self.events.append(r)
-                continue
-            if "error" in r:
-                raise QMPError("%s: %s" % (name, r["error"].get("desc", r["error"])))
-            return r.get("return")
-
-    def close(self):
-        self.sock.close()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qmp import QMPError, connect  # noqa: E402
 
 
 def qmp_socket_path(argv):
@@ -186,20 +146,8 @@ def main():
     qmp = None
     ok = False
     try:
-        deadline = time.time() + 30
-        while True:
-            if proc.poll() is not None:
-                raise QMPError("QEMU exited with status %d before QMP was up" % proc.returncode)
-            try:
-                # a socket path longer than sun_path (108 bytes) is reached relative to it
-                qmp = QMP(sock_path if len(sock_path.encode()) < 100
-                          else os.path.relpath(sock_path), 30)
-                break
-            except (FileNotFoundError, ConnectionRefusedError):
-                if time.time() > deadline:
-                    raise QMPError("cannot connect to QMP socket %s" % sock_path)
-                time.sleep(0.05)
-        qmp.cmd("qmp_capabilities")
+        # a socket path longer than sun_path (108 bytes) is reached relative to it
+        qmp = connect(sock_path, proc, timeout=30, cmd_timeout=30)
 
         caps = []
         for c in a.cap:
@@ -259,13 +207,13 @@ def main():
             migrate(qmp, a, uri, params, summary)
         summary["events"] = sorted({e["event"] for e in qmp.events})
         ok = True
-    except (QMPError, OSError) as e:
+    except (QMPError, OSError, EOFError) as e:
         summary["error"] = str(e)
     finally:
         if qmp is not None:
             try:
                 qmp.cmd("quit")
-            except (QMPError, OSError):
+            except (QMPError, OSError, EOFError):
                 pass
             qmp.close()
         try:

@@ -30,14 +30,13 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from schema_file import write_with_note  # noqa: E402
+import qmp  # noqa: E402
 
 
 def qmp_capabilities(run):
@@ -50,29 +49,16 @@ def qmp_capabilities(run):
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
         try:
-            s = socket.socket(socket.AF_UNIX)
-            for _ in range(300):
-                try:
-                    s.connect(sock)
-                    break
-                except OSError:
-                    if p.poll() is not None:
-                        raise SystemExit("schema-release-facts: %s exited: %s"
-                                         % (run, p.stderr.read().decode(errors="replace")))
-                    time.sleep(0.1)
-            f = s.makefile("rw")
-
-            def cmd(c):
-                f.write(json.dumps({"execute": c}) + "\n")
-                f.flush()
-                while True:
-                    r = json.loads(f.readline())
-                    if "return" in r or "error" in r:
-                        return r
-            f.readline()                     # greeting
-            cmd("qmp_capabilities")
-            r = cmd("query-migrate-capabilities")
-            cmd("quit")
+            q = qmp.connect(sock, p, timeout=30)
+            r = q.execute("query-migrate-capabilities")
+            try:
+                q.execute("quit")
+            except EOFError:        # QEMU may close before it answers
+                pass
+            q.close()
+        except qmp.QMPError:
+            raise SystemExit("schema-release-facts: %s exited: %s"
+                             % (run, p.stderr.read().decode(errors="replace")))
         finally:
             try:
                 p.wait(timeout=10)

@@ -39,7 +39,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -50,6 +49,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("VI_SRCDIR") or os.path.normpath(os.path.join(HERE, "..", ".."))
 BIN = os.environ.get("VI_BIN") or os.path.join(SRC, "src", "vmstate-inspect")
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+import qmp  # noqa: E402  (tools/qmp.py, the one QMP client)
+
 QEMU_DIRS = {"7.2": os.environ.get("QEMU72_BIN_DIR", "/usr/bin"),
              "10.0": os.environ.get("QEMU10_BIN_DIR", "/opt/qemu-10.0/bin")}
 
@@ -121,56 +123,6 @@ class HarnessError(Exception):
     """The test could not produce a QEMU verdict or a check result."""
 
 
-class QMP:
-    def __init__(self, path, proc, timeout=T_QMP_UP):
-        deadline = time.time() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise HarnessError("QEMU exited (status %d) before QMP was up" % proc.returncode)
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.settimeout(T_QMP_CMD)
-                s.connect(path)
-                break
-            except (FileNotFoundError, ConnectionRefusedError):
-                s.close()
-                if time.time() > deadline:
-                    raise HarnessError("no QMP socket %s after %ds" % (path, timeout))
-                time.sleep(0.05)
-        self.sock, self.buf = s, b""
-        if "QMP" not in self._read():
-            raise HarnessError("no QMP greeting")
-        self.cmd("qmp_capabilities")
-
-    def _read(self):
-        while b"\n" not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                raise EOFError("QMP connection closed")
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, name, **args):
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        while True:
-            r = self._read()
-            if "event" in r:
-                continue
-            if "error" in r:
-                raise HarnessError("QMP %s: %s" % (name, r["error"].get("desc", r["error"])))
-            return r.get("return")
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-
 class Qemu:
     """One QEMU process in its own directory, with QMP and a log file."""
 
@@ -195,7 +147,8 @@ class Qemu:
         self.stopped = False
 
     def connect(self):
-        self.qmp = QMP(self.sock, self.proc)
+        self.qmp = qmp.connect(self.sock, self.proc, timeout=T_QMP_UP, cmd_timeout=T_QMP_CMD,
+                               error=HarnessError)
         return self.qmp
 
     def stop(self):

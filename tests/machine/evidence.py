@@ -47,6 +47,7 @@ import threading
 import time
 
 from qtest_guest import Fail, QTest
+import qmp  # noqa: E402  (tools/qmp.py, put on sys.path by qtest_guest)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -523,36 +524,26 @@ def load_stream(b, case, stream, glob, wd):
     p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errf,
                          text=True, cwd=wd)
 
-    def cmd(c):
-        try:
-            p.stdin.write(json.dumps({"execute": c}) + "\n")
-            p.stdin.flush()
-        except OSError:             # QEMU already gone (failed load)
-            return None
-        while True:
-            line = p.stdout.readline()
-            if not line:
-                return None
-            r = json.loads(line)
-            if "return" in r or "error" in r:
-                return r
-
     status = None
     try:
-        if p.stdout.readline():
-            cmd("qmp_capabilities")
+        try:
+            q = qmp.stdio(p)
+        except (EOFError, OSError, ValueError, qmp.QMPError):   # QEMU gone (failed load)
+            q = None
+        if q:
             deadline = time.time() + 60
             while time.time() < deadline:
-                r = cmd("query-migrate")
-                if r is None:
+                try:
+                    r = q.execute("query-migrate")
+                except (EOFError, OSError):
                     break
                 status = r.get("return", {}).get("status")
                 if status in ("completed", "failed"):
                     break
                 time.sleep(0.1)
             try:
-                cmd("quit")
-            except OSError:
+                q.execute("quit")
+            except (EOFError, OSError):
                 pass
     finally:
         try:

@@ -20,7 +20,11 @@ import json
 import os
 import socket
 import struct
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import qmp as qmp_client  # noqa: E402  (tools/qmp.py, the one QMP client)
 
 
 class Fail(Exception):
@@ -267,32 +271,19 @@ class QTest:
     def qmp(self, sock_name, command):
         """Run one QMP command on the monitor socket `sock_name` (next to the qtest socket)
         and return its "return" value."""
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(30)
         try:
-            s.connect(os.path.join(self.dir, sock_name))
-            f = s.makefile("rw")
-
-            def call(c):
-                f.write(json.dumps(c) + "\n")
-                f.flush()
-                while True:
-                    line = f.readline()
-                    if not line:
-                        raise Fail("QMP %s closed at %s" % (sock_name, c["execute"]))
-                    r = json.loads(line)
-                    if "error" in r:
-                        raise Fail("QMP %s: %s" % (c["execute"], r["error"].get("desc")))
-                    if "return" in r:
-                        return r["return"]
-
-            f.readline()                                        # greeting
-            call({"execute": "qmp_capabilities"})
-            return call(command)
+            q = qmp_client.connect(os.path.join(self.dir, sock_name), timeout=0, cmd_timeout=30,
+                                   error=Fail)
+        except OSError as e:
+            raise Fail("QMP %s: %s" % (sock_name, e))
+        try:
+            return q.cmd(command["execute"], **command.get("arguments", {}))
+        except EOFError:
+            raise Fail("QMP %s closed at %s" % (sock_name, command["execute"]))
         except OSError as e:
             raise Fail("QMP %s: %s" % (sock_name, e))
         finally:
-            s.close()
+            q.close()
 
     def run(self, actions):
         log = []

@@ -6,23 +6,19 @@ Mutations are made from a real fixture stream (tests/data), at offsets taken
 from the tool's own walk of the intact stream, so they land in the header,
 the configuration, the RAM section, device sections, footers and trailer.
 """
-import hashlib, json, lzma, os, re, shutil, subprocess, sys, tempfile
+import hashlib, json, lzma, os, re, sys
 
-_TMPDIRS = []  # removed at exit
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import expect  # noqa: E402
 
-BIN = os.environ["VI_BIN"]
+BIN = vt.need_bin()
 FIXTURE = "v72-x86-q35-7.2-minimal.qevm.xz"
 ERR_RE = re.compile(r"^vmstate-inspect: (.+): byte (\d+) \(0x([0-9a-f]+)\): (.+)$")
-results = []
 
 
 def run(args, stdin=None):
-    p = subprocess.run([BIN, *args], capture_output=True, timeout=30, input=stdin)
-    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
-
-
-def expect(name, ok, detail=""):
-    results.append((name, ok, detail))
+    return vt.run_bytes(*args, stdin=stdin, cpu=30)
 
 
 def expect_input_error(name, path, lo, hi):
@@ -47,8 +43,7 @@ def main():
         print(f"fixture {src} missing")
         return 99
     raw = lzma.decompress(open(src, "rb").read())
-    tmp = tempfile.mkdtemp(prefix="vi-badinput.")
-    _TMPDIRS.append(tmp)
+    tmp = vt.tmpdir("vi-badinput.")
     good = os.path.join(tmp, "good.qevm")
     open(good, "wb").write(raw)
     before = hashlib.sha256(raw).hexdigest()
@@ -140,15 +135,8 @@ def main():
     # The input was never written.
     expect("input unchanged", hashlib.sha256(open(good, "rb").read()).hexdigest() == before)
 
-    for name, ok, detail in results:
-        print(("PASS" if ok else "FAIL"), name, "" if ok else detail)
-    failed = sum(1 for r in results if not r[1])
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return vt.done()
 
 
 if __name__ == "__main__":
-    _rc = main()
-    for _d in _TMPDIRS:
-        shutil.rmtree(_d, ignore_errors=True)
-    sys.exit(_rc)
+    sys.exit(main())

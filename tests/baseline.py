@@ -19,31 +19,23 @@ import glob
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import check  # noqa: E402
 import docvalid  # noqa: E402
 
-VI = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
-CORPUS = os.environ.get("VI_CORPUS", os.path.join(SRC, "..", "shared", "corpus"))
+VI = vt.need_bin()
+SRC = vt.SRC
+CORPUS = vt.CORPUS
 FIX = os.path.join(SRC, "tests", "data", "v100-aarch64-virt-10.0-minimal.qevm.xz")
-failures = []
 TMP = tempfile.mkdtemp(prefix="vi-baseline.")
 
 
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-    return ok
-
-
 def run(*args):
-    p = subprocess.run([VI, "check", *args], capture_output=True)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+    return vt.run("check", *args)
 
 
 def formats(args):
@@ -128,8 +120,7 @@ def round_trip(label, args):
 
 def main():
     if not os.path.exists(FIX):
-        print("the aarch64 fixture is missing: skipped")
-        return 77
+        vt.skip("the aarch64 fixture is missing")
     # 1. the fixture: QEMU 10.0's aarch64 stream into QEMU 7.2 and 10.0
     args = ["--target", "qemu-7.2/aarch64", "--target", "qemu-10.0/aarch64", FIX]
     bl, j0 = round_trip("aarch64 10.0 fixture", args)
@@ -207,8 +198,8 @@ def main():
             round_trip(name + " --all-targets", ["--all-targets", s])
         round_trip("corpus, two targets", ["--target", "qemu-7.2/x86_64", "--target",
                                            "qemu-5.2/x86_64", *pick])
-    print(f"baseline: {len(failures)} failure(s)")
-    return 1 if failures else 0
+    print(f"baseline: {len(vt.failures)} failure(s)")
+    return vt.done()
 
 
 if __name__ == "__main__":

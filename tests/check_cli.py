@@ -20,21 +20,17 @@
 """
 import json, lzma, os, shutil, subprocess, sys, tempfile, xml.etree.ElementTree as ET
 
-_TMPDIRS = []  # removed at exit
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import expect  # noqa: E402
 
-BIN = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
-DATA = os.path.join(SRC, "tests", "data")
-results = []
+BIN = vt.need_bin()
+SRC = vt.SRC
+DATA = vt.DATA
 
 
 def run(*args, stdin=None):
-    p = subprocess.run([BIN, *args], capture_output=True, timeout=120, input=stdin)
-    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
-
-
-def expect(name, ok, detail=""):
-    results.append((name, bool(ok), detail))
+    return vt.run_bytes(*args, stdin=stdin, cpu=120)
 
 
 def bad_schemas(tmp):
@@ -532,8 +528,7 @@ def machine_rules(tmp):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="vi-check.")
-    _TMPDIRS.append(tmp)
+    tmp = vt.tmpdir("vi-check.")
     bad_schemas(tmp)
     have = lambda t: run("check", "--target", t, "/dev/null")[0] != 2
     for rel in ("7.2", "10.0"):
@@ -583,15 +578,8 @@ def main():
         for a, b in (("7.2", "10.0"), ("10.0", "7.2")):
             rc, out, err = run("diff", "--format", "json", f"qemu-{a}/x86_64", f"qemu-{b}/x86_64")
             expect(f"diff {a} -> {b} runs", rc in (0, 1) and json.loads(out)["verdict"], err)
-    for name, ok, detail in results:
-        print(("PASS" if ok else "FAIL"), name, "" if ok else detail)
-    failed = sum(1 for r in results if not r[1])
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return vt.done()
 
 
 if __name__ == "__main__":
-    _rc = main()
-    for _d in _TMPDIRS:
-        shutil.rmtree(_d, ignore_errors=True)
-    sys.exit(_rc)
+    sys.exit(main())

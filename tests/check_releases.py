@@ -14,21 +14,15 @@
   says the stream was written by another; check judges it against the
   installed target; dump decodes it fully from its trailer.
 """
-import json, lzma, os, re, shutil, subprocess, sys, tempfile
+import json, lzma, os, re, shutil, sys, tempfile
 
-BIN = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
-DATA = os.path.join(SRC, "tests", "data")
-results = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import expect, run  # noqa: E402
 
-
-def run(*args):
-    p = subprocess.run([BIN, *args], capture_output=True, timeout=120)
-    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-
-
-def expect(name, ok, detail=""):
-    results.append((name, bool(ok), detail))
+BIN = vt.need_bin()
+SRC = vt.SRC
+DATA = vt.DATA
 
 
 def dump(path):
@@ -167,11 +161,7 @@ def main():
         not_installed(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for name, ok, detail in results:
-        print(("PASS" if ok else "FAIL"), name, "" if ok else detail)
-    failed = sum(1 for r in results if not r[1])
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return vt.done()
 
 
 if __name__ == "__main__":

@@ -25,23 +25,20 @@ Every SARIF and JUnit document made here is validated (docvalid.py).
 import glob, hashlib, json, lzma, os, re, shutil, stat, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import expect  # noqa: E402
 import docvalid  # noqa: E402
 
-BIN = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
-DATA = os.path.join(SRC, "tests", "data")
+BIN = vt.need_bin()
+SRC = vt.SRC
+DATA = vt.DATA
 FIXTURE = os.path.join(DATA, "v72-x86-q35-7.2-minimal.qevm.xz")
 TARGET = "qemu-7.2/x86_64"
 FORMATS = {"dump": ["text", "json"], "check": ["text", "json", "sarif", "junit"],
            "report": ["text", "json"], "diff": ["text", "json", "sarif", "junit"],
            "machines": ["text", "json"], "targets": ["text", "json"]}
-results = []
 validated = {"sarif": 0, "junit": 0, "json": 0, "text": 0}
 TMP = tempfile.mkdtemp(prefix="vi-contract.")
-
-
-def expect(name, ok, detail=""):
-    results.append((name, bool(ok), detail))
 
 
 def run(args, user=None, shell_redirect=None):
@@ -591,13 +588,9 @@ def main():
     atomic_cases(stream, w("dest.qevm", raw))
     shape_cases(stream, raw)
     offset_cases(raw)
-    for name, ok, detail in results:
-        print(("PASS" if ok else "FAIL"), name, "" if ok else detail)
     print("validated: %(sarif)d SARIF, %(junit)d JUnit, %(json)d JSON, %(text)d text documents"
           % validated)
-    failed = sum(1 for r in results if not r[1])
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return vt.done()
 
 
 if __name__ == "__main__":

@@ -5,34 +5,23 @@ right one: the mutated bytes for mutations, the PCI config byte holding the
 value QEMU read, the configuration record for machine types, the RAMBlock
 named.  Prints the figure."""
 import json
-import lzma
 import os
 import re
-import subprocess
 import sys
 
-VI = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
-CORPUS = os.environ.get("VI_CORPUS", os.path.join(SRC, "..", "shared", "corpus"))
-failures = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import check  # noqa: E402
 
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-        print("FAIL", what)
-    return ok
-
-
-def stream_bytes(path):
-    data = open(path, "rb").read()
-    return lzma.decompress(data) if path.endswith(".xz") else data
+VI = vt.need_bin()
+SRC = vt.SRC
+CORPUS = vt.CORPUS
 
 
 def explain(text, path, stdin=False):
-    args = [VI, "explain", "--format", "json"] + ([] if stdin else [text]) + [path]
-    p = subprocess.run(args, input=text.encode() if stdin else None, capture_output=True)
-    return p.returncode, json.loads(p.stdout) if p.stdout else None, p.stderr.decode()
+    rc, out, err = vt.run_bytes("explain", "--format", "json", *([] if stdin else [text]), path,
+                                stdin=text.encode() if stdin else None)
+    return rc, json.loads(out) if out else None, err
 
 
 def overlaps(line, lo, hi):
@@ -55,7 +44,7 @@ def check_case(case, stream):
         check(l["located"], f"{cid}: located: {l['text']}")
     check(rc == 0, f"{cid}: exit 0 when all is recognised and located ({rc})")
     first = lines[0]
-    data = stream_bytes(path)
+    data = vt.read_stream(path)
     mut = case.get("mutation") or ""
     m = re.search(r"bytes (\d+)\.\.(\d+)", mut)
     if m and "header at byte" not in mut:
@@ -98,8 +87,7 @@ def check_case(case, stream):
 def main():
     manifest = os.path.join(CORPUS, "manifest.json")
     if not os.path.exists(manifest):
-        print(f"no shared corpus at {CORPUS}: skipped")
-        return 77
+        vt.skip(f"no shared corpus at {CORPUS}")
     entries = json.load(open(manifest))
     streams = {e["id"]: e for e in entries if e["type"] == "stream"}
     cases = [e for e in entries if e.get("qemu_error")]
@@ -120,8 +108,8 @@ def main():
     check(rc == 1 and not doc["lines"][0]["recognised"], "an unknown line is not recognised (exit 1)")
     print(f"explain: {len(cases)} QEMU error texts, {tot} lines: {rec} recognised "
           f"({100.0 * rec / max(tot, 1):.0f} %), {loc} located ({100.0 * loc / max(tot, 1):.0f} %); "
-          f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+          f"{len(vt.failures)} failure(s)")
+    return vt.done()
 
 
 if __name__ == "__main__":

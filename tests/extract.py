@@ -9,21 +9,16 @@ import glob
 import json
 import os
 import struct
-import subprocess
 import sys
 import tempfile
 
-VI = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
-CORPUS = os.environ.get("VI_CORPUS", os.path.join(SRC, "..", "shared", "corpus"))
-failures = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import check, run  # noqa: E402
 
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-        print("FAIL", what)
-    return ok
+VI = vt.need_bin()
+SRC = vt.SRC
+CORPUS = vt.CORPUS
 
 
 class U128(ctypes.Structure):
@@ -32,8 +27,7 @@ class U128(ctypes.Structure):
 
 name = ctypes.util.find_library("xxhash")
 if not name:
-    print("libxxhash not found: skipped")
-    sys.exit(77)
+    vt.skip("libxxhash not found")
 xx = ctypes.CDLL(name)
 xx.XXH3_64bits.restype = ctypes.c_uint64
 xx.XXH3_64bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
@@ -60,11 +54,6 @@ def digest_file(path, page):
     data = b"".join(parts)
     h = xx.XXH3_128bits(data, len(data))
     return "%016x%016x" % (h.high64, h.low64)
-
-
-def run(*args):
-    p = subprocess.run([VI, *args], capture_output=True)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
 def extract_and_verify(stream, label):
@@ -191,8 +180,8 @@ def main():
     else:
         print(f"no shared corpus at {CORPUS}: fixtures only")
     hostile()
-    print(f"{n} streams extracted and verified; hostile names checked; {len(failures)} failure(s)")
-    return 1 if failures else 0
+    print(f"{n} streams extracted and verified; hostile names checked; {len(vt.failures)} failure(s)")
+    return vt.done()
 
 
 if __name__ == "__main__":

@@ -12,13 +12,15 @@ command runs in every format; stdout and stderr must be valid for their
 format (docvalid.py): text UTF-8 without control bytes and no forged line,
 JSON strict UTF-8, SARIF valid against the OASIS schema with valid URIs,
 JUnit parsed by junitparser."""
-import json, lzma, os, shutil, subprocess, sys, tempfile
+import json, lzma, os, shutil, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import expect  # noqa: E402
 import docvalid  # noqa: E402
 
-BIN = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
+BIN = vt.need_bin()
+SRC = vt.SRC
 FIXTURE = os.path.join(SRC, "tests", "data", "v72-x86-q35-7.2-minimal.qevm.xz")
 TMP = tempfile.mkdtemp(prefix="vi-inject.")
 FORGED = b"forged: accept"
@@ -30,19 +32,12 @@ HOSTILE = {
     "invalid-utf8": b"\xff\xfe\xc3(\xe2\x82",
     "xml": b"<a href=\"&amp;'\">]]></testcase>",
 }
-results = []
 counts = {"runs": 0, "documents": 0}
-
-
-def expect(name, ok, detail=""):
-    results.append((name, bool(ok), detail))
 
 
 def run(args):
     counts["runs"] += 1
-    p = subprocess.run([BIN.encode(), *args], capture_output=True, stdin=subprocess.DEVNULL,
-                       timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return vt.run_argv([BIN.encode(), *args], cpu=120)
 
 
 def check_out(name, fmt, rc, out, err, rcs=(0, 1, 2, 3)):
@@ -160,12 +155,8 @@ def main():
     for fmt in ("text", "json"):
         rc, out, err = run([b"targets", b"--schemas", sch, b"-f", fmt.encode()])
         check_out(f"targets with hostile directory names -f {fmt}", fmt, rc, out, err, rcs=(0,))
-    for name, ok, detail in results:
-        print(("PASS" if ok else "FAIL"), name, "" if ok else detail)
     print("%(runs)d runs, %(documents)d documents validated" % counts)
-    failed = sum(1 for r in results if not r[1])
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return vt.done()
 
 
 if __name__ == "__main__":

@@ -22,26 +22,18 @@ installed).
   destination's closest list: a 7.2 cortex-a57 stream (258 registers) and a
   10.0 max one (328) are refused by 5.2 (228 and 251), as QEMU 5.2 does.
 """
-import json, lzma, os, shutil, subprocess, sys, tempfile
+import json, lzma, os, shutil, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import vitest as vt  # noqa: E402
+from vitest import expect, run  # noqa: E402
 import mutate  # noqa: E402
 
-BIN = os.environ["VI_BIN"]
-DATA = os.path.join(HERE, "data")
+BIN = vt.need_bin()
+DATA = vt.DATA
 be32, be64 = mutate.be32, mutate.be64
 HEADER = b"QEVM" + be32(3)
-results = []
-
-
-def expect(name, ok, detail=""):
-    results.append((name, bool(ok), detail))
-
-
-def run(*args):
-    p = subprocess.run([BIN, *args], capture_output=True, timeout=120)
-    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 
 def findings(*args):
@@ -235,11 +227,7 @@ def main():
         arm(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for name, ok, detail in results:
-        print(("PASS" if ok else "FAIL"), name, "" if ok else detail)
-    failed = sum(1 for r in results if not r[1])
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return vt.done()
 
 
 if __name__ == "__main__":

@@ -10,49 +10,40 @@
   - the cap on what is kept (VMSTATE_INSPECT_MAX_KEPT, in MiB): a trailer
     header followed by 4 MiB is refused with 1 MiB allowed, exit 3, one
     line naming the stream offset; with 8 MiB it is read to its end."""
-import json, os, re, resource, shutil, struct, subprocess, sys, tempfile
+import json, os, re, shutil, struct, subprocess, sys, tempfile
 
-VI = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import check  # noqa: E402
+
+VI = vt.need_bin()
+SRC = vt.SRC
 FIXTURE = os.path.join(SRC, "tests", "data", "v72-x86-i440fx-7.2-devices.qevm.xz")
 PACKAGING = {"file", "file_size", "container", "filters", "stream_offset", "file_offset",
              "detail"}
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
 
 
 def strip(o):
-    if isinstance(o, dict):
-        return {k: strip(v) for k, v in o.items() if k not in PACKAGING}
-    if isinstance(o, list):
-        return [strip(v) for v in o]
-    return o
+    return vt.strip_keys(o, PACKAGING)
 
 
 def run(args, tmp, stdin_path=None, env=None):
-    def limit():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    e = dict(os.environ, TMPDIR=tmp, VMSTATE_INSPECT_STATS="1", **(env or {}))
+    """The tool with TMPDIR tmp and a file size limit of 0, stdin piped from
+    stdin_path by cat (a pipe, not a file)."""
+    e = dict(TMPDIR=tmp, VMSTATE_INSPECT_STATS="1", **(env or {}))
     cat = subprocess.Popen(["cat", stdin_path], stdout=subprocess.PIPE) if stdin_path else None
-    p = subprocess.run([VI] + args, stdin=cat.stdout if cat else subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e, preexec_fn=limit,
-                       timeout=120)
-    if cat:
-        cat.stdout.close()
-        cat.wait()
-    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+    try:
+        return vt.run(*args, env=e, fsize=0, cpu=120, stdin_file=cat.stdout if cat else None)
+    finally:
+        if cat:
+            cat.stdout.close()
+            cat.wait()
 
 
 def main():
     for tool in ("zstd", "gzip", "xz"):
         if not shutil.which(tool):
-            print(f"SKIP: {tool} is not installed (tools/install-deps.sh installs it)")
-            return 77
+            vt.skip(f"{tool} is not installed (tools/install-deps.sh installs it)")
     work = tempfile.mkdtemp(prefix="vi-onepass.")
     tmp = os.path.join(work, "tmp")
     os.mkdir(tmp)
@@ -119,8 +110,8 @@ def main():
         check(os.listdir(tmp) == [], "TMPDIR empty at the end")
     finally:
         shutil.rmtree(work)
-    print(f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    print(f"{len(vt.failures)} failure(s)")
+    return vt.done()
 
 
 if __name__ == "__main__":

@@ -19,25 +19,16 @@ import sys
 import tempfile
 import zlib
 
-VI = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
-CORPUS = os.environ.get("VI_CORPUS", os.path.join(SRC, "..", "shared", "corpus"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import check, run  # noqa: E402
+
+VI = vt.need_bin()
+SRC = vt.SRC
+CORPUS = vt.CORPUS
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-failures = []
-
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-        print("FAIL", what)
-    return ok
-
-
-def run(*args):
-    p = subprocess.run([VI, *args], capture_output=True)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
 def chromium(url, *extra):
@@ -194,8 +185,7 @@ def hostile_stream():
 
 def main():
     if not CHROMIUM:
-        print("chromium is not installed (tools/install-deps.sh installs it): skipped")
-        return 77
+        vt.skip("chromium is not installed (tools/install-deps.sh installs it)")
     streams = [(f, os.path.basename(f)) for f in sorted(
         __import__("glob").glob(os.path.join(SRC, "tests", "data", "*.xz")))]
     nfix = len(streams)
@@ -220,8 +210,8 @@ def main():
                           "hostile", wd, screenshot=True)
         check(bad in text and blk in text, "hostile: both names render as text")
     print(f"{len(streams)} streams (+1 crafted) as markdown and HTML; {nfix + 1} rendered "
-          f"in Chromium with a screenshot each; {len(failures)} failure(s)")
-    return 1 if failures else 0
+          f"in Chromium with a screenshot each; {len(vt.failures)} failure(s)")
+    return vt.done()
 
 
 if __name__ == "__main__":

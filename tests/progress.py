@@ -6,10 +6,13 @@ line start clean; never with -q/--quiet, never when stderr is not a
 terminal; standard output is the same either way."""
 import os, pty, subprocess, sys, tempfile
 
-VI = os.environ["VI_BIN"]
-DATA = os.path.join(os.environ.get("VI_SRCDIR", "."), "tests", "data")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import expect  # noqa: E402
+
+VI = vt.need_bin()
+DATA = vt.DATA
 XZ = os.path.join(DATA, "v72-x86-q35-7.2-minimal.qevm.xz")
-failures = []
 
 
 def on_pty(args, env_extra=None, stdin=None):
@@ -29,12 +32,6 @@ def on_pty(args, env_extra=None, stdin=None):
         seen += d
     os.close(m)
     return p.returncode, p.stdout, seen.decode(errors="replace")
-
-
-def expect(what, ok, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}")
-    if not ok:
-        failures.append(f"{what}: {detail[:300]!r}")
 
 
 now = {"VMSTATE_INSPECT_PROGRESS_AFTER_MS": "0"}
@@ -79,5 +76,4 @@ with tempfile.NamedTemporaryFile(suffix=".xz") as t:
 p = subprocess.run([VI, "dump", "--format", "json", XZ], capture_output=True,
                    env=dict(os.environ, **now))
 expect("stderr not a terminal: nothing", p.returncode == 0 and p.stderr == b"", p.stderr)
-print(f"{len(failures)} failures")
-sys.exit(1 if failures else 0)
+sys.exit(vt.done())

@@ -11,22 +11,12 @@ is never changed.
 """
 import hashlib, json, lzma, os, re, shutil, subprocess, sys, tempfile
 
-BIN = os.environ["VI_BIN"]
-DATA = os.path.join(os.environ.get("VI_SRCDIR", "."), "tests", "data")
-failed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import expect, run  # noqa: E402
 
-
-def expect(name, ok, detail=""):
-    global failed
-    print("%s: %s%s" % ("PASS" if ok else "FAIL", name, "" if ok else " -- %s" % detail))
-    failed += not ok
-
-
-def run(*args):
-    r = subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=300)
-    return r.returncode, r.stdout, r.stderr
-
-
+BIN = vt.need_bin()
+DATA = vt.DATA
 def installed():
     rc, out, _ = run("targets")
     return set(re.findall(r"^(qemu-\S+/\S+)\s", out, re.M))
@@ -220,8 +210,7 @@ def main():
             expect("usage: %s" % " ".join(args[1:])[:60], rc == 2 and err.strip(), err)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d failed" % failed)
-    return 1 if failed else 0
+    return vt.done()
 
 
 if __name__ == "__main__":

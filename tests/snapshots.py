@@ -4,28 +4,21 @@ JSON), --snapshot ID|NAME on dump, check and report (the option wins over
 VMSTATE_INSPECT_SNAPSHOT, which stays a fallback), the snapshot's name and
 date in dump and report; and the container-only options refused, exit 3,
 on inputs without that container."""
-import json, os, subprocess, sys
+import json, os, sys
 
-VI = os.environ["VI_BIN"]
-DATA = os.path.join(os.environ.get("VI_SRCDIR", "."), "tests", "data")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import expect  # noqa: E402
+
+VI = vt.need_bin()
+DATA = vt.DATA
 Q = os.path.join(DATA, "v100-x86-q35-10.0-savevm.qcow2.xz")
 RAW = os.path.join(DATA, "v100-x86-q35-10.0-minimal.qevm.xz")
 TARGET = "qemu-10.0/x86_64"
-failures = []
 
 
 def vi(*args, env=None):
-    e = dict(os.environ)
-    e.pop("VMSTATE_INSPECT_SNAPSHOT", None)
-    e.update(env or {})
-    p = subprocess.run([VI] + list(args), capture_output=True, text=True, env=e)
-    return p.returncode, p.stdout, p.stderr
-
-
-def expect(what, ok, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}")
-    if not ok:
-        failures.append(f"{what}: {detail[:300]}")
+    return vt.run(*args, env={"VMSTATE_INSPECT_SNAPSHOT": None, **(env or {})})
 
 
 rc, out, err = vi("dump", "--list-snapshots", Q)
@@ -64,5 +57,4 @@ rc, out, err = vi("dump", "--list-snapshots", RAW)
 expect("--list-snapshots on a raw stream: exit 3", rc == 3 and "not a qcow2" in err, err)
 rc, out, err = vi("dump", "--domain-xml", Q)
 expect("--domain-xml on a qcow2 image: exit 3", rc == 3 and "not a libvirt" in err, err)
-print(f"{len(failures)} failures")
-sys.exit(1 if failures else 0)
+sys.exit(vt.done())

@@ -15,28 +15,25 @@ file_offset (check: null for a stream that was unpacked),
 stream_offset, file_size, the libvirt header."""
 import json, os, shutil, subprocess, sys, tempfile
 
-VI = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
-DATA = os.path.join(SRC, "tests", "data")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import check  # noqa: E402
+
+VI = vt.need_bin()
+SRC = vt.SRC
+DATA = vt.DATA
 TOOLS = [("gzip", ["gzip", "-c"]), ("bzip2", ["bzip2", "-c"]), ("lzop", ["lzop", "-c"]),
          ("zstd", ["zstd", "-q", "-c"]), ("xz", ["xz", "-c"])]
 PACKAGING = {"file", "file_size", "container", "filters", "stream_offset", "file_offset", "libvirt",
              "snapshot", "detail"}
-failures = []
 
 
 def vi(args, stdin=None):
-    p = subprocess.run([VI] + args, stdin=stdin, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
-    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+    return vt.run(*args, stdin_file=stdin)
 
 
 def strip(o):
-    if isinstance(o, dict):
-        return {k: strip(v) for k, v in o.items() if k not in PACKAGING}
-    if isinstance(o, list):
-        return [strip(v) for v in o]
-    return o
+    return vt.strip_keys(o, PACKAGING)
 
 
 def views(path, target, pipe=False):
@@ -82,16 +79,18 @@ def first_diff(a, b, where=""):
 
 
 def compare(label, twin, raw_views, target):
+    """One check: the twin's views, from the file and through a pipe, are the raw twin's."""
+    problems = []
     for pipe in (False, True):
         v = views(twin, target, pipe)
         for cmd in ("dump", "check", "report"):
             (rc0, d0), (rc1, d1) = raw_views[cmd], v[cmd]
-            how = f"{label} {cmd}{' (pipe)' if pipe else ''}"
+            how = f"{cmd}{' (pipe)' if pipe else ''}"
             if rc0 != rc1:
-                failures.append(f"{how}: exit {rc1}, raw twin {rc0}")
+                problems.append(f"{how}: exit {rc1}, raw twin {rc0}")
             elif d0 != d1:
-                failures.append(f"{how}: differs from the raw twin: {first_diff(d0, d1)}")
-    print(f"{'ok  ' if not failures else '... '} {label}")
+                problems.append(f"{how}: differs from the raw twin: {first_diff(d0, d1)}")
+    check(not problems, label, "; ".join(problems))
 
 
 def target_of(meta):
@@ -102,8 +101,7 @@ def target_of(meta):
 def main():
     for name, cmd in TOOLS:
         if not shutil.which(cmd[0]):
-            print(f"SKIP: {cmd[0]} is not installed (tools/install-deps.sh installs it)")
-            return 77
+            vt.skip(f"{cmd[0]} is not installed (tools/install-deps.sh installs it)")
     work = tempfile.mkdtemp(prefix="vi-twins.")
     n = 0
     try:
@@ -116,8 +114,8 @@ def main():
                                check=True)
             target = target_of(meta)
             base = views(raw, target)
-            if base["dump"][0] != 0:
-                failures.append(f"{meta['file']}: raw twin dumps with exit {base['dump'][0]}")
+            if not check(base["dump"][0] == 0, f"{meta['file']}: raw twin dumps",
+                         f"exit {base['dump'][0]}"):
                 continue
             for tool, cmd in TOOLS:
                 twin = f"{raw}.{tool}"
@@ -133,10 +131,8 @@ def main():
         n += images(work)
     finally:
         shutil.rmtree(work)
-    for f in failures:
-        print("FAIL", f)
-    print(f"{n} twins compared, {len(failures)} failures")
-    return 1 if failures else 0
+    print(f"{n} twins compared, {len(vt.failures)} failures")
+    return vt.done()
 
 
 TOOL_OF = {"gzip": "gzip", "bzip2": "bzip2", "xz": "xz", "lzop": "lzop", "zstd": "zstd"}
@@ -165,10 +161,8 @@ def images(work):
             # mapped-ram: the stream names file offsets of its pages, so it
             # cannot be cut out; the image is its own twin (file vs pipe)
             base = views(src, img["target"])
-            ok = all(base[c][0] == 0 for c in base)
-            if not ok:
-                failures.append(f"{img['file']}: " + ", ".join(
-                    f"{c} exit {base[c][0]}" for c in base))
+            check(all(base[c][0] == 0 for c in base), f"{img['file']}: every view exits 0",
+                  ", ".join(f"{c} exit {base[c][0]}" for c in base))
             compare(img["file"], src, base, img["target"])
             n += 1
             # gzip'd for a bug report: mostly holes, so it expands >1000:1;
@@ -184,8 +178,7 @@ def images(work):
                                      stdout=subprocess.PIPE, check=True).stdout
         raw = src + ".twin.qevm"
         open(raw, "wb").write(payload)
-        if payload[:4] != b"QEVM":
-            failures.append(f"{img['file']}: its raw twin does not start with QEVM")
+        if not check(payload[:4] == b"QEVM", f"{img['file']}: its raw twin starts with QEVM"):
             continue
         compare(img["file"], src, views(raw, img["target"]), img["target"])
         # what the header says, as dump --format json shows it
@@ -195,16 +188,16 @@ def images(work):
         want = {"format": img["format"], "was_running": img["was_running"],
                 "version": img["header_version"], "data_length": img["data_len"]}
         got = {k: lv.get(k) for k in want}
-        if got != want or dom.get("name") != img["domain"] or dom.get("uuid") != img["uuid"] \
-                or dom.get("machine") != img["machine"]:
-            failures.append(f"{img['file']}: libvirt header {got} {dom}, expected {want}")
+        check(got == want and dom.get("name") == img["domain"] and dom.get("uuid") == img["uuid"]
+              and dom.get("machine") == img["machine"], f"{img['file']}: libvirt header",
+              f"{got} {dom}, expected {want}")
         rc, o, e = vi(["dump", "--domain-xml", src])
-        if rc != 0 or f"<name>{img['domain']}</name>" not in o or not o.startswith("<domain"):
-            failures.append(f"{img['file']}: dump --domain-xml: exit {rc} {e.strip()}")
+        check(rc == 0 and f"<name>{img['domain']}</name>" in o and o.startswith("<domain"),
+              f"{img['file']}: dump --domain-xml", f"exit {rc} {e.strip()}")
         rc, o, e = vi(["report", "--target", img["target"], src])
         state = "running" if img["was_running"] else "paused"
-        if rc != 0 or f"guest {state} when saved" not in o or img["uuid"] not in o:
-            failures.append(f"{img['file']}: report lacks the domain or its run state")
+        check(rc == 0 and f"guest {state} when saved" in o and img["uuid"] in o,
+              f"{img['file']}: report has the domain and its run state")
         n += 1
     return n
 

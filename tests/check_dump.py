@@ -16,15 +16,27 @@ stream's QEMU release has a shipped schema, `dump --ignore-vmdesc --target`
 decodes every section the trailer decodes to the same values at the same
 offsets (sections in SCHEMA_LIMITS excepted, each with its reason).
 """
-import json, os, re, subprocess, sys
+import json, os, re, sys
 
-BIN = os.environ["VI_BIN"]
-failures = []
-checked = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import check  # noqa: E402
+
+BIN = vt.need_bin()
+problems = []      # of the stream being checked
 
 
 def fail(label, msg):
-    failures.append(f"{label}: {msg}")
+    problems.append(msg)
+
+
+def one_check(fn):
+    """A stream is one check: passed when fn found no problem with it."""
+    def checked(label, *args):
+        del problems[:]
+        fn(label, *args)
+        check(not problems, label, "; ".join(problems))
+    return checked
 
 
 # Sections the shipped schemas cannot decode without a trailer, and why.
@@ -36,13 +48,11 @@ SCHEMA_LIMITS = {
 
 
 def target_of(version_line, arch):
-    m = re.search(r"version (\d+)\.(\d+)", version_line or "")
-    if not m or arch not in ("x86_64", "aarch64"):
+    rel = vt.release(version_line)
+    if not rel or arch not in ("x86_64", "aarch64"):
         return None
-    t = f"qemu-{m.group(1)}.{m.group(2)}/{arch}"
-    here = os.path.dirname(os.path.abspath(__file__))
-    schemas = os.environ.get("VMSTATE_INSPECT_SCHEMAS", os.path.join(here, "..", "schemas"))
-    return t if os.path.exists(os.path.join(schemas, t + ".json")) else None
+    t = f"qemu-{rel}/{arch}"
+    return t if vt.has_target(t) else None
 
 
 def leaves(node, out):
@@ -73,9 +83,8 @@ def check_schema_decode(label, path, doc, target):
                         "from its trailer")
 
 
-def run(*args, timeout=120):
-    p = subprocess.run([BIN, *args], capture_output=True, timeout=timeout)
-    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+def run(*args):
+    return vt.run_bytes(*args, cpu=120)
 
 
 def kids(node):
@@ -155,9 +164,8 @@ def bounds(doc):
     return [(s["offset"], s["length"], s["name"]) for s in doc["sections"]]
 
 
+@one_check
 def check_stream(label, path, has_vmdesc=None, target=None):
-    global checked
-    checked += 1
     rc, out, err = run("dump", "--format", "json", path)
     if rc != 0:
         return fail(label, f"exit {rc}: {err.strip()}")
@@ -175,10 +183,9 @@ def check_stream(label, path, has_vmdesc=None, target=None):
         fail(label, f"text view: exit {rc3}")
 
 
+@one_check
 def check_mutation(label, path, entry):
     """A mutation that breaks the format must be refused at its byte."""
-    global checked
-    checked += 1
     target = entry.get("failure_class_target")
     rc, out, err = run("dump", "--format", "json", path)
     if target not in ("bad-footer", "truncated", "bad-magic"):
@@ -238,11 +245,7 @@ def main():
     else:
         print(__doc__)
         return 2
-    for f in failures:
-        print("FAIL", f)
-    print(f"{checked - len({f.split(':')[0] for f in failures})} passed, "
-          f"{len(failures)} failed")
-    return 1 if failures else 0
+    return vt.done()
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ import json, os, resource, struct, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import vitest as vt  # noqa: E402
+from vitest import check  # noqa: E402
 import mutate  # noqa: E402
 
 be16, be32, be64 = mutate.be16, mutate.be32, mutate.be64
@@ -445,7 +447,7 @@ def main():
         argv, files = CLASSES[sys.argv[2]][0](int(sys.argv[3]), sys.argv[4])
         print(json.dumps([argv, files]))
         return 0
-    vi_bin = os.environ["VI_BIN"]
+    vi_bin = vt.need_bin()
     if len(sys.argv) >= 4 and sys.argv[1] == "--measure":
         with tempfile.TemporaryDirectory(prefix="vi-hostile.") as d:
             code, secs, cpu, rss, nbytes, bound, err = run_class(vi_bin, sys.argv[2],
@@ -455,7 +457,6 @@ def main():
             err.splitlines()[0] if err else ""))
         return 0
     only = sys.argv[2:] or list(CLASSES) + list(SMALL)
-    fails = 0
     # An ASan build cannot run under an address-space cap and takes several
     # times the memory: its RSS says nothing about the bound.
     asan = spawn(vi_bin, ["--version"], pre=lambda: resource.setrlimit(
@@ -465,9 +466,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vi-hostile.") as d:
         for name in [c for c in only if c in SMALL]:
             why = SMALL[name](vi_bin, d)
-            print("%s %-26s %s" % ("ok  " if why is None else "FAIL", name,
-                                   SMALL[name].__doc__.split("\n")[0] if why is None else why))
-            fails += why is not None
+            check(why is None, "%-26s %s" % (name, SMALL[name].__doc__.split("\n")[0]), why)
         for cls in [c for c in only if c in CLASSES]:
             n = CLASSES[cls][1]
             runs = []
@@ -475,21 +474,16 @@ def main():
                 code, secs, cpu, rss, nbytes, bound, err = run_class(vi_bin, cls, size, d)
                 if asan:
                     bound = float("inf")
-                ok = code in (0, 1, 2, 3) and cpu < MAX_SECONDS and secs < 60 and rss <= bound
-                print("%s %-26s n=%-6d exit %s  %6.2f s (CPU %6.2f s)  RSS %7.1f MiB  "
-                      "input %9d bytes  bound %7.1f MiB%s" % (
-                          "ok  " if ok else "FAIL", cls, size, code, secs, cpu, rss / MIB,
-                          nbytes, bound / MIB if not asan else float("nan"),
-                          "" if ok else "  " + err[:200]))
-                fails += not ok
+                check(code in (0, 1, 2, 3) and cpu < MAX_SECONDS and secs < 60 and rss <= bound,
+                      "%-26s n=%-6d exit %s  %6.2f s (CPU %6.2f s)  RSS %7.1f MiB  "
+                      "input %9d bytes  bound %7.1f MiB" % (
+                          cls, size, code, secs, cpu, rss / MIB,
+                          nbytes, bound / MIB if not asan else float("nan")), err[:200])
                 runs.append(cpu)
             growth = max(runs[1], TIME_FLOOR) / max(runs[0], TIME_FLOOR)
-            ok = growth <= MAX_GROWTH
-            print("%s %-26s CPU time x%.1f for 4x the input (at most x%.0f)" % (
-                "ok  " if ok else "FAIL", cls, growth, MAX_GROWTH))
-            fails += not ok
-    print("%d failure(s)" % fails)
-    return 1 if fails else 0
+            check(growth <= MAX_GROWTH, "%-26s CPU time x%.1f for 4x the input (at most x%.0f)"
+                  % (cls, growth, MAX_GROWTH))
+    return vt.done()
 
 
 if __name__ == "__main__":

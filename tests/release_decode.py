@@ -13,10 +13,14 @@ values at the same offsets, with no undecoded bytes.  Prints one line per target
 """
 import json, os, subprocess, sys, tempfile
 
-BIN = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
-SCHEMAS = os.environ.get("VMSTATE_INSPECT_SCHEMAS", os.path.join(SRC, "schemas"))
-QBIN = os.environ.get("VI_QEMU_BINDIR", "/var/cache/vmstate-inspect/bin")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vitest as vt  # noqa: E402
+from vitest import check  # noqa: E402
+
+BIN = vt.need_bin()
+SRC = vt.SRC
+SCHEMAS = vt.SCHEMAS
+QBIN = vt.QBIN
 NET = "-netdev user,id=n0 -device {0},netdev=n0"
 DISK = "-drive if=none,id=d0,file=d0.raw,format=raw -device {0},drive=d0"
 # arch -> (machine, its other arguments)
@@ -91,26 +95,26 @@ def alike(trailer, schema, untyped):
 
 
 def dump(*args):
-    p = subprocess.run([BIN, "dump", "--format", "json", *args], capture_output=True, timeout=300)
-    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+    return vt.run_bytes("dump", "--format", "json", *args)
 
 
 def main():
     targets = sorted("%s/%s" % (d, f[:-5]) for d in os.listdir(SCHEMAS)
                      if d.startswith("qemu-") and os.path.isdir(os.path.join(SCHEMAS, d))
                      for f in os.listdir(os.path.join(SCHEMAS, d)) if f.endswith(".json"))
-    failures, done, missing, known_seen = [], 0, [], []
+    missing, known_seen = [], []
     for t in targets:
         rel, arch = t[len("qemu-"):].split("/")
-        run = os.path.join(QBIN, "qemu-%s-%s" % (rel, arch))
-        if not os.access(run, os.X_OK) or arch not in MIX:
+        run = vt.qemu(rel, arch)
+        if not run or arch not in MIX:
             missing.append(t)
             continue
+        problems = []
         machine, extra = MIX[arch]
         with tempfile.TemporaryDirectory(prefix="vi-reldecode-") as d:
             with open(os.path.join(d, "d0.raw"), "wb") as f:
                 f.truncate(1 << 20)
-            cmd = [sys.executable, os.path.join(SRC, "tools", "qmp-migrate.py"), "--workdir", d,
+            cmd = [sys.executable, os.path.join(vt.TOOLS, "qmp-migrate.py"), "--workdir", d,
                    "--out", "s.qevm", "--run", "1", "--", run, "-nodefaults", "-nographic",
                    "-accel", "tcg", "-machine", machine.format(rel=rel), *extra.split(),
                    "-S", "-qmp", "unix:qmp.sock,server=on,wait=off"]
@@ -119,13 +123,13 @@ def main():
             if p.returncode != 0:
                 log = open(os.path.join(d, "qemu.log"), errors="replace").read()[-600:] \
                     if os.path.exists(os.path.join(d, "qemu.log")) else ""
-                failures.append("%s: no stream: %s %s" % (t, p.stderr.strip()[-300:], log))
+                check(False, "%s: no stream: %s %s" % (t, p.stderr.strip()[-300:], log))
                 continue
             rc, out, err = dump(path)
             rc2, out2, err2 = dump("--ignore-vmdesc", "--target", t, path)
         if rc != 0 or rc2 != 0:
-            failures.append("%s: dump exit %d / --ignore-vmdesc --target exit %d: %s%s"
-                            % (t, rc, rc2, err.strip(), err2.strip()))
+            check(False, "%s: dump exit %d / --ignore-vmdesc --target exit %d: %s%s"
+                  % (t, rc, rc2, err.strip(), err2.strip()))
             continue
         doc, doc2 = json.loads(out), json.loads(out2)
         by_off = {s["offset"]: s for s in doc2["sections"]}
@@ -146,31 +150,24 @@ def main():
                 known_seen.append((t, base))
                 print("LIMIT %s: %s: %s" % (t, why, known(t, base)))
             elif why:
-                failures.append("%s: %s" % (t, why))
+                problems.append(why)
             else:
                 agree += 1
                 if known(t, base):
-                    failures.append("%s: %s now decodes alike: take it out of KNOWN"
-                                    % (t, base))
+                    problems.append("%s now decodes alike: take it out of KNOWN" % base)
         if n == 0:
-            failures.append("%s: the trailer decoded no section" % t)
+            problems.append("the trailer decoded no section")
         lim = len([k for k in known_seen if k[0] == t])
-        print("%s %s: %d/%d sections decode alike without the trailer%s%s"
-              % ("PASS" if agree + lim == n and n else "FAIL", t, agree, n,
-                 " (%d known limits)" % lim if lim else "",
-                 "; %d untyped fields agree by their bytes" % len(untyped) if untyped else ""))
-        done += 1
+        check(not problems, "%s: %d/%d sections decode alike without the trailer%s%s"
+              % (t, agree, n, " (%d known limits)" % lim if lim else "",
+                 "; %d untyped fields agree by their bytes" % len(untyped) if untyped else ""),
+              "; ".join(problems))
     for t in missing:
         print("SKIP %s: %s not installed (tools/install-qemu.sh)" % (t, "qemu-%s-%s" % tuple(
             t[len("qemu-"):].split("/"))))
-    for f in failures:
-        print("FAIL " + f)
-    print("%d passed, %d failed" % (done - len({f.split(":")[0] for f in failures} & set(targets)),
-                                    len({f.split(":")[0] for f in failures})))
-    if done == 0:
-        print("no target's QEMU is installed: skipped")
-        sys.exit(77)
-    sys.exit(1 if failures else 0)
+    if sum(vt.counts()) == 0:
+        vt.skip("no target's QEMU is installed")
+    sys.exit(vt.done())
 
 
 if __name__ == "__main__":

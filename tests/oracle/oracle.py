@@ -11,11 +11,14 @@ KNOWN_LIMITS below (each with the reason).
 Options: --schemas DIR (default: the repository's schemas/); --no-dest (run
 without --dest-stream, i.e. from schemas alone, and report that figure too).
 """
-import json, lzma, os, re, subprocess, sys, tempfile
+import json, os, re, subprocess, sys
 
-BIN = os.environ["VI_BIN"]
-SRC = os.environ.get("VI_SRCDIR", ".")
-CORPUS = os.environ.get("VI_CORPUS", os.path.join(SRC, "..", "shared", "corpus"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import vitest as vt  # noqa: E402  (tests/vitest.py)
+
+BIN = vt.need_bin()
+SRC = vt.SRC
+CORPUS = vt.CORPUS
 
 # Cases the tool cannot decide the way QEMU did, and why.  Keep this short.
 KNOWN_LIMITS = {}
@@ -24,19 +27,6 @@ KNOWN_LIMITS = {}
 def materialise(path, tmp):
     """check reads .xz itself, but --dest-stream must be cheap to re-read."""
     return path
-
-
-def release_of(version_line):
-    m = re.search(r"version (\d+)\.(\d+)", version_line)
-    return f"{m.group(1)}.{m.group(2)}"
-
-
-def machine_of(cmdline):
-    args = cmdline.split()
-    for i, a in enumerate(args):
-        if a in ("-machine", "-M") and i + 1 < len(args):
-            return args[i + 1].split(",")[0]
-    return None
 
 
 def main():
@@ -55,9 +45,9 @@ def main():
     agree, disagree = 0, []
     for c in cases:
         s = streams[c["stream"]]
-        rel = release_of(c["dest_qemu_version"])
+        rel = vt.release(c["dest_qemu_version"])
         args = ["check", "--format", "json", "--target", f"qemu-{rel}/x86_64"]
-        m = machine_of(c["dest_command_line"])
+        m = vt.machine_of(c["dest_command_line"])
         if m:
             args += ["--machine", m]
         if use_dest and c.get("dest_stream"):

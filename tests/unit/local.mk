@@ -2,7 +2,8 @@
 if HAVE_CHECK
 UNIT_TESTS = tests/unit/test-reader tests/unit/test-walk tests/unit/test-badinput \
 	tests/unit/test-limits tests/unit/test-scsi-requests tests/unit/test-ram-digest \
-	tests/unit/test-libvirt tests/unit/test-baseline tests/unit/test-schema-lazy
+	tests/unit/test-libvirt tests/unit/test-baseline tests/unit/test-schema-lazy \
+	tests/unit/test-check tests/unit/test-schema
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -35,4 +36,10 @@ tests_unit_test_baseline_LDADD = $(UNIT_LDADD)
 tests_unit_test_schema_lazy_SOURCES = tests/unit/test-schema-lazy.c
 tests_unit_test_schema_lazy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_schema_lazy_LDADD = $(UNIT_LDADD)
+tests_unit_test_check_SOURCES = tests/unit/test-check.c $(UNIT_COMMON)
+tests_unit_test_check_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_check_LDADD = $(UNIT_LDADD)
+tests_unit_test_schema_SOURCES = tests/unit/test-schema.c
+tests_unit_test_schema_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_schema_LDADD = $(UNIT_LDADD)
 endif

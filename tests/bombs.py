@@ -15,7 +15,7 @@ Nothing is spooled: each run must exit 3 with the expected message within
 10 s of CPU time (other load on the machine does not count), under a file
 size limit of 0 (any file written kills the tool with SIGXFSZ) and with an
 empty private TMPDIR afterwards."""
-import os, resource, shutil, struct, subprocess, sys, tempfile
+import os, resource, shutil, struct, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vitest as vt  # noqa: E402
@@ -75,7 +75,7 @@ def run(path, tmp, kept=None):
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="vi-bombs.")
+    work = vt.tmpdir("vi-bombs.")
     tmp = os.path.join(work, "tmp")
     os.mkdir(tmp)
     cases = []
@@ -93,19 +93,16 @@ def main():
             cases.append(("libvirt-gzip-trail-in-xz", pack("xz", lv), KEPT))
         if name == "xz":
             cases.append(("xz-qevm-in-xz", pack("xz", q), "unexpected bytes after EOF"))
-    try:
-        for label, data, want in cases:
-            path = os.path.join(work, label)
-            with open(path, "wb") as f:
-                f.write(data)
-            rc, err, secs = run(path, tmp, "32" if "trail" in label else None)
-            left = os.listdir(tmp)
-            check(rc == 3 and want in err and secs < 10 and not left,
-                  f"{label}: {len(data)} bytes, exit {rc}, {secs:.2f} s of CPU, {err.strip()}"
-                  + (f" (left in TMPDIR: {left})" if left else ""))
-            os.unlink(path)
-    finally:
-        shutil.rmtree(work)
+    for label, data, want in cases:
+        path = os.path.join(work, label)
+        with open(path, "wb") as f:
+            f.write(data)
+        rc, err, secs = run(path, tmp, "32" if "trail" in label else None)
+        left = os.listdir(tmp)
+        check(rc == 3 and want in err and secs < 10 and not left,
+              f"{label}: {len(data)} bytes, exit {rc}, {secs:.2f} s of CPU, {err.strip()}"
+              + (f" (left in TMPDIR: {left})" if left else ""))
+        os.unlink(path)
     print(f"{len(cases) - len(vt.failures)}/{len(cases)} bombs refused")
     return vt.done()
 

@@ -22,7 +22,7 @@ installed).
   destination's closest list: a 7.2 cortex-a57 stream (258 registers) and a
   10.0 max one (328) are refused by 5.2 (228 and 251), as QEMU 5.2 does.
 """
-import json, lzma, os, shutil, sys, tempfile
+import json, lzma, os, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -218,15 +218,12 @@ def main():
     if missing:
         print("matrix_causes: shipped targets missing (%s): skipped" % " ".join(missing))
         return 77
-    tmp = tempfile.mkdtemp(prefix="vi-causes.")
-    try:
-        ppc(tmp)
-        names(tmp)
-        packed(tmp)
-        imported(tmp)
-        arm(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    tmp = vt.tmpdir("vi-causes.")
+    ppc(tmp)
+    names(tmp)
+    packed(tmp)
+    imported(tmp)
+    arm(tmp)
     return vt.done()
 
 

@@ -43,3 +43,4 @@ tests_unit_test_schema_SOURCES = tests/unit/test-schema.c
 tests_unit_test_schema_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_schema_LDADD = $(UNIT_LDADD)
 endif
+EXTRA_DIST += tests/unit/unit-main.h

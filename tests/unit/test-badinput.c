@@ -12,6 +12,7 @@
 #include <string.h>
 #include "streambuf.h"
 #include "vi-limits.h"
+#include "unit-main.h"
 
 #define MACHINE "pc-q35-10.0"
 #define RAM_ID 2
@@ -1089,13 +1090,4 @@ static Suite *badinput_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(badinput_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+VI_UNIT_MAIN(badinput_suite)

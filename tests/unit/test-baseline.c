@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check-baseline.h"
+#include "unit-main.h"
 
 static char *tmpfile_with(const char *text, size_t len)
 {
@@ -161,13 +162,4 @@ static Suite *baseline_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(baseline_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+VI_UNIT_MAIN(baseline_suite)

@@ -15,6 +15,7 @@
 #include "schema.h"
 #include "session.h"
 #include "streambuf.h"
+#include "unit-main.h"
 
 /* ---- building blocks ---------------------------------------------------- */
 
@@ -376,13 +377,4 @@ static Suite *check_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(check_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+VI_UNIT_MAIN(check_suite)

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <string.h>
 #include "streambuf.h"
+#include "unit-main.h"
 
 #define XML "<domain type='kvm'>\n  <name>web&amp;db</name>\n" \
 	"  <uuid>0a1b2c3d-0000-4000-8000-000000000001</uuid>\n" \
@@ -145,13 +146,4 @@ static Suite *libvirt_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(libvirt_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
-}
+VI_UNIT_MAIN(libvirt_suite)

@@ -14,6 +14,7 @@
 #include "render.h"
 #include "streambuf.h"
 #include "vi-limits.h"
+#include "unit-main.h"
 
 #define MACHINE "pc-q35-10.0"
 #define DEV_ID 3
@@ -505,13 +506,4 @@ static Suite *limits_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(limits_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+VI_UNIT_MAIN(limits_suite)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include "streambuf.h"
+#include "unit-main.h"
 
 #define PAGE 4096u
 #define NPAGES 4u
@@ -177,21 +178,17 @@ START_TEST(test_digest_unavailable_xbzrle)
 }
 END_TEST
 
-int main(void)
+static Suite *ram_digest_suite(void)
 {
 	Suite *s = suite_create("ram-digest");
 	TCase *tc = tcase_create("digest");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_digest_order_and_resends);
 	tcase_add_test(tc, test_digest_of_file);
 	tcase_add_test(tc, test_no_digest_without_flag);
 	tcase_add_test(tc, test_digest_unavailable_xbzrle);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+VI_UNIT_MAIN(ram_digest_suite)

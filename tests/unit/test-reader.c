@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include "reader.h"
 #include "streambuf.h"
+#include "unit-main.h"
 
 /* How the readers of a test case read: -1 as rd_init decides (mapped
  * while that is fast), 0 pread into the buffer, 1 always mapped.  Every
@@ -496,13 +497,4 @@ static Suite *reader_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(reader_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+VI_UNIT_MAIN(reader_suite)

@@ -14,6 +14,7 @@
 #include "diff.h"
 #include "schema.h"
 #include "vi-limits.h"
+#include "unit-main.h"
 
 #define HEAD "\"target\": \"t/x\", \"qemu_version\": \"q\""
 
@@ -299,13 +300,4 @@ static Suite *schema_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(schema_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+VI_UNIT_MAIN(schema_suite)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "scsi-requests.h"
 #include "tree.h"
+#include "unit-main.h"
 
 #define VQ_PART (4 + 49168)
 
@@ -202,13 +203,4 @@ static Suite *scsi_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(scsi_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+VI_UNIT_MAIN(scsi_suite)

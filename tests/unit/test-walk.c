@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "streambuf.h"
+#include "unit-main.h"
 
 #define MACHINE "pc-q35-10.0"
 #define MACHINE_LEN 11
@@ -1652,13 +1653,4 @@ static Suite *walk_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(walk_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+VI_UNIT_MAIN(walk_suite)

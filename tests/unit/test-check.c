@@ -6,6 +6,8 @@
  * from JSON text.  Every assertion names the class and the byte offset the
  * finding must have.  The CLI side, on real streams: tests/check_cli.py. */
 #include <check.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,80 +122,79 @@ static size_t judge(struct vi_session *src, const struct vi_schema *sch,
 
 /* ---- the check engine --------------------------------------------------- */
 
-START_TEST(test_engine_accept)
-{
+/* The sample judged against a schema whose timer vmsd is timer_vmsd. */
+struct judged {
 	struct vi_session s;
 	struct sample_offs o;
 	struct vi_schema sch;
-	struct vi_findings f = { 0 };
+	struct vi_findings f;
+	size_t errors;
+};
 
-	walk_sample(&s, &o);
-	timer_schema(&sch, TIMER_V(2, 1));
-	ck_assert_uint_eq(judge(&s, &sch, NULL, &f), 0);
-	ck_assert_ptr_null(vi_findings_first_error(&f));
+static struct judged *judge_sample(const char *timer_vmsd)
+{
+	struct judged *j = calloc(1, sizeof(*j));
+
+	ck_assert_ptr_nonnull(j);
+	walk_sample(&j->s, &j->o);
+	timer_schema(&j->sch, timer_vmsd);
+	j->errors = judge(&j->s, &j->sch, NULL, &j->f);
+	return j;
+}
+
+static void judged_free(struct judged *j)
+{
+	vi_findings_free(&j->f);
+	schema_free(&j->sch);
+	vi_session_close(&j->s);
+	free(j);
+}
+
+START_TEST(test_engine_accept)
+{
+	struct judged *j = judge_sample(TIMER_V(2, 1));
+
+	ck_assert_uint_eq(j->errors, 0);
+	ck_assert_ptr_null(vi_findings_first_error(&j->f));
 	/* the notes: no --machine and no --dest-stream, so the destination is
 	 * assumed to have the stream's machine type and devices */
-	ck_assert_uint_eq(count(&f, VI_C_ASSUMPTION), 2);
-	ck_assert_uint_eq(f.n, 2);
-	vi_findings_free(&f);
-	schema_free(&sch);
-	vi_session_close(&s);
+	ck_assert_uint_eq(count(&j->f, VI_C_ASSUMPTION), 2);
+	ck_assert_uint_eq(j->f.n, 2);
+	judged_free(j);
 }
 END_TEST
 
 START_TEST(test_engine_version_too_new)
 {
-	struct vi_session s;
-	struct sample_offs o;
-	struct vi_schema sch;
-	struct vi_findings f = { 0 };
-	const struct vi_finding *x;
+	struct judged *j = judge_sample(TIMER_V(1, 1));
+	const struct vi_finding *x = finding(&j->f, VI_C_VERSION_TOO_NEW, j->o.timer);
 
-	walk_sample(&s, &o);
-	timer_schema(&sch, TIMER_V(1, 1));
-	ck_assert_uint_eq(judge(&s, &sch, NULL, &f), 1);
-	x = finding(&f, VI_C_VERSION_TOO_NEW, o.timer);
-	ck_assert_msg(x != NULL, "no version-too-new at the timer section (byte %zu)", o.timer);
+	ck_assert_uint_eq(j->errors, 1);
+	ck_assert_msg(x != NULL, "no version-too-new at the timer section (byte %zu)", j->o.timer);
 	ck_assert_int_eq(x->severity, VI_SEV_ERROR);
-	ck_assert_ptr_eq(vi_findings_first_error(&f), x);
-	vi_findings_free(&f);
-	schema_free(&sch);
-	vi_session_close(&s);
+	ck_assert_ptr_eq(vi_findings_first_error(&j->f), x);
+	judged_free(j);
 }
 END_TEST
 
 START_TEST(test_engine_version_too_old)
 {
-	struct vi_session s;
-	struct sample_offs o;
-	struct vi_schema sch;
-	struct vi_findings f = { 0 };
+	struct judged *j = judge_sample(TIMER_V(5, 3));
 
-	walk_sample(&s, &o);
-	timer_schema(&sch, TIMER_V(5, 3));
-	ck_assert_uint_eq(judge(&s, &sch, NULL, &f), 1);
-	ck_assert_ptr_nonnull(finding(&f, VI_C_VERSION_TOO_OLD, o.timer));
-	ck_assert_uint_eq(count(&f, VI_C_VERSION_TOO_NEW), 0);
-	vi_findings_free(&f);
-	schema_free(&sch);
-	vi_session_close(&s);
+	ck_assert_uint_eq(j->errors, 1);
+	ck_assert_ptr_nonnull(finding(&j->f, VI_C_VERSION_TOO_OLD, j->o.timer));
+	ck_assert_uint_eq(count(&j->f, VI_C_VERSION_TOO_NEW), 0);
+	judged_free(j);
 }
 END_TEST
 
 START_TEST(test_engine_unknown_section)
 {
-	struct vi_session s;
-	struct sample_offs o;
-	struct vi_schema sch;
-	struct vi_findings f = { 0 };
+	struct judged *j = judge_sample("\"rtc\": {\"name\": \"rtc\", \"version_id\": 3}");
 
-	walk_sample(&s, &o);
-	timer_schema(&sch, "\"rtc\": {\"name\": \"rtc\", \"version_id\": 3}");
-	ck_assert_uint_eq(judge(&s, &sch, NULL, &f), 1);
-	ck_assert_ptr_nonnull(finding(&f, VI_C_UNKNOWN_SECTION, o.timer));
-	vi_findings_free(&f);
-	schema_free(&sch);
-	vi_session_close(&s);
+	ck_assert_uint_eq(j->errors, 1);
+	ck_assert_ptr_nonnull(finding(&j->f, VI_C_UNKNOWN_SECTION, j->o.timer));
+	judged_free(j);
 }
 END_TEST
 
@@ -273,87 +274,51 @@ static size_t rule_hits(const char *eff, const char *when, uint64_t *offset, uin
 	return n;
 }
 
-static struct sample_offs offs(void)
+/* One rule row and what it must find in the sample: no finding, or one
+ * at the offset of the sample_offs member at (plus delta), len bytes long
+ * (TO_EOF: up to the EOF record). */
+#define TO_EOF UINT64_MAX
+static const struct {
+	const char *effect, *when;
+	size_t hits, at;
+	uint64_t delta, len;
+} rows[] = {
+	{ "{\"kind\": \"section-absent\", \"vmsd\": \"timer\"}", "off",
+	  1, offsetof(struct sample_offs, timer), 0, TO_EOF },      /* header, payload, footer */
+	{ "{\"kind\": \"section-absent\", \"vmsd\": \"rtc\"}", "off", 0, 0, 0, 0 },
+	/* "when" another value: the rule is not about this machine type's value */
+	{ "{\"kind\": \"section-absent\", \"vmsd\": \"timer\"}", "on", 0, 0, 0, 0 },
+	{ "{\"kind\": \"command-absent\", \"command\": 11}", "off",
+	  1, offsetof(struct sample_offs, switchover), 0, 5 },      /* 0x08, be16 cmd, be16 len */
+	{ "{\"kind\": \"command-absent\", \"command\": 12}", "off", 0, 0, 0, 0 },
+	{ "{\"kind\": \"field-absent\", \"vmsd\": \"timer\", \"fields\": [\"enabled\"]}", "off",
+	  1, offsetof(struct sample_offs, timer_payload), 8, 1 },
+	{ "{\"kind\": \"field-absent\", \"vmsd\": \"timer\", \"fields\": [\"disabled\"]}", "off",
+	  0, 0, 0, 0 },
+	/* the sample's cpu_ticks_offset is SAMPLE_TIMER_NS (an int64) */
+	{ "{\"kind\": \"field-value\", \"vmsd\": \"timer\", \"path\": \"cpu_ticks_offset\", "
+	  "\"equals\": 0}", "off", 1, offsetof(struct sample_offs, timer_payload), 0, 8 },
+	{ "{\"kind\": \"field-value\", \"vmsd\": \"timer\", \"path\": \"cpu_ticks_offset\", "
+	  "\"equals\": 81985529216486895}", "off", 0, 0, 0, 0 },
+	{ "{\"kind\": \"no-such-kind\", \"vmsd\": \"timer\"}", "off", 0, 0, 0, 0 },
+	/* the only RAM flag counted; the sample has no MULTIFD_FLUSH */
+	{ "{\"kind\": \"ram-flag-absent\", \"flag\": \"MULTIFD_FLUSH\"}", "off", 0, 0, 0, 0 },
+};
+
+START_TEST(test_rule)
 {
 	struct vi_session s;
 	struct sample_offs o;
+	uint64_t off = 0, len = 0, want;
 
 	walk_sample(&s, &o);
 	vi_session_close(&s);
-	return o;
-}
-
-START_TEST(test_rule_section_absent)
-{
-	struct sample_offs o = offs();
-	uint64_t off = 0, len = 0;
-
-	ck_assert_uint_eq(rule_hits("{\"kind\": \"section-absent\", \"vmsd\": \"timer\"}", "off",
-				    &off, &len), 1);
-	ck_assert_uint_eq(off, o.timer);
-	ck_assert_uint_eq(len, o.eof - o.timer);     /* header, payload, footer */
-	ck_assert_uint_eq(rule_hits("{\"kind\": \"section-absent\", \"vmsd\": \"rtc\"}", "off",
-				    &off, &len), 0);
-	/* "when" another value: the rule is not about this machine type's value */
-	ck_assert_uint_eq(rule_hits("{\"kind\": \"section-absent\", \"vmsd\": \"timer\"}", "on",
-				    &off, &len), 0);
-}
-END_TEST
-
-START_TEST(test_rule_command_absent)
-{
-	struct sample_offs o = offs();
-	uint64_t off = 0, len = 0;
-
-	ck_assert_uint_eq(rule_hits("{\"kind\": \"command-absent\", \"command\": 11}", "off",
-				    &off, &len), 1);
-	ck_assert_uint_eq(off, o.switchover);
-	ck_assert_uint_eq(len, 5);                   /* 0x08, be16 cmd, be16 len */
-	ck_assert_uint_eq(rule_hits("{\"kind\": \"command-absent\", \"command\": 12}", "off",
-				    &off, &len), 0);
-}
-END_TEST
-
-START_TEST(test_rule_field_absent)
-{
-	struct sample_offs o = offs();
-	uint64_t off = 0, len = 0;
-
-	ck_assert_uint_eq(rule_hits("{\"kind\": \"field-absent\", \"vmsd\": \"timer\", "
-				    "\"fields\": [\"enabled\"]}", "off", &off, &len), 1);
-	ck_assert_uint_eq(off, o.timer_payload + 8);
-	ck_assert_uint_eq(len, 1);
-	ck_assert_uint_eq(rule_hits("{\"kind\": \"field-absent\", \"vmsd\": \"timer\", "
-				    "\"fields\": [\"disabled\"]}", "off", &off, &len), 0);
-}
-END_TEST
-
-START_TEST(test_rule_field_value)
-{
-	struct sample_offs o = offs();
-	uint64_t off = 0, len = 0;
-
-	/* the sample's cpu_ticks_offset is SAMPLE_TIMER_NS (an int64) */
-	ck_assert_uint_eq(rule_hits("{\"kind\": \"field-value\", \"vmsd\": \"timer\", "
-				    "\"path\": \"cpu_ticks_offset\", \"equals\": 0}", "off", &off,
-				    &len), 1);
-	ck_assert_uint_eq(off, o.timer_payload);
-	ck_assert_uint_eq(len, 8);
-	ck_assert_uint_eq(rule_hits("{\"kind\": \"field-value\", \"vmsd\": \"timer\", "
-				    "\"path\": \"cpu_ticks_offset\", \"equals\": 81985529216486895}",
-				    "off", &off, &len), 0);
-}
-END_TEST
-
-START_TEST(test_rule_unknown_kind_ignored)
-{
-	uint64_t off = 0, len = 0;
-
-	ck_assert_uint_eq(rule_hits("{\"kind\": \"no-such-kind\", \"vmsd\": \"timer\"}", "off",
-				    &off, &len), 0);
-	/* the only RAM flag counted; the sample has no MULTIFD_FLUSH */
-	ck_assert_uint_eq(rule_hits("{\"kind\": \"ram-flag-absent\", \"flag\": \"MULTIFD_FLUSH\"}",
-				    "off", &off, &len), 0);
+	ck_assert_uint_eq(rule_hits(rows[_i].effect, rows[_i].when, &off, &len), rows[_i].hits);
+	if (!rows[_i].hits)
+		return;
+	want = *(const size_t *)((const char *)&o + rows[_i].at) + rows[_i].delta;
+	ck_assert_uint_eq(off, want);
+	ck_assert_uint_eq(len, rows[_i].len == TO_EOF ? o.eof - want : rows[_i].len);
 }
 END_TEST
 
@@ -367,11 +332,7 @@ static Suite *check_suite(void)
 	tcase_add_test(engine, test_engine_version_too_old);
 	tcase_add_test(engine, test_engine_unknown_section);
 	tcase_add_test(engine, test_engine_truncated);
-	tcase_add_test(rules, test_rule_section_absent);
-	tcase_add_test(rules, test_rule_command_absent);
-	tcase_add_test(rules, test_rule_field_absent);
-	tcase_add_test(rules, test_rule_field_value);
-	tcase_add_test(rules, test_rule_unknown_kind_ignored);
+	tcase_add_loop_test(rules, test_rule, 0, sizeof(rows) / sizeof(rows[0]));
 	suite_add_tcase(s, engine);
 	suite_add_tcase(s, rules);
 	return s;

@@ -207,19 +207,27 @@ def diff_cases():
     bad = {"missing": os.path.join(TMP, "nodump.json"), "empty": w("empty.json", b""),
            "directory": os.path.join(TMP, "dir"), "not JSON": w("nojson.json", b"{nope"),
            "truncated JSON": w("cut.json", open(good, "rb").read()[:40])}
+    diff_unjudged("", good, bad, 2, lambda d: d["error"]["message"], lambda inv: True)
+
+
+def diff_unjudged(label, good, bad, rc_want, json_ok, sarif_ok):
+    """diff of good with each input of bad, as SRC and as DST, in every
+    format: exit rc_want, one stderr line naming it, the error in the
+    document (no verdict)."""
     for what, path in bad.items():
         for order in ((good, path), (path, good)):
             for fmt in FORMATS["diff"]:
-                name = f"diff {what} ({'DST' if order[1] == path else 'SRC'}) -f {fmt}"
+                name = f"diff {label}{what} ({'DST' if order[1] == path else 'SRC'}) -f {fmt}"
                 rc, out, err = run(["diff", "-f", fmt, *order])
                 d, bad_doc = doc_of(fmt, out)
-                if rc != 2 or not one_line(err, path) or bad_doc:
+                if rc != rc_want or not one_line(err, path) or bad_doc:
                     expect(name, False, f"exit {rc} {err[:200]!r} {bad_doc}")
                     continue
                 if fmt == "json":
-                    ok = "verdict" not in d and d["error"]["message"]
+                    ok = "verdict" not in d and json_ok(d)
                 elif fmt == "sarif":
-                    ok = d["runs"][0]["invocations"][0]["executionSuccessful"] is False
+                    inv = d["runs"][0]["invocations"][0]
+                    ok = inv["executionSuccessful"] is False and sarif_ok(inv)
                 elif fmt == "junit":
                     ok = d[:3] == (1, 0, 1)
                 else:
@@ -543,27 +551,8 @@ def diff_stream_cases(stream, cases):
     """diff of a stream with an input that is no stream: exit 3, its one
     stderr line, and the error in every format (a schema operand there is a
     usage error, exit 2)."""
-    for what, path in cases.items():
-        if what == "unreadable":
-            continue
-        for order in ((stream, path), (path, stream)):
-            for fmt in FORMATS["diff"]:
-                name = f"diff stream with {what} ({'DST' if order[1] == path else 'SRC'}) -f {fmt}"
-                rc, out, err = run(["diff", "-f", fmt, *order])
-                d, bad_doc = doc_of(fmt, out)
-                if rc != 3 or not one_line(err, path) or bad_doc:
-                    expect(name, False, f"exit {rc} {err[:200]!r} {bad_doc}")
-                    continue
-                if fmt == "json":
-                    ok = "verdict" not in d and d["error"]["exit_code"] == 3
-                elif fmt == "sarif":
-                    inv = d["runs"][0]["invocations"][0]
-                    ok = inv["executionSuccessful"] is False and inv["exitCode"] == 3
-                elif fmt == "junit":
-                    ok = d[:3] == (1, 0, 1)
-                else:
-                    ok = "unreadable" in d
-                expect(name, ok, str(d)[:300])
+    diff_unjudged("stream with ", stream, {k: v for k, v in cases.items() if k != "unreadable"},
+                  3, lambda d: d["error"]["exit_code"] == 3, lambda inv: inv["exitCode"] == 3)
     rc, out, err = run(["diff", stream, TARGET])
     expect("diff stream with a target: usage error", rc == 2 and out == b"", f"exit {rc}")
 

@@ -15,41 +15,32 @@
 #include "render-findings.h"
 
 struct diff_args {
-	const char *src, *dst, *machine, *schema_dir, *output;
+	const char *src, *dst, *machine;
 	int both, quiet;
-	const struct vi_outfmt *format;
-	enum vi_severity min_severity;
 	struct vi_diff_stream_opts stream;	/* when SRC and DST are streams */
 };
 
-enum { OPT_BOTH = 256, OPT_MACHINE, OPT_SCHEMAS, OPT_MIN_SEV, OPT_IGNORE, OPT_NO_DEFAULT_IGNORE };
+enum { OPT_BOTH = 256, OPT_MACHINE, OPT_IGNORE, OPT_NO_DEFAULT_IGNORE };
 
 static const struct argp_option options[] = {
 	{ "both", OPT_BOTH, NULL, 0, "Also check the DST -> SRC direction", 0 },
 	{ "machine", OPT_MACHINE, "TYPE", 0, "Machine type both sides run (recorded in the report)", 0 },
-	{ "schemas", OPT_SCHEMAS, "DIR", 0, "Look for target schemas in DIR first", 0 },
-	{ "format", 'f', "FORMAT", 0, "text (default), json, sarif or junit", 0 },
-	{ "output", 'o', "FILE", 0, "Write the report to FILE (replaced only once complete; - is standard output)", 0 },
-	{ "min-severity", OPT_MIN_SEV, "LEVEL", 0, "Leave out findings below LEVEL: error, warning or note (default)", 0 },
 	{ "quiet", 'q', NULL, 0, "Text: print only the verdicts", 0 },
 	{ "ignore", OPT_IGNORE, "PATTERN", 0,
 	  "Streams: ignore fields whose path (section/field/...) matches this shell "
 	  "pattern (repeatable)", 0 },
 	{ "no-default-ignore", OPT_NO_DEFAULT_IGNORE, NULL, 0,
 	  "Streams: also show the volatile fields ignored by default (clocks, timers, RTC)", 0 },
-	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ 0 }
 };
 
 static error_t parse(int key, char *arg, struct argp_state *st)
 {
-	struct diff_args *a = st->input;
+	struct diff_args *a = ((struct vi_cmd_ctx *)st->input)->args;
 
 	switch (key) {
 	case OPT_BOTH: a->both = 1; return 0;
 	case OPT_MACHINE: a->machine = arg; return 0;
-	case OPT_SCHEMAS: a->schema_dir = arg; return 0;
-	case 'o': a->output = arg; return 0;
 	case 'q': a->quiet = 1; return 0;
 	case OPT_IGNORE:
 		if (a->stream.nignore == VI_DIFF_MAX_IGNORE)
@@ -57,17 +48,8 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 		a->stream.ignore[a->stream.nignore++] = arg;
 		return 0;
 	case OPT_NO_DEFAULT_IGNORE: a->stream.no_default = 1; return 0;
-	case 'h': argp_state_help(st, stdout, ARGP_HELP_STD_HELP); return 0;
-	case OPT_MIN_SEV:
-		if (vi_severity_parse(arg, &a->min_severity) < 0)
-			argp_error(st, "unknown severity '%s' (error, warning or note)", arg);
-		return 0;
-	case 'f':
-		if (!(a->format = vi_outfmt_find(vi_report_formats, arg)))
-			argp_error(st, "unknown format '%s' (%s)", arg,
-				   vi_outfmt_names(vi_report_formats));
-		return 0;
 	case ARGP_KEY_ARG:
+		vi_out_note_read(arg);	/* target ids are no files: skipped */
 		if (!a->src)
 			a->src = arg;
 		else if (!a->dst)
@@ -133,13 +115,14 @@ static int unreadable(struct vi_session *s, struct vi_session *t, int which,
 	return -2;
 }
 
-static int run_streams(const struct diff_args *a, struct vi_out *out, struct vi_error *err,
-		       int *which)
+static int run_streams(struct vi_cmd_ctx *c, struct vi_error *err, int *which)
 {
+	const struct diff_args *a = c->args;
+	struct vi_out *out = &c->out;
 	struct vi_walk_opts wopts = { 0 };
 	struct vi_session s, t;
 	json_t *doc;
-	int rc, json = !strcmp(a->format->name, "json");
+	int rc, json = !strcmp(c->format->name, "json");
 
 	wopts.ram_digests = 1;
 	if (vi_session_walk(&s, a->src, &wopts) < 0 || s.err.set) {
@@ -147,7 +130,6 @@ static int run_streams(const struct diff_args *a, struct vi_out *out, struct vi_
 			return unreadable(&s, &t, 0, err, which);
 		vi_session_print_error(&s, a->src);
 		vi_session_close(&s);
-		vi_out_abort(out);
 		return VI_EXIT_INPUT;
 	}
 	if (vi_session_walk(&t, a->dst, &wopts) < 0 || t.err.set) {
@@ -156,14 +138,12 @@ static int run_streams(const struct diff_args *a, struct vi_out *out, struct vi_
 		vi_session_print_error(&t, a->dst);
 		vi_session_close(&s);
 		vi_session_close(&t);
-		vi_out_abort(out);
 		return VI_EXIT_INPUT;
 	}
-	if (!json && strcmp(a->format->name, "text")) {
+	if (!json && strcmp(c->format->name, "text")) {
 		fprintf(stderr, "vmstate-inspect: diff of two streams: --format text or json\n");
 		vi_session_close(&s);
 		vi_session_close(&t);
-		vi_out_abort(out);
 		return VI_EXIT_USAGE;
 	}
 	doc = vi_diff_streams(&s.w, &t.w, &a->stream);
@@ -176,77 +156,52 @@ static int run_streams(const struct diff_args *a, struct vi_out *out, struct vi_
 	} else {
 		vi_diff_streams_text(out->f, doc, vi_tx(a->src), vi_tx(a->dst));
 	}
-	if (vi_out_commit(out) < 0)
-		rc = VI_EXIT_USAGE;
+	rc = vi_cmd_commit(c, rc);
 	json_decref(doc);
 	vi_session_close(&s);
 	vi_session_close(&t);
 	return rc;
 }
 
-static int run(int argc, char **argv)
+static int run(struct vi_cmd_ctx *c)
 {
-	static const struct argp argp = {
-		options, parse, "SRC DST",
-		"Compare two targets' device vmstates for migration from SRC to DST: "
-		"sections and subsections that disappear, version moves that break the "
-		"direction, fields renamed, resized or added without a version bump.  "
-		"When SRC and DST are both streams, compare the two saved states: "
-		"sections in one only, versions, subsections, every decoded field that "
-		"differs, and RAM per RAMBlock (digest, pages that differ)."
-		"\vSRC and DST are target ids (qemu-7.2/x86_64), schema files, or raw "
-		"-dump-vmstate files, or two streams.  Exit status: 0 compatible (streams: "
-		"same), 1 incompatible (different), 2 usage, write error, or a SRC or DST "
-		"that cannot be read as a schema (the report then carries the error), "
-		"3 a stream that cannot be read to its end.",
-		NULL, NULL, NULL
-	};
-	struct diff_args a = { 0 };
+	const struct diff_args *a = c->args;
 	struct vi_error err = { 0 };
 	struct vi_schema s = { 0 }, d = { 0 };
 	struct vi_result res[2];
 	struct vi_report rep = { 0 };
-	struct vi_out out;
 	char l0[600], l1[600];
 	int rc, loaded = 0, ss, ds, bad_rc = VI_EXIT_USAGE;
 
-	a.format = &vi_report_formats[0];
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
-		return VI_EXIT_USAGE;
-	vi_out_note_read(a.src);	/* target ids are no files: skipped */
-	vi_out_note_read(a.dst);
-	if (vi_out_open(&out, a.output) < 0)
-		return VI_EXIT_USAGE;
-	ss = is_stream(a.src);
-	ds = is_stream(a.dst);
+	ss = is_stream(a->src);
+	ds = is_stream(a->dst);
 	if (ss && ds) {
 		int which = 0;
-		rc = run_streams(&a, &out, &err, &which);
+		rc = run_streams(c, &err, &which);
 		if (rc != -2)
 			return rc;
 		bad_rc = VI_EXIT_INPUT;	/* the report carries the error */
 		loaded = which;
 	}
 	rep.tool_command = "diff";
-	rep.machine = a.machine;
+	rep.machine = a->machine;
 	rep.results = res;
 	rep.no_offsets = 1;
-	rep.min_severity = a.min_severity;
-	rep.quiet = a.quiet;
+	rep.min_severity = c->min_severity;
+	rep.quiet = a->quiet;
 	if (ss && ds) {
 		/* one of them could not be read: err and loaded say which */
 	} else if (ss != ds) {
 		/* One operand is a stream, so the other was meant as one too: the
 		 * error is why that one is no stream (exit 3), or a usage error
 		 * when it is a schema (a stream is not compared with a schema). */
-		const char *other = ss ? a.dst : a.src;
+		const char *other = ss ? a->dst : a->src;
 		struct vi_input in;
 
-		if (schema_load_target(&d, other, a.schema_dir, &err) == 0) {
+		if (schema_load_target(&d, other, c->schema_dir, &err) == 0) {
 			schema_free(&d);
 			fprintf(stderr, "vmstate-inspect: diff compares two streams or two "
 				"targets, not a stream with a target (%s)\n", vi_tx(other));
-			vi_out_abort(&out);
 			return VI_EXIT_USAGE;
 		}
 		memset(&err, 0, sizeof(err));
@@ -255,36 +210,33 @@ static int run(int argc, char **argv)
 		vi_input_close(&in);
 		bad_rc = VI_EXIT_INPUT;
 		loaded = ss ? 1 : 0;
-	} else if (schema_load_target(&s, a.src, a.schema_dir, &err) == 0) {
+	} else if (schema_load_target(&s, a->src, c->schema_dir, &err) == 0) {
 		loaded = 1;
 		vi_out_note_read(s.path);
-		if (schema_load_target(&d, a.dst, a.schema_dir, &err) == 0) {
+		if (schema_load_target(&d, a->dst, c->schema_dir, &err) == 0) {
 			loaded = 2;
 			vi_out_note_read(d.path);
 		}
 	}
 	if (loaded < 2) {	/* the report carries the error */
-		const char *bad = loaded ? a.dst : a.src;
+		const char *bad = loaded ? a->dst : a->src;
 		vi_error_print(&err, bad);
 		memset(&res[0], 0, sizeof(res[0]));
-		snprintf(l0, sizeof(l0), "%s -> %s", a.src, a.dst);
+		snprintf(l0, sizeof(l0), "%s -> %s", a->src, a->dst);
 		res[0].file = l0;
 		res[0].artifact = bad;
-		res[0].target = a.dst;
+		res[0].target = a->dst;
 		res[0].error = err;
 		rep.n = 1;
 		rep.exit_code = bad_rc;
 	} else {
 		one(&res[0], &s, &d, l0, sizeof(l0), 0);
-		if (a.both)
+		if (a->both)
 			one(&res[1], &d, &s, l1, sizeof(l1), 1);
-		rep.n = a.both ? 2 : 1;
+		rep.n = a->both ? 2 : 1;
 	}
 	vi_report_finish(&rep, "compatible", "incompatible");
-	rc = rep.exit_code;
-	a.format->render(out.f, &rep);
-	if (vi_out_commit(&out) < 0)
-		rc = VI_EXIT_USAGE;
+	rc = vi_cmd_emit(c, &rep, rep.exit_code);
 	for (size_t i = 0; i < rep.n; i++)
 		vi_findings_free(&res[i].findings);
 	schema_free(&s);
@@ -293,6 +245,25 @@ static int run(int argc, char **argv)
 }
 
 const struct vi_command cmd_diff = {
-	"diff", "SRC DST [--both] [--machine TYPE] [--ignore PATTERN]...",
-	"compare two targets' schemas for migration, or two streams", run
+	.name = "diff", .args = "SRC DST [--both] [--machine TYPE] [--ignore PATTERN]...",
+	.summary = "compare two targets' schemas for migration, or two streams",
+	.usage = "SRC DST",
+	.doc = "Compare two targets' device vmstates for migration from SRC to DST: "
+	       "sections and subsections that disappear, version moves that break the "
+	       "direction, fields renamed, resized or added without a version bump.  "
+	       "When SRC and DST are both streams, compare the two saved states: "
+	       "sections in one only, versions, subsections, every decoded field that "
+	       "differs, and RAM per RAMBlock (digest, pages that differ)."
+	       "\vSRC and DST are target ids (qemu-7.2/x86_64), schema files, or raw "
+	       "-dump-vmstate files, or two streams.  Exit status: 0 compatible (streams: "
+	       "same), 1 incompatible (different), 2 usage, write error, or a SRC or DST "
+	       "that cannot be read as a schema (the report then carries the error), "
+	       "3 a stream that cannot be read to its end.",
+	.common = VI_CMD_SCHEMAS | VI_CMD_FORMAT | VI_CMD_OUTPUT | VI_CMD_MIN_SEVERITY,
+	.opt_doc = {
+		[VI_O_OUTPUT] = "Write the report to FILE (replaced only once complete; - is "
+				"standard output)",
+	},
+	.options = options, .parse = parse, .args_size = sizeof(struct diff_args),
+	.formats = vi_report_formats, .run = run,
 };

@@ -19,27 +19,16 @@
 
 struct dump_args {
 	const char *file;
-	const char *output;
-	const char *target, *schema_dir;
-	const struct vi_outfmt *format;
 	struct vi_walk_opts walk;
 	int redact;
 	int domain_xml;
 };
 
-enum { OPT_IGNORE_VMDESC = 256, OPT_TARGET, OPT_SCHEMAS, OPT_DIGESTS, OPT_REDACT,
-       OPT_LIST_SNAPSHOTS, OPT_DOMAIN_XML };
+enum { OPT_IGNORE_VMDESC = 256, OPT_DIGESTS, OPT_REDACT, OPT_LIST_SNAPSHOTS, OPT_DOMAIN_XML };
 
 static const struct argp_option options[] = {
-	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json", 0 },
-	{ "output", 'o', "FILE", 0, "Write the output to FILE instead of stdout (replaced only once complete; - is standard output)", 0 },
-	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ "ignore-vmdesc", OPT_IGNORE_VMDESC, NULL, 0,
 	  "Do not decode device sections from the stream's VMDESCRIPTION trailer", 0 },
-	{ "target", OPT_TARGET, "ID", 0,
-	  "Decode sections the trailer does not describe with this target's schema "
-	  "(qemu-RELEASE/ARCH, a schema file or a -dump-vmstate file)", 0 },
-	{ "schemas", OPT_SCHEMAS, "DIR", 0, "Look for target schemas in DIR first", 0 },
 	{ "digests", OPT_DIGESTS, NULL, 0,
 	  "Read the RAM pages and give each RAMBlock's XXH3-128 content digest "
 	  "(slower: every page is read)", 0 },
@@ -77,27 +66,11 @@ static const struct vi_outfmt dump_formats[] = {
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
-	struct dump_args *a = state->input;
+	struct dump_args *a = ((struct vi_cmd_ctx *)state->input)->args;
 
 	switch (key) {
-	case 'f':
-		if (!(a->format = vi_outfmt_find(dump_formats, arg)))
-			argp_error(state, "unknown format '%s' (%s)", arg, vi_outfmt_names(dump_formats));
-		return 0;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		return 0;
-	case 'o':
-		a->output = arg;
-		return 0;
 	case OPT_IGNORE_VMDESC:
 		a->walk.ignore_vmdesc = 1;
-		return 0;
-	case OPT_TARGET:
-		a->target = arg;
-		return 0;
-	case OPT_SCHEMAS:
-		a->schema_dir = arg;
 		return 0;
 	case OPT_DIGESTS:
 		a->walk.ram_digests = 1;
@@ -115,6 +88,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		if (a->file)
 			argp_error(state, "dump takes one FILE");
 		a->file = arg;
+		vi_out_note_read(arg);
 		return 0;
 	case ARGP_KEY_END:
 		if (!a->file)
@@ -125,12 +99,11 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child input_children[] = { { &vi_input_argp, 0, NULL, 0 }, { 0 } };
-
 /* --list-snapshots, --domain-xml: the container's facts, no stream walked;
  * written through out (opened by run), committed or aborted here. */
-static int container_facts(const struct dump_args *a, struct vi_out *out)
+static int container_facts(struct vi_cmd_ctx *c)
 {
+	const struct dump_args *a = c->args;
 	struct vi_input in;
 	struct vi_error err = { 0 };
 	int rc = VI_EXIT_OK;
@@ -148,76 +121,38 @@ static int container_facts(const struct dump_args *a, struct vi_out *out)
 		rc = VI_EXIT_INPUT;
 	} else {
 		if (vi_input_opts.list_snapshots)
-			render_snapshot_list(out->f, &in, a->format != &dump_formats[0]);
+			render_snapshot_list(c->out.f, &in, c->format != &dump_formats[0]);
 		else
-			render_domain_xml(out->f, in.libvirt);
-		if (vi_out_commit(out) < 0)
-			rc = VI_EXIT_USAGE;
-		vi_input_close(&in);
-		return rc;
+			render_domain_xml(c->out.f, in.libvirt);
+		rc = vi_cmd_commit(c, rc);
 	}
 	vi_input_close(&in);
-	vi_out_abort(out);
-	return rc;
+	return rc;	/* not committed: the framework aborts the output */
 }
 
-static int run(int argc, char **argv)
+static int run(struct vi_cmd_ctx *c)
 {
-	static const struct argp argp = {
-		options, parse, "FILE",
-		"Decode a QEMU migration stream section by section, field by field."
-		"\vFILE may be a raw stream, a libvirt save image (any save_image_format), "
-		"a qcow2 image with savevm snapshots (--snapshot picks one), a gzip, bzip2, "
-		"lzop, zstd or xz compressed file of these, or - for stdin.  Device sections are decoded from the stream's "
-		"own VMDESCRIPTION trailer, or with --target from a schema; otherwise they "
-		"are listed with offset, length and a hex preview.  RAM pages are counted, "
-		"not shown; --digests reads them for each RAMBlock's content digest.",
-		input_children, NULL, NULL
-	};
-	struct dump_args a = { 0 };
-	struct vi_schema schema = { 0 };
-	struct vi_error serr = { 0 };
+	struct dump_args *a = c->args;
 	struct vi_session s;
 	struct vi_doc doc;
-	struct vi_out out;
 	int rc;
 
-	a.format = &dump_formats[0];
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
-		return VI_EXIT_USAGE;
-	vi_out_note_read(a.file);
-	if (vi_out_open(&out, a.output) < 0)
-		return VI_EXIT_USAGE;
-	if (a.target) {
-		if (schema_load_target(&schema, a.target, a.schema_dir, &serr) < 0) {
-			vi_error_print(&serr, a.target);
-			vi_out_abort(&out);
-			return VI_EXIT_USAGE;
-		}
-		vi_out_note_read(schema.path);
-		a.walk.schema_vmsds = schema.vmsds;
-	}
-	if (vi_input_opts.list_snapshots || a.domain_xml) {
-		rc = container_facts(&a, &out);
-		schema_free(&schema);
-		return rc;
-	}
-	vi_session_walk(&s, a.file, &a.walk);
-	if (a.redact && s.w.root)
+	if (c->ntargets)
+		a->walk.schema_vmsds = c->targets[0].schema.vmsds;
+	if (vi_input_opts.list_snapshots || a->domain_xml)
+		return container_facts(c);
+	vi_session_walk(&s, a->file, &a->walk);
+	if (a->redact && s.w.root)
 		vi_redact_tree(s.w.root, s.r);
 	doc.in = &s.in;
 	doc.root = s.w.root;
 	doc.err = &s.err;
 	doc.unjudged = !vi_session_found(&s);
 	rc = s.err.set ? s.err.exit_code : VI_EXIT_OK;
-	vi_session_print_error(&s, a.file);
-	if (a.format == &dump_formats[0] && !s.w.root) {
-		vi_out_abort(&out);	/* nothing to show: -o stays as it was */
-	} else {
-		a.format->render(out.f, &doc);
-		if (vi_out_commit(&out) < 0)
-			rc = VI_EXIT_USAGE;
-	}
+	vi_session_print_error(&s, a->file);
+	/* text of nothing: not committed, -o stays as it was */
+	if (c->format != &dump_formats[0] || s.w.root)
+		rc = vi_cmd_emit(c, &doc, rc);
 	if (getenv("VMSTATE_INSPECT_STATS") && s.r)	/* for bench/ */
 		fprintf(stderr, "stats: bytes_read=%llu stream_size=%llu temp_bytes=%llu "
 			"kept_bytes=%llu\n",
@@ -225,12 +160,31 @@ static int run(int argc, char **argv)
 			(unsigned long long)s.in.temp_bytes,
 			(unsigned long long)(s.in.rs ? rs_kept(s.in.rs) : 0));
 	vi_session_close(&s);
-	schema_free(&schema);
 	return rc;
 }
 
 const struct vi_command cmd_dump = {
-	"dump", "[--format text|json] [--target ID] [--digests] [--redact] "
+	.name = "dump", .args = "[--format text|json] [--target ID] [--digests] [--redact] "
 	"[--snapshot ID|NAME] [--list-snapshots | --domain-xml] FILE",
-	"decode a stream into a readable tree or JSON", run
+	.summary = "decode a stream into a readable tree or JSON",
+	.usage = "FILE",
+	.doc = "Decode a QEMU migration stream section by section, field by field."
+	       "\vFILE may be a raw stream, a libvirt save image (any save_image_format), "
+	       "a qcow2 image with savevm snapshots (--snapshot picks one), a gzip, bzip2, "
+	       "lzop, zstd or xz compressed file of these, or - for stdin.  Device sections "
+	       "are decoded from the stream's own VMDESCRIPTION trailer, or with --target "
+	       "from a schema; otherwise they are listed with offset, length and a hex "
+	       "preview.  RAM pages are counted, not shown; --digests reads them for each "
+	       "RAMBlock's content digest.",
+	.common = VI_CMD_FORMAT | VI_CMD_OUTPUT | VI_CMD_TARGET | VI_CMD_SCHEMAS | VI_CMD_INPUT,
+	.opt_doc = {
+		[VI_O_FORMAT] = "Output format: text (default) or json",
+		[VI_O_OUTPUT] = "Write the output to FILE instead of stdout (replaced only once "
+				"complete; - is standard output)",
+		[VI_O_TARGET] = "Decode sections the trailer does not describe with this "
+				"target's schema (qemu-RELEASE/ARCH, a schema file or a "
+				"-dump-vmstate file)",
+	},
+	.options = options, .parse = parse, .args_size = sizeof(struct dump_args),
+	.formats = dump_formats, .run = run,
 };

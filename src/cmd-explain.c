@@ -18,29 +18,21 @@
 
 struct explain_args {
 	const char *text, *file;
-	int json;
 };
 
-static const struct argp_option options[] = {
-	{ "format", 'f', "FORMAT", 0, "text (default) or json", 0 },
-	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
-	{ 0 }
+/* What is shown: every line explained, and the figures. */
+struct view {
+	const char *file;
+	const struct vi_session *s;
+	const struct ex_line *lines;
+	size_t nl, recog, located;
 };
 
 static error_t parse(int key, char *arg, struct argp_state *st)
 {
-	struct explain_args *a = st->input;
+	struct explain_args *a = ((struct vi_cmd_ctx *)st->input)->args;
 
 	switch (key) {
-	case 'f':
-		if (!strcmp(arg, "json"))
-			a->json = 1;
-		else if (strcmp(arg, "text"))
-			argp_error(st, "unknown format '%s' (text or json)", arg);
-		return 0;
-	case 'h':
-		argp_state_help(st, stdout, ARGP_HELP_STD_HELP);
-		return 0;
 	case ARGP_KEY_ARG:
 		if (!a->file) {
 			a->file = arg;
@@ -145,6 +137,46 @@ static void line_text(FILE *out, const struct ex_line *l, size_t i)
 	fprintf(out, "  fix      %s\n", buf);
 }
 
+static int json_view(FILE *out, const void *model)
+{
+	const struct view *v = model;
+	json_t *doc = json_object(), *arr = json_array();
+
+	for (size_t i = 0; i < v->nl; i++)
+		json_array_append_new(arr, line_json(&v->lines[i]));
+	json_object_set_new(doc, "file", json_string(v->file));
+	json_object_set_new(doc, "stream_error", v->s->err.set ? json_string(v->s->err.msg)
+							       : json_null());
+	json_object_set_new(doc, "lines", arr);
+	json_object_set_new(doc, "lines_total", json_integer((json_int_t)v->nl));
+	json_object_set_new(doc, "recognised", json_integer((json_int_t)v->recog));
+	json_object_set_new(doc, "located", json_integer((json_int_t)v->located));
+	json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	json_decref(doc);
+	return 0;
+}
+
+static int text_view(FILE *out, const void *model)
+{
+	const struct view *v = model;
+
+	for (size_t i = 0; i < v->nl; i++)
+		line_text(out, &v->lines[i], i);
+	if (v->s->err.set)
+		fprintf(out, "note: the stream itself stops being readable: byte %" PRIu64 ": %s\n",
+			v->s->err.offset, v->s->err.msg);
+	fprintf(out, "%zu line(s): %zu recognised, %zu located in the stream\n", v->nl,
+		v->recog, v->located);
+	return 0;
+}
+
+static const struct vi_outfmt formats[] = {
+	{ "text", text_view },
+	{ "json", json_view },
+	{ NULL, NULL },
+};
+
 /* ---- the command ----------------------------------------------------------- */
 
 static char *read_stdin(void)
@@ -180,18 +212,9 @@ static int match_line(struct ex_line *l, regex_t *re)
 	return 0;
 }
 
-static int run(int argc, char **argv)
+static int run(struct vi_cmd_ctx *cx)
 {
-	static const struct argp argp = {
-		options, parse, "[\"QEMU ERROR TEXT\"] FILE",
-		"Explain the error QEMU printed when it failed to load FILE: each line "
-		"recognised, the byte in the stream it points at, why, and what would "
-		"make the load work.  Without the text argument it is read from stdin."
-		"\vExit status: 0 every line recognised and located, 1 not, 2 usage, "
-		"3 FILE unreadable.",
-		NULL, NULL, NULL
-	};
-	struct explain_args a = { 0 };
+	const struct explain_args *a = cx->args;
 	struct vi_walk_opts wopts = { 0 };
 	struct ex_line lines[MAX_LINES];
 	regex_t *re;
@@ -201,9 +224,7 @@ static int run(int argc, char **argv)
 	char *text, *save = NULL;
 	int rc;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
-		return VI_EXIT_USAGE;
-	text = a.text ? vi_xstrdup(a.text) : read_stdin();
+	text = a->text ? vi_xstrdup(a->text) : read_stdin();
 	re = vi_xmalloc(explain_table_len * sizeof(*re));
 	for (size_t r = 0; r < explain_table_len; r++)
 		if (regcomp(&re[r], explain_table[r].regex, REG_EXTENDED) != 0) {
@@ -229,8 +250,8 @@ static int run(int argc, char **argv)
 	}
 	/* A stream that cannot be walked (not even its header) is still
 	 * explained when it could be read: "Not a migration stream". */
-	if (vi_session_walk(&s, a.file, &wopts) < 0 && !s.w.root && !s.err.has_offset) {
-		vi_error_print(&s.err, a.file);
+	if (vi_session_walk(&s, a->file, &wopts) < 0 && !s.w.root && !s.err.has_offset) {
+		vi_error_print(&s.err, a->file);
 		rc = s.err.set ? s.err.exit_code : VI_EXIT_INPUT;
 		goto out;
 	}
@@ -263,28 +284,10 @@ static int run(int argc, char **argv)
 		}
 		located += lines[i].row && lines[i].located;
 	}
-	if (a.json) {
-		json_t *doc = json_object(), *arr = json_array();
-		for (size_t i = 0; i < nl; i++)
-			json_array_append_new(arr, line_json(&lines[i]));
-		json_object_set_new(doc, "file", json_string(a.file));
-		json_object_set_new(doc, "stream_error", s.err.set ? json_string(s.err.msg) : json_null());
-		json_object_set_new(doc, "lines", arr);
-		json_object_set_new(doc, "lines_total", json_integer((json_int_t)nl));
-		json_object_set_new(doc, "recognised", json_integer((json_int_t)recog));
-		json_object_set_new(doc, "located", json_integer((json_int_t)located));
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		json_decref(doc);
-	} else {
-		for (size_t i = 0; i < nl; i++)
-			line_text(stdout, &lines[i], i);
-		if (s.err.set)
-			printf("note: the stream itself stops being readable: byte %" PRIu64 ": %s\n",
-			       s.err.offset, s.err.msg);
-		printf("%zu line(s): %zu recognised, %zu located in the stream\n", nl, recog, located);
+	{
+		struct view v = { a->file, &s, lines, nl, recog, located };
+		rc = vi_cmd_emit(cx, &v, nl && recog == nl && located == nl ? VI_EXIT_OK : 1);
 	}
-	rc = nl && recog == nl && located == nl ? VI_EXIT_OK : 1;
 out:
 	vi_session_close(&s);
 	for (size_t r = 0; r < explain_table_len; r++)
@@ -295,6 +298,15 @@ out:
 }
 
 const struct vi_command cmd_explain = {
-	"explain", "[--format text|json] [\"QEMU ERROR TEXT\"] FILE",
-	"explain QEMU's load error: where in the stream, why, what to do", run
+	.name = "explain", .args = "[--format text|json] [\"QEMU ERROR TEXT\"] FILE",
+	.summary = "explain QEMU's load error: where in the stream, why, what to do",
+	.usage = "[\"QEMU ERROR TEXT\"] FILE",
+	.doc = "Explain the error QEMU printed when it failed to load FILE: each line "
+	       "recognised, the byte in the stream it points at, why, and what would "
+	       "make the load work.  Without the text argument it is read from stdin."
+	       "\vExit status: 0 every line recognised and located, 1 not, 2 usage, "
+	       "3 FILE unreadable.",
+	.common = VI_CMD_FORMAT,
+	.parse = parse, .args_size = sizeof(struct explain_args), .formats = formats,
+	.run = run,
 };

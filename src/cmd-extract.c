@@ -44,20 +44,16 @@ struct made {
 
 static const struct argp_option options[] = {
 	{ "block", 'b', "NAME", 0, "Extract only the RAMBlock with this idstr", 0 },
-	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ 0 }
 };
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
-	struct extract_args *a = state->input;
+	struct extract_args *a = ((struct vi_cmd_ctx *)state->input)->args;
 
 	switch (key) {
 	case 'b':
 		a->block = arg;
-		return 0;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
 	case ARGP_KEY_ARG:
 		if (!a->dir)
@@ -326,7 +322,7 @@ static int same_dir_as_input(const char *dir, const char *path)
 	return same;
 }
 
-static int extract(struct extract_args *a, struct vi_session *s, struct made *m)
+static int extract(const struct extract_args *a, struct vi_session *s, struct made *m)
 {
 	json_t *list = json_array(), *manifest;
 	struct vi_doc doc = { 0 };
@@ -374,52 +370,39 @@ out:
 	return rc;
 }
 
-static int run(int argc, char **argv)
+static int run(struct vi_cmd_ctx *c)
 {
-	static const struct argp argp = {
-		options, parse, "DIR FILE",
-		"Write each RAMBlock of a stream to DIR as a sparse file (NAME.ram, "
-		"the idstr with unsafe bytes written %XX), the decoded tree as "
-		"devices.json, the trailer as trailer.json, and blocks.json listing "
-		"each block's file and digest."
-		"\vDIR is created if needed and may not be the input's own directory; "
-		"no existing file is overwritten, and on failure nothing is left behind. "
-		"Each block file is read back and must match the stream's digest.",
-		NULL, NULL, NULL
-	};
-	struct extract_args a = { 0 };
+	const struct extract_args *a = c->args;
 	struct vi_walk_opts wopts = { 0 };
 	struct vi_session s;
 	struct made m = { -1, { 0 }, 0 };
 	int rc;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
-		return VI_EXIT_USAGE;
-	if (same_dir_as_input(a.dir, a.file)) {
+	if (same_dir_as_input(a->dir, a->file)) {
 		fprintf(stderr, "vmstate-inspect: %s: refusing to extract into the input's "
-			"own directory\n", a.dir);
+			"own directory\n", a->dir);
 		return VI_EXIT_USAGE;
 	}
 	wopts.ram_digests = 1;
-	if (vi_session_walk(&s, a.file, &wopts) < 0 || s.err.set) {
-		vi_error_print(&s.err, a.file);
+	if (vi_session_walk(&s, a->file, &wopts) < 0 || s.err.set) {
+		vi_error_print(&s.err, a->file);
 		rc = s.err.set ? s.err.exit_code : VI_EXIT_INPUT;
 		vi_session_close(&s);
 		return rc;
 	}
-	if (mkdir(a.dir, 0777) < 0 && errno != EEXIST) {
-		fprintf(stderr, "vmstate-inspect: %s: cannot create: %s\n", a.dir, strerror(errno));
+	if (mkdir(a->dir, 0777) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vmstate-inspect: %s: cannot create: %s\n", a->dir, strerror(errno));
 		vi_session_close(&s);
 		return VI_EXIT_USAGE;
 	}
-	if (same_dir_as_input(a.dir, a.file) ||
-	    (m.dirfd = open(a.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "vmstate-inspect: %s: %s\n", a.dir, m.dirfd < 0 && errno ?
+	if (same_dir_as_input(a->dir, a->file) ||
+	    (m.dirfd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "vmstate-inspect: %s: %s\n", a->dir, m.dirfd < 0 && errno ?
 			strerror(errno) : "refusing to extract into the input's own directory");
 		vi_session_close(&s);
 		return VI_EXIT_USAGE;
 	}
-	rc = extract(&a, &s, &m);
+	rc = extract(a, &s, &m);
 	if (rc != VI_EXIT_OK)
 		undo(&m);
 	for (size_t i = 0; i < m.n; i++)
@@ -430,6 +413,16 @@ static int run(int argc, char **argv)
 }
 
 const struct vi_command cmd_extract = {
-	"extract", "[--block NAME] DIR FILE",
-	"write RAMBlocks, device tree and trailer of a stream to files", run
+	.name = "extract", .args = "[--block NAME] DIR FILE",
+	.summary = "write RAMBlocks, device tree and trailer of a stream to files",
+	.usage = "DIR FILE",
+	.doc = "Write each RAMBlock of a stream to DIR as a sparse file (NAME.ram, "
+	       "the idstr with unsafe bytes written %XX), the decoded tree as "
+	       "devices.json, the trailer as trailer.json, and blocks.json listing "
+	       "each block's file and digest."
+	       "\vDIR is created if needed and may not be the input's own directory; "
+	       "no existing file is overwritten, and on failure nothing is left behind. "
+	       "Each block file is read back and must match the stream's digest.",
+	.options = options, .parse = parse, .args_size = sizeof(struct extract_args),
+	.run = run,
 };

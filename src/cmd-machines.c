@@ -10,16 +10,7 @@
 #include "machines.h"
 
 struct machines_args {
-	const char *target, *a, *b, *schema_dir, *output;
-	const struct vi_outfmt *format;
-};
-
-static const struct argp_option options[] = {
-	{ "schemas", 256, "DIR", 0, "Look for target data in DIR first", 0 },
-	{ "format", 'f', "FORMAT", 0, "text (default) or json", 0 },
-	{ "output", 'o', "FILE", 0, "Write to FILE (replaced only once complete; - is standard output)", 0 },
-	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
-	{ 0 }
+	const char *target, *a, *b;
 };
 
 /* What is shown: every machine type, one, or two compared. */
@@ -39,16 +30,9 @@ static const struct vi_outfmt formats[] = {
 
 static error_t parse(int key, char *arg, struct argp_state *st)
 {
-	struct machines_args *a = st->input;
+	struct machines_args *a = ((struct vi_cmd_ctx *)st->input)->args;
 
 	switch (key) {
-	case 256: a->schema_dir = arg; return 0;
-	case 'f':
-		if (!(a->format = vi_outfmt_find(formats, arg)))
-			argp_error(st, "unknown format '%s' (%s)", arg, vi_outfmt_names(formats));
-		return 0;
-	case 'o': a->output = arg; return 0;
-	case 'h': argp_state_help(st, stdout, ARGP_HELP_STD_HELP); return 0;
 	case ARGP_KEY_ARG:
 		if (!a->target) a->target = arg;
 		else if (!a->a) a->a = arg;
@@ -160,59 +144,51 @@ static int json_view(FILE *out, const void *model)
 	return 0;
 }
 
-static int run(int argc, char **argv)
+static int run(struct vi_cmd_ctx *c)
 {
-	static const struct argp argp = {
-		options, parse, "TARGET [TYPE [TYPE]]",
-		"List a target's machine types with their compat properties, show one, "
-		"or compare two property by property."
-		"\vMachine data lives in schemas/machines/ and is generated from real QEMU "
-		"(see schemas/README-compat.md).  Exit status: 0, or 2 for an unknown "
-		"target or machine type, bad machine data or a write error.",
-		NULL, NULL, NULL
-	};
-	struct machines_args a = { 0 };
+	const struct machines_args *a = c->args;
 	struct vi_error err = { 0 };
-	struct vi_machines m;
+	struct vi_machines m = { 0 };
 	struct view v = { &m, NULL, NULL, NULL, NULL, NULL };
-	struct vi_out out;
 	int rc;
 
-	a.format = &formats[0];
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
-		return VI_EXIT_USAGE;
-	if (vi_out_open(&out, a.output) < 0)
-		return VI_EXIT_USAGE;
-	if ((rc = machines_load(&m, a.target, a.schema_dir, &err)) != 0) {
+	if ((rc = machines_load(&m, a->target, c->schema_dir, &err)) != 0) {
 		if (rc < 0)
-			vi_error_print(&err, a.target);
+			vi_error_print(&err, a->target);
 		else
 			fprintf(stderr, "vmstate-inspect: no machine data for target '%s'\n",
-				vi_tx(a.target));
-		vi_out_abort(&out);
+				vi_tx(a->target));
 		return VI_EXIT_USAGE;
 	}
 	vi_out_note_read(m.path);
 	if (m.rules_path[0])
 		vi_out_note_read(m.rules_path);
-	if ((a.a && !(v.ma = machines_get(&m, a.a, &v.ra))) ||
-	    (a.b && !(v.mb = machines_get(&m, a.b, &v.rb)))) {
-		fprintf(stderr, "vmstate-inspect: %s: unknown machine type '%s'\n", vi_tx(a.target),
-			vi_tx(v.ma ? a.b : a.a));
+	if ((a->a && !(v.ma = machines_get(&m, a->a, &v.ra))) ||
+	    (a->b && !(v.mb = machines_get(&m, a->b, &v.rb)))) {
+		fprintf(stderr, "vmstate-inspect: %s: unknown machine type '%s'\n", vi_tx(a->target),
+			vi_tx(v.ma ? a->b : a->a));
 		machines_free(&m);
-		vi_out_abort(&out);
 		return VI_EXIT_USAGE;
 	}
 	if (v.mb)
 		v.diff = compare(v.ma, v.mb, v.ra, v.rb);
-	a.format->render(out.f, &v);
-	rc = vi_out_commit(&out) < 0 ? VI_EXIT_USAGE : VI_EXIT_OK;
+	rc = vi_cmd_emit(c, &v, VI_EXIT_OK);
 	json_decref(v.diff);
 	machines_free(&m);
 	return rc;
 }
 
 const struct vi_command cmd_machines = {
-	"machines", "TARGET [TYPE [TYPE]]",
-	"list or compare a target's machine types", run
+	.name = "machines", .args = "TARGET [TYPE [TYPE]]",
+	.summary = "list or compare a target's machine types",
+	.usage = "TARGET [TYPE [TYPE]]",
+	.doc = "List a target's machine types with their compat properties, show one, "
+	       "or compare two property by property."
+	       "\vMachine data lives in schemas/machines/ and is generated from real QEMU "
+	       "(see schemas/README-compat.md).  Exit status: 0, or 2 for an unknown "
+	       "target or machine type, bad machine data or a write error.",
+	.common = VI_CMD_SCHEMAS | VI_CMD_FORMAT | VI_CMD_OUTPUT,
+	.opt_doc = { [VI_O_SCHEMAS] = "Look for target data in DIR first" },
+	.parse = parse, .args_size = sizeof(struct machines_args), .formats = formats,
+	.run = run,
 };

@@ -17,7 +17,7 @@ struct import_args {
 	const char *dumps[MAX_INPUTS], *streams[MAX_INPUTS], *extras[MAX_INPUTS];
 	const char *notes[MAX_INPUTS];
 	int ndumps, nstreams, nextras, nnotes;
-	const char *qemu_version, *target, *output;
+	const char *qemu_version, *target;
 };
 
 enum { OPT_DUMP = 256, OPT_STREAM, OPT_EXTRA, OPT_QEMU_VERSION, OPT_TARGET, OPT_PROV };
@@ -29,8 +29,6 @@ static const struct argp_option options[] = {
 	{ "qemu-version", OPT_QEMU_VERSION, "TEXT", 0, "Exact first line of the binary's --version (required)", 0 },
 	{ "target", OPT_TARGET, "ID", 0, "Target id to record, e.g. qemu-10.0/x86_64 (required)", 0 },
 	{ "provenance", OPT_PROV, "TEXT", 0, "How the inputs were made, e.g. a command line (repeatable)", 0 },
-	{ "output", 'o', "FILE", 0, "Write the schema to FILE (default stdout; replaced only once complete; - is standard output)", 0 },
-	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ 0 }
 };
 
@@ -44,17 +42,15 @@ static int push(struct argp_state *st, const char **list, int *n, const char *v)
 
 static error_t parse(int key, char *arg, struct argp_state *st)
 {
-	struct import_args *a = st->input;
+	struct import_args *a = ((struct vi_cmd_ctx *)st->input)->args;
 
 	switch (key) {
-	case OPT_DUMP: return push(st, a->dumps, &a->ndumps, arg);
-	case OPT_STREAM: return push(st, a->streams, &a->nstreams, arg);
-	case OPT_EXTRA: return push(st, a->extras, &a->nextras, arg);
+	case OPT_DUMP: vi_out_note_read(arg); return push(st, a->dumps, &a->ndumps, arg);
+	case OPT_STREAM: vi_out_note_read(arg); return push(st, a->streams, &a->nstreams, arg);
+	case OPT_EXTRA: vi_out_note_read(arg); return push(st, a->extras, &a->nextras, arg);
 	case OPT_PROV: return push(st, a->notes, &a->nnotes, arg);
 	case OPT_QEMU_VERSION: a->qemu_version = arg; return 0;
 	case OPT_TARGET: a->target = arg; return 0;
-	case 'o': a->output = arg; return 0;
-	case 'h': argp_state_help(st, stdout, ARGP_HELP_STD_HELP); return 0;
 	case ARGP_KEY_ARG: argp_error(st, "unexpected argument '%s'", arg); return 0;
 	case ARGP_KEY_END:
 		if (!a->ndumps || !a->qemu_version || !a->target)
@@ -109,41 +105,29 @@ static int import_stream(struct vi_import *im, const char *path, json_t *prov,
 	return rc;
 }
 
-static const struct argp_child input_children[] = { { &vi_input_argp, 0, NULL, 0 }, { 0 } };
-
-static int import(int argc, char **argv)
+static int write_schema(FILE *out, const void *doc)
 {
-	static const struct argp argp = {
-		options, parse, NULL,
-		"Build a schema (schemas/README.md) for a QEMU binary from its "
-		"-dump-vmstate output and streams it wrote."
-		"\vThe schema records the --qemu-version text and what it was made from.",
-		input_children, NULL, NULL
-	};
-	struct import_args a = { 0 };
+	json_dumpf(doc, out, JSON_INDENT(1) | JSON_SORT_KEYS);
+	fputc('\n', out);
+	return 0;
+}
+
+static const struct vi_outfmt formats[] = { { "json", write_schema }, { NULL, NULL } };
+
+static int import(struct vi_cmd_ctx *c)
+{
+	const struct import_args *a = c->args;
 	struct vi_error err = { 0 };
 	struct vi_import im = { 0 };
 	json_t *doc = NULL, *prov, *list;
-	struct vi_out out;
 	int rc = VI_EXIT_OK;
 	unsigned refused = vi_budget_refusals();
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
-		return VI_EXIT_USAGE;
-	for (int i = 0; i < a.ndumps; i++)
-		vi_out_note_read(a.dumps[i]);
-	for (int i = 0; i < a.nstreams; i++)
-		vi_out_note_read(a.streams[i]);
-	for (int i = 0; i < a.nextras; i++)
-		vi_out_note_read(a.extras[i]);
-	if (vi_out_open(&out, a.output) < 0)
-		return VI_EXIT_USAGE;
-	for (int i = 0; i < a.ndumps; i++) {
+	for (int i = 0; i < a->ndumps; i++) {
 		struct vi_schema s;
-		if (schema_load_file(&s, a.dumps[i], &err) < 0) {
-			vi_error_print(&err, a.dumps[i]);
+		if (schema_load_file(&s, a->dumps[i], &err) < 0) {
+			vi_error_print(&err, a->dumps[i]);
 			json_decref(doc);
-			vi_out_abort(&out);
 			return VI_EXIT_USAGE;
 		}
 		if (!doc) {
@@ -157,41 +141,41 @@ static int import(int argc, char **argv)
 		}
 		schema_free(&s);
 	}
-	json_object_set_new(doc, "target", json_string(a.target));
-	json_object_set_new(doc, "qemu_version", json_string(a.qemu_version));
+	json_object_set_new(doc, "target", json_string(a->target));
+	json_object_set_new(doc, "qemu_version", json_string(a->qemu_version));
 	json_object_del(doc, "machine");
 	json_object_del(doc, "device_classes_only");
 	prov = json_object();
 	json_object_set_new(doc, "provenance", prov);
 	list = json_array();
-	for (int i = 0; i < a.ndumps; i++)
-		json_array_append_new(list, json_string(base(a.dumps[i])));
+	for (int i = 0; i < a->ndumps; i++)
+		json_array_append_new(list, json_string(base(a->dumps[i])));
 	json_object_set_new(prov, "dump_vmstate", list);
 	im.vmsds = json_object_get(doc, "vmsds");
 	list = json_array();
 	json_object_set_new(prov, "streams", list);
-	for (int i = 0; i < a.nstreams; i++)
-		if (import_stream(&im, a.streams[i], list, doc) < 0)
+	for (int i = 0; i < a->nstreams; i++)
+		if (import_stream(&im, a->streams[i], list, doc) < 0)
 			rc = VI_EXIT_INPUT;
 	list = json_array();
 	json_object_set_new(prov, "extra", list);
-	for (int i = 0; i < a.nextras; i++) {
+	for (int i = 0; i < a->nextras; i++) {
 		json_error_t jerr;
-		json_t *x = json_load_file(a.extras[i], 0, &jerr);
+		json_t *x = json_load_file(a->extras[i], 0, &jerr);
 		if (!x || import_extra(&im, x) < 0) {
 			fprintf(stderr, "vmstate-inspect: %s: not an extra-versions file%s%s\n",
-				vi_tx(a.extras[i]), x ? "" : ": ", x ? "" : vi_tx(jerr.text));
+				vi_tx(a->extras[i]), x ? "" : ": ", x ? "" : vi_tx(jerr.text));
 			rc = VI_EXIT_USAGE;
 		} else {
 			json_t *src = json_object_get(x, "source");
 			json_array_append_new(list, json_string(json_is_string(src)
-				? json_string_value(src) : base(a.extras[i])));
+				? json_string_value(src) : base(a->extras[i])));
 		}
 		json_decref(x);
 	}
 	list = json_array();
-	for (int i = 0; i < a.nnotes; i++)
-		json_array_append_new(list, json_string(a.notes[i]));
+	for (int i = 0; i < a->nnotes; i++)
+		json_array_append_new(list, json_string(a->notes[i]));
 	json_object_set_new(prov, "notes", list);
 	import_finish(im.vmsds, 0);
 	import_free(&im);
@@ -215,35 +199,43 @@ static int import(int argc, char **argv)
 		vi_error_print(&err, "schema import");
 		rc = VI_EXIT_USAGE;
 	}
-	if (rc == VI_EXIT_OK) {
-		json_dumpf(doc, out.f, JSON_INDENT(1) | JSON_SORT_KEYS);
-		fputc('\n', out.f);
-		if (vi_out_commit(&out) < 0)
-			rc = VI_EXIT_USAGE;
-	} else {
-		vi_out_abort(&out);	/* no schema: -o stays as it was */
-	}
+	if (rc == VI_EXIT_OK)	/* else no schema: -o stays as it was */
+		rc = vi_cmd_emit(c, doc, rc);
 	/* What -dump-vmstate alone cannot give (the man page says it too);
 	 * only for a schema that was written (an error is one line). */
-	if (rc == VI_EXIT_OK && !a.nstreams)
+	if (rc == VI_EXIT_OK && !a->nstreams)
 		fprintf(stderr, "vmstate-inspect: warning: no --stream: the schema lacks every "
 			"vmstate -dump-vmstate misses (ram, timer, cpu, apic, slirp, ...) and the "
 			"types of fields; check with it rejects every stream (unknown sections); "
 			"tools/import-qemu.sh BINARY TARGET DIR makes a complete target\n");
-	else if (rc == VI_EXIT_OK && !a.nextras)
+	else if (rc == VI_EXIT_OK && !a->nextras)
 		fprintf(stderr, "vmstate-inspect: note: no --extra: the vmstates only the streams "
 			"show have no minimum_version_id (no version-too-old for them), and a "
 			"section none of the %d stream(s) holds (slirp without -netdev user, ...) is "
-			"unknown to the schema\n", a.nstreams);
+			"unknown to the schema\n", a->nstreams);
 	json_decref(doc);
 	return rc;
 }
 
-static int run(int argc, char **argv)
+static const struct vi_command cmd_schema_import = {
+	.name = "schema import",
+	.doc = "Build a schema (schemas/README.md) for a QEMU binary from its "
+	       "-dump-vmstate output and streams it wrote."
+	       "\vThe schema records the --qemu-version text and what it was made from.",
+	.common = VI_CMD_OUTPUT | VI_CMD_INPUT,
+	.opt_doc = {
+		[VI_O_OUTPUT] = "Write the schema to FILE (default stdout; replaced only once "
+				"complete; - is standard output)",
+	},
+	.options = options, .parse = parse, .args_size = sizeof(struct import_args),
+	.formats = formats, .run = import,
+};
+
+static int dispatch(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "import") == 0) {
 		argv[1] = (char *)"vmstate-inspect schema import";
-		return import(argc - 1, argv + 1);
+		return vi_cmd_main(&cmd_schema_import, argc - 1, argv + 1);
 	}
 	if (argc >= 2 && strcmp(argv[1], "import") != 0 && argv[1][0] != '-') {
 		fprintf(stderr, "vmstate-inspect schema: unknown subcommand '%s'; try "
@@ -261,6 +253,7 @@ static int run(int argc, char **argv)
 }
 
 const struct vi_command cmd_schema = {
-	"schema", "import --dump-vmstate FILE [--stream FILE]... --qemu-version TEXT --target ID",
-	"build a device schema for a QEMU build", run
+	.name = "schema",
+	.args = "import --dump-vmstate FILE [--stream FILE]... --qemu-version TEXT --target ID",
+	.summary = "build a device schema for a QEMU build", .dispatch = dispatch,
 };

@@ -8,11 +8,6 @@
 #include "output.h"
 #include "schema.h"
 
-struct targets_args {
-	const char *schema_dir, *output;
-	const struct vi_outfmt *format;
-};
-
 /* The installed targets: [{target, qemu_version | error}], and where. */
 struct list {
 	json_t *v;
@@ -63,32 +58,12 @@ static const struct vi_outfmt formats[] = {
 	{ NULL, NULL },
 };
 
-static const struct argp_option options[] = {
-	{ "schemas", 256, "DIR", 0, "Look for target schemas in DIR first", 0 },
-	{ "format", 'f', "FORMAT", 0, "text (default) or json", 0 },
-	{ "output", 'o', "FILE", 0, "Write to FILE (replaced only once complete; - is standard output)", 0 },
-	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
-	{ 0 }
-};
-
 static error_t parse(int key, char *arg, struct argp_state *st)
 {
-	struct targets_args *a = st->input;
-
-	switch (key) {
-	case 256: a->schema_dir = arg; return 0;
-	case 'o': a->output = arg; return 0;
-	case 'h': argp_state_help(st, stdout, ARGP_HELP_STD_HELP); return 0;
-	case 'f':
-		if (!(a->format = vi_outfmt_find(formats, arg)))
-			argp_error(st, "unknown format '%s' (%s)", arg, vi_outfmt_names(formats));
-		return 0;
-	case ARGP_KEY_ARG:
+	(void)arg;
+	if (key == ARGP_KEY_ARG)
 		argp_error(st, "targets takes no arguments");
-		return 0;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
+	return ARGP_ERR_UNKNOWN;
 }
 
 static void add(const char *id, const char *path, void *ctx)
@@ -109,35 +84,23 @@ static void add(const char *id, const char *path, void *ctx)
 	schema_free(&s);
 }
 
-static int run(int argc, char **argv)
+static int run(struct vi_cmd_ctx *c)
 {
-	static const struct argp argp = {
-		options, parse, NULL,
-		"List the targets (qemu-RELEASE/ARCH) whose schemas are installed, with "
-		"the QEMU build each was generated from."
-		"\vExit status: 0, or 2 for a usage or write error.", NULL, NULL, NULL
-	};
-	struct targets_args a = { 0 };
 	struct list l = { json_array(), NULL, 0 };
-	struct vi_out out;
 	int rc;
 
-	a.format = &formats[0];
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0) {
-		json_decref(l.v);
-		return VI_EXIT_USAGE;
-	}
-	if (vi_out_open(&out, a.output) < 0) {
-		json_decref(l.v);
-		return VI_EXIT_USAGE;
-	}
-	l.n = schema_targets(a.schema_dir, add, &l, &l.from);
-	a.format->render(out.f, &l);
-	rc = vi_out_commit(&out) < 0 ? VI_EXIT_USAGE : VI_EXIT_OK;
+	l.n = schema_targets(c->schema_dir, add, &l, &l.from);
+	rc = vi_cmd_emit(c, &l, VI_EXIT_OK);
 	json_decref(l.v);
 	return rc;
 }
 
 const struct vi_command cmd_targets = {
-	"targets", "[--format text|json]", "list the destinations whose schemas are installed", run
+	.name = "targets", .args = "[--format text|json]",
+	.summary = "list the destinations whose schemas are installed",
+	.doc = "List the targets (qemu-RELEASE/ARCH) whose schemas are installed, with "
+	       "the QEMU build each was generated from."
+	       "\vExit status: 0, or 2 for a usage or write error.",
+	.common = VI_CMD_SCHEMAS | VI_CMD_FORMAT | VI_CMD_OUTPUT,
+	.parse = parse, .formats = formats, .run = run,
 };

@@ -89,7 +89,7 @@ static int run_command(const struct vi_command *c, int argc, char **argv)
 
 	snprintf(name, sizeof(name), "vmstate-inspect %s", c->name);
 	argv[0] = name;
-	return c->run(argc, argv);
+	return vi_cmd_main(c, argc, argv);
 }
 
 /* help [COMMAND | classes] */

@@ -107,14 +107,4 @@ struct vi_dest;
  * d->stream and d->notes are left NULL. */
 void vi_cmd_dest(const struct vi_cmd_ctx *c, const struct vi_cmd_target *t, struct vi_dest *d);
 
-extern const struct vi_command cmd_dump;
-extern const struct vi_command cmd_schema;
-extern const struct vi_command cmd_check;
-extern const struct vi_command cmd_report;
-extern const struct vi_command cmd_diff;
-extern const struct vi_command cmd_machines;
-extern const struct vi_command cmd_targets;
-extern const struct vi_command cmd_extract;
-extern const struct vi_command cmd_explain;
-
 #endif

@@ -12,6 +12,11 @@
 #include "findings.h"
 #include "output.h"
 
+/* The commands, in the order --help lists them; adding one is its file
+ * (cmd-NAME.c, exporting cmd_NAME), a line here and a row below. */
+extern const struct vi_command cmd_dump, cmd_check, cmd_report, cmd_diff, cmd_extract,
+	cmd_explain, cmd_machines, cmd_targets, cmd_schema;
+
 static const struct vi_command *const commands[] = {
 	&cmd_dump,
 	&cmd_check,

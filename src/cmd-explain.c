@@ -304,8 +304,8 @@ const struct vi_command cmd_explain = {
 	.doc = "Explain the error QEMU printed when it failed to load FILE: each line "
 	       "recognised, the byte in the stream it points at, why, and what would "
 	       "make the load work.  Without the text argument it is read from stdin."
-	       "\vExit status: 0 every line recognised and located, 1 not, 2 usage, "
-	       "3 FILE unreadable.",
+	       "\vExit status: 0 every line recognised and located, 1 not, 2 usage or "
+	       "write error, 3 FILE unreadable.",
 	.common = VI_CMD_FORMAT,
 	.parse = parse, .args_size = sizeof(struct explain_args), .formats = formats,
 	.run = run,

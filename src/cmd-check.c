@@ -104,15 +104,77 @@ static void dest_failed(struct vi_result *x, const struct check_args *a, int i,
 	x->error = *err;
 }
 
+/* What judging one stream against one target needs. */
+struct judging {
+	const struct vi_cmd_ctx *c;
+	const struct check_args *a;
+	struct vi_session *dest;	/* --dest-stream, walked, or NULL */
+	struct vi_baseline *bl;
+	struct vi_walk_opts wopts;
+	struct vi_report *rep;		/* the next result is filled */
+};
+
+/* File i against target t.  first is the file's first walk (*walked counts
+ * them): walked again with each destination's schema, which may decode
+ * what the trailer does not describe; standard input is read once. */
+static void judge(struct judging *j, int i, int t, struct vi_session *first, int *walked)
+{
+	const struct vi_cmd_target *tg = &j->c->targets[t];
+	const char *file = j->a->files[i];
+	struct vi_result *x = &j->rep->results[j->rep->n];
+	struct vi_session again, *s = first;
+	struct vi_dest d;
+
+	vi_cmd_dest(j->c, tg, &d);
+	d.stream = j->dest;
+	d.notes = &j->rep->notes;
+	j->wopts.schema_vmsds = tg->schema.vmsds;
+	if (!(*walked)++)
+		vi_session_walk(first, file, &j->wopts);
+	else if (vi_session_found(first))
+		vi_session_rewalk(s = &again, first, &j->wopts);
+	if (j->c->all_targets && vi_session_found(first) && !fits(first, tg)) {
+		if (s != first)
+			vi_session_close(s);
+		return;
+	}
+	memset(x, 0, sizeof(*x));
+	x->file = file;
+	x->input = (size_t)i;
+	x->target = vi_cmd_target_name(tg);
+	x->qemu_version = tg->schema.qemu_version;
+	x->found = vi_session_found(s);
+	x->in = s->in;
+	x->machine = d.machine ? d.machine : j->dest && j->dest->w.machine[0]
+		? j->dest->w.machine : s->w.machine[0] ? s->w.machine : NULL;
+	if (x->machine == s->w.machine)	/* the session goes before rendering */
+		x->machine = vi_xstrdup(s->w.machine), x->own_machine = 1;
+	if (!x->found) {	/* cannot be judged: no verdict */
+		x->error = s->err;
+		if (t == 0 || *walked == 1)
+			vi_session_print_error(s, file);
+	} else {
+		size_t errors = vi_check_stream(s, file, &d, &x->findings);
+		if (j->a->baseline) {	/* accepted on purpose: not in the verdict */
+			size_t ok = vi_baseline_apply(j->bl, &x->findings, x->target);
+			errors -= ok < errors ? ok : errors;
+		}
+		x->verdict = errors ? "reject" : "accept";
+	}
+	if (s != first)
+		vi_session_close(s);
+	j->rep->n++;
+}
+
 static int run(struct vi_cmd_ctx *c)
 {
 	const struct check_args *a = c->args;
 	struct vi_session dest;
 	struct vi_report rep = { 0 };
-	struct vi_walk_opts wopts = { 0 };
 	struct vi_out wbout;
 	struct vi_baseline bl = { 0 };
-	int have_dest = 0, dest_rc = 0, rc;
+	struct judging j = { c, a, NULL, &bl, { 0 }, &rep };
+	int dest_rc = 0, rc;
 	struct vi_error dest_err = { 0 };
 
 	if (a->baseline && vi_baseline_load(&bl, a->baseline) < 0)
@@ -122,9 +184,9 @@ static int run(struct vi_cmd_ctx *c)
 		return VI_EXIT_USAGE;
 	}
 	if (a->dest_stream) {
-		have_dest = 1;
-		wopts.schema_vmsds = c->targets[0].schema.vmsds;
-		if (vi_session_walk(&dest, a->dest_stream, &wopts) < 0) {
+		j.dest = &dest;
+		j.wopts.schema_vmsds = c->targets[0].schema.vmsds;
+		if (vi_session_walk(&dest, a->dest_stream, &j.wopts) < 0) {
 			/* No verdict for any file: each result carries this error. */
 			vi_session_print_error(&dest, a->dest_stream);
 			dest_rc = vi_session_found(&dest) ? VI_EXIT_USAGE : VI_EXIT_INPUT;
@@ -132,7 +194,7 @@ static int run(struct vi_cmd_ctx *c)
 			snprintf(dest_err.msg, sizeof(dest_err.msg), "--dest-stream %.200s: %.290s",
 				 vi_tx(a->dest_stream), dest.err.msg);
 			vi_session_close(&dest);
-			have_dest = 0;
+			j.dest = NULL;
 		}
 	}
 	rep.tool_command = "check";
@@ -143,59 +205,11 @@ static int run(struct vi_cmd_ctx *c)
 	for (int i = 0; i < a->nfiles; i++) {
 		struct vi_session first;
 		int walked = 0;
-		for (int t = 0; t < c->ntargets; t++) {
-			const struct vi_cmd_target *tg = &c->targets[t];
-			struct vi_result *x = &rep.results[rep.n];
-			struct vi_session again, *s = &first;
-			struct vi_dest d;
-
-			if (dest_rc) {
-				dest_failed(x, a, i, tg, &dest_err);
-				rep.n++;
-				continue;
-			}
-			vi_cmd_dest(c, tg, &d);
-			d.stream = have_dest ? &dest : NULL;
-			d.notes = &rep.notes;
-			wopts.schema_vmsds = tg->schema.vmsds;
-			/* Walked with each destination's schema (it may decode what the
-			 * trailer does not describe); standard input is read once. */
-			if (!walked++)
-				vi_session_walk(&first, a->files[i], &wopts);
-			else if (vi_session_found(&first))
-				vi_session_rewalk(s = &again, &first, &wopts);
-			if (c->all_targets && vi_session_found(&first) && !fits(&first, tg)) {
-				if (s != &first)
-					vi_session_close(s);
-				continue;
-			}
-			memset(x, 0, sizeof(*x));
-			x->file = a->files[i];
-			x->input = (size_t)i;
-			x->target = vi_cmd_target_name(tg);
-			x->qemu_version = tg->schema.qemu_version;
-			x->found = vi_session_found(s);
-			x->in = s->in;
-			x->machine = d.machine ? d.machine : have_dest && dest.w.machine[0]
-				? dest.w.machine : s->w.machine[0] ? s->w.machine : NULL;
-			if (x->machine == s->w.machine)	/* the session goes before rendering */
-				x->machine = vi_xstrdup(s->w.machine), x->own_machine = 1;
-			if (!x->found) {	/* cannot be judged: no verdict */
-				x->error = s->err;
-				if (t == 0 || walked == 1)
-					vi_session_print_error(s, a->files[i]);
-			} else {
-				size_t errors = vi_check_stream(s, a->files[i], &d, &x->findings);
-				if (a->baseline) {	/* accepted on purpose: not in the verdict */
-					size_t ok = vi_baseline_apply(&bl, &x->findings, x->target);
-					errors -= ok < errors ? ok : errors;
-				}
-				x->verdict = errors ? "reject" : "accept";
-			}
-			if (s != &first)
-				vi_session_close(s);
-			rep.n++;
-		}
+		for (int t = 0; t < c->ntargets; t++)
+			if (dest_rc)
+				dest_failed(&rep.results[rep.n++], a, i, &c->targets[t], &dest_err);
+			else
+				judge(&j, i, t, &first, &walked);
 		if (walked)
 			vi_session_close(&first);
 	}
@@ -223,7 +237,7 @@ static int run(struct vi_cmd_ctx *c)
 	vi_findings_free(&rep.notes);
 	vi_baseline_free(&bl);
 	free(rep.results);
-	if (have_dest)
+	if (j.dest)
 		vi_session_close(&dest);
 	return rc;
 }

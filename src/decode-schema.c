@@ -95,7 +95,7 @@ int64_t dv_static_size(json_t *desc, int64_t version, int depth)
  * start at byte pos? */
 static int dv_known_subsection_at(struct dctx *c, uint64_t pos)
 {
-	struct vi_reader *r = c->w->r;
+	struct vi_reader *r = c->r;
 	uint8_t b[2 + 255];
 
 	if (rd_peek_at(r, pos, b, 2) < 2 || b[0] != QVM_SUBSECTION ||
@@ -120,8 +120,8 @@ static int dv_known_subsection_at(struct dctx *c, uint64_t pos)
  * footer, follows.  -1 when no count fits. */
 int64_t dv_count_by_anchor(struct dctx *c, int64_t esz)
 {
-	struct vi_reader *r = c->w->r;
-	uint64_t here = rd_tell(r), foot = walk_find_footer(c->w, here, c->section_id);
+	struct vi_reader *r = c->r;
+	uint64_t here = rd_tell(r), foot = c->env->find_footer(c->env->walker, here, c->section_id);
 	uint64_t maxc = (foot != UINT64_MAX && foot >= here ? foot - here : rd_left(r)) /
 			(uint64_t)esz;
 
@@ -141,17 +141,17 @@ int64_t dv_count_by_anchor(struct dctx *c, int64_t esz)
  * section footer, or a subsection header this walk knows? */
 int dv_at_anchor(struct dctx *c)
 {
-	uint64_t here = rd_tell(c->w->r);
+	uint64_t here = rd_tell(c->r);
 
-	return walk_find_footer(c->w, here, c->section_id) == here ||
+	return c->env->find_footer(c->env->walker, here, c->section_id) == here ||
 	       dv_known_subsection_at(c, here);
 }
 
 /* Bytes from here to this section's footer, for a last field of unknown size. */
 int64_t dv_to_footer(struct dctx *c)
 {
-	uint64_t end = walk_find_footer(c->w, rd_tell(c->w->r), c->section_id);
-	return end == UINT64_MAX ? -2 : (int64_t)(end - rd_tell(c->w->r));
+	uint64_t end = c->env->find_footer(c->env->walker, rd_tell(c->r), c->section_id);
+	return end == UINT64_MAX ? -2 : (int64_t)(end - rd_tell(c->r));
 }
 
 /* The order choices are tried in: fewest guesses flipped first and, among
@@ -177,44 +177,45 @@ static uint64_t choice_mask(unsigned k)
 	return order[k];
 }
 
-int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
-		       uint32_t section_id, uint32_t version)
+int vmsd_decode_schema(struct vi_decode_env *env, json_t *vmsd, struct vi_node *sec,
+		       uint32_t section_id, uint32_t version, struct vi_mismatch *why)
 {
-	struct dctx c = { .w = w, .schema = 1, .section_id = section_id };
-	uint64_t start = rd_tell(w->r), tried = 0;
+	struct dctx c = { .env = env, .r = env->r, .err = env->err, .why = why,
+			  .schema = 1, .section_id = section_id };
+	uint64_t start = rd_tell(env->r), tried = 0;
 	int rc = VMSD_MISMATCH, most = 0;
+
+	why->msg[0] = '\0';
 
 	for (unsigned k = 0; k < (1u << CHOICE_BITS) && tried < MAX_CHOICE_ATTEMPTS; k++) {
 		uint64_t attempt = choice_mask(k);
 		if (k && most < CHOICE_BITS && attempt >> most)
 			continue;	/* flips choices this section does not have */
 		tried++;
+		struct dv_attempt a;
 		c.choices = attempt;
 		c.nchoice = 0;
-		rc = dv_decode_desc(&c, vmsd, sec, version, 0);
-		if (rc == 0 && walk_at_section_end(w, section_id))
+		/* Running off the stream says this way is wrong: a mismatch. */
+		dv_attempt_begin(&c, &a);
+		rc = dv_attempt_end(&c, &a, dv_decode_desc(&c, vmsd, sec, version, 0), 1);
+		if (rc == 0 && env->at_section_end(env->walker, section_id))
 			return 0;
-		if (rc == -1 && (w->err->exit_code != VI_EXIT_INPUT || w->err->hard))
+		if (rc == -1)
 			return -1;
-		if (rc == -1) {	/* ran off the stream: this way is wrong */
-			snprintf(dv_mismatch_msg, sizeof(dv_mismatch_msg), "%s", w->err->msg);
-			w->err->set = 0;
-			w->err->cls = NULL;
-		} else if (rc == 0) {
-			snprintf(dv_mismatch_msg, sizeof(dv_mismatch_msg),
+		if (rc == 0)
+			snprintf(why->msg, sizeof(why->msg),
 				 "the schema's layout ends at byte %" PRIu64 ", not at the footer",
-				 rd_tell(w->r));
-		}
+				 rd_tell(env->r));
 		if (getenv("VI_DEBUG_SCHEMA")) {
 			fprintf(stderr, "attempt %llu rc %d at %llu: %s\n", (unsigned long long)attempt,
-				rc, (unsigned long long)rd_tell(w->r), dv_mismatch_msg);
+				rc, (unsigned long long)rd_tell(env->r), why->msg);
 			for (size_t j = 0; j < sec->nkids; j++)
 				fprintf(stderr, "   %s %s @%llu len %llu\n", sec->kids[j]->name,
 					sec->kids[j]->type, (unsigned long long)sec->kids[j]->offset,
 					(unsigned long long)sec->kids[j]->length);
 		}
 		vi_node_drop_kids_from(sec, 0);
-		rd_seek(w->r, start);
+		rd_seek(env->r, start);
 		/* Choices met depend on earlier ones: count the most any attempt met. */
 		if (c.nchoice > most)
 			most = c.nchoice;

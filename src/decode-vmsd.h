@@ -1,19 +1,23 @@
 /* decode-vmsd.h - what the interpreter (decode-vmsd.c) and its schema mode
  * (decode-schema.c) share.  Private to decode-*.c; the walker's entry points
- * (vmsd_decode_payload, vmsd_decode_schema) are in walk.h. */
+ * (vmsd_decode_payload, vmsd_decode_schema) are in decode.h. */
 #ifndef VI_DECODE_VMSD_H
 #define VI_DECODE_VMSD_H
 
 #include <stdint.h>
 #include <jansson.h>
 #include "vi-limits.h"
-#include "walk.h"
+#include "decode.h"
+#include "vi-format.h"
 
 #define MAX_CHOICE_ATTEMPTS 64
 #define MAX_GUESSED_COUNT 65536	/* elements tried for a count the stream lacks */
 
 struct dctx {
-	struct vi_walk *w;
+	struct vi_decode_env *env;
+	struct vi_reader *r;    /* env->r */
+	struct vi_error *err;   /* where errors go now: env->err, or an attempt's own */
+	struct vi_mismatch *why; /* the caller's: why the bytes did not follow */
 	int schema;             /* description is a schema vmsd, not a trailer entry */
 	uint32_t section_id;    /* for "up to the footer" fields */
 	uint64_t choices;       /* bit k: the k-th field_exists field is present */
@@ -24,10 +28,23 @@ struct dctx {
 	int nsubs;
 };
 
-/* Why the bytes did not follow the description (VMSD_MISMATCH). */
-extern char dv_mismatch_msg[600];
-__attribute__((format(printf, 1, 2)))
-int dv_mismatch(const char *fmt, ...);
+/* Say why the bytes did not follow the description: returns VMSD_MISMATCH. */
+__attribute__((format(printf, 2, 3)))
+int dv_mismatch(struct dctx *c, const char *fmt, ...);
+__attribute__((format(printf, 3, 4)))
+void dv_warn(struct dctx *c, uint64_t off, const char *fmt, ...);
+
+/* An attempt that may be given up: errors the reader or the decoder meet
+ * while it runs go to its own error, not the walk's.  dv_attempt_end says
+ * what became of them: a hard error, or one that is not a read past the
+ * data (mismatch_ok 0), is the walk's error again and -1; otherwise a read
+ * past the data is a mismatch (VMSD_MISMATCH, its message in c->why). */
+struct dv_attempt {
+	struct vi_error err;
+	struct vi_error *outer;
+};
+void dv_attempt_begin(struct dctx *c, struct dv_attempt *a);
+int dv_attempt_end(struct dctx *c, struct dv_attempt *a, int rc, int mismatch_ok);
 
 /* decode-vmsd.c */
 int64_t dv_jnum(json_t *o, const char *key, int64_t max);

@@ -20,7 +20,7 @@ static int footer_at(struct vi_walk *w, const uint8_t *p, uint32_t id, uint64_t 
 
 static uint64_t remember(struct vi_walk *w, uint32_t id, uint64_t from, uint64_t at)
 {
-	if (w->err->set)	/* a read failed: nothing to remember */
+	if (w->r->err->set)	/* a read failed: nothing to remember */
 		return at;
 	w->ff.valid = 1;
 	w->ff.footers = w->footers;
@@ -100,6 +100,6 @@ int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
 	vi_node_set_bytes(d, preview, n < d->length ? d->length : n);  /* keeps the preview */
 	vi_node_attr_u(sec, "undecoded_bytes", d->length);
 	vi_node_attr_s(sec, "decoded_by", "none");
-	w->undecoded_total += d->length;
+	w->dec.undecoded_total += d->length;
 	return rd_seek(r, found);
 }

@@ -31,29 +31,34 @@ struct vi_section *walk_section_by_id(struct vi_walk *w, uint32_t id)
 	return i == VI_MAP_NONE ? NULL : &w->sections[i];
 }
 
-int walk_node_budget(struct vi_walk *w)
+static int node_budget(struct vi_walk *w, struct vi_error *err)
 {
 	if (vi_budget_over()) {
-		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
+		vi_fail(err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
 			"what was decoded would take more than %llu MiB (the memory budget: "
 			"%llu MiB + %llu bytes per input byte); refusing to go on",
 			(unsigned long long)(vi_budget_limit() >> 20),
 			(unsigned long long)(VI_BUDGET_BASE >> 20),
 			(unsigned long long)VI_BUDGET_PER_BYTE);
-		return vi_error_hard(w->err);
+		return vi_error_hard(err);
 	}
 	if (vi_node_count() > VI_MAX_NODES) {
-		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
+		vi_fail(err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
 			"more than %u decoded values; refusing to go on", VI_MAX_NODES);
-		return vi_error_hard(w->err);
+		return vi_error_hard(err);
 	}
 	if (vi_node_made() - w->nodes_made0 > VI_MAX_NODE_WORK) {
-		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
+		vi_fail(err, VI_EXIT_INPUT, (int64_t)rd_tell(w->r),
 			"more than %u values decoded and thrown away again; refusing "
 			"to go on", VI_MAX_NODE_WORK);
-		return vi_error_hard(w->err);
+		return vi_error_hard(err);
 	}
 	return 0;
+}
+
+int walk_node_budget(struct vi_walk *w)
+{
+	return node_budget(w, w->err);
 }
 
 static struct vi_section *bind_section(struct vi_walk *w, uint32_t id,
@@ -130,6 +135,38 @@ int walk_at_section_end(struct vi_walk *w, uint32_t id)
 	return w->footers < 0 && walk_record_plausible(w, rd_tell(w->r));
 }
 
+/* The decoder's callbacks (decode.h): it reaches the walker only here. */
+static void dec_warn(void *p, uint64_t off, const char *msg)
+{
+	walk_warn(p, off, "%s", msg);
+}
+
+static int dec_budget(void *p, struct vi_error *err)
+{
+	return node_budget(p, err);
+}
+
+static uint64_t dec_find_footer(void *p, uint64_t from, uint32_t id)
+{
+	return walk_find_footer(p, from, id);
+}
+
+static int dec_at_section_end(void *p, uint32_t id)
+{
+	return walk_at_section_end(p, id);
+}
+
+static void walk_decode_env(struct vi_walk *w)
+{
+	w->dec.r = w->r;
+	w->dec.err = w->err;
+	w->dec.walker = w;
+	w->dec.warn = dec_warn;
+	w->dec.budget = dec_budget;
+	w->dec.find_footer = dec_find_footer;
+	w->dec.at_section_end = dec_at_section_end;
+}
+
 static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_section *s)
 {
 	struct vi_reader *r = w->r;
@@ -179,6 +216,7 @@ static int walk_schema_payload(struct vi_walk *w, struct vi_node *sec,
 	json_t *vmsd = json_object_get(w->opts.schema_vmsds,
 				       facts_vmsd_name(w->opts.schema_vmsds, s->idstr));
 	json_t *variants = json_object_get(vmsd, "variants");
+	struct vi_mismatch why = { "" };
 	int rc;
 
 	if (!vmsd)
@@ -190,7 +228,7 @@ static int walk_schema_payload(struct vi_walk *w, struct vi_node *sec,
 		json_t *d = i ? json_array_get(variants, i - 1) : vmsd;
 		if (json_is_true(json_object_get(d, "observed")) != (k <= json_array_size(variants)))
 			continue;
-		rc = vmsd_decode_schema(w, d, sec, s->id, s->version_id);
+		rc = vmsd_decode_schema(&w->dec, d, sec, s->id, s->version_id, &why);
 		if (rc == 0) {
 			vi_node_attr_s(sec, "decoded_by", "schema");
 			return 0;
@@ -199,7 +237,7 @@ static int walk_schema_payload(struct vi_walk *w, struct vi_node *sec,
 			return rc;
 	}
 	walk_warn(w, rd_tell(w->r), "section %u (%s): the schema does not explain it (%s); "
-		  "section shown undecoded", s->id, s->idstr, vmsd_mismatch_message());
+		  "section shown undecoded", s->id, s->idstr, why.msg);
 	return walk_opaque_payload(w, sec, s->id);
 }
 
@@ -209,6 +247,7 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 	int exact;
 	json_t *desc = vmdesc_take_device(w, s->idstr, s->instance_id, &exact);
 	uint64_t start = rd_tell(w->r), undecoded;
+	struct vi_mismatch why;
 	size_t warnings;
 	int rc;
 
@@ -222,24 +261,24 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 	 * 7.2 describes an array of pointers by its first element, so an array
 	 * of NULL markers with one real element in it is longer than described
 	 * (s390_css).  Then the entry is what is wrong. */
-	undecoded = w->undecoded_total;
+	undecoded = w->dec.undecoded_total;
 	warnings = w->root->nkids;
-	rc = vmsd_decode_payload(w, desc, sec, 0);
-	if (rc == 0 && (!exact || w->undecoded_total > undecoded) &&
+	rc = vmsd_decode_payload(&w->dec, desc, sec, 0, &why);
+	if (rc == 0 && (!exact || w->dec.undecoded_total > undecoded) &&
 	    !walk_at_section_end(w, s->id))
 		rc = VMSD_MISMATCH;	/* another entry's layout, or a wrong one */
 	if (rc != VMSD_MISMATCH) {
-		if (w->undecoded_total > undecoded)
-			vi_node_attr_u(sec, "undecoded_bytes", w->undecoded_total - undecoded);
+		if (w->dec.undecoded_total > undecoded)
+			vi_node_attr_u(sec, "undecoded_bytes", w->dec.undecoded_total - undecoded);
 		return rc;
 	}
-	w->undecoded_total = undecoded;
+	w->dec.undecoded_total = undecoded;
 	vi_node_drop_kids_from(w->root, warnings);	/* this decode's element warnings */
 	if (!exact)
 		vmdesc_give_back(w);
 	walk_warn(w, start, "section %u (%s): the VMDESCRIPTION entry does not match "
 		  "the bytes (%s); section shown undecoded", s->id, s->idstr,
-		  vmsd_mismatch_message());
+		  why.msg);
 	vi_node_drop_kids_from(sec, 0);
 	if (rd_seek(w->r, start) < 0)
 		return -1;
@@ -284,7 +323,7 @@ static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
 	vi_node_attr_u(sec, "payload_offset", rd_tell(r));
 	if (type == QVM_SECTION_START || type == QVM_SECTION_FULL)
 		s->first = sec;
-	w->empty_elems = 0;
+	w->dec.empty_elems = 0;
 
 	if (type == QVM_SECTION_FULL)
 		rc = walk_device_payload(w, sec, s);
@@ -385,6 +424,7 @@ int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 	w->footers = -1;
 	w->vmdesc_offset = UINT64_MAX;
 	w->nodes_made0 = vi_node_made();
+	walk_decode_env(w);
 	w->root = vi_node_new(NULL, VI_N_ROOT, "stream", "stream", 0);
 	w->root->length = r->size;
 
@@ -402,7 +442,7 @@ int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 		rc = vmdesc_walk_trailer(w);
 	walk_ram_summarise(w);
 	if (rc == 0)
-		vi_node_attr_u(w->root, "undecoded_bytes", w->undecoded_total);
+		vi_node_attr_u(w->root, "undecoded_bytes", w->dec.undecoded_total);
 	if (rd_streaming(r))
 		w->root->length = r->size != UINT64_MAX ? r->size : rd_tell(r);
 	return rc;

@@ -10,25 +10,15 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include "decode.h"
 #include "error.h"
 #include "ram-digest.h"
 #include "reader.h"
 #include "tree.h"
+#include "vi-format.h"
 #include "vi-map.h"
 
-/* QEMU_VM_* record types (migration/savevm.c). */
-enum {
-	QVM_EOF = 0x00, QVM_SECTION_START = 0x01, QVM_SECTION_PART = 0x02,
-	QVM_SECTION_END = 0x03, QVM_SECTION_FULL = 0x04, QVM_SUBSECTION = 0x05,
-	QVM_VMDESCRIPTION = 0x06, QVM_CONFIGURATION = 0x07, QVM_COMMAND = 0x08,
-	QVM_SECTION_FOOTER = 0x7e,
-};
-
 struct vi_vd_key;
-
-#define QEVM_MAGIC 0x5145564du
-#define QEVM_VERSION 3
-#define QEVM_VERSION_COMPAT 2
 
 struct vi_ramblock {
 	char name[256];
@@ -94,7 +84,6 @@ struct vi_walk {
 	struct vi_section *sections;
 	size_t nsections, csections;
 	struct vi_map sec_map;   /* section id -> index in sections */
-	uint32_t empty_elems;    /* elements of this section that took no bytes */
 	uint64_t nodes_made0;    /* vi_node_made() when the walk started */
 	struct {                 /* walk_find_footer's last answer */
 		int valid, footers;
@@ -110,7 +99,8 @@ struct vi_walk {
 				    (blocks moves when it grows) */
 	struct vi_node *ram_node;        /* the RAM summary */
 
-	uint64_t undecoded_total;
+	struct vi_decode_env dec; /* what the decoder gets: reader, error,
+				    callbacks, its counters */
 };
 
 /* Walk in->fd's stream into w->root.  On error w->err is set; the tree
@@ -159,14 +149,5 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 void vmdesc_give_back(struct vi_walk *w);
 /* Is the reader at section id's footer (or, without footers, a record)? */
 int walk_at_section_end(struct vi_walk *w, uint32_t id);
-/* decode-vmsd.c: decode one payload from a description.  Returns 0, -1
- * (error in w->err) or VMSD_MISMATCH (the bytes do not follow it). */
-#define VMSD_MISMATCH (-2)
-const char *vmsd_mismatch_message(void);
-/* Decode a FULL section's payload from a schema vmsd at the section version. */
-int vmsd_decode_schema(struct vi_walk *w, json_t *vmsd, struct vi_node *sec,
-		       uint32_t section_id, uint32_t version);
-int vmsd_decode_payload(struct vi_walk *w, json_t *desc, struct vi_node *parent,
-			int depth);
 
 #endif

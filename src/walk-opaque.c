@@ -9,63 +9,6 @@
 #include <string.h>
 #include "vi-limits.h"
 #include "walk.h"
-#include "vi-bytes.h"
-
-static int footer_at(struct vi_walk *w, const uint8_t *p, uint32_t id, uint64_t q)
-{
-	uint32_t v = vi_be32(p + 1);
-
-	return p[0] == QVM_SECTION_FOOTER && v == id && walk_record_plausible(w, q + 5);
-}
-
-static uint64_t remember(struct vi_walk *w, uint32_t id, uint64_t from, uint64_t at)
-{
-	if (w->r->err->set)	/* a read failed: nothing to remember */
-		return at;
-	w->ff.valid = 1;
-	w->ff.footers = w->footers;
-	w->ff.id = id;
-	w->ff.nsections = w->nsections;
-	w->ff.limit = w->r->limit;
-	w->ff.from = from;
-	w->ff.at = at;
-	return at;
-}
-
-uint64_t walk_find_footer(struct vi_walk *w, uint64_t from, uint32_t id)
-{
-	static uint8_t buf[1 << 16];
-	uint64_t pos = from;
-	size_t n, chunk = 256;	/* most payloads are short: read little first */
-
-	if (w->footers == 0)
-		return UINT64_MAX;
-	/* The first footer at or after from is also the first at or after any
-	 * later point up to it; none up to the end is none from later either.
-	 * (Schema decoding asks again and again within one section.) */
-	if (w->ff.valid && w->ff.id == id && w->ff.footers == w->footers &&
-	    w->ff.nsections == w->nsections && w->ff.limit == w->r->limit &&
-	    w->ff.from <= from && from <= w->ff.at)
-		return w->ff.at;
-	for (;;) {
-		if (pos - from > VI_MAX_SCAN)
-			return UINT64_MAX;
-		n = rd_peek_at(w->r, pos, buf, chunk);
-		if (chunk < sizeof(buf))
-			chunk *= 4;
-		if (n < 5)
-			return remember(w, id, from, UINT64_MAX);
-		for (size_t i = 0; i + 5 <= n; i++) {
-			const uint8_t *p = memchr(buf + i, QVM_SECTION_FOOTER, n - 4 - i);
-			if (!p)
-				break;
-			i = (size_t)(p - buf);
-			if (footer_at(w, p, id, pos + i))
-				return remember(w, id, from, pos + i);
-		}
-		pos += n - 4;
-	}
-}
 
 int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
 {

@@ -1,6 +1,7 @@
 /* walk.h - walking a migration stream into a decoded tree.
  *
- * walk.c drives the record loop; walk-config.c, walk-ram.c, walk-command.c
+ * walk.c drives the record loop; walk-core.c has what every walk-* file
+ * shares (warnings, budget, footers) and calls none of them; walk-config.c, walk-ram.c, walk-command.c
  * and walk-opaque.c each own one kind of payload; device sections are
  * decoded by the description interpreter (decode-vmsd.c, decode-schema.c) from the stream's
  * own VMDESCRIPTION trailer (vmdesc.c).
@@ -111,6 +112,8 @@ void vi_walk_free(struct vi_walk *w);
 
 /* walk.c: the record loop, also used for PACKAGED payloads. */
 int walk_records(struct vi_walk *w, struct vi_node *parent, int nested);
+
+/* walk-core.c: what the walk-* modules share; it calls none of them. */
 struct vi_section *walk_section_by_id(struct vi_walk *w, uint32_t id);
 /* -1 with a hard error in w->err when the tree has grown past VI_MAX_NODES
  * or the walk has made more than VI_MAX_NODE_WORK nodes; else 0. */
@@ -119,6 +122,13 @@ int walk_node_budget(struct vi_walk *w);
 int walk_record_plausible(struct vi_walk *w, uint64_t q);
 void walk_warn(struct vi_walk *w, uint64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Offset of section id's footer at or after from, UINT64_MAX if none; may
+ * set the reader's error on truncation. */
+uint64_t walk_find_footer(struct vi_walk *w, uint64_t from, uint32_t id);
+/* Is the reader at section id's footer (or, without footers, a record)? */
+int walk_at_section_end(struct vi_walk *w, uint32_t id);
+/* Fill w->dec: the decoder's context, whose callbacks are these functions. */
+void walk_decode_env(struct vi_walk *w);
 
 /* walk-config.c */
 int walk_configuration(struct vi_walk *w, struct vi_node *parent);
@@ -130,11 +140,9 @@ int walk_live_payload(struct vi_walk *w, struct vi_node *sec, const char *idstr,
 /* walk-ram.c */
 int walk_ram_payload(struct vi_walk *w, struct vi_node *sec, int is_start);
 void walk_ram_summarise(struct vi_walk *w);
+
 /* walk-opaque.c: a payload whose extent only its footer tells. */
 int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id);
-/* Offset of section id's footer at or after from, UINT64_MAX if none; may
- * set w->err on truncation. */
-uint64_t walk_find_footer(struct vi_walk *w, uint64_t from, uint32_t id);
 /* vmdesc.c */
 int vmdesc_probe(struct vi_walk *w);
 /* A stream read once: probe the trailer now (first device section or EOF). */
@@ -147,7 +155,5 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 			   int *exact);
 /* Undo the last vmdesc_take_device (its entry did not fit). */
 void vmdesc_give_back(struct vi_walk *w);
-/* Is the reader at section id's footer (or, without footers, a record)? */
-int walk_at_section_end(struct vi_walk *w, uint32_t id);
 
 #endif

@@ -48,9 +48,9 @@ void cc_eval_command_absent(struct eval *e)
 	struct vi_node *found[MAX_FOUND];
 	size_t n = 0;
 
-	if (!json_is_integer(c) || !e->s->w.root)
+	if (!json_is_integer(c) || !e->s->root)
 		return;
-	cc_collect(e->s->w.root, cc_pick_command, &cmd, found, MAX_FOUND, &n, 0);
+	cc_collect(e->s->root, cc_pick_command, &cmd, found, MAX_FOUND, &n, 0);
 	for (size_t k = 0; k < n; k++)
 		cc_viol(e, found[k], found[k]->offset, found[k]->length,
 		     "the stream carries command %s (0x%x)", found[k]->name, (unsigned)cmd);
@@ -59,7 +59,7 @@ void cc_eval_command_absent(struct eval *e)
 void cc_eval_ram_flag_absent(struct eval *e)
 {
 	const char *flag = jstr(e->eff, "flag");
-	struct vi_node *root = e->s->w.root;
+	struct vi_node *root = e->s->root;
 
 	if (!flag || strcmp(flag, "MULTIFD_FLUSH") != 0 || !root)
 		return;          /* the only flag the RAM walker counts */

@@ -216,7 +216,7 @@ void cc_eval_ramblock_name(struct eval *e)
 {
 	const char *rb = jstr(e->eff, "ramblock");
 	int with_path = json_is_true(json_object_get(e->eff, "device_path"));
-	struct vi_node *root = e->s->w.root;
+	struct vi_node *root = e->s->root;
 	size_t rl;
 
 	if (!rb || !root)

@@ -183,7 +183,7 @@ void machines_check(const struct vi_machines *m, const char *machine,
 	struct hits hits = { 0 };
 	size_t i, j;
 
-	if (!m->doc || !m->rules || !src || !src->w.root || !machine ||
+	if (!m->doc || !m->rules || !src || !src->root || !machine ||
 	    !(mt = machines_get(m, machine, &name)))
 		return;
 	vi_release_of_target(target, release, sizeof(release));
@@ -203,7 +203,7 @@ void machines_check(const struct vi_machines *m, const char *machine,
 			    (when && strcmp(when, jstr(p, "value")) != 0))
 				continue;
 			eval_rule(&e);
-			if (mine.n && dest && dest->w.root) {
+			if (mine.n && dest && dest->root) {
 				/* The destination's own stream breaks the rule too: it
 				 * overrides the property like the source did. */
 				e.s = dest;

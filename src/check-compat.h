@@ -49,8 +49,8 @@ struct vi_node *cc_virtio_payload(struct vi_node *sec);
 
 /* The sections of the rule's vmsd, and their virtio payloads. */
 #define FOR_SECTIONS(e, sec)                                                       \
-	for (size_t i_ = 0; (e)->s->w.root && i_ < (e)->s->w.root->nkids; i_++)    \
-		if (((sec) = (e)->s->w.root->kids[i_]), cc_section_matches((sec), (e)->vmsd))
+	for (size_t i_ = 0; (e)->s->root && i_ < (e)->s->root->nkids; i_++)    \
+		if (((sec) = (e)->s->root->kids[i_]), cc_section_matches((sec), (e)->vmsd))
 
 /* The effect kinds (schemas/README-compat.md): check-compat-absent.c */
 void cc_eval_subsection_absent(struct eval *e);

@@ -75,15 +75,15 @@ static void check_page_bits(struct ctx *c, struct vi_node *cfg)
 	const char *from = NULL;
 
 	if (d->stream) {
-		struct vi_node *root = d->stream->w.root;
+		struct vi_node *root = d->stream->root;
 		for (size_t i = 0; root && i < root->nkids && !theirs; i++)
 			if (root->kids[i]->kind == VI_N_CONFIG)
 				theirs = page_bits_field(root->kids[i]);
 		if (theirs) {
 			local = (int)theirs->v.u;
 			from = "its own stream's configuration";
-		} else if (!d->stream->w.page_size_assumed && d->stream->w.page_size) {
-			local = log2_exact(d->stream->w.page_size);
+		} else if (!d->stream->facts.page_size_assumed && d->stream->facts.page_size) {
+			local = log2_exact(d->stream->facts.page_size);
 			from = "its own stream's page size";
 		}
 	}
@@ -173,7 +173,7 @@ static void check_capabilities(struct ctx *c, struct vi_node *cfg)
 		}
 	}
 	if (c->d->stream)
-		theirs = caps_list(config_of(c->d->stream->w.root));
+		theirs = caps_list(config_of(c->d->stream->root));
 	/* the validated names, or without facts every name either side has on */
 	json_t *names = validated ? json_incref(validated) : json_array();
 	for (size_t i = 0; !validated && mine && i < mine->nkids; i++)
@@ -243,9 +243,9 @@ static int dest_expects_config(struct ctx *c, const char *machine, const char **
 	size_t i;
 	int on = 1;
 
-	if (d->stream && d->stream->w.root) {
-		for (i = 0; i < d->stream->w.root->nkids; i++)
-			if (d->stream->w.root->kids[i]->kind == VI_N_CONFIG) {
+	if (d->stream && d->stream->root) {
+		for (i = 0; i < d->stream->root->nkids; i++)
+			if (d->stream->root->kids[i]->kind == VI_N_CONFIG) {
 				*why = "its own stream has one";
 				return 1;
 			}
@@ -267,16 +267,17 @@ static int dest_expects_config(struct ctx *c, const char *machine, const char **
 
 void ce_check_machine(struct ctx *c)
 {
-	struct vi_walk *w = &c->src->w;
+	const struct vi_stream_facts *w = &c->src->facts;
+	struct vi_node *root = c->src->root;
 	const char *local = c->d->machine, *why = "";
 	struct vi_node *cfg = NULL;
 	int expects;
 
-	for (size_t i = 0; w->root && i < w->root->nkids; i++)
-		if (w->root->kids[i]->kind == VI_N_CONFIG)
-			cfg = w->root->kids[i];
-	if (!local && c->d->stream && c->d->stream->w.machine[0])
-		local = c->d->stream->w.machine;
+	for (size_t i = 0; root && i < root->nkids; i++)
+		if (root->kids[i]->kind == VI_N_CONFIG)
+			cfg = root->kids[i];
+	if (!local && c->d->stream && c->d->stream->facts.machine[0])
+		local = c->d->stream->facts.machine;
 	/* A machine type the release lacks: QEMU refuses to start with it
 	 * (vl.c: "unsupported machine type: \"%s\""), long before loading. */
 	if (local && c->d->machine_unknown) {
@@ -289,7 +290,7 @@ void ce_check_machine(struct ctx *c)
 	}
 	expects = dest_expects_config(c, local ? local : w->machine[0] ? w->machine : NULL, &why);
 	if (!cfg) {
-		if (expects && c->src->w.root && !c->src->err.set)
+		if (expects && c->src->root && !c->src->err.set)
 			vi_finding_add(c->f, VI_C_MACHINE_MISMATCH, VI_SEV_ERROR, 8, 0, "configuration",
 				       "the stream has no configuration record; QEMU says "
 				       "\"Configuration section missing\" (the destination expects "
@@ -346,9 +347,9 @@ static struct vi_node *block_list(struct vi_node *root)
 
 void ce_check_ram(struct ctx *c)
 {
-	struct vi_node *mine = block_list(c->src->w.root), *theirs;
+	struct vi_node *mine = block_list(c->src->root), *theirs;
 
-	if (!c->d->stream || !mine || !(theirs = block_list(c->d->stream->w.root)))
+	if (!c->d->stream || !mine || !(theirs = block_list(c->d->stream->root)))
 		return;
 	for (size_t i = 0; i < mine->nkids; i++) {
 		struct vi_node *b = mine->kids[i], *o = NULL;

@@ -228,8 +228,8 @@ static const char *dest_machine(struct ctx *c)
 
 	if (d->machine_unknown)
 		return NULL;
-	return d->machine ? d->machine : d->stream && d->stream->w.machine[0] ?
-	       d->stream->w.machine : c->src->w.machine[0] ? c->src->w.machine : NULL;
+	return d->machine ? d->machine : d->stream && d->stream->facts.machine[0] ?
+	       d->stream->facts.machine : c->src->facts.machine[0] ? c->src->facts.machine : NULL;
 }
 
 static void check_section(struct ctx *c, struct vi_node *sec)
@@ -246,7 +246,7 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 
 	snprintf(path, sizeof(path), "%s[%" PRIu64 "]", sec->name, inst);
 	if (dest) {
-		theirs = find_section(dest->w.root, sec->name, inst);
+		theirs = find_section(dest->root, sec->name, inst);
 		if (!theirs) {
 			vi_finding_add(c->f, VI_C_UNKNOWN_SECTION, VI_SEV_ERROR, sec->offset, sec->length,
 				       path, "Unknown savevm section or instance '%s' %" PRIu64
@@ -314,7 +314,7 @@ static void check_section(struct ctx *c, struct vi_node *sec)
  * (release_facts migration_commands) fails the load. */
 static void check_commands(struct ctx *c)
 {
-	struct vi_node *root = c->src->w.root;
+	struct vi_node *root = c->src->root;
 
 	for (size_t i = 0; root && i < root->nkids; i++) {
 		struct vi_node *n = root->kids[i];
@@ -337,7 +337,7 @@ size_t vi_check_stream(struct vi_session *src, const char *file,
 		       const struct vi_dest *d, struct vi_findings *out)
 {
 	struct ctx c = { src, d, out, "" };
-	struct vi_node *root = src->w.root;
+	struct vi_node *root = src->root;
 	size_t errors = 0;
 
 	(void)file;
@@ -359,8 +359,8 @@ size_t vi_check_stream(struct vi_session *src, const char *file,
 		}
 		if (d->machines && !d->machine_unknown)
 			machines_check(d->machines, d->machine ? d->machine :
-				       d->stream && d->stream->w.machine[0] ? d->stream->w.machine :
-				       src->w.machine, src, d->stream, out);
+				       d->stream && d->stream->facts.machine[0] ? d->stream->facts.machine :
+				       src->facts.machine, src, d->stream, out);
 	}
 	if (!d->stream) {
 		static const char msg[] = "no --dest-stream: the destination is assumed to be "

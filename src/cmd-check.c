@@ -145,10 +145,10 @@ static void judge(struct judging *j, int i, int t, struct vi_session *first, int
 	x->qemu_version = tg->schema.qemu_version;
 	x->found = vi_session_found(s);
 	x->in = s->in;
-	x->machine = d.machine ? d.machine : j->dest && j->dest->w.machine[0]
-		? j->dest->w.machine : s->w.machine[0] ? s->w.machine : NULL;
-	if (x->machine == s->w.machine)	/* the session goes before rendering */
-		x->machine = vi_xstrdup(s->w.machine), x->own_machine = 1;
+	x->machine = d.machine ? d.machine : j->dest && j->dest->facts.machine[0]
+		? j->dest->facts.machine : s->facts.machine[0] ? s->facts.machine : NULL;
+	if (x->machine == s->facts.machine)	/* the session goes before rendering */
+		x->machine = vi_xstrdup(s->facts.machine), x->own_machine = 1;
 	if (!x->found) {	/* cannot be judged: no verdict */
 		x->error = s->err;
 		if (t == 0 || *walked == 1)

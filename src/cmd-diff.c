@@ -146,7 +146,7 @@ static int run_streams(struct vi_cmd_ctx *c, struct vi_error *err, int *which)
 		vi_session_close(&t);
 		return VI_EXIT_USAGE;
 	}
-	doc = vi_diff_streams(&s.w, &t.w, &a->stream);
+	doc = vi_diff_streams(&s, &t, &a->stream);
 	rc = json_is_true(json_object_get(doc, "same")) ? VI_EXIT_OK : VI_EXIT_FINDINGS;
 	if (json) {
 		json_object_set_new(doc, "a", json_string(vi_tx(a->src)));

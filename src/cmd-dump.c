@@ -142,16 +142,16 @@ static int run(struct vi_cmd_ctx *c)
 	if (vi_input_opts.list_snapshots || a->domain_xml)
 		return container_facts(c);
 	vi_session_walk(&s, a->file, &a->walk);
-	if (a->redact && s.w.root)
-		vi_redact_tree(s.w.root, s.r);
+	if (a->redact && s.root)
+		vi_redact_tree(s.root, s.r);
 	doc.in = &s.in;
-	doc.root = s.w.root;
+	doc.root = s.root;
 	doc.err = &s.err;
 	doc.unjudged = !vi_session_found(&s);
 	rc = s.err.set ? s.err.exit_code : VI_EXIT_OK;
 	vi_session_print_error(&s, a->file);
 	/* text of nothing: not committed, -o stays as it was */
-	if (c->format != &dump_formats[0] || s.w.root)
+	if (c->format != &dump_formats[0] || s.root)
 		rc = vi_cmd_emit(c, &doc, rc);
 	if (getenv("VMSTATE_INSPECT_STATS") && s.r)	/* for bench/ */
 		fprintf(stderr, "stats: bytes_read=%llu stream_size=%llu temp_bytes=%llu "

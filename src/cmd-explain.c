@@ -250,12 +250,12 @@ static int run(struct vi_cmd_ctx *cx)
 	}
 	/* A stream that cannot be walked (not even its header) is still
 	 * explained when it could be read: "Not a migration stream". */
-	if (vi_session_walk(&s, a->file, &wopts) < 0 && !s.w.root && !s.err.has_offset) {
+	if (vi_session_walk(&s, a->file, &wopts) < 0 && !s.root && !s.err.has_offset) {
 		vi_error_print(&s.err, a->file);
 		rc = s.err.set ? s.err.exit_code : VI_EXIT_INPUT;
 		goto out;
 	}
-	c.root = s.w.root;
+	c.root = s.root;
 	c.err = &s.err;
 	/* The device the error is about: named by QEMU's "while loading" lines. */
 	for (size_t i = 0; i < nl; i++) {

@@ -228,7 +228,7 @@ static int write_block(struct made *m, const char *dir, struct vi_session *s,
 		       const struct vi_ramblock *b, json_t *list)
 {
 	char name[NAME_MAX + 1], hex[RAM_DIGEST_HEX];
-	uint64_t psize = s->w.page_size;
+	uint64_t psize = s->facts.page_size;
 	uint8_t *buf;
 	int fd;
 	json_t *x, *nm;
@@ -329,15 +329,15 @@ static int extract(const struct extract_args *a, struct vi_session *s, struct ma
 	int rc = VI_EXIT_OK, found = 0;
 
 	doc.in = &s->in;
-	doc.root = s->w.root;
+	doc.root = s->root;
 	doc.err = &s->err;
 
-	for (size_t i = 0; i < s->w.nblocks; i++) {
+	for (size_t i = 0; i < s->facts.nblocks; i++) {
 		int r;
-		if (a->block && strcmp(a->block, s->w.blocks[i].name))
+		if (a->block && strcmp(a->block, s->facts.blocks[i].name))
 			continue;
 		found = 1;
-		r = write_block(m, a->dir, s, &s->w.blocks[i], list);
+		r = write_block(m, a->dir, s, &s->facts.blocks[i], list);
 		if (r < 0 || (r > 0 && a->block)) {
 			rc = r > 0 ? VI_EXIT_INPUT : VI_EXIT_USAGE;
 			goto out;
@@ -352,7 +352,7 @@ static int extract(const struct extract_args *a, struct vi_session *s, struct ma
 	}
 	if (!a->block) {
 		if (write_json(m, a->dir, "devices.json", NULL, &doc) < 0 ||
-		    (s->w.vmdesc && write_json(m, a->dir, "trailer.json", s->w.vmdesc, NULL) < 0)) {
+		    (s->facts.vmdesc && write_json(m, a->dir, "trailer.json", s->facts.vmdesc, NULL) < 0)) {
 			rc = VI_EXIT_USAGE;
 			goto out;
 		}
@@ -360,7 +360,7 @@ static int extract(const struct extract_args *a, struct vi_session *s, struct ma
 	if (a->block)		/* one block: only its file (and the line above) */
 		goto out;
 	manifest = json_object();
-	json_object_set_new(manifest, "page_size", json_integer(s->w.page_size));
+	json_object_set_new(manifest, "page_size", json_integer(s->facts.page_size));
 	json_object_set_new(manifest, "blocks", json_incref(list));
 	if (write_json(m, a->dir, "blocks.json", manifest, NULL) < 0)
 		rc = VI_EXIT_USAGE;

@@ -90,8 +90,8 @@ static json_t *error_doc(const struct report_args *a, const struct vi_session *s
  * entry (a target's schema may decode it)? */
 static int undescribed_section(const struct vi_session *s)
 {
-	for (size_t i = 0; s->w.root && i < s->w.root->nkids; i++) {
-		const struct vi_attr *a = vi_node_attr(s->w.root->kids[i], "decoded_by");
+	for (size_t i = 0; s->root && i < s->root->nkids; i++) {
+		const struct vi_attr *a = vi_node_attr(s->root->kids[i], "decoded_by");
 		if (a && a->is_str && !strcmp(a->s, "none"))
 			return 1;
 	}
@@ -100,8 +100,8 @@ static int undescribed_section(const struct vi_session *s)
 
 static int has_header(const struct vi_session *s)
 {
-	for (size_t i = 0; s->w.root && i < s->w.root->nkids; i++)
-		if (s->w.root->kids[i]->kind == VI_N_HEADER)
+	for (size_t i = 0; s->root && i < s->root->nkids; i++)
+		if (s->root->kids[i]->kind == VI_N_HEADER)
 			return 1;
 	return 0;
 }
@@ -137,8 +137,8 @@ static int run(struct vi_cmd_ctx *c)
 	schema_helps = undescribed_section(&s0);
 	for (int i = 0; i < c->ntargets; i++)
 		vi_triage_versions(&s0, &c->targets[i].schema, &t[i].rel);
-	select_targets(c, t, s0.w.machine[0] ? s0.w.machine : NULL);
-	machine = c->machine ? c->machine : s0.w.machine[0] ? s0.w.machine : NULL;
+	select_targets(c, t, s0.facts.machine[0] ? s0.facts.machine : NULL);
+	machine = c->machine ? c->machine : s0.facts.machine[0] ? s0.facts.machine : NULL;
 	for (int i = 0; i < c->ntargets; i++) {
 		struct vi_dest d;
 		struct vi_session *st;
@@ -176,7 +176,7 @@ static int run(struct vi_cmd_ctx *c)
 	}
 	refused = vi_budget_refusals();
 	doc = vi_triage_build(view, a->file, rel, (size_t)nrel, dest, (size_t)ndest);
-	vi_report_set_tree(view->w.root);	/* the HTML view's device tree */
+	vi_report_set_tree(view->root);	/* the HTML view's device tree */
 	if (s0.err.set) {
 		vi_session_print_error(&s0, a->file);
 		rc = VI_EXIT_INPUT;

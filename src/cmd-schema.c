@@ -79,14 +79,14 @@ static int import_stream(struct vi_import *im, const char *path, json_t *prov,
 		vi_session_close(&s);
 		return -1;
 	}
-	if (!s.w.vmdesc) {
+	if (!s.facts.vmdesc) {
 		fprintf(stderr, "vmstate-inspect: %s: no VMDESCRIPTION trailer, nothing to learn\n",
 			vi_tx(path));
 		vi_session_close(&s);
 		return -1;
 	}
-	devices = json_object_get(s.w.vmdesc, "devices");
-	root = s.w.root;
+	devices = json_object_get(s.facts.vmdesc, "devices");
+	root = s.root;
 	for (size_t i = 0; i < root->nkids; i++) {
 		struct vi_node *sec = root->kids[i];
 		const struct vi_attr *idx = vi_node_attr(sec, "vmdesc_index");
@@ -97,10 +97,10 @@ static int import_stream(struct vi_import *im, const char *path, json_t *prov,
 		else if (idx)
 			import_section(im, json_array_get(devices, idx->u), sec);
 	}
-	if (s.w.page_size)
-		json_object_set_new(doc, "page_size", json_integer(s.w.page_size));
+	if (s.facts.page_size)
+		json_object_set_new(doc, "page_size", json_integer(s.facts.page_size));
 	json_array_append_new(prov, json_pack("{s:s,s:s}", "file", base(path),
-					      "machine", s.w.machine));
+					      "machine", s.facts.machine));
 	vi_session_close(&s);
 	return rc;
 }

@@ -320,12 +320,13 @@ static int page_differs(void *ctx, uint64_t index)
 	return 0;
 }
 
-static json_t *ram_diff(struct dctx *c, const struct vi_walk *a, const struct vi_walk *b)
+static json_t *ram_diff(struct dctx *c, const struct vi_session *a, const struct vi_session *b)
 {
 	json_t *arr = json_array();
 
 	for (int side = 0; side < 2; side++) {
-		const struct vi_walk *x = side ? b : a, *y = side ? a : b;
+		const struct vi_stream_facts *x = side ? &b->facts : &a->facts,
+				      *y = side ? &a->facts : &b->facts;
 		for (size_t i = 0; i < x->nblocks; i++) {
 			const struct vi_ramblock *p = &x->blocks[i], *q = NULL;
 			json_t *o;
@@ -352,9 +353,9 @@ static json_t *ram_diff(struct dctx *c, const struct vi_walk *a, const struct vi
 				json_object_set_new(o, "pages_differ", json_null());
 				json_object_set_new(o, "same", json_false());
 			} else {
-				struct page_ctx pc = { c, p->name, a->page_size, 0, json_array() };
-				uint64_t d = a->page_size == b->page_size ? ram_pages_differ_each(&p->pg,
-					p->used_length, &q->pg, q->used_length, a->page_size,
+				struct page_ctx pc = { c, p->name, a->facts.page_size, 0, json_array() };
+				uint64_t d = a->facts.page_size == b->facts.page_size ? ram_pages_differ_each(&p->pg,
+					p->used_length, &q->pg, q->used_length, a->facts.page_size,
 					page_differs, &pc) : p->used_length / 4096 + 1;
 				json_object_set_new(o, "digest", json_pack("[s,s]", p->pg.hex, q->pg.hex));
 				json_object_set_new(o, "pages_differ", json_integer((json_int_t)d));
@@ -370,7 +371,7 @@ static json_t *ram_diff(struct dctx *c, const struct vi_walk *a, const struct vi
 	return arr;
 }
 
-json_t *vi_diff_streams(const struct vi_walk *a, const struct vi_walk *b,
+json_t *vi_diff_streams(const struct vi_session *a, const struct vi_session *b,
 			const struct vi_diff_stream_opts *o)
 {
 	json_t *doc = json_object(), *only_a = json_array(), *only_b = json_array();

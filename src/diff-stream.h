@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
-#include "walk.h"
+#include "session.h"
 
 #define VI_DIFF_MAX_IGNORE 64
 
@@ -19,8 +19,8 @@ struct vi_diff_stream_opts {
 extern const char *const vi_diff_default_ignore[];
 
 /* The differences as one document ("same": true when there are none);
- * both walks need opts.ram_digests. */
-json_t *vi_diff_streams(const struct vi_walk *a, const struct vi_walk *b,
+ * both sessions were walked with ram_digests. */
+json_t *vi_diff_streams(const struct vi_session *a, const struct vi_session *b,
 			const struct vi_diff_stream_opts *o);
 /* Its text view: render-diff-stream.h. */
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "escape.h"
 #include "session.h"
+#include "walk.h"
 
 /* A stream read once whose compressed data turns out corrupt (or a read
  * fails) is an input that cannot be read, as it was when such input was
@@ -14,11 +15,18 @@
 static int walked(struct vi_session *s, int rc)
 {
 	if (vi_input_walked(&s->in) < 0) {
-		vi_walk_free(&s->w);
+		vi_walk_free(s->w);
 		s->opened = 0;
-		return -1;
+		rc = -1;
 	}
+	s->root = s->w->root;
 	return rc;
+}
+
+static int walk(struct vi_session *s, const struct vi_walk_opts *opts)
+{
+	s->w = vi_xmalloc(sizeof(*s->w));
+	return walked(s, vi_walk_stream(s->w, s->r, opts, &s->facts, &s->err));
 }
 
 int vi_session_walk(struct vi_session *s, const char *path,
@@ -31,7 +39,7 @@ int vi_session_walk(struct vi_session *s, const char *path,
 	s->r = vi_xmalloc(sizeof(*s->r));
 	rd_init_input(s->r, &s->in, &s->err);
 	s->r->name = path;
-	return walked(s, vi_walk_stream(&s->w, s->r, opts, &s->err));
+	return walk(s, opts);
 }
 
 int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
@@ -55,12 +63,12 @@ int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 		struct vi_walk_opts o = *opts;
 		int rc;
 		o.ram_digests = 0;
-		rc = walked(t, vi_walk_stream(&t->w, t->r, &o, &t->err));
-		t->w.opts.ram_digests = s->w.opts.ram_digests;
-		for (size_t i = 0; i < t->w.nblocks && i < s->w.nblocks; i++) {
-			struct ram_pages *a = &t->w.blocks[i].pg;
-			const struct ram_pages *b = &s->w.blocks[i].pg;
-			if (strcmp(t->w.blocks[i].name, s->w.blocks[i].name))
+		rc = walk(t, &o);
+		t->facts.ram_digests = s->facts.ram_digests;
+		for (size_t i = 0; i < t->facts.nblocks && i < s->facts.nblocks; i++) {
+			struct ram_pages *a = &t->facts.blocks[i].pg;
+			const struct ram_pages *b = &s->facts.blocks[i].pg;
+			if (strcmp(t->facts.blocks[i].name, s->facts.blocks[i].name))
 				break;
 			a->done = b->done;
 			a->unavailable = b->unavailable;
@@ -69,12 +77,17 @@ int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 		}
 		return rc;
 	}
-	return walked(t, vi_walk_stream(&t->w, t->r, opts, &t->err));
+	return walk(t, opts);
 }
 
 void vi_session_close(struct vi_session *s)
 {
-	vi_walk_free(&s->w);
+	if (s->w) {
+		vi_walk_free(s->w);
+		free(s->w);
+		s->w = NULL;
+	}
+	s->root = NULL;
 	vi_input_close(&s->in);
 	if (s->r)
 		rd_release(s->r);

@@ -1,15 +1,24 @@
-/* session.h - open one input and walk it: what dump, check and import share. */
+/* session.h - open one input and walk it: what dump, check and import share.
+ *
+ * Downstream code (check, report, compat, the commands) reads the session's
+ * tree and typed facts (session-facts.h); the walker's own state stays
+ * behind s->w, whose type only the walker knows (walk.h). */
 #ifndef VI_SESSION_H
 #define VI_SESSION_H
 
 #include "input.h"
 #include "reader.h"
-#include "walk.h"
+#include "session-facts.h"
+#include "tree.h"
+
+struct vi_walk;
 
 struct vi_session {
 	struct vi_input in;
 	struct vi_reader *r;
-	struct vi_walk w;
+	struct vi_node *root;           /* the decoded tree, NULL if none */
+	struct vi_stream_facts facts;   /* what the stream told about itself */
+	struct vi_walk *w;              /* the walker's private state */
 	struct vi_error err;
 	int opened;             /* the input could be opened and bid on */
 };

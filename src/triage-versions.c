@@ -132,7 +132,7 @@ static int cpu_matches(const struct vi_node *root, json_t *vmsd)
 void vi_triage_versions(const struct vi_session *s, const struct vi_schema *schema,
 			struct vi_triage_release *r)
 {
-	const struct vi_node *root = s->w.root;
+	const struct vi_node *root = s->root;
 	const char *t = r->target ? r->target : "the schema";
 
 	r->same = r->differ = r->unknown = 0;

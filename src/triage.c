@@ -22,7 +22,7 @@ static json_t *ju(uint64_t v)
 static json_t *input_part(const struct vi_session *s, const char *file)
 {
 	json_t *o = json_object(), *f = json_array();
-	const struct vi_node *root = s->w.root;
+	const struct vi_node *root = s->root;
 
 	json_object_set_new(o, "file", vi_jstr(file));
 	json_object_set_new(o, "file_size", ju(s->in.input_size));
@@ -97,7 +97,8 @@ static json_t *release_part(const struct vi_triage_release *rel, size_t n, int s
 static json_t *source_part(const struct vi_session *s, const struct vi_triage_release *rel,
 			   size_t nrel)
 {
-	const struct vi_walk *w = &s->w;
+	const struct vi_stream_facts *w = &s->facts;
+	const struct vi_node *root = s->root;
 	json_t *o = json_object(), *caps = json_array(), *cmds = json_array();
 	unsigned maj, min;
 
@@ -131,9 +132,9 @@ static json_t *source_part(const struct vi_session *s, const struct vi_triage_re
 			break;
 		}
 	json_object_set_new(o, "capabilities_seen", caps);
-	for (size_t i = 0; w->root && i < w->root->nkids; i++)
-		if (w->root->kids[i]->kind == VI_N_COMMAND)
-			json_array_append_new(cmds, vi_jstr(w->root->kids[i]->name));
+	for (size_t i = 0; root && i < root->nkids; i++)
+		if (root->kids[i]->kind == VI_N_COMMAND)
+			json_array_append_new(cmds, vi_jstr(root->kids[i]->name));
 	json_object_set_new(o, "commands", cmds);
 	json_object_set_new(o, "release", release_part(rel, nrel,
 		w->machine[0] && vi_release_of_machine(w->machine, &maj, &min) ? (int)(maj * 100 + min)
@@ -151,7 +152,7 @@ struct dev {
 
 static json_t *devices_and_bytes(const struct vi_session *s, json_t *bytes)
 {
-	const struct vi_node *root = s->w.root;
+	const struct vi_node *root = s->root;
 	json_t *arr = json_array(), *ram = json_object(), *blocks = json_array();
 	uint64_t hdr = 0, ramb = 0, devb = 0, trailer = 0, other = 0, seen = 0;
 	struct dev *d = NULL;
@@ -217,8 +218,8 @@ static json_t *devices_and_bytes(const struct vi_session *s, json_t *bytes)
 	json_object_set_new(bytes, "stream", ju(s->in.size));
 	json_object_set_new(bytes, "header_and_configuration", ju(hdr));
 	json_object_set_new(ram, "bytes", ju(ramb));
-	for (size_t i = 0; i < s->w.nblocks; i++) {
-		const struct vi_ramblock *b = &s->w.blocks[i];
+	for (size_t i = 0; i < s->facts.nblocks; i++) {
+		const struct vi_ramblock *b = &s->facts.blocks[i];
 		json_t *x = json_object();
 		json_object_set_new(x, "name", vi_jstr(b->name));
 		json_object_set_new(x, "used_length", ju(b->used_length));
@@ -227,7 +228,7 @@ static json_t *devices_and_bytes(const struct vi_session *s, json_t *bytes)
 		json_object_set_new(x, "normal_pages", ju(b->normal_pages));
 		json_object_set_new(x, "xbzrle_pages", ju(b->xbzrle_pages));
 		json_object_set_new(x, "compressed_pages", ju(b->compressed_pages));
-		if (s->w.opts.ram_digests && b->pg.done)	/* --digests */
+		if (s->facts.ram_digests && b->pg.done)	/* --digests */
 			json_object_set_new(x, "xxh3_128", b->pg.unavailable ? json_null()
 					    : json_string(b->pg.hex));
 		json_array_append_new(blocks, x);
@@ -245,7 +246,7 @@ static json_t *devices_and_bytes(const struct vi_session *s, json_t *bytes)
 
 static json_t *problems(const struct vi_session *s)
 {
-	const struct vi_node *root = s->w.root;
+	const struct vi_node *root = s->root;
 	json_t *arr = json_array();
 	uint64_t undecoded = 0;
 

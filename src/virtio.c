@@ -26,6 +26,7 @@
 #include "virtio.h"
 #include "vi-limits.h"
 #include "vi-bytes.h"
+#include "vi-format.h"
 
 #define VIRTIO_QUEUE_MAX 1024
 #define PCI_VENDOR_REDHAT_QUMRANET 0x1af4

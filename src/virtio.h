@@ -2,7 +2,8 @@
 #ifndef VI_VIRTIO_H
 #define VI_VIRTIO_H
 
-#include "walk.h"
+#include <stdint.h>
+#include "tree.h"
 
 /* Decode the size bytes p (at stream offset base) into named children of e
  * (transport state, status, features, config, queues, device part, and the

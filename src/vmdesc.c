@@ -122,7 +122,7 @@ int vmdesc_probe(struct vi_walk *w)
 	json_t *doc, *dev, *ps;
 	unsigned refused;
 
-	w->vmdesc_offset = UINT64_MAX;
+	w->f->vmdesc_offset = UINT64_MAX;
 	if (size < 16 || rd_peek_at(r, size - 1, &last, 1) != 1 || last != '}')
 		return 0;
 	for (;;) {
@@ -142,9 +142,9 @@ int vmdesc_probe(struct vi_walk *w)
 			if (plausible_at(t, tlen, i, tail_start, size))
 				break;
 		if (i > 0) {
-			w->vmdesc_offset = tail_start + i;
-			w->vmdesc_len = (uint32_t)(size - w->vmdesc_offset - 5);
-			memmove(t, t + i + 5, w->vmdesc_len);
+			w->f->vmdesc_offset = tail_start + i;
+			w->f->vmdesc_len = (uint32_t)(size - w->f->vmdesc_offset - 5);
+			memmove(t, t + i + 5, w->f->vmdesc_len);
 			break;
 		}
 		if (want == size - floor || want == maxwin) {
@@ -154,52 +154,52 @@ int vmdesc_probe(struct vi_walk *w)
 		}
 		want *= 4;
 	}
-	if (w->vmdesc_len > VI_MAX_VMDESC_LEN) {
+	if (w->f->vmdesc_len > VI_MAX_VMDESC_LEN) {
 		free(t);
-		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset + 1,
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->f->vmdesc_offset + 1,
 			"VMDESCRIPTION of %u bytes exceeds the limit of %u bytes",
-			w->vmdesc_len, VI_MAX_VMDESC_LEN);
+			w->f->vmdesc_len, VI_MAX_VMDESC_LEN);
 		return vi_error_hard(w->err);
 	}
 	jerr.text[0] = '\0';
 	jerr.position = 0;
 	refused = vi_budget_refusals();
 	/* The JSON must end where the stream does: nothing after it. */
-	doc = json_loadb((const char *)t, w->vmdesc_len, 0, &jerr);
+	doc = json_loadb((const char *)t, w->f->vmdesc_len, 0, &jerr);
 	free(t);
 	if (!doc && vi_budget_refusals() != refused) {
-		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset + 5,
+		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->f->vmdesc_offset + 5,
 			"VMDESCRIPTION JSON of %u bytes would take more than %llu MiB "
 			"(the memory budget: %llu MiB + %llu bytes per input byte)",
-			w->vmdesc_len, (unsigned long long)(vi_budget_limit() >> 20),
+			w->f->vmdesc_len, (unsigned long long)(vi_budget_limit() >> 20),
 			(unsigned long long)(VI_BUDGET_BASE >> 20),
 			(unsigned long long)VI_BUDGET_PER_BYTE);
 		return vi_error_hard(w->err);
 	}
 	if (!doc)
 		return vi_fail(w->err, VI_EXIT_INPUT,
-			       (int64_t)(w->vmdesc_offset + 5 + (uint64_t)jerr.position),
+			       (int64_t)(w->f->vmdesc_offset + 5 + (uint64_t)jerr.position),
 			       "malformed VMDESCRIPTION JSON: %s", jerr.text[0] ? jerr.text :
 			       "the JSON parser gave up without saying why (out of memory?)");
 	dev = json_object_get(doc, "devices");
 	ps = json_object_get(doc, "page_size");
 	if (!json_is_object(doc) || !json_is_array(dev)) {
 		json_decref(doc);
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset + 5,
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->f->vmdesc_offset + 5,
 			       "malformed VMDESCRIPTION: no \"devices\" list");
 	}
 	if (ps) {
 		json_int_t v = json_is_integer(ps) ? json_integer_value(ps) : 0;
 		if (v < 512 || v > VI_MAX_PAGE_SIZE || (v & (v - 1))) {
 			json_decref(doc);
-			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset + 5,
+			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->f->vmdesc_offset + 5,
 				       "malformed VMDESCRIPTION: page_size is not a power "
 				       "of two between 512 and 1 GiB");
 		}
-		w->page_size = (uint32_t)v;
-		w->page_size_from = "vmdesc";
+		w->f->page_size = (uint32_t)v;
+		w->f->page_size_from = "vmdesc";
 	}
-	w->vmdesc = doc;
+	w->f->vmdesc = doc;
 	w->vmdesc_used = vi_xmalloc(json_array_size(dev) + 1);
 	memset(w->vmdesc_used, 0, json_array_size(dev) + 1);
 	index_devices(w, dev);
@@ -223,9 +223,9 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 
 	*exact = 1;
 	w->vmdesc_prev_next = w->vmdesc_next;
-	if (!w->vmdesc || w->opts.ignore_vmdesc)
+	if (!w->f->vmdesc || w->opts.ignore_vmdesc)
 		return NULL;
-	dev = json_object_get(w->vmdesc, "devices");
+	dev = json_object_get(w->f->vmdesc, "devices");
 	n = json_array_size(dev);
 	/* The entries of that name and instance: places [lo, hi). */
 	for (a = 0, b = w->vd_nkeys; a < b;) {
@@ -284,7 +284,7 @@ json_t *vmdesc_take_device(struct vi_walk *w, const char *idstr, uint32_t instan
 
 void vmdesc_give_back(struct vi_walk *w)
 {
-	if (w->vmdesc_used && w->vmdesc_taken < json_array_size(json_object_get(w->vmdesc, "devices")))
+	if (w->vmdesc_used && w->vmdesc_taken < json_array_size(json_object_get(w->f->vmdesc, "devices")))
 		mark_used(w, w->vmdesc_taken, 0);
 	w->vmdesc_next = w->vmdesc_prev_next;
 }
@@ -296,20 +296,20 @@ void vmdesc_give_back(struct vi_walk *w)
  * gave (or the x86 one assumed): the trailer must agree. */
 int vmdesc_late_probe(struct vi_walk *w)
 {
-	uint32_t ps = w->page_size;
+	uint32_t ps = w->f->page_size;
 
 	if (!w->probe_late)
 		return 0;
 	w->probe_late = 0;
 	if (rd_finish(w->r) < 0 || vmdesc_probe(w) < 0)
 		return -1;
-	if (ps && w->page_size != ps)
-		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->vmdesc_offset,
+	if (ps && w->f->page_size != ps)
+		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->f->vmdesc_offset,
 			       "the VMDESCRIPTION trailer gives page size %u, but the RAM "
 			       "before it was read with %u (a pipe or compressed input is "
-			       "read once: give an uncompressed file)", w->page_size, ps);
-	if (w->page_size_from && strcmp(w->page_size_from, "vmdesc") == 0)
-		w->page_size_assumed = 0;
+			       "read once: give an uncompressed file)", w->f->page_size, ps);
+	if (w->f->page_size_from && strcmp(w->f->page_size_from, "vmdesc") == 0)
+		w->f->page_size_assumed = 0;
 	return 0;
 }
 
@@ -331,10 +331,10 @@ int vmdesc_walk_trailer(struct vi_walk *w)
 			return -1;
 	}
 	if (off == r->size) {
-		if (w->vmdesc_offset != UINT64_MAX)
+		if (w->f->vmdesc_offset != UINT64_MAX)
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 				       "internal: trailer found at %" PRIu64 " but EOF is at the end",
-				       w->vmdesc_offset);
+				       w->f->vmdesc_offset);
 		return 0;
 	}
 	if (rd_u8(r, &type, "trailer type") < 0)
@@ -345,7 +345,7 @@ int vmdesc_walk_trailer(struct vi_walk *w)
 			       "VMDESCRIPTION trailer 0x06 may follow)", r->size - off, type);
 	if (rd_be32(r, &len, "VMDESCRIPTION length") < 0)
 		return -1;
-	if (off != w->vmdesc_offset) {
+	if (off != w->f->vmdesc_offset) {
 		if (len > VI_MAX_VMDESC_LEN && (uint64_t)len == r->size - rd_tell(r)) {
 			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
 				"VMDESCRIPTION of %u bytes exceeds the limit of %u bytes", len,
@@ -366,8 +366,8 @@ int vmdesc_walk_trailer(struct vi_walk *w)
 	n->length = 5 + (uint64_t)len;
 	vi_node_attr_u(n, "json_length", len);
 	vi_node_attr_u(n, "devices",
-		       json_array_size(json_object_get(w->vmdesc, "devices")));
-	if (w->page_size)
-		vi_node_attr_u(n, "page_size", w->page_size);
+		       json_array_size(json_object_get(w->f->vmdesc, "devices")));
+	if (w->f->page_size)
+		vi_node_attr_u(n, "page_size", w->f->page_size);
 	return rd_skip(r, len, "VMDESCRIPTION JSON");
 }

@@ -32,12 +32,12 @@ static int sub_page_bits(struct vi_walk *w, struct vi_node *sub)
 	if (bits < 9 || bits > 30)
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 			       "target page bits %u out of range (9-30)", bits);
-	if (w->page_size && w->page_size != 1u << bits)
+	if (w->f->page_size && w->f->page_size != 1u << bits)
 		walk_warn(w, off, "target page bits %u disagree with the trailer's "
-			  "page_size %u", bits, w->page_size);
-	if (!w->page_size) {
-		w->page_size = 1u << bits;
-		w->page_size_from = "target-page-bits";
+			  "page_size %u", bits, w->f->page_size);
+	if (!w->f->page_size) {
+		w->f->page_size = 1u << bits;
+		w->f->page_size_from = "target-page-bits";
 	}
 	return 0;
 }
@@ -67,9 +67,9 @@ static int sub_capabilities(struct vi_walk *w, struct vi_node *sub)
 		snprintf(ename, sizeof(ename), "[%u]", i);
 		vi_node_set_str(field(list, ename, "capability", o, rd_tell(w->r) - o), name);
 		if (strcmp(name, "mapped-ram") == 0)
-			w->cap_mapped_ram = 1;
+			w->f->cap_mapped_ram = 1;
 		else if (strcmp(name, "x-ignore-shared") == 0)
-			w->cap_ignore_shared = 1;
+			w->f->cap_ignore_shared = 1;
 	}
 	list->length = rd_tell(w->r) - list->offset;
 	return 0;
@@ -118,16 +118,16 @@ int walk_configuration(struct vi_walk *w, struct vi_node *parent)
 	if (len == 0 || len > 255)
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
 			       "machine type name length %u out of range (1-255)", len);
-	if (rd_bytes(r, w->machine, len, "machine type name") < 0)
+	if (rd_bytes(r, w->f->machine, len, "machine type name") < 0)
 		return -1;
-	w->machine[len] = '\0';
+	w->f->machine[len] = '\0';
 	for (uint32_t i = 0; i < len; i++)
-		if (w->machine[i] < 0x20 || w->machine[i] > 0x7e)
+		if (w->f->machine[i] < 0x20 || w->f->machine[i] > 0x7e)
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)(off + 5 + i),
 				       "machine type name contains byte 0x%02x",
-				       (uint8_t)w->machine[i]);
-	vi_node_set_str(field(cfg, "name", "buffer", off + 5, len), w->machine);
-	vi_node_attr_s(cfg, "machine_type", w->machine);
+				       (uint8_t)w->f->machine[i]);
+	vi_node_set_str(field(cfg, "name", "buffer", off + 5, len), w->f->machine);
+	vi_node_attr_s(cfg, "machine_type", w->f->machine);
 
 	while (rd_peek(r, 0, &b, 1) == 1 && b == QVM_SUBSECTION) {
 		uint64_t so = rd_tell(r);

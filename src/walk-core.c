@@ -98,12 +98,12 @@ int walk_at_section_end(struct vi_walk *w, uint32_t id)
 {
 	uint8_t b[5];
 
-	if (w->footers == 0)
+	if (w->f->footers == 0)
 		return walk_record_plausible(w, rd_tell(w->r));
 	if (rd_peek(w->r, 0, b, 5) == 5 && b[0] == QVM_SECTION_FOOTER &&
 	    vi_be32(b + 1) == id)
 		return 1;
-	return w->footers < 0 && walk_record_plausible(w, rd_tell(w->r));
+	return w->f->footers < 0 && walk_record_plausible(w, rd_tell(w->r));
 }
 
 static int footer_at(struct vi_walk *w, const uint8_t *p, uint32_t id, uint64_t q)
@@ -118,7 +118,7 @@ static uint64_t remember(struct vi_walk *w, uint32_t id, uint64_t from, uint64_t
 	if (w->r->err->set)	/* a read failed: nothing to remember */
 		return at;
 	w->ff.valid = 1;
-	w->ff.footers = w->footers;
+	w->ff.footers = w->f->footers;
 	w->ff.id = id;
 	w->ff.nsections = w->nsections;
 	w->ff.limit = w->r->limit;
@@ -133,12 +133,12 @@ uint64_t walk_find_footer(struct vi_walk *w, uint64_t from, uint32_t id)
 	uint64_t pos = from;
 	size_t n, chunk = 256;	/* most payloads are short: read little first */
 
-	if (w->footers == 0)
+	if (w->f->footers == 0)
 		return UINT64_MAX;
 	/* The first footer at or after from is also the first at or after any
 	 * later point up to it; none up to the end is none from later either.
 	 * (Schema decoding asks again and again within one section.) */
-	if (w->ff.valid && w->ff.id == id && w->ff.footers == w->footers &&
+	if (w->ff.valid && w->ff.id == id && w->ff.footers == w->f->footers &&
 	    w->ff.nsections == w->nsections && w->ff.limit == w->r->limit &&
 	    w->ff.from <= from && from <= w->ff.at)
 		return w->ff.at;

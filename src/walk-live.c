@@ -204,7 +204,7 @@ enum { STATTR_EOS = 0x01, STATTR_MORE = 0x02, STATTR_ERROR = 0x04, STATTR_DONE =
 static int stattrib_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
 {
 	struct vi_reader *r = w->r;
-	uint64_t page = w->page_size ? w->page_size : 4096, runs = 0, bytes = 0;
+	uint64_t page = w->f->page_size ? w->f->page_size : 4096, runs = 0, bytes = 0;
 
 	(void)is_start;
 	for (;;) {

@@ -18,7 +18,7 @@ int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
 	uint8_t preview[VI_MAX_PREVIEW];
 	size_t n;
 
-	if (w->footers == 0)
+	if (w->f->footers == 0)
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)start,
 			       "cannot find the end of section %u (%s): the stream has no "
 			       "section footers and no VMDESCRIPTION entry describes it",

@@ -113,14 +113,14 @@ static struct vi_ramblock *find_block(struct vi_walk *w, const char *name)
 		uint16_t k = w->block_hash[i];
 		if (!k)
 			return NULL;
-		if (strcmp(w->blocks[k - 1].name, name) == 0)
-			return &w->blocks[k - 1];
+		if (strcmp(w->f->blocks[k - 1].name, name) == 0)
+			return &w->f->blocks[k - 1];
 	}
 }
 
 static void add_block_name(struct vi_walk *w, size_t index)
 {
-	size_t i = block_slot(w->blocks[index].name);
+	size_t i = block_slot(w->f->blocks[index].name);
 
 	if (!w->block_hash) {
 		w->block_hash = vi_xmalloc(BLOCK_SLOTS * sizeof(*w->block_hash));
@@ -204,7 +204,7 @@ static int mapped_ram(struct vi_walk *w, struct vi_ramblock *b, struct vi_node *
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 4,
 			       "mapped-ram header of block %s: bad page size %" PRIu64
 			       " or bitmap offset", vi_esc(name, sizeof(name), b->name), psize);
-	if (w->opts.ram_digests && psize != w->page_size)
+	if (w->opts.ram_digests && psize != w->f->page_size)
 		b->pg.unavailable = "mapped-ram page size differs from the stream's";
 	if (count_bitmap(w, b, bitmap - r->base, psize, bn, pages - r->base) < 0)
 		return -1;
@@ -241,44 +241,44 @@ static int mem_size(struct vi_walk *w, struct vi_node *sec, uint64_t total,
 				       vi_esc(ename, sizeof(ename), name), used, total - sum);
 		sum += used;
 		if (!(b = find_block(w, name))) {
-			if (w->nblocks == VI_MAX_RAM_BLOCKS)
+			if (w->f->nblocks == VI_MAX_RAM_BLOCKS)
 				return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 					       "more than %d RAMBlocks", VI_MAX_RAM_BLOCKS);
-			if (w->nblocks == w->cblocks) {
+			if (w->f->nblocks == w->cblocks) {
 				w->cblocks = w->cblocks ? 2 * w->cblocks : 16;
-				w->blocks = vi_xrealloc(w->blocks, w->cblocks * sizeof(*w->blocks));
+				w->f->blocks = vi_xrealloc(w->f->blocks, w->cblocks * sizeof(*w->f->blocks));
 			}
-			b = &w->blocks[w->nblocks++];
+			b = &w->f->blocks[w->f->nblocks++];
 			memset(b, 0, sizeof(*b));
 			snprintf(b->name, sizeof(b->name), "%s", name);
-			add_block_name(w, w->nblocks - 1);
+			add_block_name(w, w->f->nblocks - 1);
 		}
 		b->used_length = used;
-		b->page_size = w->page_size;
+		b->page_size = w->f->page_size;
 		bn = vi_node_new(list, VI_N_RAMBLOCK, name, "ramblock", off);
 		vi_node_attr_u(bn, "used_length", used);
 		/* postcopy-ram: a hugepage size may follow (never a valid word).
 		 * With x-ignore-shared a guest address follows, which can look the
 		 * same: that combination is taken to carry no page size. */
-		if (!w->cap_ignore_shared && rd_peek(r, 0, peek, 8) == 8) {
+		if (!w->f->cap_ignore_shared && rd_peek(r, 0, peek, 8) == 8) {
 			uint64_t v = 0;
 			for (int i = 0; i < 8; i++)
 				v = v << 8 | peek[i];
-			if (is_pow2(v) && v > w->page_size && v <= VI_MAX_PAGE_SIZE &&
+			if (is_pow2(v) && v > w->f->page_size && v <= VI_MAX_PAGE_SIZE &&
 			    (sum < total ? peek[0] == 0 : 1)) {
 				rd_skip(r, 8, "RAMBlock page size");
 				b->page_size = v;
 				vi_node_attr_u(bn, "page_size", v);
 			}
 		}
-		if (w->cap_ignore_shared) {
+		if (w->f->cap_ignore_shared) {
 			if (rd_be64(r, &extra, "RAMBlock guest address") < 0)
 				return -1;
 			b->mr_addr = extra;
 			b->has_mr_addr = 1;
 			vi_node_attr_u(bn, "mr_addr", extra);
 		}
-		if (w->cap_mapped_ram && mapped_ram(w, b, bn) < 0)
+		if (w->f->cap_mapped_ram && mapped_ram(w, b, bn) < 0)
 			return -1;
 		bn->length = rd_tell(r) - off;
 	}
@@ -291,7 +291,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 		       uint64_t off, struct ram_counts *c)
 {
 	struct vi_reader *r = w->r;
-	struct vi_ramblock *b = w->last_block ? &w->blocks[w->last_block - 1] : NULL;
+	struct vi_ramblock *b = w->last_block ? &w->f->blocks[w->last_block - 1] : NULL;
 	char name[256], ename[VI_ESC_NAME];
 
 	if (!(flags & RAM_CONTINUE)) {
@@ -301,7 +301,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 8,
 				       "page for RAMBlock \"%s\", which the MEM_SIZE list "
 				       "does not name", vi_esc(ename, sizeof(ename), name));
-		w->last_block = (size_t)(b - w->blocks) + 1;
+		w->last_block = (size_t)(b - w->f->blocks) + 1;
 	} else if (!b) {
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 			       "page record with CONTINUE but no previous RAMBlock");
@@ -322,22 +322,22 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 		if (fill)
 			b->nonzero_fill++;
 		if (w->opts.ram_digests)	/* QEMU fills with 0 whatever the byte */
-			ram_pages_add(&b->pg, addr / w->page_size, 0, rd_tell(r), 1);
+			ram_pages_add(&b->pg, addr / w->f->page_size, 0, rd_tell(r), 1);
 		return 0;
 	}
 	case RAM_PAGE:
 		b->normal_pages++;
 		c->normal++;
 		if (w->opts.ram_digests)
-			return digest_page(w, b, addr / w->page_size, w->page_size, UINT64_MAX);
-		rd_transient(r, w->page_size);
-		return rd_skip(r, w->page_size, "page contents");
+			return digest_page(w, b, addr / w->f->page_size, w->f->page_size, UINT64_MAX);
+		rd_transient(r, w->f->page_size);
+		return rd_skip(r, w->f->page_size, "page contents");
 	case RAM_XBZRLE: {
 		uint8_t enc;
 		uint16_t len;
 		if (rd_u8(r, &enc, "XBZRLE encoding") < 0 || rd_be16(r, &len, "XBZRLE length") < 0)
 			return -1;
-		if (enc != 1 || len > w->page_size)
+		if (enc != 1 || len > w->f->page_size)
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(r) - 3,
 				       "bad XBZRLE page header (encoding %u, length %u)", enc, len);
 		b->xbzrle_pages++;
@@ -350,7 +350,7 @@ static int page_record(struct vi_walk *w, uint64_t flags, uint64_t addr,
 		uint32_t len;
 		if (rd_be32(r, &len, "compressed page length") < 0)
 			return -1;
-		if (len > 2 * w->page_size)
+		if (len > 2 * w->f->page_size)
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)rd_tell(r) - 4,
 				       "compressed page length %u exceeds twice the page size", len);
 		b->compressed_pages++;
@@ -369,15 +369,15 @@ int walk_ram_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
 	uint64_t mask;
 
 	(void)is_start;
-	if (!w->page_size) {
+	if (!w->f->page_size) {
 		/* No trailer and no target-page-bits subsection: QEMU sends that
 		 * subsection whenever the page size is above the target minimum,
 		 * so this is the minimum; 4 KiB for x86, s390x and ppc. */
-		w->page_size = X86_DEFAULT_PAGE;
-		w->page_size_assumed = 1;
-		w->page_size_from = "assumed";
+		w->f->page_size = X86_DEFAULT_PAGE;
+		w->f->page_size_assumed = 1;
+		w->f->page_size_from = "assumed";
 	}
-	mask = w->page_size - 1;
+	mask = w->f->page_size - 1;
 	for (;;) {
 		uint64_t off = rd_tell(r), word, flags, addr;
 		int rc = 0;
@@ -432,17 +432,17 @@ void walk_ram_summarise(struct vi_walk *w)
 {
 	struct vi_node *ram;
 
-	if (!w->nblocks)
+	if (!w->f->nblocks)
 		return;
 	ram = vi_node_new(w->root, VI_N_RAM, "ram", "ram summary", 0);
-	vi_node_attr_u(ram, "page_size", w->page_size);
-	vi_node_attr_s(ram, "page_size_from", w->page_size_from);
-	if (w->cap_ignore_shared)	/* shared blocks are not sent at all */
+	vi_node_attr_u(ram, "page_size", w->f->page_size);
+	vi_node_attr_s(ram, "page_size_from", w->f->page_size_from);
+	if (w->f->cap_ignore_shared)	/* shared blocks are not sent at all */
 		vi_node_attr_u(ram, "x_ignore_shared", 1);
-	if (w->cap_mapped_ram)
+	if (w->f->cap_mapped_ram)
 		vi_node_attr_u(ram, "mapped_ram", 1);
-	for (size_t i = 0; i < w->nblocks; i++) {
-		struct vi_ramblock *b = &w->blocks[i];
+	for (size_t i = 0; i < w->f->nblocks; i++) {
+		struct vi_ramblock *b = &w->f->blocks[i];
 		struct vi_node *n = vi_node_new(ram, VI_N_RAMBLOCK, b->name, "ramblock", 0);
 		vi_node_attr_u(n, "used_length", b->used_length);
 		vi_node_attr_u(n, "pages", b->pages);
@@ -452,15 +452,15 @@ void walk_ram_summarise(struct vi_walk *w)
 			vi_node_attr_u(n, "xbzrle_pages", b->xbzrle_pages);
 		if (b->compressed_pages)
 			vi_node_attr_u(n, "compressed_pages", b->compressed_pages);
-		if (b->page_size != w->page_size)
+		if (b->page_size != w->f->page_size)
 			vi_node_attr_u(n, "page_size", b->page_size);
 		if (b->nonzero_fill)
 			vi_node_attr_u(n, "zero_pages_with_nonzero_fill", b->nonzero_fill);
 		if (!w->opts.ram_digests)
 			continue;
-		if (w->cap_ignore_shared && !b->pages)
+		if (w->f->cap_ignore_shared && !b->pages)
 			b->pg.unavailable = "x-ignore-shared: the block's contents are not in the stream";
-		ram_pages_finish(&b->pg, b->used_length, w->page_size);
+		ram_pages_finish(&b->pg, b->used_length, w->f->page_size);
 		if (b->pg.unavailable) {
 			vi_node_attr_s(n, "digest_unavailable", b->pg.unavailable);
 		} else {

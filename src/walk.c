@@ -46,7 +46,7 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 	struct vi_node *f;
 	char name[VI_ESC_NAME];
 
-	if (w->footers == 0)
+	if (w->f->footers == 0)
 		return 0;
 	vi_esc(name, sizeof(name), s->idstr);
 	if (rd_peek(r, 0, &b, 1) != 1) {
@@ -55,8 +55,8 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 		return vi_error_class(w->err, VI_C_TRUNCATED);
 	}
 	if (b != QVM_SECTION_FOOTER) {
-		if (w->footers < 0 && walk_record_plausible(w, off)) {
-			w->footers = 0;	/* send-section-footer=off machine type */
+		if (w->f->footers < 0 && walk_record_plausible(w, off)) {
+			w->f->footers = 0;	/* send-section-footer=off machine type */
 			return 0;
 		}
 		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
@@ -64,7 +64,7 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 			"expected 0x7e", s->id, name, b);
 		return vi_error_class(w->err, VI_C_BAD_FOOTER);
 	}
-	w->footers = 1;
+	w->f->footers = 1;
 	if (rd_skip(r, 1, "footer") < 0 || rd_be32(r, &id, "footer section id") < 0)
 		return -1;
 	if (id != s->id) {
@@ -281,18 +281,22 @@ static int walk_header(struct vi_walk *w)
 }
 
 int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
-		   const struct vi_walk_opts *opts, struct vi_error *err)
+		   const struct vi_walk_opts *opts, struct vi_stream_facts *facts,
+		   struct vi_error *err)
 {
 	uint8_t b;
 	int rc;
 
 	memset(w, 0, sizeof(*w));
+	memset(facts, 0, sizeof(*facts));
+	w->f = facts;
 	w->r = r;
 	w->err = err;
 	if (opts)
 		w->opts = *opts;
-	w->footers = -1;
-	w->vmdesc_offset = UINT64_MAX;
+	w->f->ram_digests = w->opts.ram_digests;
+	w->f->footers = -1;
+	w->f->vmdesc_offset = UINT64_MAX;
 	w->nodes_made0 = vi_node_made();
 	walk_decode_env(w);
 	w->root = vi_node_new(NULL, VI_N_ROOT, "stream", "stream", 0);
@@ -321,16 +325,19 @@ int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 void vi_walk_free(struct vi_walk *w)
 {
 	vi_node_free(w->root);
-	json_decref(w->vmdesc);
+	if (w->f) {
+		json_decref(w->f->vmdesc);
+		for (size_t i = 0; i < w->f->nblocks; i++)
+			ram_pages_free(&w->f->blocks[i].pg);
+		free(w->f->blocks);
+		memset(w->f, 0, sizeof(*w->f));
+	}
 	free(w->vmdesc_used);
 	free(w->sections);
 	vi_map_free(&w->sec_map);
 	free(w->vd_keys);
 	free(w->vd_pos);
 	free(w->vd_free);
-	for (size_t i = 0; i < w->nblocks; i++)
-		ram_pages_free(&w->blocks[i].pg);
-	free(w->blocks);
 	free(w->block_hash);
 	memset(w, 0, sizeof(*w));
 }

@@ -15,23 +15,12 @@
 #include "error.h"
 #include "ram-digest.h"
 #include "reader.h"
+#include "session-facts.h"
 #include "tree.h"
 #include "vi-format.h"
 #include "vi-map.h"
 
 struct vi_vd_key;
-
-struct vi_ramblock {
-	char name[256];
-	uint64_t used_length;
-	uint64_t page_size;      /* hugepage size if sent, else stream page size */
-	uint64_t mr_addr;
-	int has_mr_addr;
-	uint64_t pages, zero_pages, normal_pages, xbzrle_pages, compressed_pages;
-	uint64_t nonzero_fill;   /* ZERO records whose fill byte was not 0 */
-	struct ram_pages pg;     /* with opts.ram_digests: the non-zero pages */
-	struct vi_node *node;
-};
 
 struct vi_section {
 	uint32_t id;
@@ -41,34 +30,17 @@ struct vi_section {
 	struct vi_node *first;   /* the START/FULL node */
 };
 
-struct vi_walk_opts {
-	int ignore_vmdesc;       /* decode as if there were no trailer */
-	json_t *schema_vmsds;    /* a target schema's "vmsds": decodes sections
-				    the trailer does not describe (borrowed) */
-	int ram_digests;         /* read RAM pages and digest each RAMBlock
-				    (ram-digest.h); otherwise pages are skipped */
-};
-
 struct vi_walk {
 	struct vi_reader *r;
 	struct vi_error *err;
 	struct vi_walk_opts opts;
 	struct vi_node *root;
-
-	/* What the stream told us so far. */
-	uint32_t page_size;      /* 0 until known */
-	int page_size_assumed;   /* no trailer, no target-page-bits */
+	struct vi_stream_facts *f; /* what the stream told so far: the caller's */
 	int probe_late;          /* a stream read once: trailer not probed yet */
-	const char *page_size_from; /* "vmdesc", "target-page-bits", "assumed" */
-	int footers;             /* -1 unknown, 0 absent, 1 present */
-	int cap_mapped_ram, cap_ignore_shared;
 	int packaged_depth;
-	char machine[256];
 
-	/* The trailer, found before the walk by probing the end of the stream. */
-	json_t *vmdesc;          /* whole document, or NULL */
-	uint64_t vmdesc_offset;  /* offset of the 0x06 byte */
-	uint32_t vmdesc_len;
+
+	/* Which trailer entries are taken (the trailer is in f->vmdesc). */
 	size_t vmdesc_next;      /* next unused device entry */
 	size_t vmdesc_taken;     /* index of the entry vmdesc_take_device gave */
 	size_t vmdesc_prev_next; /* vmdesc_next before that */
@@ -93,8 +65,7 @@ struct vi_walk {
 		uint64_t limit, from, at;   /* at: UINT64_MAX = none up to limit */
 	} ff;
 
-	struct vi_ramblock *blocks;
-	size_t nblocks, cblocks;
+	size_t cblocks;          /* room in f->blocks */
 	uint16_t *block_hash;    /* 2 * VI_MAX_RAM_BLOCKS slots: block index + 1 */
 	size_t last_block;       /* for RAM_SAVE_FLAG_CONTINUE: index + 1, 0 none
 				    (blocks moves when it grows) */
@@ -104,10 +75,12 @@ struct vi_walk {
 				    callbacks, its counters */
 };
 
-/* Walk in->fd's stream into w->root.  On error w->err is set; the tree
- * then holds everything decoded before the error. */
+/* Walk r's stream into w->root, the stream's facts into *facts.  On error
+ * w->err is set; the tree then holds everything decoded before the error. */
 int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
-		   const struct vi_walk_opts *opts, struct vi_error *err);
+		   const struct vi_walk_opts *opts, struct vi_stream_facts *facts,
+		   struct vi_error *err);
+/* Free the tree, the walker's state and what it put in its facts. */
 void vi_walk_free(struct vi_walk *w);
 
 /* walk.c: the record loop, also used for PACKAGED payloads. */

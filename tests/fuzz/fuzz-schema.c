@@ -39,9 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	schema_free(&s);
 	memset(&im, 0, sizeof(im));
 	im.vmsds = json_object_get(doc, "vmsds");
-	if (vi_session_walk(&ses, pb, NULL) == 0 && ses.w.vmdesc) {
-		json_t *devices = json_object_get(ses.w.vmdesc, "devices");
-		struct vi_node *root = ses.w.root;
+	if (vi_session_walk(&ses, pb, NULL) == 0 && ses.facts.vmdesc) {
+		json_t *devices = json_object_get(ses.facts.vmdesc, "devices");
+		struct vi_node *root = ses.root;
 		for (size_t i = 0; i < root->nkids; i++) {
 			struct vi_node *sec = root->kids[i];
 			const struct vi_attr *idx = vi_node_attr(sec, "vmdesc_index");

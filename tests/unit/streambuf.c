@@ -346,13 +346,14 @@ void run_bytes(struct walk_run *run, const void *p, size_t n,
 		run->opened = 1;
 		run->r = vi_xmalloc(sizeof(*run->r));
 		rd_init_input(run->r, &run->in, &run->err);
-		run->rc = vi_walk_stream(&run->w, run->r, opts, &run->err);
+		run->rc = vi_walk_stream(&run->w, run->r, opts, &run->facts, &run->err);
 		if (vi_input_walked(&run->in) < 0)
 			run->rc = -1;
 	}
 	unlink(run->path);
+	run->root = run->w.root;
 	doc.in = &run->in;
-	doc.root = run->w.root;
+	doc.root = run->root;
 	doc.err = &run->err;
 	if (vi_node_count() > SB_JSON_MAX_NODES) {
 		/* A jansson document costs about 1 KiB per node: for trees near
@@ -509,7 +510,7 @@ const struct vi_node *tchild(const struct vi_node *n, const char *name)
 
 const struct vi_node *tsection(const struct walk_run *run, size_t i)
 {
-	return tkid(run->w.root, VI_N_SECTION, i);
+	return tkid(run->root, VI_N_SECTION, i);
 }
 
 const struct vi_attr *tattr(const struct vi_node *n, const char *key)

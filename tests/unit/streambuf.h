@@ -125,13 +125,15 @@ struct walk_run {
 	int opened;             /* vi_input_open succeeded */
 	struct vi_reader *r;
 	struct vi_walk w;
+	struct vi_stream_facts facts;   /* what the walk found (the session's, in cmd-*.c) */
+	struct vi_node *root;   /* w.root once walked */
 	int rc;                 /* vi_walk_stream's result; -1 if not opened */
 	json_t *json;           /* render_json of the outcome (always set) */
 };
 
 /* Above this many tree nodes, run->json is rendered without the tree (the
  * header, "error" and "warnings" are there, "sections" and the rest null or
- * empty); look at run->w.root instead.  Below it, run_bytes also checks that
+ * empty); look at run->root instead.  Below it, run_bytes also checks that
  * render_json_write prints exactly render_json_dump(render_json()). */
 #define SB_JSON_MAX_NODES 100000
 

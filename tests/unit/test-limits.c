@@ -346,7 +346,7 @@ START_TEST(test_sections_reused_ids)
 	sb_eof(&b);
 	run_sb(&run, &b);
 	ck_assert_walk_ok(&run);
-	ck_assert_uint_eq(run.w.root->nkids, 1 + 1 + 2 * VI_MAX_SECTIONS + 1);	/* header,
+	ck_assert_uint_eq(run.root->nkids, 1 + 1 + 2 * VI_MAX_SECTIONS + 1);	/* header,
 							configuration, sections, EOF */
 	run_free(&run);
 	sb_free(&b);

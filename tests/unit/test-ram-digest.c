@@ -108,10 +108,10 @@ START_TEST(test_digest_order_and_resends)
 	ck_assert_juint(a.json, 2, "ram/blocks/pc.ram/nonzero_pages");
 	ck_assert_juint(b.json, 2, "ram/blocks/pc.ram/nonzero_pages");
 	/* pages that differ: only page 2 */
-	ck_assert_uint_eq(ram_pages_differ(&a.w.blocks[0].pg, NPAGES * PAGE,
-					   &c.w.blocks[0].pg, NPAGES * PAGE, PAGE), 1);
-	ck_assert_uint_eq(ram_pages_differ(&a.w.blocks[0].pg, NPAGES * PAGE,
-					   &b.w.blocks[0].pg, NPAGES * PAGE, PAGE), 0);
+	ck_assert_uint_eq(ram_pages_differ(&a.facts.blocks[0].pg, NPAGES * PAGE,
+					   &c.facts.blocks[0].pg, NPAGES * PAGE, PAGE), 1);
+	ck_assert_uint_eq(ram_pages_differ(&a.facts.blocks[0].pg, NPAGES * PAGE,
+					   &b.facts.blocks[0].pg, NPAGES * PAGE, PAGE), 0);
 	run_free(&a);
 	run_free(&b);
 	run_free(&c);

@@ -206,8 +206,8 @@ START_TEST(test_config_capabilities)
 	ck_assert_jstr(run.json, "mapped-ram-not",
 		       "configuration/subsections/0/fields/capabilities/value/1");
 	/* a name that merely resembles mapped-ram switches nothing on */
-	ck_assert_int_eq(run.w.cap_mapped_ram, 0);
-	ck_assert_int_eq(run.w.cap_ignore_shared, 1);
+	ck_assert_int_eq(run.facts.cap_mapped_ram, 0);
+	ck_assert_int_eq(run.facts.cap_ignore_shared, 1);
 	run_free(&run);
 	sb_free(&b);
 }
@@ -1445,7 +1445,7 @@ START_TEST(test_no_footers)
 	eof = epilogue(&b, vmdesc);
 	run_sb(&run, &b);
 	ck_assert_walk_ok(&run);
-	ck_assert_int_eq(run.w.footers, 0);
+	ck_assert_int_eq(run.facts.footers, 0);
 	ck_assert_jabsent(run.json, "sections/ram/footer");
 	ck_assert_juint(run.json, dev - start, "sections/ram/length");
 	ck_assert_juint(run.json, 0x4321, "sections/dev/fields/v/value");

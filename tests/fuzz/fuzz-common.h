@@ -76,6 +76,7 @@ static inline void fuzz_walk_render(struct vi_input *in, int opened,
 					 * would be an mmap and page faults */
 	struct vi_reader *r = NULL;
 	struct vi_walk w;
+	struct vi_stream_facts facts;
 	struct vi_doc doc;
 
 	memset(&w, 0, sizeof(w));
@@ -84,7 +85,7 @@ static inline void fuzz_walk_render(struct vi_input *in, int opened,
 			abort();
 		r = keep;
 		rd_init_input(r, in, err);
-		(void)vi_walk_stream(&w, r, opts, err);
+		(void)vi_walk_stream(&w, r, opts, &facts, err);
 		(void)vi_input_walked(in);
 	}
 	doc.in = in;

@@ -1,6 +1,7 @@
-/* decode-vmsd.h - what the interpreter (decode-vmsd.c) and its schema mode
- * (decode-schema.c) share.  Private to decode-*.c; the walker's entry points
- * (vmsd_decode_payload, vmsd_decode_schema) are in decode.h. */
+/* decode-vmsd.h - what the interpreter (decode-vmsd.c), its schema mode
+ * (decode-schema.c, decode-choices.c) and decode-desc.c share.  Private to
+ * decode-*.c; the walker's entry points (vmsd_decode_payload,
+ * vmsd_decode_schema) are in decode.h. */
 #ifndef VI_DECODE_VMSD_H
 #define VI_DECODE_VMSD_H
 
@@ -46,14 +47,16 @@ struct dv_attempt {
 void dv_attempt_begin(struct dctx *c, struct dv_attempt *a);
 int dv_attempt_end(struct dctx *c, struct dv_attempt *a, int rc, int mismatch_ok);
 
-/* decode-vmsd.c */
+/* decode-desc.c: what a description says of a field. */
 int64_t dv_jnum(json_t *o, const char *key, int64_t max);
 int64_t dv_sibling_value(struct vi_node *parent, const char *name);
 json_t *dv_nested(json_t *f, const char *type);
+
+/* decode-vmsd.c: the interpreter (decode-choices.c drives it in schema mode). */
 int dv_decode_desc(struct dctx *c, json_t *desc, struct vi_node *parent,
 		   int64_t version, int depth);
 
-/* decode-schema.c */
+/* decode-schema.c: schema mode's counts, sizes and anchors. */
 void dv_schema_shape(json_t *f, struct vi_node *parent, const char *type,
 		     int64_t *count, int *is_array, int64_t *size);
 int64_t dv_static_size(json_t *desc, int64_t version, int depth);

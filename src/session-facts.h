@@ -33,6 +33,16 @@ struct vi_ramblock {
 	struct vi_node *node;
 };
 
+/* A section as its START or FULL record named it (PART and END records
+ * give only the id). */
+struct vi_section {
+	uint32_t id;
+	char idstr[256];
+	uint32_t instance_id;
+	uint32_t version_id;
+	struct vi_node *first;   /* the START/FULL node */
+};
+
 struct vi_stream_facts {
 	char machine[256];          /* the configuration's machine type, "" if none */
 	uint32_t page_size;         /* 0 until known */
@@ -48,6 +58,10 @@ struct vi_stream_facts {
 	struct vi_ramblock *blocks;
 	size_t nblocks;
 	int ram_digests;            /* pages were read: each block's pg is its digest */
+	/* Sections by the order of their first record; an id a later START
+	 * reuses keeps its place with the new name. */
+	struct vi_section *sections;
+	size_t nsections;
 };
 
 #endif

@@ -28,7 +28,7 @@ struct vi_section *walk_section_by_id(struct vi_walk *w, uint32_t id)
 {
 	size_t i = vi_map_get(&w->sec_map, id);
 
-	return i == VI_MAP_NONE ? NULL : &w->sections[i];
+	return i == VI_MAP_NONE ? NULL : &w->f->sections[i];
 }
 
 static int node_budget(struct vi_walk *w, struct vi_error *err)
@@ -120,7 +120,7 @@ static uint64_t remember(struct vi_walk *w, uint32_t id, uint64_t from, uint64_t
 	w->ff.valid = 1;
 	w->ff.footers = w->f->footers;
 	w->ff.id = id;
-	w->ff.nsections = w->nsections;
+	w->ff.nsections = w->f->nsections;
 	w->ff.limit = w->r->limit;
 	w->ff.from = from;
 	w->ff.at = at;
@@ -139,7 +139,7 @@ uint64_t walk_find_footer(struct vi_walk *w, uint64_t from, uint32_t id)
 	 * later point up to it; none up to the end is none from later either.
 	 * (Schema decoding asks again and again within one section.) */
 	if (w->ff.valid && w->ff.id == id && w->ff.footers == w->f->footers &&
-	    w->ff.nsections == w->nsections && w->ff.limit == w->r->limit &&
+	    w->ff.nsections == w->f->nsections && w->ff.limit == w->r->limit &&
 	    w->ff.from <= from && from <= w->ff.at)
 		return w->ff.at;
 	for (;;) {

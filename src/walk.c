@@ -15,20 +15,20 @@ static struct vi_section *bind_section(struct vi_walk *w, uint32_t id,
 	struct vi_section *s = walk_section_by_id(w, id);
 
 	if (!s) {
-		if (w->nsections == VI_MAX_SECTIONS) {
+		if (w->f->nsections == VI_MAX_SECTIONS) {
 			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 				"more than %u sections", VI_MAX_SECTIONS);
 			vi_error_hard(w->err);
 			return NULL;
 		}
-		if (w->nsections == w->csections) {
+		if (w->f->nsections == w->csections) {
 			w->csections = w->csections ? w->csections * 2 : 64;
-			w->sections = vi_xrealloc(w->sections,
-						  w->csections * sizeof(*w->sections));
+			w->f->sections = vi_xrealloc(w->f->sections,
+						  w->csections * sizeof(*w->f->sections));
 		}
-		s = &w->sections[w->nsections];
+		s = &w->f->sections[w->f->nsections];
 		s->id = id;
-		vi_map_put(&w->sec_map, id, w->nsections++);
+		vi_map_put(&w->sec_map, id, w->f->nsections++);
 	}
 	s->id = id;
 	snprintf(s->idstr, sizeof(s->idstr), "%s", idstr);
@@ -330,10 +330,10 @@ void vi_walk_free(struct vi_walk *w)
 		for (size_t i = 0; i < w->f->nblocks; i++)
 			ram_pages_free(&w->f->blocks[i].pg);
 		free(w->f->blocks);
+		free(w->f->sections);
 		memset(w->f, 0, sizeof(*w->f));
 	}
 	free(w->vmdesc_used);
-	free(w->sections);
 	vi_map_free(&w->sec_map);
 	free(w->vd_keys);
 	free(w->vd_pos);

@@ -22,14 +22,6 @@
 
 struct vi_vd_key;
 
-struct vi_section {
-	uint32_t id;
-	char idstr[256];
-	uint32_t instance_id;
-	uint32_t version_id;
-	struct vi_node *first;   /* the START/FULL node */
-};
-
 struct vi_walk {
 	struct vi_reader *r;
 	struct vi_error *err;
@@ -54,9 +46,8 @@ struct vi_walk {
 	size_t *vd_pos, vd_nkeys, vd_leaves;
 	unsigned char *vd_free;
 
-	struct vi_section *sections;
-	size_t nsections, csections;
-	struct vi_map sec_map;   /* section id -> index in sections */
+	size_t csections;        /* room in f->sections */
+	struct vi_map sec_map;   /* section id -> index in f->sections */
 	uint64_t nodes_made0;    /* vi_node_made() when the walk started */
 	struct {                 /* walk_find_footer's last answer */
 		int valid, footers;

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check-baseline.h"
-#include "error.h"
-#include "escape.h"
-#include "tree.h"
+#include "vi-error.h"
+#include "vi-escape.h"
+#include "vi-tree.h"
 
 static int bad(const char *path, unsigned line, const char *what, const char *arg)
 {

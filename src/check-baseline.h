@@ -17,7 +17,7 @@
 #define VI_CHECK_BASELINE_H
 
 #include <stdio.h>
-#include "findings.h"
+#include "vi-findings.h"
 
 #define VI_MAX_BASELINE_LINE   4096       /* bytes of one line */
 #define VI_MAX_BASELINE_LINES  100000u    /* lines of one file */

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jutil.h"
-#include "pci-config.h"
+#include "vi-json.h"
+#include "vi-pci-config.h"
 #include "vi-bytes.h"
 #include "check-compat.h"
 

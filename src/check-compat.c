@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jutil.h"
+#include "vi-json.h"
 #include "machines.h"
 #include "check-compat.h"
-#include "release.h"
+#include "vi-release.h"
 
 static void eval_request_queue_count(struct eval *e)
 {

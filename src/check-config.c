@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jutil.h"
+#include "vi-json.h"
 #include "check-engine.h"
 #include "check-ctx.h"
 #include "schema-facts.h"
-#include "pci-config.h"
+#include "vi-pci-config.h"
 #include "virtio.h"
 
 

@@ -2,7 +2,7 @@
 #ifndef VI_CHECK_ENGINE_H
 #define VI_CHECK_ENGINE_H
 
-#include "findings.h"
+#include "vi-findings.h"
 #include "machines.h"
 #include "schema.h"
 #include "session.h"

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "check-ppc-cpu.h"
-#include "jutil.h"
+#include "vi-json.h"
 
 #define SPR_PVR 287
 

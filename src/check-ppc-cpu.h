@@ -4,8 +4,8 @@
 #define VI_CHECK_PPC_CPU_H
 
 #include <jansson.h>
-#include "findings.h"
-#include "tree.h"
+#include "vi-findings.h"
+#include "vi-tree.h"
 
 /* sec: a "cpu" section of the source; theirs: the same section of the
  * destination's own stream, or NULL; machine: the destination machine

@@ -8,7 +8,7 @@
 #include "check-baseline.h"
 #include "check-engine.h"
 #include "command.h"
-#include "escape.h"
+#include "vi-escape.h"
 #include "input.h"
 #include "render-findings.h"
 #include "triage.h"

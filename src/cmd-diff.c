@@ -9,7 +9,7 @@
 #include "diff.h"
 #include "diff-stream.h"
 #include "render-diff-stream.h"
-#include "escape.h"
+#include "vi-escape.h"
 #include "input.h"
 #include "session.h"
 #include "render-findings.h"

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "command.h"
-#include "escape.h"
-#include "output.h"
+#include "vi-escape.h"
+#include "vi-output.h"
 #include "input.h"
 #include "redact.h"
 #include "render.h"

@@ -7,9 +7,9 @@
 #include <string.h>
 #include "check-engine.h"
 #include "command.h"
-#include "escape.h"
+#include "vi-escape.h"
 #include "input.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 enum { OPT_FORMAT = 'f', OPT_OUTPUT = 'o', OPT_SCHEMAS = 0x1200, OPT_TARGET, OPT_ALL_TARGETS,
        OPT_MACHINE, OPT_MIN_SEVERITY };

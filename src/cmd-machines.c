@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "command.h"
-#include "escape.h"
-#include "output.h"
-#include "jutil.h"
+#include "vi-escape.h"
+#include "vi-output.h"
+#include "vi-json.h"
 #include "machines.h"
 
 struct machines_args {

@@ -7,12 +7,12 @@
 #include <string.h>
 #include "check-engine.h"
 #include "command.h"
-#include "escape.h"
+#include "vi-escape.h"
 #include "render-findings.h"
 #include "render-report.h"
 #include "input.h"
 #include "triage.h"
-#include "budget.h"
+#include "vi-budget.h"
 
 struct report_args {
 	const char *file;

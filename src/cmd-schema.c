@@ -3,10 +3,10 @@
 #include <argp.h>
 #include <stdio.h>
 #include <string.h>
-#include "budget.h"
+#include "vi-budget.h"
 #include "command.h"
-#include "escape.h"
-#include "output.h"
+#include "vi-escape.h"
+#include "vi-output.h"
 #include "input.h"
 #include "schema-import.h"
 #include "session.h"

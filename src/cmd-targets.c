@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "command.h"
-#include "escape.h"
-#include "output.h"
+#include "vi-escape.h"
+#include "vi-output.h"
 #include "schema.h"
 
 /* The installed targets: [{target, qemu_version | error}], and where. */

@@ -10,9 +10,9 @@
 
 #include <argp.h>
 #include <stddef.h>
-#include "findings.h"
+#include "vi-findings.h"
 #include "machines.h"
-#include "output.h"
+#include "vi-output.h"
 #include "schema.h"
 
 /* The common options a command takes (vi_command.common, or-ed). */

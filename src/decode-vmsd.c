@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jutil.h"
+#include "vi-json.h"
 #include "value.h"
 #include "vi-limits.h"
 #include "scsi-requests.h"

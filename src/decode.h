@@ -9,9 +9,9 @@
 
 #include <jansson.h>
 #include <stdint.h>
-#include "error.h"
+#include "vi-error.h"
 #include "reader.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 #define VMSD_MISMATCH (-2)
 

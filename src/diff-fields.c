@@ -3,7 +3,7 @@
  * sizes that changed, fields added without a version bump. */
 #include <stdio.h>
 #include <string.h>
-#include "jutil.h"
+#include "vi-json.h"
 #include "diff.h"
 #include "vi-limits.h"
 #include "diff-parts.h"

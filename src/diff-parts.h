@@ -4,7 +4,7 @@
 #define VI_DIFF_PARTS_H
 
 #include <jansson.h>
-#include "findings.h"
+#include "vi-findings.h"
 
 struct dctx {
 	struct vi_findings *f;

@@ -23,7 +23,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "jutil.h"
+#include "vi-json.h"
 #include "diff.h"
 #include "vi-limits.h"
 #include "diff-parts.h"

@@ -2,7 +2,7 @@
 #ifndef VI_DIFF_H
 #define VI_DIFF_H
 
-#include "findings.h"
+#include "vi-findings.h"
 #include "schema.h"
 
 /* Append what breaks migration from src to dst; returns the error count. */

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "error.h"
-#include "tree.h"
+#include "vi-error.h"
+#include "vi-tree.h"
 
 /* Where a message points, given its captures g1 and g2. */
 enum explain_loc {

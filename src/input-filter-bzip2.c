@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "input.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 static int bz_bid(const uint8_t *p, size_t n)
 {

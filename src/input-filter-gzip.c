@@ -3,7 +3,7 @@
 #include <string.h>
 #include <zlib.h>
 #include "input.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 static int gz_bid(const uint8_t *p, size_t n)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <lzo/lzo1x.h>
 #include "input.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 #define LZOP_MAX_BLOCK (64u << 20)	/* lzop's MAX_BLOCK_SIZE */
 #define F_ADLER32_D 0x1u

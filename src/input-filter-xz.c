@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "input.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 static int xz_bid(const uint8_t *p, size_t n)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <zstd.h>
 #include "input.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 struct zs {
 	ZSTD_DStream *z;

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "input.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 #define LV_HEADER 92
 #define LV_MAX_XML (4u << 20)      /* domain XML kept (real ones: a few KiB) */

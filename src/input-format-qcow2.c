@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "input.h"
-#include "tree.h"
+#include "vi-tree.h"
 #include "vi-limits.h"
 
 #define Q_OFFSET_MASK 0x00fffffffffffe00ull

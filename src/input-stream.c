@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "input.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 ssize_t vi_src_read(struct vi_src *s, void *buf, size_t n, struct vi_error *err)
 {

@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "budget.h"
+#include "vi-budget.h"
 #include "input.h"
 #include "reader.h"
 #include "vi-limits.h"

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "budget.h"
-#include "jutil.h"
+#include "vi-budget.h"
+#include "vi-json.h"
 #include "machines.h"
 #include "schema.h"
 #include "schema-lazy.h"

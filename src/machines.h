@@ -5,9 +5,9 @@
 #define VI_MACHINES_H
 
 #include <jansson.h>
-#include "error.h"
-#include "findings.h"
-#include "tree.h"
+#include "vi-error.h"
+#include "vi-findings.h"
+#include "vi-tree.h"
 
 struct vi_machines {
 	json_t *doc;           /* {"machines": {name: {"compat_props": [...]}}} */

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
-#include "budget.h"
+#include "vi-budget.h"
 #include "command.h"
-#include "error.h"
-#include "escape.h"
-#include "findings.h"
-#include "output.h"
+#include "vi-error.h"
+#include "vi-escape.h"
+#include "vi-findings.h"
+#include "vi-output.h"
 
 /* The commands, in the order --help lists them; adding one is its file
  * (cmd-NAME.c, exporting cmd_NAME), a line here and a row below. */

@@ -12,10 +12,10 @@
  * its index) is capped: VI_MAX_KEPT, or VMSTATE_INSPECT_MAX_KEPT MiB. */
 #include <stdlib.h>
 #include <string.h>
-#include "budget.h"
+#include "vi-budget.h"
 #include "input.h"
 #include "reader.h"
-#include "tree.h"
+#include "vi-tree.h"
 #include "vi-limits.h"
 
 #define CHUNK (1u << 16)

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "error.h"
+#include "vi-error.h"
 
 #define VI_RD_BUF (1u << 18)
 #define VI_RD_WIN (8u << 20)	/* bytes of a regular file mapped at once */

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 #include "reader.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 /* Replace every value that can hold guest data by its length and digest
  * (attributes redacted, redacted_length, redacted_xxh3_128); r reads the

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <jansson.h>
-#include "error.h"
-#include "escape.h"
+#include "vi-error.h"
+#include "vi-escape.h"
 #include "render-diff-stream.h"
 
 static void print_value(FILE *out, json_t *v)

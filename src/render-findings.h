@@ -4,9 +4,9 @@
 
 #include <jansson.h>
 #include <stdio.h>
-#include "error.h"
-#include "findings.h"
-#include "output.h"
+#include "vi-error.h"
+#include "vi-findings.h"
+#include "vi-output.h"
 #include "session.h"
 
 struct vi_result {                 /* one (input, destination) judged */

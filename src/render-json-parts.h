@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "render.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 #define RJ_FORMAT_VERSION 1
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "escape.h"
+#include "vi-escape.h"
 #include "render.h"
 #include "render-input.h"
 #include "render-json-parts.h"

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "escape.h"
+#include "vi-escape.h"
 #include "render.h"
 #include "render-input.h"
 #include "render-json-parts.h"

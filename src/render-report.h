@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
-#include "tree.h"
+#include "vi-tree.h"
 
 /* Rows of vi_triage_formats (render-triage.c); doc is the report document
  * (json_t *).  A comment for a GitLab/GitHub issue: */

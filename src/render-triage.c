@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "escape.h"
+#include "vi-escape.h"
 #include "render-report.h"
 #include "triage.h"
 

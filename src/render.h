@@ -4,9 +4,9 @@
 
 #include <jansson.h>
 #include <stdio.h>
-#include "error.h"
+#include "vi-error.h"
 #include "input.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 struct vi_doc {
 	const struct vi_input *in;

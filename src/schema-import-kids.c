@@ -3,7 +3,7 @@
  * be a count, size or field_exists test. */
 #include <stdlib.h>
 #include <string.h>
-#include "jutil.h"
+#include "vi-json.h"
 #include "schema-import-kids.h"
 #include "vi-size.h"
 

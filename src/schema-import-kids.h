@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 #include <jansson.h>
-#include "tree.h"
+#include "vi-tree.h"
 
 /* How far back the candidates for a count, size or field_exists test are
  * looked for: QEMU's vmstates name a nearby earlier field (real ones have

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jutil.h"
+#include "vi-json.h"
 #include "schema-import.h"
 #include "schema-import-kids.h"
 #include "vi-limits.h"

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 #include "schema.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 struct vi_import {
 	json_t *vmsds;          /* the schema being built (borrowed) */

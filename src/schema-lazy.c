@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include "error.h"
-#include "ram-digest.h"
+#include "vi-error.h"
+#include "vi-ram-digest.h"
 #include "schema-lazy.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 struct entry {
 	size_t name, nlen;      /* the key's bytes (no escapes) */

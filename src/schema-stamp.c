@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "budget.h"
+#include "vi-budget.h"
 #include "machines.h"
-#include "ram-digest.h"
+#include "vi-ram-digest.h"
 #include "schema.h"
 
 static int hash_file(const char *path, unsigned long long *h, size_t *n)

@@ -6,13 +6,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "budget.h"
-#include "jutil.h"
+#include "vi-budget.h"
+#include "vi-json.h"
 #include "schema.h"
 #include "schema-facts.h"
 #include "schema-lazy.h"
 #include "vi-limits.h"
-#include "release.h"
+#include "vi-release.h"
 
 #define MAX_SCHEMA_BYTES (256u << 20)
 

@@ -8,7 +8,7 @@
 #define VI_SCHEMA_H
 
 #include <jansson.h>
-#include "error.h"
+#include "vi-error.h"
 
 struct vi_schema {
 	json_t *doc;            /* normalised document */

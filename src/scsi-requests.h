@@ -3,7 +3,7 @@
 #define VI_SCSI_REQUESTS_H
 
 #include <stdint.h>
-#include "tree.h"
+#include "vi-tree.h"
 
 /* Decode the len bytes p (at stream offset base) into named children of e:
  * one "[i]" per request in flight (retry, cdb, tag, lun, the HBA's part,

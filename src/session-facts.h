@@ -9,8 +9,8 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "ram-digest.h"
-#include "tree.h"
+#include "vi-ram-digest.h"
+#include "vi-tree.h"
 
 /* How to walk (the command's choice). */
 struct vi_walk_opts {

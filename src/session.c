@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include "escape.h"
+#include "vi-escape.h"
 #include "session.h"
 #include "walk.h"
 

@@ -9,7 +9,7 @@
 #include "input.h"
 #include "reader.h"
 #include "session-facts.h"
-#include "tree.h"
+#include "vi-tree.h"
 
 struct vi_walk;
 

@@ -7,9 +7,9 @@
 #include "render-input.h"
 #include "schema-facts.h"
 #include "render-findings.h"
-#include "escape.h"
+#include "vi-escape.h"
 #include "triage.h"
-#include "release.h"
+#include "vi-release.h"
 #include "vi-map.h"
 
 static json_t *ju(uint64_t v)

@@ -9,8 +9,8 @@
 
 #include <jansson.h>
 #include <stdio.h>
-#include "findings.h"
-#include "output.h"
+#include "vi-findings.h"
+#include "vi-output.h"
 #include "schema.h"
 #include "session.h"
 

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "tree.h"
+#include "vi-tree.h"
 
 enum vi_prim_kind { VI_P_UINT, VI_P_INT, VI_P_BOOL, VI_P_DOUBLE_U, VI_P_NULLPTR,
 		    VI_P_BLOB };

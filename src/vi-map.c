@@ -1,6 +1,6 @@
 /* vi-map.c - the one hash map (vi-map.h). */
 #include <stdlib.h>
-#include "tree.h"
+#include "vi-tree.h"
 #include "vi-map.h"
 
 static size_t slot_of(const struct vi_map *m, uint32_t key)

@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "pci-config.h"
+#include "vi-pci-config.h"
 #include "value.h"
 #include "virtio.h"
 #include "vi-limits.h"

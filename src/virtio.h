@@ -3,7 +3,7 @@
 #define VI_VIRTIO_H
 
 #include <stdint.h>
-#include "tree.h"
+#include "vi-tree.h"
 
 /* Decode the size bytes p (at stream offset base) into named children of e
  * (transport state, status, features, config, queues, device part, and the

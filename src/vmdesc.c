@@ -10,7 +10,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "budget.h"
+#include "vi-budget.h"
 #include "vi-limits.h"
 #include "walk.h"
 #include "vi-bytes.h"

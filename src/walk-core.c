@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "budget.h"
+#include "vi-budget.h"
 #include "vi-bytes.h"
 #include "vi-limits.h"
 #include "walk.h"

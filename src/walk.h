@@ -12,11 +12,11 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "decode.h"
-#include "error.h"
-#include "ram-digest.h"
+#include "vi-error.h"
+#include "vi-ram-digest.h"
 #include "reader.h"
 #include "session-facts.h"
-#include "tree.h"
+#include "vi-tree.h"
 #include "vi-format.h"
 #include "vi-map.h"
 

@@ -413,7 +413,7 @@ def shape_cases(stream, raw):
     rc, out, _ = run(["check", "-f", "sarif", "--target", TARGET, stream])
     rules = [r["id"] for r in json.loads(out)["runs"][0]["tool"]["driver"]["rules"]]
     expect("SARIF rules are the class table", rules == table and len(table) >= 15, rules)
-    hdr = open(os.path.join(SRC, "src", "findings.h")).read()
+    hdr = open(os.path.join(SRC, "src", "vi-findings.h")).read()
     declared = set(re.findall(r"X\(([A-Z_]+), \"[a-z-]+\", VI_SEV_", hdr))
     used = set()
     for f in glob.glob(os.path.join(SRC, "src", "*.c")):

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "budget.h"
-#include "error.h"
+#include "vi-budget.h"
+#include "vi-error.h"
 #include "input.h"
 #include "reader.h"
 #include "render.h"

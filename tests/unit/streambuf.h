@@ -13,10 +13,10 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "error.h"
+#include "vi-error.h"
 #include "input.h"
 #include "reader.h"
-#include "tree.h"
+#include "vi-tree.h"
 #include "walk.h"
 
 /* ------------------------------------------------------------ byte buffer */

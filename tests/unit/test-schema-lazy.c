@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "budget.h"
+#include "vi-budget.h"
 #include "machines.h"
-#include "ram-digest.h"
+#include "vi-ram-digest.h"
 #include "schema.h"
 
 static char dir[64] = "/tmp/vi-lazy-unit.XXXXXX";

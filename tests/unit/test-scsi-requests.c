@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "scsi-requests.h"
-#include "tree.h"
+#include "vi-tree.h"
 #include "unit-main.h"
 
 #define VQ_PART (4 + 49168)

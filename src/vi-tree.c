@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "budget.h"
-#include "tree.h"
+#include "vi-budget.h"
+#include "vi-tree.h"
 #include "vi-limits.h"
 
 static size_t live_nodes;

@@ -2,7 +2,7 @@
 #include <jansson.h>
 #include <malloc.h>
 #include <stdlib.h>
-#include "budget.h"
+#include "vi-budget.h"
 
 static uint64_t limit = VI_BUDGET_BASE;
 static uint64_t used;

@@ -1,6 +1,6 @@
 /* pci-config.c - the read-only bits of a PCI config space. */
 #include <string.h>
-#include "pci-config.h"
+#include "vi-pci-config.h"
 
 static unsigned cap_at(struct pci_cap_iter *it, unsigned pos)
 {

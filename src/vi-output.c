@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "escape.h"
-#include "output.h"
-#include "tree.h"
+#include "vi-escape.h"
+#include "vi-output.h"
+#include "vi-tree.h"
 
 /* ---- files read --------------------------------------------------------- */
 

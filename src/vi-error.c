@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <inttypes.h>
-#include "error.h"
-#include "escape.h"
+#include "vi-error.h"
+#include "vi-escape.h"
 
 /* Copy s into out (size > 4) as printable ASCII: bytes outside 0x20-0x7e,
  * and '\' when esc_backslash, become \xNN.  A piece that does not fit is

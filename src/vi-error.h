@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "findings.h"
+#include "vi-findings.h"
 
 /* Documented exit codes (man/vmstate-inspect.1, EXIT STATUS). */
 enum vi_exit {

@@ -1,8 +1,8 @@
 /* escape.c - escaping strings from input for text, JSON, XML and URIs. */
 #include <stdlib.h>
 #include <string.h>
-#include "escape.h"
-#include "tree.h"
+#include "vi-escape.h"
+#include "vi-tree.h"
 
 size_t vi_utf8_char(const unsigned char *p, size_t n, unsigned *cp)
 {

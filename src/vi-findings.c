@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "budget.h"
-#include "findings.h"
-#include "escape.h"
-#include "tree.h"
+#include "vi-budget.h"
+#include "vi-findings.h"
+#include "vi-escape.h"
+#include "vi-tree.h"
 
 const struct vi_class_info vi_classes[VI_C_COUNT] = {
 #define VI_CLASS_ROW(e, name, sev, doc) { VI_C_##e, name, sev, doc },

@@ -1,7 +1,7 @@
 /* release.c - QEMU release numbers in names (release.h). */
 #include <stdio.h>
 #include <string.h>
-#include "release.h"
+#include "vi-release.h"
 
 int vi_release_parse(const char *s, unsigned *maj, unsigned *min, const char **end)
 {

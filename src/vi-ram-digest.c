@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <xxhash.h>
-#include "ram-digest.h"
-#include "tree.h"
+#include "vi-ram-digest.h"
+#include "vi-tree.h"
 
 #define IDX(e) ((e).index & ~RAM_PAGE_ZERO)
 

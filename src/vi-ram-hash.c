@@ -5,7 +5,7 @@
  * whatever the vector width. */
 #include <stddef.h>
 #include <stdint.h>
-#include "ram-digest.h"
+#include "vi-ram-digest.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC push_options

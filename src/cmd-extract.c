@@ -25,7 +25,7 @@
 #include <xxhash.h>
 #include "command.h"
 #include "input.h"
-#include "reader.h"
+#include "input-reader.h"
 #include "render.h"
 #include "session.h"
 #include "vi-limits.h"

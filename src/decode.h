@@ -10,7 +10,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "vi-error.h"
-#include "reader.h"
+#include "input-reader.h"
 #include "vi-tree.h"
 
 #define VMSD_MISMATCH (-2)

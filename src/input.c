@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "vi-budget.h"
 #include "input.h"
-#include "reader.h"
+#include "input-reader.h"
 #include "vi-limits.h"
 
 static const struct vi_filter *const filters[] = {

@@ -3,7 +3,7 @@
 #define VI_REDACT_H
 
 #include <stddef.h>
-#include "reader.h"
+#include "input-reader.h"
 #include "vi-tree.h"
 
 /* Replace every value that can hold guest data by its length and digest

@@ -7,7 +7,7 @@
 #define VI_SESSION_H
 
 #include "input.h"
-#include "reader.h"
+#include "input-reader.h"
 #include "session-facts.h"
 #include "vi-tree.h"
 

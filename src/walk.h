@@ -14,7 +14,7 @@
 #include "decode.h"
 #include "vi-error.h"
 #include "vi-ram-digest.h"
-#include "reader.h"
+#include "input-reader.h"
 #include "session-facts.h"
 #include "vi-tree.h"
 #include "vi-format.h"

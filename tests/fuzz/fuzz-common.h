@@ -18,7 +18,7 @@
 #include "vi-budget.h"
 #include "vi-error.h"
 #include "input.h"
-#include "reader.h"
+#include "input-reader.h"
 #include "render.h"
 #include "walk.h"
 

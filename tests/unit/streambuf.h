@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include "vi-error.h"
 #include "input.h"
-#include "reader.h"
+#include "input-reader.h"
 #include "vi-tree.h"
 #include "walk.h"
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "reader.h"
+#include "input-reader.h"
 #include "streambuf.h"
 #include "unit-main.h"
 

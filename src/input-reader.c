@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "reader.h"
+#include "input-reader.h"
 
 /* After a skip of SKIP_UNREAD bytes or more past the buffer, only a little
  * is fetched, so long page contents stay unread; shorter skips are read

@@ -14,7 +14,7 @@
 #include <string.h>
 #include "vi-budget.h"
 #include "input.h"
-#include "reader.h"
+#include "input-reader.h"
 #include "vi-tree.h"
 #include "vi-limits.h"
 

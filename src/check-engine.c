@@ -23,7 +23,7 @@
 #include "check-ppc-cpu.h"
 #include "schema-facts.h"
 #include "vi-pci-config.h"
-#include "virtio.h"
+#include "decode-virtio.h"
 
 
 

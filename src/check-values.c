@@ -10,7 +10,7 @@
 #include "check-ctx.h"
 #include "schema-facts.h"
 #include "vi-pci-config.h"
-#include "virtio.h"
+#include "decode-virtio.h"
 
 
 /* ---- values the destination compares with its own ---------------------- */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vi-json.h"
-#include "value.h"
+#include "decode-value.h"
 #include "vi-limits.h"
 #include "decode-vmsd.h"
 #include "vi-size.h"

@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vi-json.h"
-#include "value.h"
+#include "decode-value.h"
 #include "vi-limits.h"
-#include "scsi-requests.h"
-#include "virtio.h"
+#include "decode-scsi-requests.h"
+#include "decode-virtio.h"
 #include "decode-vmsd.h"
 #include "vi-size.h"
 

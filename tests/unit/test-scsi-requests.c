@@ -6,7 +6,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "scsi-requests.h"
+#include "decode-scsi-requests.h"
 #include "vi-tree.h"
 #include "unit-main.h"
 

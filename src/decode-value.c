@@ -1,6 +1,6 @@
 /* value.c - the primitive VMStateInfo encodings (migration/vmstate-types.c). */
 #include <string.h>
-#include "value.h"
+#include "decode-value.h"
 #include "vi-bytes.h"
 
 static const struct vi_prim prims[] = {

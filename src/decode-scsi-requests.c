@@ -21,8 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "scsi-requests.h"
-#include "value.h"
+#include "decode-scsi-requests.h"
+#include "decode-value.h"
 #include "vi-bytes.h"
 
 #define VQ_ELEM_OLD 49168u

@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vi-pci-config.h"
-#include "value.h"
-#include "virtio.h"
+#include "decode-value.h"
+#include "decode-virtio.h"
 #include "vi-limits.h"
 #include "vi-bytes.h"
 #include "vi-format.h"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vi-json.h"
-#include "machines.h"
+#include "schema-machines.h"
 #include "check-compat.h"
 #include "vi-release.h"
 

@@ -3,7 +3,7 @@
 #define VI_CHECK_ENGINE_H
 
 #include "vi-findings.h"
-#include "machines.h"
+#include "schema-machines.h"
 #include "schema.h"
 #include "session.h"
 

@@ -7,7 +7,7 @@
 #include "vi-escape.h"
 #include "vi-output.h"
 #include "vi-json.h"
-#include "machines.h"
+#include "schema-machines.h"
 
 struct machines_args {
 	const char *target, *a, *b;

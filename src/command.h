@@ -11,7 +11,7 @@
 #include <argp.h>
 #include <stddef.h>
 #include "vi-findings.h"
-#include "machines.h"
+#include "schema-machines.h"
 #include "vi-output.h"
 #include "schema.h"
 

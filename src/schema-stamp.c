@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vi-budget.h"
-#include "machines.h"
+#include "schema-machines.h"
 #include "vi-ram-digest.h"
 #include "schema.h"
 

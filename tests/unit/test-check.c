@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check-engine.h"
-#include "machines.h"
+#include "schema-machines.h"
 #include "schema.h"
 #include "session.h"
 #include "streambuf.h"

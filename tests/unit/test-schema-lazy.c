@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "vi-budget.h"
-#include "machines.h"
+#include "schema-machines.h"
 #include "vi-ram-digest.h"
 #include "schema.h"
 

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include "vi-budget.h"
 #include "vi-json.h"
-#include "machines.h"
+#include "schema-machines.h"
 #include "schema.h"
 #include "schema-lazy.h"
 #include "session.h"

@@ -11,7 +11,7 @@
 #include "vi-escape.h"
 #include "vi-output.h"
 #include "input.h"
-#include "redact.h"
+#include "render-redact.h"
 #include "render.h"
 #include "render-input.h"
 #include "schema.h"

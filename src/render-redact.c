@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <xxhash.h>
-#include "redact.h"
+#include "render-redact.h"
 
 static const struct {
 	const char *pattern, *what;

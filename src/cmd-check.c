@@ -11,7 +11,7 @@
 #include "vi-escape.h"
 #include "input.h"
 #include "render-findings.h"
-#include "triage.h"
+#include "report-triage.h"
 
 #define MAX_FILES 4096
 

@@ -11,7 +11,7 @@
 #include "render-findings.h"
 #include "render-report.h"
 #include "input.h"
-#include "triage.h"
+#include "report-triage.h"
 #include "vi-budget.h"
 
 struct report_args {

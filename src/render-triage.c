@@ -4,7 +4,7 @@
 #include <string.h>
 #include "vi-escape.h"
 #include "render-report.h"
-#include "triage.h"
+#include "report-triage.h"
 
 /* A string member escaped for a terminal (vi_tx), or NULL. */
 static const char *s_(json_t *o, const char *k)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "schema-facts.h"
-#include "triage.h"
+#include "report-triage.h"
 
 /* Sections every release and architecture has alike (migration's own): no
  * evidence of which QEMU wrote the stream. */

@@ -8,7 +8,7 @@
 #include "schema-facts.h"
 #include "render-findings.h"
 #include "vi-escape.h"
-#include "triage.h"
+#include "report-triage.h"
 #include "vi-release.h"
 #include "vi-map.h"
 

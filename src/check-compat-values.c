@@ -244,7 +244,7 @@ void cc_eval_ramblock_name(struct eval *e)
 	}
 }
 
-/* scsi-requests: src/scsi-requests.c decodes the list when exactly one
+/* scsi-requests: src/decode-scsi-requests.c decodes the list when exactly one
  * reading of it fits and says whether emulated requests carry scsi-disk's
  * part (sector, count, buffer), which migrate-emulated-scsi-request=false
  * leaves out.  An undecoded (ambiguous) list gets no verdict. */

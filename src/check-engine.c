@@ -144,7 +144,7 @@ static int trusted(json_t *vmsd)
  * vmstate does not know fails with ENOENT; a name that is not its own ends
  * its loop, and the bytes left over fail the section footer check.  The
  * decoder lists them flat, in stream order; the lists each release knows
- * are virtio.c's table (no -dump-vmstate has them). */
+ * are decode-virtio.c's table (no -dump-vmstate has them). */
 static int sub_is_ours(const char *name, const char *parent)
 {
 	size_t n = strlen(parent);

@@ -9,7 +9,7 @@
  * created with O_EXCL|O_NOFOLLOW relative to DIR, so nothing is overwritten
  * and no link is followed; on any failure the files made so far are
  * removed.  Each block file is read back and its digest compared with the
- * stream's (ram-digest.h).
+ * stream's (vi-ram-digest.h).
  */
 #define _GNU_SOURCE
 #include <limits.h>

@@ -1,4 +1,4 @@
-/* scsi-requests.c - decoding the "requests" field of SCSI devices.
+/* decode-scsi-requests.c - decoding the "requests" field of SCSI devices.
  *
  * put_scsi_requests() (hw/scsi/scsi-bus.c, same in QEMU 7.2 and 10.0)
  * writes, for every request in flight on the device:

@@ -1,4 +1,4 @@
-/* scsi-requests.h - the "requests" field of SCSI devices (put_scsi_requests). */
+/* decode-scsi-requests.h - the "requests" field of SCSI devices (put_scsi_requests). */
 #ifndef VI_SCSI_REQUESTS_H
 #define VI_SCSI_REQUESTS_H
 

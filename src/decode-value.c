@@ -1,4 +1,4 @@
-/* value.c - the primitive VMStateInfo encodings (migration/vmstate-types.c). */
+/* decode-value.c - the primitive VMStateInfo encodings (migration/vmstate-types.c). */
 #include <string.h>
 #include "decode-value.h"
 #include "vi-bytes.h"

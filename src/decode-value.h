@@ -1,4 +1,4 @@
-/* value.h - how a VMStateInfo type name's bytes turn into a value. */
+/* decode-value.h - how a VMStateInfo type name's bytes turn into a value. */
 #ifndef VI_VALUE_H
 #define VI_VALUE_H
 

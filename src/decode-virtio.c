@@ -1,4 +1,4 @@
-/* virtio.c - decoding the payload of VMSTATE_VIRTIO_DEVICE fields.
+/* decode-virtio.c - decoding the payload of VMSTATE_VIRTIO_DEVICE fields.
  *
  * virtio_save() (hw/virtio/virtio.c, same layout in QEMU 7.2 and 10.0):
  *   transport config   virtio-pci: PCIDevice vmstate (int32 version_id,

@@ -1,4 +1,4 @@
-/* virtio.h - the "virtio" field: what virtio_save() writes by hand. */
+/* decode-virtio.h - the "virtio" field: what virtio_save() writes by hand. */
 #ifndef VI_VIRTIO_H
 #define VI_VIRTIO_H
 

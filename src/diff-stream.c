@@ -1,7 +1,7 @@
 /* diff-stream.c - "diff A B" when both are streams: what differs between
  * two saved states.  Device sections are matched by (idstr, instance),
  * their decoded trees by field path; RAM per RAMBlock by content digest
- * (ram-digest.h), with the number of pages that differ.
+ * (vi-ram-digest.h), with the number of pages that differ.
  *
  * Fields that differ between any two saves of the same idle guest (clocks,
  * timer deadlines, the RTC) are ignored by default: default_ignore below,

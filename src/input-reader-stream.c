@@ -1,4 +1,4 @@
-/* reader-stream.c - the reader's backend for a stream read once: a pipe or
+/* input-reader-stream.c - the reader's backend for a stream read once: a pipe or
  * a decompressor (input-stream.c), walked in one pass, nothing on disk.
  *
  * Bytes come from the source into a window.  Once the walker has gone past

@@ -1,4 +1,4 @@
-/* reader.c - the window of reader.h: a mapping of a regular file, moved
+/* input-reader.c - the window of input-reader.h: a mapping of a regular file, moved
  * along in VI_RD_WIN steps, or a buffer filled by pread; never reads what
  * it skips. */
 #define _GNU_SOURCE

@@ -1,5 +1,5 @@
-/* reader.h - bounds-checked big-endian reader over a seekable stream range,
- * or over a stream read once (reader-stream.c: a pipe, a decompressor).
+/* input-reader.h - bounds-checked big-endian reader over a seekable stream range,
+ * or over a stream read once (input-reader-stream.c: a pipe, a decompressor).
  *
  * Offsets are stream offsets (0 = first byte of the migration stream).  Every
  * read names what it expected, so a short read becomes one precise error.
@@ -16,7 +16,7 @@
  * slower than pread copying everything (a virtual machine with shadow
  * page tables).  Even with 2 MiB pieces it was no faster than pread on the
  * machine measured (bench/RESULTS.md), hence the default.  The inline
- * readers below serve from the window; reader.c moves it.
+ * readers below serve from the window; input-reader.c moves it.
  */
 #ifndef VI_READER_H
 #define VI_READER_H
@@ -136,7 +136,7 @@ size_t rd_peek(struct vi_reader *r, uint64_t ahead, void *dst, size_t n);
 /* The same at an absolute stream offset. */
 size_t rd_peek_at(struct vi_reader *r, uint64_t off, void *dst, size_t n);
 
-/* A stream read once (reader-stream.c; no-ops otherwise).  The n bytes at
+/* A stream read once (input-reader-stream.c; no-ops otherwise).  The n bytes at
  * pos (or at off) are read at most once: not kept in memory (RAM page
  * contents).  rd_finish reads to the end, so that size is known and the
  * rest is in memory (within the cap on what is kept). */
@@ -144,7 +144,7 @@ void rd_transient(struct vi_reader *r, uint64_t n);
 void rd_transient_at(struct vi_reader *r, uint64_t off, uint64_t n);
 int rd_finish(struct vi_reader *r);
 static inline int rd_streaming(const struct vi_reader *r) { return r->st != NULL; }
-/* For reader.c and input.c only. */
+/* For input-reader.c and input.c only. */
 int rs_fill(struct vi_reader *r, size_t want);
 int rs_need(struct vi_reader *r, uint64_t commit_to, uint64_t end);
 size_t rs_peek_at(struct vi_reader *r, uint64_t off, void *dst, size_t n);

@@ -179,7 +179,7 @@ static const struct vi_filter *filter_for(const uint8_t *head, size_t n)
 }
 
 /* The container's stream starts at in->base: its payload filter, if any,
- * then the reader (reader-stream.c) when it is read once. */
+ * then the reader (input-reader-stream.c) when it is read once. */
 static int open_payload(struct vi_input *in, const struct vi_filter *pf, int seekable,
 			struct vi_error *err)
 {

@@ -4,9 +4,9 @@
  * first bytes: filters (compression, input-filter-*.c) are peeled off first,
  * then one container format (input-format-*.c) says where the QEMU migration
  * stream lies.  A seekable file with an uncompressed stream is read in place
- * (reader.c).  A pipe or a compressed stream becomes a chain of forward-only
+ * (input-reader.c).  A pipe or a compressed stream becomes a chain of forward-only
  * sources (struct vi_src, input-stream.c) that the walker reads in one pass
- * (reader-stream.c): nothing is written to disk.
+ * (input-reader-stream.c): nothing is written to disk.
  */
 #ifndef VI_INPUT_H
 #define VI_INPUT_H
@@ -89,7 +89,7 @@ struct vi_input {
 	uint64_t input_size;    /* bytes of the file (or pipe) as given, before any
 				   layer was peeled off (a pipe: known once read) */
 	struct vi_src *src;     /* a pipe or compressed stream: its sources */
-	struct vi_rstream *rs;  /* ... read once by the walker (reader-stream.c) */
+	struct vi_rstream *rs;  /* ... read once by the walker (input-reader-stream.c) */
 	uint64_t base;          /* offset in fd of stream byte 0 */
 	uint64_t size;          /* stream bytes (a stream read once: known when
 				   its end was read, UINT64_MAX before) */

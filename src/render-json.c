@@ -42,7 +42,7 @@ static json_t *jdouble(double d)
 	return json_real(d);
 }
 
-/* Any string: escaped at this edge when it is not valid UTF-8 (escape.h). */
+/* Any string: escaped at this edge when it is not valid UTF-8 (vi-escape.h). */
 json_t *rj_string(const char *s)
 {
 	return vi_jstr(s);

@@ -1,4 +1,4 @@
-/* redact.c - dump --redact: the values that can hold guest data (network
+/* render-redact.c - dump --redact: the values that can hold guest data (network
  * frames, disk request buffers, framebuffers, serial and keyboard FIFOs,
  * and every payload the tool cannot decode) are replaced by their length
  * and an XXH3-128 digest of their bytes in the stream.

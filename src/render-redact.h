@@ -1,4 +1,4 @@
-/* redact.h - dump --redact (redact.c). */
+/* render-redact.h - dump --redact (render-redact.c). */
 #ifndef VI_REDACT_H
 #define VI_REDACT_H
 

@@ -1,5 +1,5 @@
 /* render-report.c - the markdown and HTML views of a `report` document
- * (triage.c), for pasting into an issue and for reading in a browser.
+ * (report-triage.c), for pasting into an issue and for reading in a browser.
  *
  * Every string that came from the stream (section and RAMBlock names,
  * finding messages quoting them) is escaped for the format.  Neither view

@@ -1,4 +1,4 @@
-/* render-triage.c - the text view of a `report` document (triage.c). */
+/* render-triage.c - the text view of a `report` document (report-triage.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
-/* triage-versions.c - how a walked stream's section versions compare with one
+/* report-triage-versions.c - how a walked stream's section versions compare with one
  * target's schema (vi_triage_versions): the evidence `report` gives for which
- * QEMU release wrote the stream.  The rest of the report is in triage.c. */
+ * QEMU release wrote the stream.  The rest of the report is in report-triage.c. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* triage.c - gathering what `report` shows about one walked stream. */
+/* report-triage.c - gathering what `report` shows about one walked stream. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>

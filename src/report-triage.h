@@ -1,4 +1,4 @@
-/* triage.h - what `report` says about one stream, as one JSON document:
+/* report-triage.h - what `report` says about one stream, as one JSON document:
  * the input, the source (machine type, likely QEMU release), the devices,
  * where the bytes go, what is wrong in the stream, and what each checked
  * destination would do.  render-triage.c shows it as text; -f json prints

@@ -1,4 +1,4 @@
-/* machines.c - machine types and compat properties: loading a target's
+/* schema-machines.c - machine types and compat properties: loading a target's
  * machine data and rules, and resolving a machine type or alias.
  *
  * A machine type pins old behaviour through compat properties (driver,

@@ -1,4 +1,4 @@
-/* machines.h - machine types, their compat properties, and the rules that
+/* schema-machines.h - machine types, their compat properties, and the rules that
  * tie a compat property to what it changes in a stream (schemas/machines/,
  * schemas/compat-rules.json, described in schemas/README-compat.md). */
 #ifndef VI_MACHINES_H

@@ -18,7 +18,7 @@ struct vi_walk_opts {
 	json_t *schema_vmsds;    /* a target schema's "vmsds": decodes sections
 				    the trailer does not describe (borrowed) */
 	int ram_digests;         /* read RAM pages and digest each RAMBlock
-				    (ram-digest.h); otherwise pages are skipped */
+				    (vi-ram-digest.h); otherwise pages are skipped */
 };
 
 struct vi_ramblock {

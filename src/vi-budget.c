@@ -1,4 +1,4 @@
-/* budget.c - one memory budget for everything built from input (budget.h). */
+/* vi-budget.c - one memory budget for everything built from input (vi-budget.h). */
 #include <jansson.h>
 #include <malloc.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
-/* budget.h - one memory budget for everything built from input.
+/* vi-budget.h - one memory budget for everything built from input.
  *
- * Decoded tree nodes and their strings (tree.c), findings (findings.c) and
+ * Decoded tree nodes and their strings (vi-tree.c), findings (vi-findings.c) and
  * every jansson value (trailers, schemas, -dump-vmstate files, documents
  * being built) are charged here, in bytes, as they are allocated, and
  * released as they are freed.  The budget is VI_BUDGET_BASE plus

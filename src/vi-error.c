@@ -1,4 +1,4 @@
-/* error.c - recording and printing the one error of a run. */
+/* vi-error.c - recording and printing the one error of a run. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

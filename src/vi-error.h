@@ -1,4 +1,4 @@
-/* error.h - one error per run: what went wrong, where, and the exit code. */
+/* vi-error.h - one error per run: what went wrong, where, and the exit code. */
 #ifndef VI_ERROR_H
 #define VI_ERROR_H
 

@@ -1,4 +1,4 @@
-/* escape.c - escaping strings from input for text, JSON, XML and URIs. */
+/* vi-escape.c - escaping strings from input for text, JSON, XML and URIs. */
 #include <stdlib.h>
 #include <string.h>
 #include "vi-escape.h"

@@ -1,4 +1,4 @@
-/* escape.h - strings from input, made safe at the edge by the renderer of
+/* vi-escape.h - strings from input, made safe at the edge by the renderer of
  * each format, once.
  *
  * A string that came from input (file names, machine types, idstrs, device

@@ -1,4 +1,4 @@
-/* findings.c - the list of findings and the classes they come in. */
+/* vi-findings.c - the list of findings and the classes they come in. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

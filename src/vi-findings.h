@@ -1,4 +1,4 @@
-/* findings.h - what is wrong, kept apart from walking (what is there) and
+/* vi-findings.h - what is wrong, kept apart from walking (what is there) and
  * from rendering (how it is shown). */
 #ifndef VI_FINDINGS_H
 #define VI_FINDINGS_H

@@ -1,4 +1,4 @@
-/* jutil.h - reading members of JSON documents that may be hostile. */
+/* vi-json.h - reading members of JSON documents that may be hostile. */
 #ifndef VI_JUTIL_H
 #define VI_JUTIL_H
 

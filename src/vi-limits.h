@@ -5,7 +5,7 @@
  * values and 5.5 KiB of trailer per vCPU) and low enough that a hostile
  * stream cannot make one run take more than a few seconds or more than a
  * few hundred MiB (the JSON view is written as it goes, never built).
- * Memory in bytes is bounded by one budget on top of these (budget.h):
+ * Memory in bytes is bounded by one budget on top of these (vi-budget.h):
  * 128 MiB + 6 bytes per stream byte + 24 per byte of JSON file read.
  */
 #ifndef VI_LIMITS_H
@@ -26,7 +26,7 @@
 #define VI_PACK_ELEMS          65536u        /* integer array elements from which an
 						array is one value, not a node each */
 #define VI_MAX_PAGE_SIZE       (1u << 30)    /* largest plausible RAM page size */
-/* A pipe or compressed input is read once (reader-stream.c): everything
+/* A pipe or compressed input is read once (input-reader-stream.c): everything
  * but RAM page contents is kept in memory until the walk is done, at most
  * VI_MAX_KEPT bytes (VMSTATE_INSPECT_MAX_KEPT sets another, in MiB).  That
  * bounds a decompression bomb's memory; its time is linear in the bytes it

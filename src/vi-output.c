@@ -1,4 +1,4 @@
-/* output.c - the output sink: atomic -o, checked writes, formats. */
+/* vi-output.c - the output sink: atomic -o, checked writes, formats. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* fopencookie */
 #endif

@@ -1,4 +1,4 @@
-/* output.h - where a command's document goes, and in which format.
+/* vi-output.h - where a command's document goes, and in which format.
  *
  * The output sink: -o FILE is written to a temporary file beside FILE and
  * renamed over it only when the whole document was written (vi_out_commit);

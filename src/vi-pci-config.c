@@ -1,4 +1,4 @@
-/* pci-config.c - the read-only bits of a PCI config space. */
+/* vi-pci-config.c - the read-only bits of a PCI config space. */
 #include <string.h>
 #include "vi-pci-config.h"
 

@@ -1,4 +1,4 @@
-/* pci-config.h - which PCI config space bytes a destination compares.
+/* vi-pci-config.h - which PCI config space bytes a destination compares.
  *
  * QEMU's get_pci_config_device() rejects a loaded config space whose bytes
  * differ from the device's own in bits that are checked (cmask) and neither

@@ -1,4 +1,4 @@
-/* ram-digest.c - RAMBlock content digests (see ram-digest.h). */
+/* vi-ram-digest.c - RAMBlock content digests (see vi-ram-digest.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>

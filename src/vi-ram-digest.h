@@ -1,4 +1,4 @@
-/* ram-digest.h - content digests of RAMBlocks, independent of how a stream
+/* vi-ram-digest.h - content digests of RAMBlocks, independent of how a stream
  * sent the pages.
  *
  * The digest of a block is XXH3-128 over, for every page whose last content
@@ -46,7 +46,7 @@ void ram_pages_finish(struct ram_pages *p, uint64_t used_length, uint64_t page_s
 void ram_pages_free(struct ram_pages *p);
 /* Is buf all zero bytes? */
 int ram_is_zero(const void *buf, size_t n);
-/* XXH3-64 of one page's n bytes (ram-hash.c: AVX2 where the CPU has it,
+/* XXH3-64 of one page's n bytes (vi-ram-hash.c: AVX2 where the CPU has it,
  * else ram_page_hash_lib, libxxhash's). */
 uint64_t ram_page_hash(const void *buf, size_t n);
 uint64_t ram_page_hash_lib(const void *buf, size_t n);

@@ -1,4 +1,4 @@
-/* ram-hash.c - XXH3-64 of page contents, with the widest vectors the CPU
+/* vi-ram-hash.c - XXH3-64 of page contents, with the widest vectors the CPU
  * has.  libxxhash as Debian builds it uses SSE2 on x86-64; compiled here
  * for AVX2 (chosen at run time) it hashes about twice as fast, which is
  * most of what `--digests` costs (bench/RESULTS.md).  The hash is the same

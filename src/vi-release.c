@@ -1,4 +1,4 @@
-/* release.c - QEMU release numbers in names (release.h). */
+/* vi-release.c - QEMU release numbers in names (vi-release.h). */
 #include <stdio.h>
 #include <string.h>
 #include "vi-release.h"

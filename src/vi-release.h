@@ -1,6 +1,6 @@
-/* release.h - QEMU release numbers ("7.2") as they appear in names: target
+/* vi-release.h - QEMU release numbers ("7.2") as they appear in names: target
  * ids and schema paths, machine types, compat arrays.  One parser of
- * MAJOR.MINOR underneath all of them (release.c). */
+ * MAJOR.MINOR underneath all of them (vi-release.c). */
 #ifndef VI_RELEASE_H
 #define VI_RELEASE_H
 

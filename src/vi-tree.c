@@ -1,4 +1,4 @@
-/* tree.c - nodes of the decoded tree. */
+/* vi-tree.c - nodes of the decoded tree. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +36,7 @@ char *vi_xstrdup(const char *s)
 	return memcpy(vi_xmalloc(n), s, n);
 }
 
-/* Everything a node owns is charged to the memory budget (budget.h). */
+/* Everything a node owns is charged to the memory budget (vi-budget.h). */
 static void *t_alloc(size_t n)
 {
 	void *p = vi_xmalloc(n);

@@ -1,4 +1,4 @@
-/* tree.h - the decoded tree: every value knows its name, type, offset, length.
+/* vi-tree.h - the decoded tree: every value knows its name, type, offset, length.
  *
  * The walker builds it; render-text.c and render-json.c are two views of it;
  * findings are computed from it.  Nothing here knows about the stream format.

@@ -2,7 +2,7 @@
  *
  * A payload is a run of be64 "address | flags" words with their bodies,
  * ended by EOS.  Pages are counted per RAMBlock and skipped, never read,
- * unless opts.ram_digests asks for each block's digest (ram-digest.h).
+ * unless opts.ram_digests asks for each block's digest (vi-ram-digest.h).
  */
 #include <inttypes.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* vmdesc.c - the VMDESCRIPTION trailer: find it, parse it, hand out entries.
+/* walk-vmdesc.c - the VMDESCRIPTION trailer: find it, parse it, hand out entries.
  *
  * The trailer (u8 0x06, be32 len, len bytes of JSON) is the last thing in a
  * stream, right after the EOF byte.  It is found before the walk by looking
@@ -289,7 +289,7 @@ void vmdesc_give_back(struct vi_walk *w)
 	w->vmdesc_next = w->vmdesc_prev_next;
 }
 
-/* A stream read once (reader-stream.c) has its trailer probed when the
+/* A stream read once (input-reader-stream.c) has its trailer probed when the
  * first device section or the end comes: from there on it is read to the
  * end into memory (the device sections and the trailer: what is kept is
  * capped).  RAM came before, walked with the page size the configuration

@@ -4,7 +4,7 @@
  * shares (warnings, budget, footers) and calls none of them; walk-config.c, walk-ram.c, walk-command.c
  * and walk-opaque.c each own one kind of payload; device sections are
  * decoded by the description interpreter (decode-vmsd.c, decode-schema.c) from the stream's
- * own VMDESCRIPTION trailer (vmdesc.c).
+ * own VMDESCRIPTION trailer (walk-vmdesc.c).
  */
 #ifndef VI_WALK_H
 #define VI_WALK_H
@@ -107,11 +107,11 @@ void walk_ram_summarise(struct vi_walk *w);
 
 /* walk-opaque.c: a payload whose extent only its footer tells. */
 int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id);
-/* vmdesc.c */
+/* walk-vmdesc.c */
 int vmdesc_probe(struct vi_walk *w);
 /* A stream read once: probe the trailer now (first device section or EOF). */
 int vmdesc_late_probe(struct vi_walk *w);
-/* Walk the trailer after EOF (vmdesc.c). */
+/* Walk the trailer after EOF (walk-vmdesc.c). */
 int vmdesc_walk_trailer(struct vi_walk *w);
 /* The trailer entry for a FULL section; *exact is 0 when it is only the
  * next unused entry in stream order (the section was renamed after writing). */

@@ -186,7 +186,7 @@ def models(tmp):
     rc, f, err = check_json("--target", "qemu-10.0/x86_64", bad)
     expect("unknown command is unsupported-command", f["failure_class"] == "unsupported-command"
            and "MIG_CMD 0x40 unknown" in first_error(f).get("message", ""), str(f)[:300])
-    # the virtio payload's subsections (virtio.c's table per release)
+    # the virtio payload's subsections (decode-virtio.c's table per release)
     path, raw, doc = fixture("v72-x86-i440fx-7.2-devices.qevm.xz")
     net = section(doc, "/virtio-net")
     sub = next(n for n in nodes(net) if n["name"] == "virtio/64bit_features")

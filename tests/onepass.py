@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A pipe or a compressed input is walked in one pass (reader-stream.c):
+"""A pipe or a compressed input is walked in one pass (input-reader-stream.c):
 
   - no temporary bytes: each run has TMPDIR pointed at an empty directory
     that must stay empty, and a file size limit of 0 (any file written

@@ -4,7 +4,7 @@
 64 bytes a buffer's preview shows, the value dump --redact replaced holds its
 bytes), and `dump --redact` (text and JSON) and `report` (text, JSON,
 markdown, HTML) contain none of them.  One row of
-redact.c's table is proven live per marker:
+render-redact.c's table is proven live per marker:
 
   x86_64 pc-i440fx-10.0 (one run):
     guest RAM           a marker put in RAM with -device loader (RAM pages

@@ -1,5 +1,5 @@
 /* fuzz-vmdesc.c - the VMDESCRIPTION JSON reader and the description
- * interpreter (vmdesc.c, decode-vmsd.c, decode-schema.c, value.c) under fire.
+ * interpreter (walk-vmdesc.c, decode-vmsd.c, decode-schema.c, decode-value.c) under fire.
  *
  * Input: be24 H, then (H & 0x7fffff) bytes of section payload, then the
  * VMDESCRIPTION JSON (everything left).  They are placed into a fixed, valid

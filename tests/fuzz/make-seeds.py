@@ -191,7 +191,7 @@ def synthetic():
 
 def synthetic_vmdesc():
     """fuzz-vmdesc seeds for a hand-written payload that small real streams do not carry:
-    SCSI request lists (src/scsi-requests.c) as put_scsi_requests() writes them, with
+    SCSI request lists (src/decode-scsi-requests.c) as put_scsi_requests() writes them, with
     no HBA part and with virtio-scsi's (queue index + 49168-byte element)."""
     def req(marker, op, hba, part, buflen=0, data=b""):
         r = bytes([marker, op]) + bytes(15) + be32(7) + be32(0)
@@ -253,7 +253,7 @@ def real_seeds(vi_bin, paths, tmp):
             stream_seeds[name + "-tiny.qevm"] = tiny
             if tiny_best is None or len(tiny) < len(tiny_best):
                 tiny_best = tiny
-        # virtio: the smallest virtio device section (virtio.c decodes it)
+        # virtio: the smallest virtio device section (decode-virtio.c decodes it)
         virt = sorted((s for s in sdoc["sections"] if s["type"] == "full"
                        and "virtio" in s["name"]), key=lambda s: s["length"])
         if virt and any(k in name for k in MID_FROM):

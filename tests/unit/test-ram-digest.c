@@ -1,4 +1,4 @@
-/* test-ram-digest.c - RAMBlock digests (src/ram-digest.c): the same guest
+/* test-ram-digest.c - RAMBlock digests (src/vi-ram-digest.c): the same guest
  * memory sent in different ways has the same digest, and that digest is the
  * documented XXH3-128 computed here independently. */
 #include <stdlib.h>

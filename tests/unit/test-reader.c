@@ -1,4 +1,4 @@
-/* test-reader.c - the bounds-checked big-endian reader (src/reader.c). */
+/* test-reader.c - the bounds-checked big-endian reader (src/input-reader.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-/* test-scsi-requests.c - the SCSI request list decoder (src/scsi-requests.c).
+/* test-scsi-requests.c - the SCSI request list decoder (src/decode-scsi-requests.c).
  *
  * Lists are built byte by byte as put_scsi_requests() writes them; the
  * real-QEMU side (an emulated SYNCHRONIZE CACHE kept in flight, both

@@ -1092,7 +1092,7 @@ START_TEST(test_full_entry_mismatch_falls_back)
 }
 END_TEST
 
-/* BUG (src/vmdesc.c vmdesc_take_device + src/walk.c walk_device_payload):
+/* BUG (src/walk-vmdesc.c vmdesc_take_device + src/walk.c walk_device_payload):
  * a FULL section with no entry of its name ("extra") is handed the next
  * unused entry in order ("dev", which describes a 2-byte payload) and that
  * entry is marked used.  The comment promises "If the bytes do not follow

@@ -18,8 +18,13 @@ import sys
 
 def graph(objdir):
     defs, undefs = {}, {}
+    lib = os.path.join(objdir, 'libvmstate.a')
+    # The library's members only: a build tree can keep objects of files
+    # since renamed or removed.
+    members = set(subprocess.run(['ar', 't', lib], capture_output=True, text=True,
+                                 check=True).stdout.split()) if os.path.exists(lib) else None
     for o in sorted(os.listdir(objdir)):
-        if not o.endswith('.o') or o == 'main.o':
+        if not o.endswith('.o') or o == 'main.o' or (members is not None and o not in members):
             continue
         mod = o[:-2]
         out = subprocess.run(['nm', os.path.join(objdir, o)], capture_output=True,

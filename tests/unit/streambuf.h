@@ -126,13 +126,13 @@ struct walk_run {
 	struct vi_reader *r;
 	struct vi_walk w;
 	int rc;                 /* vi_walk_stream's result; -1 if not opened */
-	json_t *json;           /* render_json of the outcome (always set) */
+	json_t *json;           /* dump's JSON of the outcome, loaded (always set) */
 };
 
 /* Above this many tree nodes, run->json is rendered without the tree (the
  * header, "error" and "warnings" are there, "sections" and the rest null or
- * empty); look at run->w.root instead.  Below it, run_bytes also checks that
- * render_json_write prints exactly render_json_dump(render_json()). */
+ * empty); look at run->w.root instead.  run_bytes also checks that dump's
+ * JSON loads and is what jansson writes of it, byte for byte. */
 #define SB_JSON_MAX_NODES 100000
 
 /* An unlinked temporary file holding n bytes (mkstemp in $TMPDIR or /tmp). */

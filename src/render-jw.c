@@ -236,6 +236,10 @@ void vi_jw_json(struct vi_jw *w, const json_t *cv)
 	const char *k;
 	size_t i;
 
+	if (!v) {
+		vi_jw_null(w);
+		return;
+	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		vi_jw_obj(w);
@@ -308,11 +312,18 @@ void vi_jw_knull(struct vi_jw *w, const char *key)
 	vi_jw_null(w);
 }
 
-int vi_jw_dump(FILE *f, const json_t *v, int indent, int flags)
+void vi_jw_write(FILE *f, const json_t *v, int indent, int flags)
 {
 	struct vi_jw w;
 
 	vi_jw_init(&w, f, indent, flags);
-	vi_jw_json(&w, v);
-	return vi_jw_done(&w);
+	if (v)		/* json_dumpf writes nothing of no document */
+		vi_jw_json(&w, v);
+}
+
+int vi_jw_dump(FILE *f, const json_t *v, int indent, int flags)
+{
+	vi_jw_write(f, v, indent, flags);
+	putc_unlocked('\n', f);
+	return ferror(f) ? -1 : 0;
 }

@@ -58,7 +58,9 @@ void vi_jw_kbool(struct vi_jw *w, const char *key, int v);
 void vi_jw_knull(struct vi_jw *w, const char *key);
 
 /* A whole jansson document, as json_dumpf(v, f, JSON_INDENT(indent)) and a
- * newline; 0 or -1 on a write error. */
+ * newline; 0 or -1 on a write error.  vi_jw_write: without the newline (any
+ * value: a string, a number). */
 int vi_jw_dump(FILE *f, const json_t *v, int indent, int flags);
+void vi_jw_write(FILE *f, const json_t *v, int indent, int flags);
 
 #endif

@@ -13,6 +13,7 @@
 #include "input.h"
 #include "session.h"
 #include "render-findings.h"
+#include "render-jw.h"
 
 struct diff_args {
 	const char *src, *dst, *machine;
@@ -151,8 +152,7 @@ static int run_streams(struct vi_cmd_ctx *c, struct vi_error *err, int *which)
 	if (json) {
 		json_object_set_new(doc, "a", json_string(vi_tx(a->src)));
 		json_object_set_new(doc, "b", json_string(vi_tx(a->dst)));
-		json_dumpf(doc, out->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', out->f);
+		vi_jw_dump(out->f, doc, 2, 0);
 	} else {
 		vi_diff_streams_text(out->f, doc, vi_tx(a->src), vi_tx(a->dst));
 	}

@@ -12,6 +12,7 @@
 #include "command.h"
 #include "explain.h"
 #include "session.h"
+#include "render-jw.h"
 
 #define MAX_TEXT (1u << 20)
 #define MAX_LINES 256
@@ -151,8 +152,7 @@ static int json_view(FILE *out, const void *model)
 	json_object_set_new(doc, "lines_total", json_integer((json_int_t)v->nl));
 	json_object_set_new(doc, "recognised", json_integer((json_int_t)v->recog));
 	json_object_set_new(doc, "located", json_integer((json_int_t)v->located));
-	json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
+	vi_jw_dump(out, doc, 2, 0);
 	json_decref(doc);
 	return 0;
 }

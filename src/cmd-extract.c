@@ -27,6 +27,7 @@
 #include "input.h"
 #include "input-reader.h"
 #include "render.h"
+#include "render-jw.h"
 #include "session.h"
 #include "vi-limits.h"
 
@@ -139,7 +140,7 @@ static int write_json(struct made *m, const char *dir, const char *name,
 		close(fd);
 		return -1;
 	}
-	rc = doc ? render_json_dump(f, doc) : render_json_write(f, tree);
+	rc = doc ? vi_jw_dump(f, doc, 1, 0) : render_json_write(f, tree);
 	if (fclose(f) != 0 || rc < 0) {
 		fprintf(stderr, "vmstate-inspect: %s/%s: cannot write: %s\n", dir, name,
 			strerror(errno));

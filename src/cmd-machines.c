@@ -8,6 +8,7 @@
 #include "vi-output.h"
 #include "vi-json.h"
 #include "schema-machines.h"
+#include "render-jw.h"
 
 struct machines_args {
 	const char *target, *a, *b;
@@ -138,8 +139,7 @@ static int json_view(FILE *out, const void *model)
 		doc = json_pack("{s:s,s:s,s:O}", "a", v->ra, "b", v->rb, "differences", v->diff);
 	else
 		doc = json_incref(v->ma ? v->ma : machines_all(v->m));
-	json_dumpf(doc, out, JSON_INDENT(1));
-	fputc('\n', out);
+	vi_jw_dump(out, doc, 1, 0);
 	json_decref(doc);
 	return 0;
 }

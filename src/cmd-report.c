@@ -9,7 +9,6 @@
 #include "command.h"
 #include "vi-escape.h"
 #include "render-findings.h"
-#include "render-report.h"
 #include "input.h"
 #include "report-triage.h"
 #include "vi-budget.h"
@@ -74,25 +73,13 @@ static void select_targets(const struct vi_cmd_ctx *c, struct tgt *t, const char
 							t[i].rel.cpu_match != 0);
 }
 
-/* The document of an input with nothing to report: the error. */
-static json_t *error_doc(const struct report_args *a, const struct vi_session *s)
-{
-	json_t *doc = json_object();
-
-	json_object_set_new(doc, "report_version", json_integer(1));
-	json_object_set_new(doc, "file", vi_jstr(a->file));
-	json_object_set_new(doc, "error", vi_error_json(&s->err, NULL, vi_session_found(s),
-							 &s->in));
-	return doc;
-}
-
 /* Did the walk leave a device section undecoded for want of a trailer
  * entry (a target's schema may decode it)? */
 static int undescribed_section(const struct vi_session *s)
 {
 	for (size_t i = 0; s->root && i < s->root->nkids; i++) {
-		const struct vi_attr *a = vi_node_attr(s->root->kids[i], "decoded_by");
-		if (a && a->is_str && !strcmp(a->s, "none"))
+		const char *by = vi_node_s(s->root->kids[i], VI_A_DECODED_BY);
+		if (by && !strcmp(by, "none"))
 			return 1;
 	}
 	return 0;
@@ -116,7 +103,7 @@ static int run(struct vi_cmd_ctx *c)
 	struct vi_walk_opts wopts = { 0 };
 	int nrel = 0, ndest = 0, rc = VI_EXIT_OK, schema_helps;
 	const char *machine;
-	json_t *doc;
+	struct vi_triage_report rep;
 	unsigned refused;
 
 	memset(t, 0, sizeof(t));
@@ -128,9 +115,10 @@ static int run(struct vi_cmd_ctx *c)
 	vi_session_walk(&s0, a->file, &wopts);
 	if (s0.err.set && (!s0.err.has_offset || !has_header(&s0))) {	/* nothing to report */
 		vi_session_print_error(&s0, a->file);
-		doc = error_doc(a, &s0);
-		rc = vi_cmd_emit(c, doc, VI_EXIT_INPUT);
-		json_decref(doc);
+		vi_triage_error(&rep, a->file, vi_error_json(&s0.err, NULL, vi_session_found(&s0),
+							      &s0.in));
+		rc = vi_cmd_emit(c, &rep, VI_EXIT_INPUT);
+		vi_triage_free(&rep);
 		vi_session_close(&s0);
 		return rc;
 	}
@@ -175,8 +163,7 @@ static int run(struct vi_cmd_ctx *c)
 		}
 	}
 	refused = vi_budget_refusals();
-	doc = vi_triage_build(view, a->file, rel, (size_t)nrel, dest, (size_t)ndest);
-	vi_report_set_tree(view->root);	/* the HTML view's device tree */
+	vi_triage_build(&rep, view, a->file, rel, (size_t)nrel, dest, (size_t)ndest);
 	if (s0.err.set) {
 		vi_session_print_error(&s0, a->file);
 		rc = VI_EXIT_INPUT;
@@ -187,9 +174,9 @@ static int run(struct vi_cmd_ctx *c)
 			(unsigned long long)(vi_budget_limit() >> 20));
 		rc = VI_EXIT_INPUT;
 	} else {
-		rc = vi_cmd_emit(c, doc, rc);
+		rc = vi_cmd_emit(c, &rep, rc);
 	}
-	json_decref(doc);
+	vi_triage_free(&rep);
 	for (int i = 0; i < ndest; i++)
 		vi_findings_free(&dest[i].findings);
 	if (kept) {

@@ -10,6 +10,7 @@
 #include "input.h"
 #include "schema-import.h"
 #include "session.h"
+#include "render-jw.h"
 
 #define MAX_INPUTS 64
 
@@ -107,8 +108,7 @@ static int import_stream(struct vi_import *im, const char *path, json_t *prov,
 
 static int write_schema(FILE *out, const void *doc)
 {
-	json_dumpf(doc, out, JSON_INDENT(1) | JSON_SORT_KEYS);
-	fputc('\n', out);
+	vi_jw_dump(out, doc, 1, VI_JW_SORT_KEYS);
 	return 0;
 }
 

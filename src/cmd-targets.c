@@ -7,6 +7,7 @@
 #include "vi-escape.h"
 #include "vi-output.h"
 #include "schema.h"
+#include "render-jw.h"
 
 /* The installed targets: [{target, qemu_version | error}], and where. */
 struct list {
@@ -46,8 +47,7 @@ static int json_view(FILE *out, const void *model)
 	json_t *doc = json_pack("{s:o,s:O}", "directory", vi_jstr(l->from ? l->from : ""),
 				"targets", l->v);
 
-	json_dumpf(doc, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
+	vi_jw_dump(out, doc, 1, 0);
 	json_decref(doc);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "vi-error.h"
 #include "vi-escape.h"
 #include "render-diff-stream.h"
+#include "render-jw.h"
 
 static void print_value(FILE *out, json_t *v)
 {
@@ -15,11 +16,10 @@ static void print_value(FILE *out, json_t *v)
 	else if (json_is_object(v))
 		fprintf(out, "%" JSON_INTEGER_FORMAT " bytes %s", json_integer_value(
 			json_object_get(v, "bytes")), json_string_value(json_object_get(v, "preview")));
-	else {
-		char *s = json_dumps(v, JSON_ENCODE_ANY);
-		fputs(s ? s : "?", out);
-		free(s);
-	}
+	else if (v)
+		vi_jw_write(out, v, 0, 0);
+	else
+		fputs("?", out);
 }
 
 void vi_diff_streams_text(FILE *out, json_t *doc, const char *fa, const char *fb)

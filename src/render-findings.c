@@ -6,6 +6,7 @@
 #include "config.h"
 #include "vi-escape.h"
 #include "render-findings.h"
+#include "render-jw.h"
 
 #define SARIF_SCHEMA "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -224,8 +225,7 @@ static int json_view(FILE *out, const void *model)
 	json_object_set_new(o, "notes", notes);
 	json_object_set_new(o, "findings", all);
 	json_object_set_new(o, "files", files);
-	json_dumpf(o, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
+	vi_jw_dump(out, o, 1, 0);
 	json_decref(o);
 	return 0;
 }
@@ -352,8 +352,7 @@ static int sarif(FILE *out, const void *model)
 	json_object_set_new(run, "artifacts", artifacts);
 	json_object_set_new(run, "results", results);
 	json_object_set_new(o, "runs", json_pack("[o]", run));
-	json_dumpf(o, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
+	vi_jw_dump(out, o, 1, 0);
 	json_decref(o);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "render-input.h"
+#include "render-jw.h"
 
 static json_t *str_or_null(const char *s)
 {
@@ -120,8 +121,7 @@ void render_snapshot_list(FILE *out, const struct vi_input *in, int json)
 			json_array_append_new(a, render_snapshot_json(&in->snapshots[i]));
 		json_object_set_new(o, "file", json_string(in->name));
 		json_object_set_new(o, "snapshots", a);
-		json_dumpf(o, out, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-		fputc('\n', out);
+		vi_jw_dump(out, o, 1, VI_JW_ASCII);
 		json_decref(o);
 		return;
 	}

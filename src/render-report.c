@@ -1,5 +1,6 @@
-/* render-report.c - the markdown and HTML views of a `report` document
- * (report-triage.c), for pasting into an issue and for reading in a browser.
+/* render-report.c - the markdown and HTML views of a report (struct
+ * vi_report, triage.c), for pasting into an issue and for reading in a
+ * browser.
  *
  * Every string that came from the stream (section and RAMBlock names,
  * finding messages quoting them) is escaped for the format.  Neither view
@@ -11,30 +12,24 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include "vi-escape.h"
+#include "render-findings.h"
 #include "render-report.h"
+#include "report-triage.h"
 
 #define MAX_TREE_ROWS 4000    /* per device in the HTML tree */
-
-static const char *s_(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static uint64_t u_(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
-}
 
 /* ---- escaping ---------------------------------------------------------------- */
 
 /* Markdown inside a table cell or a line: HTML specials as entities, every
  * markdown punctuation backslash-escaped, control bytes as \xNN, no line
  * breaks. */
-static void md(FILE *out, const char *s)
+static void md(FILE *out, const char *raw)
 {
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+	json_t *j = raw ? vi_jstr(raw) : NULL;	/* not UTF-8: \xNN text, as in JSON */
+	const char *s = j ? json_string_value(j) : "";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '<')
 			fputs("&lt;", out);
 		else if (*p == '>')
@@ -48,11 +43,15 @@ static void md(FILE *out, const char *s)
 		else
 			fputc(*p, out);
 	}
+	json_decref(j);
 }
 
-static void html(FILE *out, const char *s)
+static void html(FILE *out, const char *raw)
 {
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+	json_t *j = raw ? vi_jstr(raw) : NULL;	/* not UTF-8: \xNN text, as in JSON */
+	const char *s = j ? json_string_value(j) : "";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
 		case '<': fputs("&lt;", out); break;
 		case '>': fputs("&gt;", out); break;
@@ -66,26 +65,25 @@ static void html(FILE *out, const char *s)
 				fputc(*p, out);
 		}
 	}
+	json_decref(j);
 }
 
 /* ---- shared -------------------------------------------------------------------- */
 
-static int is_problem(json_t *d)
+static int is_problem(const struct vi_report_dest *d)
 {
-	const char *v = s_(d, "verdict");
-	return !v || strcmp(v, "accept") || u_(d, "warnings");
+	return d->errors || d->warnings;
 }
 
 /* Destinations, problems (reject, then warnings) first. */
-static size_t dest_order(json_t *dests, size_t *order)
+static size_t dest_order(const struct vi_triage_report *r, size_t *order, size_t max)
 {
-	size_t n = 0, i;
-	json_t *d;
+	size_t n = 0;
 
 	for (int pass = 0; pass < 3; pass++)
-		json_array_foreach(dests, i, d) {
-			int reject = s_(d, "verdict") && !strcmp(s_(d, "verdict"), "reject");
-			int cls = reject ? 0 : is_problem(d) ? 1 : 2;
+		for (size_t i = 0; i < r->ndests && n < max; i++) {
+			const struct vi_report_dest *d = &r->dests[i];
+			int cls = d->errors ? 0 : is_problem(d) ? 1 : 2;
 			if (cls == pass)
 				order[n++] = i;
 		}
@@ -93,73 +91,67 @@ static size_t dest_order(json_t *dests, size_t *order)
 }
 
 /* "qemu-10.0/x86_64 or qemu-7.2/x86_64": the releases the stream fits. */
-static const char *source_text(json_t *src)
+static const char *source_text(const struct vi_triage_report *r)
 {
 	static char buf[512];
-	json_t *fit = json_object_get(json_object_get(src, "release"), "consistent_with"), *x;
-	size_t i, n = 0;
+	size_t n = 0;
 
 	buf[0] = '\0';
-	json_array_foreach(fit, i, x)
-		if (json_is_string(x) && n < sizeof(buf))
+	for (size_t i = 0; i < r->nfit; i++)
+		if (n < sizeof(buf))
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? " or " : "",
-					      json_string_value(x));
+					      r->rel[r->fit[i]].target);
 	return buf[0] ? buf : NULL;
+}
+
+static const char *digest(const struct vi_report_block *b)
+{
+	return b->digest == VI_DIGEST_HEX ? b->hex : "-";
 }
 
 /* ---- markdown -------------------------------------------------------------- */
 
-/* A document with nothing to report: only its error. */
-static int error_only(json_t *doc)
-{
-	return !json_object_get(doc, "destinations") && json_is_object(json_object_get(doc, "error"));
-}
-
 int vi_report_markdown(FILE *out, const void *model)
 {
-	json_t *doc = (json_t *)model;
-	json_t *in = json_object_get(doc, "input"), *src = json_object_get(doc, "source");
-	json_t *dests = json_object_get(doc, "destinations"), *probs = json_object_get(doc, "problems");
-	json_t *devs = json_object_get(doc, "devices"), *x;
-	json_t *blocks = json_object_get(json_object_get(json_object_get(doc, "bytes"), "ram"), "blocks");
+	const struct vi_triage_report *r = model;
 	size_t order[256], n, i;
 
-	if (error_only(doc)) {
+	if (r->error_only) {
 		fputs("### vmstate-inspect report: ", out);
-		md(out, s_(doc, "file"));
+		md(out, r->file);
 		fputs("\n\n**Not a stream that can be reported on:** ", out);
-		md(out, s_(json_object_get(doc, "error"), "message"));
+		md(out, r->error_message);
 		fputc('\n', out);
 		return ferror(out) ? -1 : 0;
 	}
 	fputs("### vmstate-inspect report: ", out);
-	md(out, s_(in, "file"));
+	md(out, r->file);
 	fprintf(out, "\n\n**Machine type** ");
-	md(out, s_(src, "machine") ? s_(src, "machine") : "(none in the stream)");
-	fprintf(out, " · **stream** %" PRIu64 " bytes", u_(in, "stream_size"));
-	if (source_text(src)) {
+	md(out, r->machine ? r->machine : "(none in the stream)");
+	fprintf(out, " · **stream** %" PRIu64 " bytes", r->stream_size);
+	if (source_text(r)) {
 		fputs(" · **written by** ", out);
-		md(out, source_text(src));
+		md(out, source_text(r));
 	}
 	fputs("\n\n", out);
-	if (json_array_size(dests)) {
+	if (r->ndests) {
 		fputs("| destination | machine type | verdict | errors | warnings | first error |\n"
 		      "|---|---|---|---:|---:|---|\n", out);
-		n = dest_order(dests, order);
-		for (i = 0; i < n && i < 256; i++) {
-			json_t *d = json_array_get(dests, order[i]), *e = json_object_get(d, "first_error");
-			const char *v = s_(d, "verdict");
+		n = dest_order(r, order, 256);
+		for (i = 0; i < n; i++) {
+			const struct vi_report_dest *d = &r->dests[order[i]];
+			const struct vi_finding *e = d->first_error;
 			fputs("| ", out);
-			md(out, s_(d, "target"));
+			md(out, d->d->target);
 			fputs(" | ", out);
-			md(out, s_(d, "machine") ? s_(d, "machine") : "-");
-			fprintf(out, " | %s%s%s | %" PRIu64 " | %" PRIu64 " | ",
-				v && !strcmp(v, "reject") ? "**" : "", v ? v : "?",
-				v && !strcmp(v, "reject") ? "**" : "", u_(d, "errors"), u_(d, "warnings"));
-			if (json_is_object(e)) {
-				md(out, s_(e, "class"));
-				fprintf(out, " at byte %" PRIu64 ": ", u_(e, "offset"));
-				md(out, s_(e, "message"));
+			md(out, d->d->machine ? d->d->machine : "-");
+			fprintf(out, " | %s%s%s | %zu | %zu | ", d->errors ? "**" : "",
+				d->errors ? "reject" : "accept", d->errors ? "**" : "",
+				d->errors, d->warnings);
+			if (e) {
+				md(out, vi_class_name(e->cls));
+				fprintf(out, " at byte %" PRIu64 ": ", e->offset);
+				md(out, e->message);
 			}
 			fputs(" |\n", out);
 		}
@@ -167,37 +159,39 @@ int vi_report_markdown(FILE *out, const void *model)
 		fputs("No installed destination was checked (see `--target`).\n", out);
 	}
 	fputs("\n**Problems in the stream:** ", out);
-	if (!json_array_size(probs))
+	if (!r->nproblems)
 		fputs("none\n", out);
 	else {
 		fputc('\n', out);
-		json_array_foreach(probs, i, x) {
+		for (i = 0; i < r->nproblems; i++) {
+			const struct vi_report_problem *x = &r->problems[i];
 			fputs("- ", out);
-			md(out, s_(x, "severity"));
-			if (json_is_integer(json_object_get(x, "offset")))
-				fprintf(out, " at byte %" PRIu64, u_(x, "offset"));
+			md(out, vi_report_sev_names[x->severity]);
+			if (x->has_offset)
+				fprintf(out, " at byte %" PRIu64, x->offset);
 			fputs(": ", out);
-			md(out, s_(x, "message"));
+			md(out, x->message);
 			fputc('\n', out);
 		}
 	}
 	fprintf(out, "\n<details><summary>Devices: %zu section(s), RAM: %zu block(s)</summary>\n\n",
-		json_array_size(devs), json_array_size(blocks));
+		r->ndevices, r->nblocks);
 	fputs("| offset | bytes | version | section[instance] |\n|---:|---:|---:|---|\n", out);
-	json_array_foreach(devs, i, x) {
-		fprintf(out, "| 0x%08" PRIx64 " | %" PRIu64 " | %" PRIu64 " | ", u_(x, "offset"),
-			u_(x, "bytes"), u_(x, "version_id"));
-		md(out, s_(x, "section"));
-		fprintf(out, "\\[%" PRIu64 "\\] |\n", u_(x, "instance_id"));
+	for (i = 0; i < r->ndevices; i++) {
+		const struct vi_report_device *x = &r->devices[i];
+		fprintf(out, "| 0x%08" PRIx64 " | %" PRIu64 " | %" PRIu64 " | ", x->offset,
+			x->bytes, x->version_id);
+		md(out, x->section);
+		fprintf(out, "\\[%" PRIu64 "\\] |\n", x->instance_id);
 	}
 	fputs("\n| RAMBlock | bytes | zero pages | pages with data | digest |\n"
 	      "|---|---:|---:|---:|---|\n", out);
-	json_array_foreach(blocks, i, x) {
+	for (i = 0; i < r->nblocks; i++) {
+		const struct vi_report_block *x = &r->blocks[i];
 		fputs("| ", out);
-		md(out, s_(x, "name"));
+		md(out, x->name);
 		fprintf(out, " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %s |\n",
-			u_(x, "used_length"), u_(x, "zero_pages"), u_(x, "normal_pages"),
-			s_(x, "xxh3_128") ? s_(x, "xxh3_128") : "-");
+			x->used_length, x->zero_pages, x->normal_pages, digest(x));
 	}
 	fputs("\n</details>\n\n<sub>vmstate-inspect report --format markdown</sub>\n", out);
 	return ferror(out) ? -1 : 0;
@@ -243,155 +237,132 @@ static void tree_rows(FILE *out, const struct vi_node *n, int depth, size_t *row
 		}
 		fputs("</td></tr>\n", out);
 		if (k->vt != VI_V_BYTES && !(k->nkids && k->kids[0]->nkids == 0 &&
-					     k->kids[0]->vt != VI_V_NONE && vi_node_attr(k, "array_len")))
+					     k->kids[0]->vt != VI_V_NONE && vi_node_has(k, VI_A_ARRAY_LEN)))
 			tree_rows(out, k, depth + 1, rows);
 	}
 }
 
-static const struct vi_node *device_node(const struct vi_node *root, uint64_t offset)
+static void html_findings(FILE *out, const struct vi_findings *fl)
 {
-	for (size_t i = 0; root && i < root->nkids; i++)
-		if (root->kids[i]->kind == VI_N_SECTION && root->kids[i]->offset == offset)
-			return root->kids[i];
-	return NULL;
-}
-
-static void html_findings(FILE *out, json_t *fl)
-{
-	json_t *f;
-	size_t i;
-
-	if (!json_array_size(fl)) {
+	if (!fl->n) {
 		fputs("<p>No findings.</p>\n", out);
 		return;
 	}
 	fputs("<table><tr><th>severity</th><th>class</th><th>byte</th><th>path</th>"
 	      "<th>message</th></tr>\n", out);
-	json_array_foreach(fl, i, f) {
-		const char *sev = s_(f, "severity");
-		fprintf(out, "<tr class=\"%s\"><td>", sev && !strcmp(sev, "error") ? "reject"
-			: sev && !strcmp(sev, "warning") ? "warn" : "");
-		html(out, sev);
+	for (size_t i = 0; i < fl->n; i++) {
+		const struct vi_finding *f = &fl->v[i];
+		fprintf(out, "<tr class=\"%s\"><td>", f->severity == VI_SEV_ERROR ? "reject"
+			: f->severity == VI_SEV_WARNING ? "warn" : "");
+		html(out, vi_severity_name(f->severity));
 		fputs("</td><td>", out);
-		html(out, s_(f, "class"));
-		fprintf(out, "</td><td class=n>%" PRIu64 "</td><td class=mono>", u_(f, "offset"));
-		html(out, s_(f, "path"));
+		html(out, vi_class_name(f->cls));
+		fprintf(out, "</td><td class=n>%" PRIu64 "</td><td class=mono>", f->offset);
+		html(out, f->path);
 		fputs("</td><td>", out);
-		html(out, s_(f, "message"));
+		html(out, f->message);
 		fputs("</td></tr>\n", out);
 	}
 	fputs("</table>\n", out);
 }
 
-static const struct vi_node *html_tree;
-
-void vi_report_set_tree(const struct vi_node *root)
-{
-	html_tree = root;
-}
-
 int vi_report_html(FILE *out, const void *model)
 {
-	json_t *doc = (json_t *)model;
-	const struct vi_node *root = html_tree;
-	json_t *in = json_object_get(doc, "input"), *src = json_object_get(doc, "source");
-	json_t *dests = json_object_get(doc, "destinations"), *probs = json_object_get(doc, "problems");
-	json_t *devs = json_object_get(doc, "devices"), *x;
-	json_t *blocks = json_object_get(json_object_get(json_object_get(doc, "bytes"), "ram"), "blocks");
+	const struct vi_triage_report *r = model;
 	size_t order[256], n, i;
 
-	if (error_only(doc))
-		in = doc;	/* its "file" */
 	fputs("<!DOCTYPE html>\n<html lang=en><head><meta charset=\"utf-8\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	      "style-src 'unsafe-inline'\">\n<title>vmstate-inspect report: ", out);
-	html(out, s_(in, "file"));
+	html(out, r->file);
 	fprintf(out, "</title>\n<style>%s</style></head><body>\n<h1>vmstate-inspect report: ", css);
-	html(out, s_(in, "file"));
-	if (error_only(doc)) {
+	html(out, r->file);
+	if (r->error_only) {
 		fputs("</h1>\n<p>Not a stream that can be reported on: ", out);
-		html(out, s_(json_object_get(doc, "error"), "message"));
+		html(out, r->error_message);
 		fputs("</p>\n</body></html>\n", out);
 		return ferror(out) ? -1 : 0;
 	}
 	fputs("</h1>\n<h2>Summary</h2>\n<dl><dt>machine type</dt><dd>", out);
-	html(out, s_(src, "machine") ? s_(src, "machine") : "(none in the stream)");
+	html(out, r->machine ? r->machine : "(none in the stream)");
 	fprintf(out, "</dd><dt>stream</dt><dd>%" PRIu64 " bytes (%s)</dd><dt>written by</dt><dd>",
-		u_(in, "stream_size"), s_(in, "container") ? s_(in, "container") : "?");
-	html(out, source_text(src) ? source_text(src) : "cannot tell");
+		r->stream_size, r->container);
+	html(out, source_text(r) ? source_text(r) : "cannot tell");
 	fprintf(out, "</dd><dt>devices</dt><dd>%zu section(s)</dd><dt>RAM</dt><dd>%zu block(s)"
 		"</dd><dt>problems in the stream</dt><dd>%zu</dd></dl>\n",
-		json_array_size(devs), json_array_size(blocks), json_array_size(probs));
+		r->ndevices, r->nblocks, r->nproblems);
 	fputs("<h2>Destinations</h2>\n", out);
-	if (json_array_size(dests)) {
+	if (r->ndests) {
 		fputs("<table><tr><th>destination</th><th>machine type</th><th>verdict</th>"
 		      "<th>errors</th><th>warnings</th><th>first error</th></tr>\n", out);
-		n = dest_order(dests, order);
+		n = dest_order(r, order, 256);
 		for (i = 0; i < n; i++) {
-			json_t *d = json_array_get(dests, order[i]), *e = json_object_get(d, "first_error");
-			const char *v = s_(d, "verdict");
+			const struct vi_report_dest *d = &r->dests[order[i]];
+			const struct vi_finding *e = d->first_error;
 			fputs("<tr><td>", out);
-			html(out, s_(d, "target"));
+			html(out, d->d->target);
 			fputs("</td><td>", out);
-			html(out, s_(d, "machine") ? s_(d, "machine") : "-");
-			fprintf(out, "</td><td class=\"%s\">", v && !strcmp(v, "reject") ? "reject"
+			html(out, d->d->machine ? d->d->machine : "-");
+			fprintf(out, "</td><td class=\"%s\">", d->errors ? "reject"
 				: is_problem(d) ? "warn" : "accept");
-			html(out, v);
-			fprintf(out, "</td><td class=n>%" PRIu64 "</td><td class=n>%" PRIu64 "</td><td>",
-				u_(d, "errors"), u_(d, "warnings"));
-			if (json_is_object(e)) {
-				html(out, s_(e, "class"));
-				fprintf(out, " at byte %" PRIu64 ": ", u_(e, "offset"));
-				html(out, s_(e, "message"));
+			html(out, d->errors ? "reject" : "accept");
+			fprintf(out, "</td><td class=n>%zu</td><td class=n>%zu</td><td>",
+				d->errors, d->warnings);
+			if (e) {
+				html(out, vi_class_name(e->cls));
+				fprintf(out, " at byte %" PRIu64 ": ", e->offset);
+				html(out, e->message);
 			}
 			fputs("</td></tr>\n", out);
 		}
 		fputs("</table>\n", out);
 		for (i = 0; i < n; i++) {
-			json_t *d = json_array_get(dests, order[i]);
+			const struct vi_report_dest *d = &r->dests[order[i]];
 			fprintf(out, "<details%s><summary>findings for ", is_problem(d) ? " open" : "");
-			html(out, s_(d, "target"));
+			html(out, d->d->target);
 			fputs("</summary>\n", out);
-			html_findings(out, json_object_get(d, "findings"));
+			html_findings(out, &d->d->findings);
 			fputs("</details>\n", out);
 		}
 	} else {
 		fputs("<p>No installed destination was checked.</p>\n", out);
 	}
 	fputs("<h2>Problems in the stream</h2>\n", out);
-	if (!json_array_size(probs))
+	if (!r->nproblems)
 		fputs("<p>None.</p>\n", out);
 	else {
 		fputs("<ul>\n", out);
-		json_array_foreach(probs, i, x) {
+		for (i = 0; i < r->nproblems; i++) {
+			const struct vi_report_problem *x = &r->problems[i];
 			fputs("<li>", out);
-			html(out, s_(x, "severity"));
-			if (json_is_integer(json_object_get(x, "offset")))
-				fprintf(out, " at byte %" PRIu64, u_(x, "offset"));
+			html(out, vi_report_sev_names[x->severity]);
+			if (x->has_offset)
+				fprintf(out, " at byte %" PRIu64, x->offset);
 			fputs(": ", out);
-			html(out, s_(x, "message"));
+			html(out, x->message);
 			fputs("</li>\n", out);
 		}
 		fputs("</ul>\n", out);
 	}
 	fputs("<h2>RAM</h2>\n<table><tr><th>RAMBlock</th><th>bytes</th><th>zero pages</th>"
 	      "<th>pages with data</th><th>digest</th></tr>\n", out);
-	json_array_foreach(blocks, i, x) {
+	for (i = 0; i < r->nblocks; i++) {
+		const struct vi_report_block *x = &r->blocks[i];
 		fputs("<tr><td class=mono>", out);
-		html(out, s_(x, "name"));
+		html(out, x->name);
 		fprintf(out, "</td><td class=n>%" PRIu64 "</td><td class=n>%" PRIu64 "</td>"
 			"<td class=n>%" PRIu64 "</td><td class=mono>%s</td></tr>\n",
-			u_(x, "used_length"), u_(x, "zero_pages"), u_(x, "normal_pages"),
-			s_(x, "xxh3_128") ? s_(x, "xxh3_128") : "-");
+			x->used_length, x->zero_pages, x->normal_pages, digest(x));
 	}
 	fputs("</table>\n<h2>Devices</h2>\n", out);
-	json_array_foreach(devs, i, x) {
-		const struct vi_node *sec = device_node(root, u_(x, "offset"));
+	for (i = 0; i < r->ndevices; i++) {
+		const struct vi_report_device *x = &r->devices[i];
+		const struct vi_node *sec = x->first;
 		size_t rows = 0;
 		fprintf(out, "<details><summary>0x%08" PRIx64 " %8" PRIu64 " bytes v%" PRIu64 " ",
-			u_(x, "offset"), u_(x, "bytes"), u_(x, "version_id"));
-		html(out, s_(x, "section"));
-		fprintf(out, "[%" PRIu64 "]</summary>\n", u_(x, "instance_id"));
+			x->offset, x->bytes, x->version_id);
+		html(out, x->section);
+		fprintf(out, "[%" PRIu64 "]</summary>\n", x->instance_id);
 		if (sec && sec->nkids) {
 			fputs("<table><tr><th>offset</th><th>bytes</th><th>name</th><th>type</th>"
 			      "<th>value</th></tr>\n", out);

@@ -1,28 +1,26 @@
-/* render-triage.c - the text view of a `report` document (report-triage.c). */
+/* render-triage.c - the text and JSON views of a report (struct vi_triage_report,
+ * triage.c); markdown and HTML are in render-report.c. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include "vi-escape.h"
+#include "render-input.h"
 #include "render-report.h"
 #include "report-triage.h"
 
-/* A string member escaped for a terminal (vi_tx), or NULL. */
-static const char *s_(json_t *o, const char *k)
+/* A string from the input escaped for a terminal (vi_tx), NULL kept. */
+static const char *tx(const char *s)
 {
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? vi_tx(json_string_value(v)) : NULL;
+	return s ? vi_tx(s) : NULL;
 }
 
-/* A string of a list, escaped likewise. */
-static const char *sv(json_t *v)
+/* jansson keeps no string that is not UTF-8: such a name is not shown. */
+static const char *utf8(const char *s)
 {
-	return vi_tx(json_string_value(v));
-}
+	json_t *j = s ? json_string(s) : NULL;
 
-static uint64_t u_(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	json_decref(j);
+	return j ? s : NULL;
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -30,51 +28,58 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-/* What the libvirt header or the qcow2 snapshot says (render-input.c). */
-static void container_lines(FILE *out, json_t *in, json_t *src)
+/* "2026-12-06T14:03:11Z" (render_snapshot_json's "date"). */
+static void snapshot_date(char *buf, size_t size, const struct vi_snapshot *sn)
 {
-	json_t *lv = json_object_get(in, "libvirt"), *sn = json_object_get(in, "snapshot");
-	json_t *d = json_object_get(lv, "domain");
-
-	if (lv) {
-		char name[VI_ESC_NAME], uuid[VI_ESC_NAME], machine[VI_ESC_NAME];
-		fprintf(out, "  domain       %s, uuid %s; guest %s when saved (libvirt save "
-			"image v%" PRIu64 ", %s)\n",
-			vi_esc(name, sizeof(name), s_(d, "name") ? s_(d, "name") : "?"),
-			vi_esc(uuid, sizeof(uuid), s_(d, "uuid") ? s_(d, "uuid") : "?"),
-			json_is_true(json_object_get(lv, "was_running")) ? "running" : "paused",
-			u_(lv, "version"), s_(lv, "format"));
-		fprintf(out, "  domain XML   machine %s%s\n",
-			vi_esc(machine, sizeof(machine),
-			       s_(d, "machine") ? s_(d, "machine") : "? (not in the XML)"),
-			!s_(d, "machine") || !s_(src, "machine") ? ""
-			: strcmp(s_(d, "machine"), s_(src, "machine")) == 0
-			? " (the stream's too)" : " (NOT the stream's machine type)");
-	}
-	if (sn) {
-		char name[VI_ESC_NAME], id[VI_ESC_NAME];
-		fprintf(out, "  snapshot     '%s' (id %s), taken %s, VM state %" PRIu64 " bytes\n",
-			vi_esc(name, sizeof(name), s_(sn, "name")),
-			vi_esc(id, sizeof(id), s_(sn, "id")), s_(sn, "date"),
-			u_(sn, "vm_state_size"));
+	render_snapshot_date(buf, size, sn);
+	if (strlen(buf) == 19 && size > 20) {
+		buf[10] = 'T';
+		strcat(buf, "Z");
 	}
 }
 
-static void input_line(FILE *out, json_t *in)
+/* What the libvirt header or the qcow2 snapshot says (input.h). */
+static void container_lines(FILE *out, const struct vi_triage_report *r)
 {
-	json_t *f = json_object_get(in, "filters"), *x;
-	size_t i;
+	const struct vi_libvirt *lv = r->libvirt;
+	const struct vi_snapshot *sn = r->snapshot;
 
-	fprintf(out, "  input        %" PRIu64 " bytes", u_(in, "file_size"));
-	json_array_foreach(f, i, x)
-		fprintf(out, "%s%s", i ? " + " : ", compressed: ", sv(x));
+	if (lv) {
+		char name[VI_ESC_NAME], uuid[VI_ESC_NAME], machine[VI_ESC_NAME];
+		const char *dm = *lv->machine ? tx(utf8(lv->machine)) : NULL;
+		fprintf(out, "  domain       %s, uuid %s; guest %s when saved (libvirt save "
+			"image v%" PRIu64 ", %s)\n",
+			vi_esc(name, sizeof(name), *lv->name && utf8(lv->name) ? tx(lv->name) : "?"),
+			vi_esc(uuid, sizeof(uuid), *lv->uuid && utf8(lv->uuid) ? tx(lv->uuid) : "?"),
+			lv->was_running ? "running" : "paused", (uint64_t)lv->version,
+			tx(utf8(lv->format_name)));
+		fprintf(out, "  domain XML   machine %s%s\n",
+			vi_esc(machine, sizeof(machine), dm ? dm : "? (not in the XML)"),
+			!dm || !r->machine ? ""
+			: strcmp(dm, tx(r->machine)) == 0
+			? " (the stream's too)" : " (NOT the stream's machine type)");
+	}
+	if (sn) {
+		char name[VI_ESC_NAME], id[VI_ESC_NAME], date[40];
+		snapshot_date(date, sizeof(date), sn);
+		fprintf(out, "  snapshot     '%s' (id %s), taken %s, VM state %" PRIu64 " bytes\n",
+			vi_esc(name, sizeof(name), tx(utf8(sn->name))),
+			vi_esc(id, sizeof(id), tx(utf8(sn->id))), date, sn->vm_state_size);
+	}
+}
+
+static void input_line(FILE *out, const struct vi_triage_report *r)
+{
+	fprintf(out, "  input        %" PRIu64 " bytes", r->file_size);
+	for (int i = 0; i < r->nfilters; i++)
+		fprintf(out, "%s%s", i ? " + " : ", compressed: ", tx(r->filters[i]));
 	fprintf(out, "; %s, QEMU migration stream of %" PRIu64 " bytes at offset %" PRIu64,
-		s_(in, "container"), u_(in, "stream_size"), u_(in, "stream_offset"));
-	if (json_object_get(in, "qevm_version"))
-		fprintf(out, " (QEVM version %" PRIu64 ")", u_(in, "qevm_version"));
+		tx(r->container), r->stream_size, r->stream_offset);
+	if (r->has_qevm)
+		fprintf(out, " (QEVM version %" PRIu64 ")", r->qevm_version);
 	fprintf(out, "\n");
-	if (s_(in, "detail"))
-		fprintf(out, "               %s\n", s_(in, "detail"));
+	if (r->detail)
+		fprintf(out, "               %s\n", tx(r->detail));
 }
 
 /* "7.2.22" out of "QEMU emulator version 7.2.22 (Debian ...)". */
@@ -92,234 +97,202 @@ static void short_version(FILE *out, const char *v)
 	fprintf(out, "QEMU %.*s", (int)n, p);
 }
 
-static void source_lines(FILE *out, json_t *src)
+static void source_lines(FILE *out, const struct vi_triage_report *r)
 {
-	json_t *rel = json_object_get(src, "release"), *fit = json_object_get(rel, "consistent_with");
-	json_t *caps = json_object_get(src, "capabilities_seen");
-	json_t *cmds = json_object_get(src, "commands"), *x, *t;
-	size_t i, k;
+	const struct vi_triage_release *c = r->closest;
 
-	if (s_(src, "machine"))
-		fprintf(out, "  machine      %s%s%s%s\n", s_(src, "machine"),
-			s_(src, "machine_type_since") ? " (a machine type of QEMU " : "",
-			s_(src, "machine_type_since") ? s_(src, "machine_type_since") : "",
-			s_(src, "machine_type_since") ? " and later)" : "");
+	if (r->machine)
+		fprintf(out, "  machine      %s%s%s%s\n", tx(r->machine),
+			r->machine_since[0] ? " (a machine type of QEMU " : "", r->machine_since,
+			r->machine_since[0] ? " and later)" : "");
 	else
 		fprintf(out, "  machine      not in the stream (no configuration section)\n");
-	if (json_array_size(fit)) {
+	if (r->nfit) {
 		fprintf(out, "  source       written by ");
-		json_array_foreach(fit, i, x) {
-			json_array_foreach(json_object_get(rel, "by_target"), k, t)
-				if (!strcmp(s_(t, "target"), sv(x))) {
-					fprintf(out, "%s%s (", i ? " or " : "", sv(x));
-					short_version(out, s_(t, "qemu_version"));
+		for (size_t i = 0; i < r->nfit; i++) {
+			const char *fit = r->rel[r->fit[i]].target;
+			for (size_t k = 0; k < r->nrel; k++)
+				if (r->rel[k].target && !strcmp(r->rel[k].target, fit)) {
+					fprintf(out, "%s%s (", i ? " or " : "", tx(fit));
+					short_version(out, tx(r->rel[k].qemu_version));
 					fprintf(out, ")");
 				}
 		}
 		fprintf(out, ", as far as section versions and subsections tell\n");
-	} else if (json_is_true(json_object_get(rel, "newer_than_installed"))) {
+	} else if (r->newer_than_installed) {
 		fprintf(out, "  source       QEMU %s or later (its machine type), newer than the "
-			"installed releases%s%s\n", s_(src, "machine_type_since"),
-			s_(rel, "closest") ? "; closest: " : "",
-			s_(rel, "closest") ? s_(rel, "closest") : "");
-	} else if (json_is_true(json_object_get(rel, "other_architecture"))) {
+			"installed releases%s%s\n", r->machine_since,
+			c ? "; closest: " : "", c ? tx(c->target) : "");
+	} else if (r->other_architecture) {
 		fprintf(out, "  source       another architecture than the installed targets' (its "
 			"cpu section has other fields)\n");
-	} else if (!s_(rel, "closest")) {
+	} else if (!c) {
 		fprintf(out, "  source       no device section to compare with the installed releases\n");
 	} else {
-		json_array_foreach(json_object_get(rel, "by_target"), k, t)
-			if (!strcmp(s_(t, "target"), s_(rel, "closest")))
+		for (size_t k = 0; k < r->nrel; k++) {
+			const struct vi_triage_release *t = &r->rel[k];
+			if (t->target && !strcmp(t->target, c->target))
 				fprintf(out, "  source       written by a release that is not installed "
-					"(none matches); closest %s: %" PRIu64 " section(s) at other "
-					"versions or layouts, %" PRIu64 " unknown%s%s\n", s_(t, "target"),
-					u_(t, "sections_other_version"), u_(t, "sections_unknown"),
-					s_(t, "first_difference") ? "; first: " : "",
-					s_(t, "first_difference") ? s_(t, "first_difference") : "");
+					"(none matches); closest %s: %zu section(s) at other "
+					"versions or layouts, %zu unknown%s%s\n", tx(t->target),
+					t->differ, t->unknown, t->first_differ[0] ? "; first: " : "",
+					tx(t->first_differ));
+		}
 	}
 	fprintf(out, "  stream       page size ");
-	if (json_is_integer(json_object_get(src, "page_size")))
-		fprintf(out, "%" PRIu64, u_(src, "page_size"));
+	if (r->has_page_size)
+		fprintf(out, "%" PRIu64, r->page_size);
 	else
 		fprintf(out, "unknown");
 	fprintf(out, " (%s); trailer %s; section footers %s; capabilities seen: ",
-		s_(src, "page_size_from"), json_is_true(json_object_get(src, "trailer")) ? "yes" : "no",
-		json_is_true(json_object_get(src, "section_footers")) ? "yes" : "no");
-	json_array_foreach(caps, i, x)
-		fprintf(out, "%s%s", i ? ", " : "", sv(x));
-	fprintf(out, "%s; commands: ", json_array_size(caps) ? "" : "none");
-	json_array_foreach(cmds, i, x)
-		fprintf(out, "%s%s", i ? ", " : "", sv(x));
-	fprintf(out, "%s\n", json_array_size(cmds) ? "" : "none");
+		tx(r->page_size_from), r->trailer ? "yes" : "no", r->section_footers ? "yes" : "no");
+	for (size_t i = 0; i < r->ncaps; i++)
+		fprintf(out, "%s%s", i ? ", " : "", r->caps[i]);
+	fprintf(out, "%s; commands: ", r->ncaps ? "" : "none");
+	for (size_t i = 0; i < r->ncommands; i++)
+		fprintf(out, "%s%s", i ? ", " : "", tx(r->commands[i]));
+	fprintf(out, "%s\n", r->ncommands ? "" : "none");
 }
 
-static void bytes_lines(FILE *out, json_t *b)
+static void bytes_lines(FILE *out, const struct vi_triage_report *r)
 {
-	json_t *ram = json_object_get(b, "ram"), *x;
-	uint64_t total = u_(b, "stream"), pages = 0, zero = 0, normal = 0, xb = 0, guest = 0;
-	size_t i;
+	uint64_t total = r->b_stream, pages = 0, zero = 0, normal = 0, xb = 0, guest = 0;
 
 	fprintf(out, "  bytes        RAM %" PRIu64 " (%.1f%%), devices %" PRIu64 " (%.1f%%), "
 		"trailer %" PRIu64 " (%.1f%%), header %" PRIu64 ", commands/end %" PRIu64,
-		u_(ram, "bytes"), pct(u_(ram, "bytes"), total), u_(b, "devices"),
-		pct(u_(b, "devices"), total), u_(b, "trailer"), pct(u_(b, "trailer"), total),
-		u_(b, "header_and_configuration"), u_(b, "commands_and_end"));
-	if (u_(b, "not_walked"))
-		fprintf(out, ", not walked %" PRIu64, u_(b, "not_walked"));
+		r->b_ram, pct(r->b_ram, total), r->b_devices, pct(r->b_devices, total),
+		r->b_trailer, pct(r->b_trailer, total), r->b_header, r->b_other);
+	if (r->b_not_walked)
+		fprintf(out, ", not walked %" PRIu64, r->b_not_walked);
 	fprintf(out, "\n");
-	json_array_foreach(json_object_get(ram, "blocks"), i, x) {
-		guest += u_(x, "used_length");
-		pages += u_(x, "pages");
-		zero += u_(x, "zero_pages");
-		normal += u_(x, "normal_pages");
-		xb += u_(x, "xbzrle_pages");
+	for (size_t i = 0; i < r->nblocks; i++) {
+		guest += r->blocks[i].used_length;
+		pages += r->blocks[i].pages;
+		zero += r->blocks[i].zero_pages;
+		normal += r->blocks[i].normal_pages;
+		xb += r->blocks[i].xbzrle_pages;
 	}
 	fprintf(out, "  RAM          %zu block(s), %" PRIu64 " bytes of guest memory; %" PRIu64
 		" page records: %" PRIu64 " zero, %" PRIu64 " with data",
-		json_array_size(json_object_get(ram, "blocks")), guest, pages, zero, normal);
+		r->nblocks, guest, pages, zero, normal);
 	if (xb)
 		fprintf(out, ", %" PRIu64 " XBZRLE", xb);
 	fprintf(out, "\n");
-	json_array_foreach(json_object_get(ram, "blocks"), i, x) {
-		json_t *d = json_object_get(x, "xxh3_128");
+	for (size_t i = 0; i < r->nblocks; i++) {
+		const struct vi_report_block *b = &r->blocks[i];
 		char name[VI_ESC_NAME];
-		if (!d)
+		if (b->digest == VI_DIGEST_NONE)
 			continue;		/* no --digests */
-		fprintf(out, "    %-32s xxh3-128 %s\n",
-			vi_esc(name, sizeof(name), json_string_value(json_object_get(x, "name"))),
-			json_is_string(d) ? json_string_value(d) : "(not computable)");
+		fprintf(out, "    %-32s xxh3-128 %s\n", vi_esc(name, sizeof(name), b->name),
+			b->digest == VI_DIGEST_HEX ? b->hex : "(not computable)");
 	}
 }
 
-static void device_lines(FILE *out, json_t *devs)
+static void device_lines(FILE *out, const struct vi_triage_report *r)
 {
-	json_t *d;
-	size_t i;
-
 	fprintf(out, "  devices      %zu section(s): offset, bytes, version, section[instance]\n",
-		json_array_size(devs));
-	json_array_foreach(devs, i, d) {
+		r->ndevices);
+	for (size_t i = 0; i < r->ndevices; i++) {
+		const struct vi_report_device *d = &r->devices[i];
 		fprintf(out, "    0x%08" PRIx64 " %8" PRIu64 "  v%-3" PRIu64 " %s[%" PRIu64 "]",
-			u_(d, "offset"), u_(d, "bytes"), u_(d, "version_id"), s_(d, "section"),
-			u_(d, "instance_id"));
-		if (u_(d, "undecoded_bytes"))
-			fprintf(out, "  (%" PRIu64 " bytes undecoded)", u_(d, "undecoded_bytes"));
-		else if (s_(d, "decoded_by") && strcmp(s_(d, "decoded_by"), "vmdesc"))
-			fprintf(out, "  (decoded by %s)", s_(d, "decoded_by"));
+			d->offset, d->bytes, d->version_id, tx(d->section), d->instance_id);
+		if (d->undecoded)
+			fprintf(out, "  (%" PRIu64 " bytes undecoded)", d->undecoded);
+		else if (d->decoded_by && strcmp(d->decoded_by, "vmdesc"))
+			fprintf(out, "  (decoded by %s)", tx(d->decoded_by));
 		fprintf(out, "\n");
 	}
 }
 
-static void problem_lines(FILE *out, json_t *probs)
+static void problem_lines(FILE *out, const struct vi_triage_report *r)
 {
-	json_t *p;
-	size_t i;
-
-	if (!json_array_size(probs)) {
+	if (!r->nproblems) {
 		fprintf(out, "  problems     none in the stream itself\n");
 		return;
 	}
-	fprintf(out, "  problems     %zu\n", json_array_size(probs));
-	json_array_foreach(probs, i, p) {
-		if (json_is_integer(json_object_get(p, "offset")))
-			fprintf(out, "    %-7s byte %" PRIu64 " (0x%" PRIx64 "): %s\n", s_(p, "severity"),
-				u_(p, "offset"), u_(p, "offset"), s_(p, "message"));
+	fprintf(out, "  problems     %zu\n", r->nproblems);
+	for (size_t i = 0; i < r->nproblems; i++) {
+		const struct vi_report_problem *p = &r->problems[i];
+		const char *sev = vi_report_sev_names[p->severity];
+		if (p->has_offset)
+			fprintf(out, "    %-7s byte %" PRIu64 " (0x%" PRIx64 "): %s\n", sev,
+				p->offset, p->offset, tx(p->message));
 		else
-			fprintf(out, "    %-7s %s\n", s_(p, "severity"), s_(p, "message"));
+			fprintf(out, "    %-7s %s\n", sev, tx(p->message));
 	}
 }
 
 /* The errors after the first and the warnings, a line each, at most 8. */
-static void list_findings(FILE *out, json_t *fl, json_t *first)
+static void list_findings(FILE *out, const struct vi_findings *fl, const struct vi_finding *first)
 {
-	json_t *f;
-	size_t i, shown = 0, more = 0;
+	size_t shown = 0, more = 0;
 
-	json_array_foreach(fl, i, f) {
-		const char *sev = s_(f, "severity");
-		if (!sev || !strcmp(sev, "note") ||
-		    (json_is_object(first) && u_(f, "offset") == u_(first, "offset") &&
-		     !strcmp(s_(f, "message"), s_(first, "message"))))
+	for (size_t i = 0; i < fl->n; i++) {
+		const struct vi_finding *f = &fl->v[i];
+		if (f->severity == VI_SEV_NOTE ||
+		    (first && f->offset == first->offset && !strcmp(f->message, first->message)))
 			continue;
 		if (shown == 8) {
 			more++;
 			continue;
 		}
-		fprintf(out, "      %-7s %s at byte %" PRIu64 ": %s\n", sev, s_(f, "class"),
-			u_(f, "offset"), s_(f, "message"));
+		fprintf(out, "      %-7s %s at byte %" PRIu64 ": %s\n",
+			vi_severity_name(f->severity), vi_class_name(f->cls), f->offset,
+			tx(f->message));
 		shown++;
 	}
 	if (more)
 		fprintf(out, "      ... %zu more (--format json lists them all)\n", more);
 }
 
-static void dest_lines(FILE *out, json_t *dests, json_t *src)
+static void dest_lines(FILE *out, const struct vi_triage_report *r)
 {
-	json_t *d, *rel = json_object_get(src, "release");
-	size_t i;
-
-	if (!json_array_size(dests)) {
-		if (json_is_true(json_object_get(rel, "other_architecture")) || !s_(src, "machine"))
+	if (!r->ndests) {
+		if (r->other_architecture || !r->machine)
 			fprintf(out, "  destinations none checked (no installed target is of this "
 				"stream's architecture; see --target)\n");
 		else
 			fprintf(out, "  destinations none checked (no installed release has machine "
 				"type %s: a newer QEMU wrote it?  --target checks anyway)\n",
-				s_(src, "machine"));
+				tx(r->machine));
 		return;
 	}
 	fprintf(out, "  destinations (loading this stream, as configured as its source)\n");
-	json_array_foreach(dests, i, d) {
-		json_t *e = json_object_get(d, "first_error");
-		fprintf(out, "    %-18s %-16s %s", s_(d, "target"),
-			s_(d, "machine") ? s_(d, "machine") : "-", s_(d, "verdict"));
-		if (json_is_object(e))
-			fprintf(out, ": %s at byte %" PRIu64 ": %s", s_(e, "class"), u_(e, "offset"),
-				s_(e, "message"));
-		fprintf(out, " (%" PRIu64 " error(s), %" PRIu64 " warning(s))\n", u_(d, "errors"),
-			u_(d, "warnings"));
-		list_findings(out, json_object_get(d, "findings"), e);
+	for (size_t i = 0; i < r->ndests; i++) {
+		const struct vi_report_dest *x = &r->dests[i];
+		const struct vi_finding *e = x->first_error;
+		fprintf(out, "    %-18s %-16s %s", tx(x->d->target),
+			x->d->machine ? tx(x->d->machine) : "-", x->errors ? "reject" : "accept");
+		if (e)
+			fprintf(out, ": %s at byte %" PRIu64 ": %s", vi_class_name(e->cls), e->offset,
+				tx(e->message));
+		fprintf(out, " (%zu error(s), %zu warning(s))\n", x->errors, x->warnings);
+		list_findings(out, &x->d->findings, e);
 	}
 }
 
-void vi_triage_text(FILE *out, json_t *doc)
+static int text_view(FILE *out, const void *model)
 {
-	json_t *in = json_object_get(doc, "input");
+	const struct vi_triage_report *r = model;
 
-	if (!in)	/* an error document: the error line says it all */
-		return;
-	fprintf(out, "%s\n", s_(in, "file"));
-	input_line(out, in);
-	container_lines(out, in, json_object_get(doc, "source"));
-	source_lines(out, json_object_get(doc, "source"));
-	bytes_lines(out, json_object_get(doc, "bytes"));
-	problem_lines(out, json_object_get(doc, "problems"));
-	dest_lines(out, json_object_get(doc, "destinations"), json_object_get(doc, "source"));
-	device_lines(out, json_object_get(doc, "devices"));
+	if (r->error_only)
+		return 1;	/* the error line says it all: -o stays as it was */
+	fprintf(out, "%s\n", tx(r->file));
+	input_line(out, r);
+	container_lines(out, r);
+	source_lines(out, r);
+	bytes_lines(out, r);
+	problem_lines(out, r);
+	dest_lines(out, r);
+	device_lines(out, r);
 	vi_tx_release();
-}
-
-static int text_view(FILE *out, const void *doc)
-{
-	json_t *d = (json_t *)doc;
-
-	if (!json_object_get(d, "input"))
-		return 1;	/* nothing to show: -o stays as it was */
-	vi_triage_text(out, d);
 	return 0;
 }
 
-static int json_view(FILE *out, const void *doc)
-{
-	json_dumpf((json_t *)doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
-	return 0;
-}
-
-/* The views of a report document; adding one is a renderer and a row. */
+/* The views of a report; adding one is a renderer and a row. */
 const struct vi_outfmt vi_triage_formats[] = {
 	{ "text", text_view },
-	{ "json", json_view },
+	{ "json", vi_report_json },		/* render-report-json.c */
 	{ "markdown", vi_report_markdown },	/* render-report.c */
 	{ "html", vi_report_html },
 	{ NULL, NULL },

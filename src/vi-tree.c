@@ -253,3 +253,48 @@ void vi_node_set_bytes(struct vi_node *n, const uint8_t *p, size_t len)
 	n->nbytes = k;
 	n->blob_len = len;
 }
+
+static const char *const attr_keys[VI_A_COUNT] = {
+	[VI_A_SECTION_ID] = "section_id", [VI_A_INSTANCE_ID] = "instance_id",
+	[VI_A_VERSION_ID] = "version_id", [VI_A_UNDECODED_BYTES] = "undecoded_bytes",
+	[VI_A_DECODED_BY] = "decoded_by", [VI_A_ARRAY_LEN] = "array_len",
+	[VI_A_VERSION] = "version", [VI_A_USED_LENGTH] = "used_length",
+	[VI_A_PAGES] = "pages", [VI_A_ZERO_PAGES] = "zero_pages",
+	[VI_A_NORMAL_PAGES] = "normal_pages", [VI_A_PAGE_SIZE] = "page_size",
+	[VI_A_TRANSPORT] = "transport", [VI_A_COMMAND] = "command",
+	[VI_A_VMDESC_INDEX] = "vmdesc_index", [VI_A_PAYLOAD_OFFSET] = "payload_offset",
+	[VI_A_OPS] = "ops", [VI_A_NUM_QUEUES] = "num_queues",
+	[VI_A_MULTIFD_FLUSHES] = "multifd_flushes", [VI_A_MSIX_VECTORS] = "msix_vectors",
+	[VI_A_FOUND_BY] = "found_by", [VI_A_EMULATED_DISK_PART] = "emulated_disk_part",
+	[VI_A_DIGEST_UNAVAILABLE] = "digest_unavailable",
+};
+
+const char *vi_attr_key(enum vi_attr_id id)
+{
+	return (unsigned)id < VI_A_COUNT ? attr_keys[id] : "";
+}
+
+int vi_node_has(const struct vi_node *n, enum vi_attr_id id)
+{
+	return n && vi_node_attr(n, vi_attr_key(id)) != NULL;
+}
+
+uint64_t vi_node_u(const struct vi_node *n, enum vi_attr_id id, uint64_t dflt)
+{
+	return vi_node_attr_uint(n, vi_attr_key(id), dflt);
+}
+
+const char *vi_node_s(const struct vi_node *n, enum vi_attr_id id)
+{
+	return n ? vi_node_attr_str(n, vi_attr_key(id)) : NULL;
+}
+
+void vi_node_put_u(struct vi_node *n, enum vi_attr_id id, uint64_t v)
+{
+	vi_node_attr_u(n, vi_attr_key(id), v);
+}
+
+void vi_node_put_s(struct vi_node *n, enum vi_attr_id id, const char *s)
+{
+	vi_node_attr_s(n, vi_attr_key(id), s);
+}

@@ -133,8 +133,8 @@ struct walk_run {
 
 /* Above this many tree nodes, run->json is rendered without the tree (the
  * header, "error" and "warnings" are there, "sections" and the rest null or
- * empty); look at run->root instead.  Below it, run_bytes also checks that
- * render_json_write prints exactly render_json_dump(render_json()). */
+ * empty); look at run->root instead.  run_bytes also checks that dump's
+ * JSON loads and is what jansson writes of it, byte for byte. */
 #define SB_JSON_MAX_NODES 100000
 
 /* An unlinked temporary file holding n bytes (mkstemp in $TMPDIR or /tmp). */

@@ -37,7 +37,7 @@ void cc_eval_section_absent(struct eval *e)
 
 static int cc_pick_command(const struct vi_node *n, const void *cmd)
 {
-	const struct vi_attr *c = vi_node_attr(n, "command");
+	const struct vi_attr *c = vi_node_get(n, VI_A_COMMAND);
 	return n->kind == VI_N_COMMAND && c && (json_int_t)c->u == *(const json_int_t *)cmd;
 }
 
@@ -65,7 +65,7 @@ void cc_eval_ram_flag_absent(struct eval *e)
 		return;          /* the only flag the RAM walker counts */
 	for (size_t i = 0; i < root->nkids; i++) {
 		struct vi_node *sec = root->kids[i];
-		uint64_t n = vi_node_attr_uint(sec, "multifd_flushes", 0);
+		uint64_t n = vi_node_u(sec, VI_A_MULTIFD_FLUSHES, 0);
 		if (sec->kind == VI_N_SECTION && !strcmp(sec->name, "ram") && n)
 			cc_viol(e, sec, sec->offset, sec->length, "this RAM section carries %" PRIu64
 			     " MULTIFD_FLUSH record%s", n, n == 1 ? "" : "s");

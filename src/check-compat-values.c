@@ -25,7 +25,7 @@ void cc_eval_queue_count(struct eval *e, uint64_t fixed)
 		uint64_t have;
 		if (!(v = cc_virtio_payload(sec)) || !(nq = cc_kid(v, "num_queues")))
 			continue;
-		if ((have = vi_node_attr_uint(v, "num_queues", nq->v.u)) != want)
+		if ((have = vi_node_u(v, VI_A_NUM_QUEUES, nq->v.u)) != want)
 			cc_viol(e, nq, nq->offset, nq->length, "the stream has %" PRIu64 " virtqueues "
 			     "in %s, a source with that value writes %" PRIu64 "%s", have, sec->name,
 			     want, fixed ? " (control and event queues included)" : "");
@@ -45,7 +45,7 @@ void cc_eval_msix_vectors(struct eval *e)
 		if (!(v = cc_virtio_payload(sec)) || !(t = cc_kid(v, "transport")) ||
 		    strcmp(t->type, "virtio-pci") != 0)
 			continue;
-		if ((have = vi_node_attr_uint(t, "msix_vectors", 0)) == want)
+		if ((have = vi_node_u(t, VI_A_MSIX_VECTORS, 0)) == want)
 			continue;
 		/* The MSI-X table if there is one, else the config space that
 		 * lacks the capability. */
@@ -128,7 +128,7 @@ void cc_eval_field_value(struct eval *e)
 		cc_collect(sec, cc_pick_field_named, base, found, MAX_FOUND, &n, 0);
 		for (size_t k = 0; k < n; k++) {
 			struct vi_node *f = found[k];
-			uint64_t len = vi_node_attr_uint(f, "array_len", 0), es, x, at;
+			uint64_t len = vi_node_u(f, VI_A_ARRAY_LEN, 0), es, x, at;
 			uint8_t buf[8];
 			struct vi_node *el;
 			if (!len || (uint64_t)idx >= len)
@@ -256,12 +256,12 @@ void cc_eval_scsi_layout(struct eval *e)
 		size_t n = 0;
 		cc_collect(sec, cc_pick_type, "scsi-requests", found, MAX_FOUND, &n, 0);
 		for (size_t k = 0; k < n; k++) {
-			const struct vi_attr *a = vi_node_attr(found[k], "emulated_disk_part");
+			const struct vi_attr *a = vi_node_get(found[k], VI_A_EMULATED_DISK_PART);
 			struct vi_node *first = NULL;
 			if (!a || !a->is_str || strcmp(a->s, "yes"))
 				continue;
 			for (size_t i = 0; i < found[k]->nkids && !first; i++) {
-				const struct vi_attr *ops = vi_node_attr(found[k]->kids[i], "ops");
+				const struct vi_attr *ops = vi_node_get(found[k]->kids[i], VI_A_OPS);
 				if (ops && ops->is_str && !strcmp(ops->s, "emulated"))
 					first = found[k]->kids[i];
 			}

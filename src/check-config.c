@@ -353,7 +353,7 @@ void ce_check_ram(struct ctx *c)
 		return;
 	for (size_t i = 0; i < mine->nkids; i++) {
 		struct vi_node *b = mine->kids[i], *o = NULL;
-		uint64_t len = vi_node_attr(b, "used_length")->u, olen;
+		uint64_t len = vi_node_get(b, VI_A_USED_LENGTH)->u, olen;
 		for (size_t k = 0; k < theirs->nkids && !o; k++)
 			if (!strcmp(theirs->kids[k]->name, b->name))
 				o = theirs->kids[k];
@@ -363,7 +363,7 @@ void ce_check_ram(struct ctx *c)
 				       b->name);
 			continue;
 		}
-		olen = vi_node_attr(o, "used_length")->u;
+		olen = vi_node_get(o, VI_A_USED_LENGTH)->u;
 		/* Firmware-provided ACPI blobs are resizable; other blocks are not:
 		 * qemu_ram_resize (system/physmem.c; softmmu/ in 7.2) fails with
 		 * error_setg_errno(EINVAL), the incoming length first. */

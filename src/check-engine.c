@@ -33,7 +33,7 @@ static struct vi_node *find_section(struct vi_node *root, const char *idstr,
 	for (size_t i = 0; root && i < root->nkids; i++) {
 		struct vi_node *s = root->kids[i];
 		if (s->kind == VI_N_SECTION && (!strcmp(s->type, "full") || !strcmp(s->type, "start")) &&
-		    !strcmp(s->name, idstr) && vi_node_attr(s, "instance_id")->u == instance)
+		    !strcmp(s->name, idstr) && vi_node_get(s, VI_A_INSTANCE_ID)->u == instance)
 			return s;
 	}
 	return NULL;
@@ -78,7 +78,7 @@ static void check_desc(struct ctx *c, struct vi_node *n, json_t *desc, int trust
 			json_t *sf = schema_field(desc, k->name), *st = json_object_get(sf, "struct");
 			if (!st)
 				continue;
-			if (vi_node_attr(k, "array_len"))
+			if (vi_node_get(k, VI_A_ARRAY_LEN))
 				for (size_t e = 0; e < k->nkids; e++)
 					check_desc(c, k->kids[e], st, trusted, depth + 1);
 			else
@@ -86,7 +86,7 @@ static void check_desc(struct ctx *c, struct vi_node *n, json_t *desc, int trust
 		} else if (k->kind == VI_N_SUBSECTION) {
 			json_t *ss = schema_subsection(desc, k->name);
 			const char *parent = jstr(desc, "name");
-			uint64_t v = vi_node_attr(k, "version_id")->u & 0xff;  /* QEMU keeps 8 bits */
+			uint64_t v = vi_node_get(k, VI_A_VERSION_ID)->u & 0xff;  /* QEMU keeps 8 bits */
 			vi_node_path(k, path, sizeof(path));
 			if (!ss) {
 				int known = schema_subsection_name_known(desc, k->name);
@@ -155,7 +155,7 @@ static void check_virtio_payload(struct ctx *c, struct vi_node *v)
 {
 	int vid, vmin, sure = facts_virtio_subsection(c->d->schema, "virtio", "", &vid, &vmin) >= 0;
 	enum vi_severity sev = sure ? VI_SEV_ERROR : VI_SEV_WARNING;
-	const char *tr = vi_node_attr(v, "transport") ? vi_node_attr(v, "transport")->s : NULL;
+	const char *tr = vi_node_get(v, VI_A_TRANSPORT) ? vi_node_get(v, VI_A_TRANSPORT)->s : NULL;
 	const char *nested = NULL;      /* the transport's vmstate after extra_state */
 	char path[512], note[160];
 
@@ -190,7 +190,7 @@ static void check_virtio_payload(struct ctx *c, struct vi_node *v)
 				       k->name, note);
 			return;
 		}
-		ver = (vi_node_attr(k, "version_id") ? vi_node_attr(k, "version_id")->u : 0) & 0xff;
+		ver = (vi_node_get(k, VI_A_VERSION_ID) ? vi_node_get(k, VI_A_VERSION_ID)->u : 0) & 0xff;
 		if ((int64_t)ver > vid) {
 			vi_finding_add(c->f, VI_C_VERSION_TOO_NEW, sev, k->offset, k->length, path,
 				       "%s: incoming version_id %" PRIu64 " is too new for local "
@@ -237,8 +237,8 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 	const struct vi_schema *s = c->d->schema;
 	struct vi_session *dest = c->d->stream;
 	const char *vmsd = vmsd_name_of(s, sec);
-	uint64_t inst = vi_node_attr(sec, "instance_id")->u;
-	uint64_t version = vi_node_attr(sec, "version_id")->u;
+	uint64_t inst = vi_node_get(sec, VI_A_INSTANCE_ID)->u;
+	uint64_t version = vi_node_get(sec, VI_A_VERSION_ID)->u;
 	struct vi_node *theirs = NULL;
 	json_t *sv = s ? schema_vmsd(s, vmsd) : NULL;
 	int64_t local = -1, min = -1;
@@ -254,7 +254,7 @@ static void check_section(struct ctx *c, struct vi_node *sec)
 				       sec->name, inst);
 			return;
 		}
-		local = (int64_t)vi_node_attr(theirs, "version_id")->u;
+		local = (int64_t)vi_node_get(theirs, VI_A_VERSION_ID)->u;
 	} else if (s && !sv) {
 		int partial = json_is_true(json_object_get(s->doc, "device_classes_only"));
 		vi_finding_add(c->f, VI_C_UNKNOWN_SECTION, partial ? VI_SEV_WARNING : VI_SEV_ERROR,
@@ -324,7 +324,7 @@ static void check_commands(struct ctx *c)
 
 		if (n->kind != VI_N_COMMAND)
 			continue;
-		cmd = vi_node_attr(n, "command")->u;
+		cmd = vi_node_get(n, VI_A_COMMAND)->u;
 		if (facts_command(c->d->schema, cmd, &name, &known) == 0 && cmd > 0)
 			vi_finding_add(c->f, VI_C_UNSUPPORTED_COMMAND, VI_SEV_ERROR, n->offset, n->length,
 				       n->name, "MIG_CMD 0x%" PRIx64 " unknown: QEMU %s has no %s (its "

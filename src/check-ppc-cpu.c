@@ -37,7 +37,7 @@ static struct vi_node *pvr_node(struct vi_node *sec)
 {
 	struct vi_node *spr = kid(sec, VI_N_FIELD, "env.spr");
 
-	if (!spr || !vi_node_attr(spr, "array_len") || spr->nkids <= SPR_PVR ||
+	if (!spr || !vi_node_get(spr, VI_A_ARRAY_LEN) || spr->nkids <= SPR_PVR ||
 	    spr->kids[SPR_PVR]->vt != VI_V_UINT)
 		return NULL;
 	return spr->kids[SPR_PVR];
@@ -83,7 +83,7 @@ void check_ppc_cpu(struct vi_node *sec, struct vi_node *theirs, json_t *machine,
 		if (sec->kids[k]->kind == VI_N_FOOTER)
 			end = sec->kids[k]->offset;
 	snprintf(path, sizeof(path), "%s[%" PRIu64 "].env.spr[%d]", sec->name,
-		 vi_node_attr(sec, "instance_id")->u, SPR_PVR);
+		 vi_node_get(sec, VI_A_INSTANCE_ID)->u, SPR_PVR);
 	vi_finding_add(out, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, end, 0, path,
 		       "incoming PVR 0x%08" PRIx64 " (byte %" PRIu64 ") is not 0x%08" PRIx64
 		       ", %s, and the stream sets no compatibility mode: cpu_post_load "

@@ -185,10 +185,10 @@ void ce_check_arm_cpregs(struct ctx *c, struct vi_node *sec, struct vi_node *the
 	uint64_t ns, nd, i = 0, v = 0, sv = 0, dv = 0, off = 0, doff, end;
 	char path[512];
 
-	if (!mi || !ti || !vi_node_attr(mi, "array_len") || !vi_node_attr(ti, "array_len"))
+	if (!mi || !ti || !vi_node_get(mi, VI_A_ARRAY_LEN) || !vi_node_get(ti, VI_A_ARRAY_LEN))
 		return;
-	ns = vi_node_attr(mi, "array_len")->u;
-	nd = vi_node_attr(ti, "array_len")->u;
+	ns = vi_node_get(mi, VI_A_ARRAY_LEN)->u;
+	nd = vi_node_get(ti, VI_A_ARRAY_LEN)->u;
 	while (i < nd && v < ns) {
 		if (u64_elem(c->src, mi, v, &sv, &off) < 0 ||
 		    u64_elem(c->d->stream, ti, i, &dv, &doff) < 0)
@@ -235,9 +235,9 @@ void ce_check_arm_cpregs_schema(struct ctx *c, struct vi_node *sec, json_t *sv)
 	size_t i;
 	char path[512];
 
-	if (!mi || !vi_node_attr(mi, "array_len") || !json_array_size(sets))
+	if (!mi || !vi_node_get(mi, VI_A_ARRAY_LEN) || !json_array_size(sets))
 		return;
-	ns = vi_node_attr(mi, "array_len")->u;
+	ns = vi_node_get(mi, VI_A_ARRAY_LEN)->u;
 	if (ns > 65536)
 		return;
 	/* The list closest to the incoming one (fewest indexes in one and not

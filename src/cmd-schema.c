@@ -90,11 +90,11 @@ static int import_stream(struct vi_import *im, const char *path, json_t *prov,
 	root = s.root;
 	for (size_t i = 0; i < root->nkids; i++) {
 		struct vi_node *sec = root->kids[i];
-		const struct vi_attr *idx = vi_node_attr(sec, "vmdesc_index");
+		const struct vi_attr *idx = vi_node_get(sec, VI_A_VMDESC_INDEX);
 		if (sec->kind != VI_N_SECTION)
 			continue;
 		if (strcmp(sec->type, "start") == 0)
-			import_live_section(im, sec->name, (uint32_t)vi_node_attr(sec, "version_id")->u);
+			import_live_section(im, sec->name, (uint32_t)vi_node_get(sec, VI_A_VERSION_ID)->u);
 		else if (idx)
 			import_section(im, json_array_get(devices, idx->u), sec);
 	}

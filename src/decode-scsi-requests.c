@@ -144,8 +144,8 @@ static int reading(struct vi_node *e, struct sbuf *b, uint32_t hba, int part, in
 		if (e) {
 			snprintf(name, sizeof(name), "[%d]", n);
 			r = vi_node_new(e, VI_N_FIELD, name, "struct scsi_request", b->base + b->pos);
-			vi_node_attr_s(r, "command", op_name(h[1]) ? op_name(h[1]) : "(other)");
-			vi_node_attr_s(r, "ops", emu ? "emulated" : "read/write");
+			vi_node_put_s(r, VI_A_COMMAND, op_name(h[1]) ? op_name(h[1]) : "(other)");
+			vi_node_put_s(r, VI_A_OPS, emu ? "emulated" : "read/write");
 		}
 		if (take(r, b, "retry", "uint8", 1) < 0 || take(r, b, "cdb", "buffer", 16) < 0 ||
 		    take(r, b, "tag", "uint32", 4) < 0 || take(r, b, "lun", "uint32", 4) < 0)
@@ -213,6 +213,6 @@ int scsi_requests_decode(struct vi_node *e, const uint8_t *p, uint32_t len, uint
 	if (n)
 		vi_node_attr_s(e, "hba_part", hba ? "virtio-scsi" : "none");
 	if (emu)
-		vi_node_attr_s(e, "emulated_disk_part", part ? "yes" : "no");
+		vi_node_put_s(e, VI_A_EMULATED_DISK_PART, part ? "yes" : "no");
 	return 0;
 }

@@ -107,8 +107,8 @@ static void subsections(struct vi_node *n, struct vbuf *b)
 		name[b->p[at + 1]] = '\0';
 		s = vi_node_new(n, VI_N_SUBSECTION, name, "subsection", b->base + at);
 		s->length = end - at;
-		vi_node_attr_u(s, "version_id", vi_be32(b->p + at + h - 4));
-		vi_node_attr_s(s, "found_by", "scan");
+		vi_node_put_u(s, VI_A_VERSION_ID, vi_be32(b->p + at + h - 4));
+		vi_node_put_s(s, VI_A_FOUND_BY, "scan");
 		b->pos = at + h;
 		if (end > b->pos)
 			take(s, b, "data", "buffer", end - b->pos);
@@ -142,7 +142,7 @@ static int pci_transport(struct vi_node *n, struct vbuf *b)
 		    !take(t, b, "msix_pba", "buffer", (vectors + 7) / 8) ||
 		    !take(t, b, "config_vector", "uint16", 2))
 			return -1;
-		vi_node_attr_u(t, "msix_vectors", vectors);
+		vi_node_put_u(t, VI_A_MSIX_VECTORS, vectors);
 	}
 	t->length = b->pos - start;
 	return (int)vectors;
@@ -168,7 +168,7 @@ static int decode(struct vi_node *e, struct vbuf *b, int pci)
 	if (nq > VIRTIO_QUEUE_MAX || !take(e, b, "num_queues", "uint32", 4))
 		return -1;
 	q = vi_node_new(e, VI_N_FIELD, "queues", "virtqueue", b->base + b->pos);
-	vi_node_attr_u(q, "array_len", nq);
+	vi_node_put_u(q, VI_A_ARRAY_LEN, nq);
 	for (uint32_t i = 0; i < nq; i++) {
 		char name[16];
 		struct vi_node *el;
@@ -181,7 +181,7 @@ static int decode(struct vi_node *e, struct vbuf *b, int pci)
 		el->length = b->base + b->pos - el->offset;
 	}
 	q->length = b->base + b->pos - q->offset;
-	vi_node_attr_u(e, "num_queues", nq);
+	vi_node_put_u(e, VI_A_NUM_QUEUES, nq);
 	subsections(e, b);
 	return b->pos == b->len ? 0 : -1;
 }
@@ -197,7 +197,7 @@ int virtio_decode(struct vi_node *e, const uint8_t *p, uint32_t size, uint64_t b
 		vi_node_drop_kids_from(e, 0);
 		return -1;
 	}
-	vi_node_attr_s(e, "transport", pci ? "virtio-pci" : "virtio-mmio");
+	vi_node_put_s(e, VI_A_TRANSPORT, pci ? "virtio-pci" : "virtio-mmio");
 	return 0;
 }
 

@@ -168,7 +168,7 @@ static int decode_element(struct dctx *c, json_t *f, struct vi_node *e,
 			e->name, c->why->msg, size);
 		vi_node_drop_kids_from(e, 0);
 		rd_seek(r, start);
-		vi_node_attr_u(e, "undecoded_bytes", (uint64_t)size);
+		vi_node_put_u(e, VI_A_UNDECODED_BYTES, (uint64_t)size);
 		c->env->undecoded_total += (uint64_t)size;
 		return decode_leaf(c, e, "blob", (uint32_t)size);
 	}
@@ -289,7 +289,7 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 			       (uint64_t)count * (uint64_t)size, rd_left(r));
 	if (is_array) {
 		holder = vi_node_new(parent, VI_N_FIELD, name, type, rd_tell(r));
-		vi_node_attr_u(holder, "array_len", (uint64_t)count);
+		vi_node_put_u(holder, VI_A_ARRAY_LEN, (uint64_t)count);
 		if (packable(f, type, size, count) && !until_anchor) {
 			/* One value, not one node per element (a TCE table is
 			 * 262144 of them): its bytes, previewed like a blob. */
@@ -322,7 +322,7 @@ static int decode_field(struct dctx *c, json_t *f, struct vi_node *parent,
 	if (holder != parent) {
 		holder->length = rd_tell(r) - holder->offset;
 		if (until_anchor)
-			vi_node_attr_u(holder, "array_len", holder->nkids);
+			vi_node_put_u(holder, VI_A_ARRAY_LEN, holder->nkids);
 	}
 	return 0;
 }
@@ -341,7 +341,7 @@ static int subsection_header(struct dctx *c, struct vi_node *parent, const char 
 		return -1;
 	name[hdr[1]] = '\0';
 	*out = vi_node_new(parent, VI_N_SUBSECTION, name, "subsection", off);
-	vi_node_attr_u(*out, "version_id", *version);
+	vi_node_put_u(*out, VI_A_VERSION_ID, *version);
 	if (want && strcmp(name, want) != 0) {
 		dv_warn(c, off, "subsection '%s' in the stream is '%s' in the trailer; "
 			"decoded with the trailer's description", name, want);

@@ -253,7 +253,7 @@ static void diff_nodes(struct dctx *c, const struct vi_node *a, const struct vi_
 
 static int is_device(const struct vi_node *n)
 {
-	return n->kind == VI_N_SECTION && vi_node_attr(n, "instance_id") &&
+	return n->kind == VI_N_SECTION && vi_node_get(n, VI_A_INSTANCE_ID) &&
 	       strcmp(n->name, "ram") != 0 && n->type &&
 	       (!strcmp(n->type, "start") || !strcmp(n->type, "full"));
 }
@@ -281,7 +281,7 @@ static struct dev *devices(const struct vi_node *root, size_t *n)
 	for (size_t i = 0; root && i < root->nkids; i++)
 		if (is_device(root->kids[i]))
 			d[(*n)++] = (struct dev){ root->kids[i],
-				vi_node_attr(root->kids[i], "instance_id")->u, i };
+				vi_node_get(root->kids[i], VI_A_INSTANCE_ID)->u, i };
 	qsort(d, *n, sizeof(*d), dev_cmp);
 	return d;
 }
@@ -289,8 +289,8 @@ static struct dev *devices(const struct vi_node *root, size_t *n)
 static json_t *sec_json(const struct vi_node *n)
 {
 	return json_pack("{s:o, s:I, s:I, s:I}", "section", jstr(n->name, "?"),
-			 "instance_id", (json_int_t)vi_node_attr(n, "instance_id")->u,
-			 "version_id", (json_int_t)vi_node_attr(n, "version_id")->u,
+			 "instance_id", (json_int_t)vi_node_get(n, VI_A_INSTANCE_ID)->u,
+			 "version_id", (json_int_t)vi_node_get(n, VI_A_VERSION_ID)->u,
 			 "offset", (json_int_t)n->offset);
 }
 
@@ -400,12 +400,12 @@ json_t *vi_diff_streams(const struct vi_session *a, const struct vi_session *b,
 			}
 			d = da[ia++].n;
 			e = db[jb++].n;
-			if (vi_node_attr(d, "version_id")->u != vi_node_attr(e, "version_id")->u)
+			if (vi_node_get(d, VI_A_VERSION_ID)->u != vi_node_get(e, VI_A_VERSION_ID)->u)
 				json_array_append_new(versions, json_pack("{s:o, s:I, s:I, s:I}",
 					"section", jstr(d->name, "?"), "instance_id",
-					(json_int_t)vi_node_attr(d, "instance_id")->u,
-					"a", (json_int_t)vi_node_attr(d, "version_id")->u,
-					"b", (json_int_t)vi_node_attr(e, "version_id")->u));
+					(json_int_t)vi_node_get(d, VI_A_INSTANCE_ID)->u,
+					"a", (json_int_t)vi_node_get(d, VI_A_VERSION_ID)->u,
+					"b", (json_int_t)vi_node_get(e, VI_A_VERSION_ID)->u));
 			snprintf(path, sizeof(path), "%s", d->name);
 			diff_nodes(&c, d, e, path, strlen(path));
 		}

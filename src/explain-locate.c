@@ -21,8 +21,8 @@ static const struct vi_node *find_section(const struct vi_node *root, const char
 {
 	for (size_t i = 0; root && i < root->nkids; i++) {
 		const struct vi_node *k = root->kids[i];
-		if (is_section_named(k, name) && vi_node_attr(k, "instance_id") &&
-		    (instance == UINT64_MAX || vi_node_attr_uint(k, "instance_id", 0) == instance))
+		if (is_section_named(k, name) && vi_node_get(k, VI_A_INSTANCE_ID) &&
+		    (instance == UINT64_MAX || vi_node_u(k, VI_A_INSTANCE_ID, 0) == instance))
 			return k;
 	}
 	return NULL;
@@ -32,7 +32,7 @@ static const struct vi_node *find_section_id(const struct vi_node *root, uint64_
 {
 	for (size_t i = 0; root && i < root->nkids; i++) {
 		const struct vi_node *k = root->kids[i];
-		if (k->kind == VI_N_SECTION && vi_node_attr_uint(k, "section_id", UINT64_MAX) == id)
+		if (k->kind == VI_N_SECTION && vi_node_u(k, VI_A_SECTION_ID, UINT64_MAX) == id)
 			return k;
 	}
 	return NULL;
@@ -109,9 +109,9 @@ void explain_path_of(const struct vi_node *n, char *out, size_t size)
 		char esc[VI_ESC_NAME];
 		const struct vi_node *c = chain[k];
 		vi_esc(esc, sizeof(esc), c->name);
-		if (c->kind == VI_N_SECTION && vi_node_attr(c, "instance_id"))
+		if (c->kind == VI_N_SECTION && vi_node_get(c, VI_A_INSTANCE_ID))
 			len += (size_t)snprintf(out + len, size - len, "%s%s[%" PRIu64 "]",
-						len ? "/" : "", esc, vi_node_attr_uint(c, "instance_id", 0));
+						len ? "/" : "", esc, vi_node_u(c, VI_A_INSTANCE_ID, 0));
 		else
 			len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "/" : "", esc);
 	}

@@ -333,7 +333,7 @@ int render_json_write(FILE *out, const struct vi_doc *doc)
 		m->node = top[i].kind == M_LIST ? root
 			: last_kid(root, (enum vi_kind)top[i].what);
 	}
-	a = root ? vi_node_attr(root, vi_attr_key(VI_A_UNDECODED_BYTES)) : NULL;
+	a = root ? vi_node_get(root, VI_A_UNDECODED_BYTES) : NULL;
 	if (a)
 		mset_u(&ms, "undecoded_bytes", a->u);
 	else

@@ -55,7 +55,7 @@ static int undecoded(const struct vi_node *n)
 {
 	return n->kind == VI_N_BLOB ||
 	       (n->vt == VI_V_BYTES && n->parent && n->parent->kind == VI_N_SUBSECTION &&
-		vi_node_attr(n->parent, "found_by"));
+		vi_node_get(n->parent, VI_A_FOUND_BY));
 }
 
 static int redact_node(struct vi_node *n, struct vi_reader *r, const char *what)

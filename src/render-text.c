@@ -67,7 +67,7 @@ static void attrs(FILE *out, const struct vi_node *n, const char *skip)
 
 static int scalar_array(const struct vi_node *n)
 {
-	if (!vi_node_attr(n, "array_len") || !n->nkids)
+	if (!vi_node_get(n, VI_A_ARRAY_LEN) || !n->nkids)
 		return 0;
 	for (size_t i = 0; i < n->nkids; i++)
 		if (n->kids[i]->nkids || n->kids[i]->vt == VI_V_NONE ||
@@ -104,20 +104,20 @@ static void node(FILE *out, const struct vi_node *n, int depth)
 		break;
 	case VI_N_RAM:
 		fprintf(out, "\nRAM (page size %" PRIu64 "):\n",
-			vi_node_attr(n, "page_size")->u);
+			vi_node_get(n, VI_A_PAGE_SIZE)->u);
 		fprintf(out, "  %-32s %14s %10s %10s %10s\n", "block", "bytes", "pages",
 			"zero", "normal");
 		for (size_t i = 0; i < n->nkids; i++) {
 			const struct vi_node *b = n->kids[i];
-			const struct vi_attr *d = vi_node_attr(b, "xxh3_128");
+			const struct vi_attr *d = vi_node_get(b, VI_A_XXH3_128);
 			fprintf(out, "  %-32s %14" PRIu64 " %10" PRIu64 " %10" PRIu64
 				" %10" PRIu64, vi_tx(b->name),
-				vi_node_attr(b, "used_length")->u, vi_node_attr(b, "pages")->u,
-				vi_node_attr(b, "zero_pages")->u,
-				vi_node_attr(b, "normal_pages")->u);
+				vi_node_get(b, VI_A_USED_LENGTH)->u, vi_node_get(b, VI_A_PAGES)->u,
+				vi_node_get(b, VI_A_ZERO_PAGES)->u,
+				vi_node_get(b, VI_A_NORMAL_PAGES)->u);
 			if (d)
 				fprintf(out, "  xxh3-128 %s", d->s);
-			else if ((d = vi_node_attr(b, "digest_unavailable")))
+			else if ((d = vi_node_get(b, VI_A_DIGEST_UNAVAILABLE)))
 				fprintf(out, "  no digest: %s", d->s);
 			fputc('\n', out);
 		}
@@ -180,7 +180,7 @@ void render_text(FILE *out, const struct vi_doc *doc)
 		return;
 	for (size_t i = 0; i < root->nkids; i++)
 		node(out, root->kids[i], 0);
-	u = vi_node_attr(root, "undecoded_bytes");
+	u = vi_node_get(root, VI_A_UNDECODED_BYTES);
 	if (u)
 		fprintf(out, "\nundecoded bytes in device sections: %" PRIu64 "\n", u->u);
 	for (size_t i = 0; i < root->nkids; i++)

@@ -28,7 +28,7 @@ static const char *unknown_subsection(const struct vi_node *sec, json_t *vmsd)
 
 static int by_trailer(const struct vi_node *sec)
 {
-	const struct vi_attr *a = vi_node_attr(sec, "decoded_by");
+	const struct vi_attr *a = vi_node_get(sec, VI_A_DECODED_BY);
 
 	return a && a->is_str && !strcmp(a->s, "vmdesc");
 }
@@ -150,7 +150,7 @@ void vi_triage_versions(const struct vi_session *s, const struct vi_schema *sche
 			r->unknown++;
 			continue;
 		}
-		have = (json_int_t)vi_node_attr_uint(sec, "version_id", 0);
+		have = (json_int_t)vi_node_u(sec, VI_A_VERSION_ID, 0);
 		want = json_integer_value(json_object_get(v, "version_id"));
 		sub = have == want ? unknown_subsection(sec, v) : NULL;
 		fld = have == want && !sub && by_trailer(sec) ? unknown_field(sec, v) : NULL;

@@ -210,7 +210,7 @@ static void merge_field(struct vi_import *im, json_t *sv, json_t *vf, size_t k,
 		json_t *ss = json_object_get(sf, "struct");
 		/* Compressed arrays have one layout: element 0 says it all.  Arrays
 		 * written element by element ("index") are merged one by one. */
-		struct vi_node *elem = vi_node_attr(kid, "array_len") ? ik_field_kid(kid, 0) : kid;
+		struct vi_node *elem = vi_node_get(kid, VI_A_ARRAY_LEN) ? ik_field_kid(kid, 0) : kid;
 		if (!ss) {
 			ss = new_vmsd(jstr(sub, "vmsd_name") ? jstr(sub, "vmsd_name") : name,
 				      json_integer_value(json_object_get(sub, "version")), "vmdesc");
@@ -299,7 +299,7 @@ static int fits(struct vi_import *im, json_t *sv, json_t *entry)
 void import_section(struct vi_import *im, json_t *entry, struct vi_node *sec)
 {
 	const char *vname = jstr(entry, "vmsd_name");
-	const struct vi_attr *ver = vi_node_attr(sec, "version_id");
+	const struct vi_attr *ver = vi_node_get(sec, VI_A_VERSION_ID);
 	json_t *sv;
 
 	if (!vname)	/* old-style section: no vmsd, only its size */

@@ -168,7 +168,7 @@ void vi_node_attr_s(struct vi_node *n, const char *key, const char *s)
 	a->s = printable_dup(s);
 }
 
-const struct vi_attr *vi_node_attr(const struct vi_node *n, const char *key)
+const struct vi_attr *vi_node_attr_by_key(const struct vi_node *n, const char *key)
 {
 	for (size_t i = 0; i < n->nattrs; i++)
 		if (strcmp(n->attrs[i].key, key) == 0)
@@ -176,15 +176,15 @@ const struct vi_attr *vi_node_attr(const struct vi_node *n, const char *key)
 	return NULL;
 }
 
-uint64_t vi_node_attr_uint(const struct vi_node *n, const char *key, uint64_t dflt)
+static uint64_t attr_uint(const struct vi_node *n, const char *key, uint64_t dflt)
 {
-	const struct vi_attr *a = n ? vi_node_attr(n, key) : NULL;
+	const struct vi_attr *a = n ? vi_node_attr_by_key(n, key) : NULL;
 	return a && !a->is_str ? a->u : dflt;
 }
 
-const char *vi_node_attr_str(const struct vi_node *n, const char *key)
+static const char *attr_str(const struct vi_node *n, const char *key)
 {
-	const struct vi_attr *a = vi_node_attr(n, key);
+	const struct vi_attr *a = vi_node_attr_by_key(n, key);
 	return a && a->is_str ? a->s : NULL;
 }
 
@@ -214,7 +214,7 @@ void vi_node_path(const struct vi_node *n, char *buf, size_t len)
 	buf[0] = '\0';
 	while (depth-- > 0 && k < len) {
 		const struct vi_node *x = chain[depth];
-		const struct vi_attr *inst = vi_node_attr(x, "instance_id");
+		const struct vi_attr *inst = vi_node_get(x, VI_A_INSTANCE_ID);
 		int w = x->kind == VI_N_SECTION && inst
 			? snprintf(buf + k, len - k, "%s[%" PRIu64 "]", x->name, inst->u)
 			: snprintf(buf + k, len - k, "%s%s", k ? "/" : "", x->name);
@@ -267,6 +267,7 @@ static const char *const attr_keys[VI_A_COUNT] = {
 	[VI_A_MULTIFD_FLUSHES] = "multifd_flushes", [VI_A_MSIX_VECTORS] = "msix_vectors",
 	[VI_A_FOUND_BY] = "found_by", [VI_A_EMULATED_DISK_PART] = "emulated_disk_part",
 	[VI_A_DIGEST_UNAVAILABLE] = "digest_unavailable",
+	[VI_A_XXH3_128] = "xxh3_128",
 };
 
 const char *vi_attr_key(enum vi_attr_id id)
@@ -276,17 +277,22 @@ const char *vi_attr_key(enum vi_attr_id id)
 
 int vi_node_has(const struct vi_node *n, enum vi_attr_id id)
 {
-	return n && vi_node_attr(n, vi_attr_key(id)) != NULL;
+	return n && vi_node_attr_by_key(n, vi_attr_key(id)) != NULL;
 }
 
 uint64_t vi_node_u(const struct vi_node *n, enum vi_attr_id id, uint64_t dflt)
 {
-	return vi_node_attr_uint(n, vi_attr_key(id), dflt);
+	return attr_uint(n, vi_attr_key(id), dflt);
 }
 
 const char *vi_node_s(const struct vi_node *n, enum vi_attr_id id)
 {
-	return n ? vi_node_attr_str(n, vi_attr_key(id)) : NULL;
+	return n ? attr_str(n, vi_attr_key(id)) : NULL;
+}
+
+const struct vi_attr *vi_node_get(const struct vi_node *n, enum vi_attr_id id)
+{
+	return n ? vi_node_attr_by_key(n, vi_attr_key(id)) : NULL;
 }
 
 void vi_node_put_u(struct vi_node *n, enum vi_attr_id id, uint64_t v)

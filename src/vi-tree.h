@@ -48,11 +48,10 @@ struct vi_node *vi_node_new(struct vi_node *parent, enum vi_kind kind,
 void vi_node_free(struct vi_node *n);
 void vi_node_attr_u(struct vi_node *n, const char *key, uint64_t v);
 void vi_node_attr_s(struct vi_node *n, const char *key, const char *s);
-const struct vi_attr *vi_node_attr(const struct vi_node *n, const char *key);
-/* An attribute's value when it is there and of that kind, else dflt / NULL
- * (vi_node_attr_uint: n may be NULL). */
-uint64_t vi_node_attr_uint(const struct vi_node *n, const char *key, uint64_t dflt);
-const char *vi_node_attr_str(const struct vi_node *n, const char *key);
+/* An attribute by its JSON member name, for the tests, which check what
+ * the JSON view shows.  Code in src/ reads attributes by id only
+ * (vi_node_get, vi_node_u, vi_node_s below; tests/layers.test). */
+const struct vi_attr *vi_node_attr_by_key(const struct vi_node *n, const char *key);
 /* Section names (idstrs): "0000:00:02.0/virtio-net" is the instance of vmsd
  * "virtio-net" at that path; the vmsd's name is what follows the last '/'
  * (or all of it); vi_idstr_names: idstr is name or ends in "/name". */
@@ -79,20 +78,21 @@ char *vi_xstrdup(const char *s);
 /* Typed attributes: every key code downstream of the walker reads, named
  * once (tree.c's table), so a renamed or removed key is a compile error in
  * each reader, not a silent default.  The walker may set them the same way
- * (vi_node_put_u/_s); a key set by string is the same attribute. */
+ * (vi_node_put_u/_s); a key set by string (vi_node_attr_u/_s, for the
+ * attributes only the views show) is the same attribute. */
 enum vi_attr_id {
 	VI_A_SECTION_ID, VI_A_INSTANCE_ID, VI_A_VERSION_ID, VI_A_UNDECODED_BYTES,
-	VI_A_DECODED_BY, VI_A_ARRAY_LEN, VI_A_VERSION, VI_A_USED_LENGTH,
-	VI_A_PAGES, VI_A_ZERO_PAGES, VI_A_NORMAL_PAGES, VI_A_PAGE_SIZE,
-	VI_A_TRANSPORT, VI_A_COMMAND, VI_A_VMDESC_INDEX, VI_A_PAYLOAD_OFFSET,
-	VI_A_OPS, VI_A_NUM_QUEUES, VI_A_MULTIFD_FLUSHES, VI_A_MSIX_VECTORS,
-	VI_A_FOUND_BY, VI_A_EMULATED_DISK_PART, VI_A_DIGEST_UNAVAILABLE,
-	VI_A_COUNT
+	VI_A_DECODED_BY, VI_A_ARRAY_LEN, VI_A_VERSION, VI_A_USED_LENGTH, VI_A_PAGES,
+	VI_A_ZERO_PAGES, VI_A_NORMAL_PAGES, VI_A_PAGE_SIZE, VI_A_TRANSPORT,
+	VI_A_COMMAND, VI_A_VMDESC_INDEX, VI_A_PAYLOAD_OFFSET, VI_A_OPS,
+	VI_A_NUM_QUEUES, VI_A_MULTIFD_FLUSHES, VI_A_MSIX_VECTORS, VI_A_FOUND_BY,
+	VI_A_EMULATED_DISK_PART, VI_A_DIGEST_UNAVAILABLE, VI_A_XXH3_128, VI_A_COUNT,
 };
 /* "section_id", ... (the JSON view's member name). */
 const char *vi_attr_key(enum vi_attr_id id);
 /* Is it there (of either kind)?  n may be NULL for the getters. */
 int vi_node_has(const struct vi_node *n, enum vi_attr_id id);
+const struct vi_attr *vi_node_get(const struct vi_node *n, enum vi_attr_id id);
 uint64_t vi_node_u(const struct vi_node *n, enum vi_attr_id id, uint64_t dflt);
 const char *vi_node_s(const struct vi_node *n, enum vi_attr_id id);
 void vi_node_put_u(struct vi_node *n, enum vi_attr_id id, uint64_t v);

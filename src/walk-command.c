@@ -77,7 +77,7 @@ int walk_command(struct vi_walk *w, struct vi_node *parent)
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 3,
 			       "command %s with bad length %u", cmds[cmd].name, len);
 	n = vi_node_new(parent, VI_N_COMMAND, cmds[cmd].name, "command", off);
-	vi_node_attr_u(n, "command", cmd);
+	vi_node_put_u(n, VI_A_COMMAND, cmd);
 	vi_node_attr_u(n, "payload_length", len);
 	if (cmd == MIG_CMD_PACKAGED) {
 		uint32_t plen;

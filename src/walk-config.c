@@ -58,7 +58,7 @@ static int sub_capabilities(struct vi_walk *w, struct vi_node *sub)
 		return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off,
 			       "capability count %u exceeds %d", count, MAX_CAPS);
 	list = field(sub, "capabilities", "capability", rd_tell(w->r), 0);
-	vi_node_attr_u(list, "array_len", count);
+	vi_node_put_u(list, VI_A_ARRAY_LEN, count);
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t o = rd_tell(w->r);
 		char ename[16];
@@ -152,7 +152,7 @@ int walk_configuration(struct vi_walk *w, struct vi_node *parent)
 				       vi_esc(ename, sizeof(ename), name));
 		}
 		sub = vi_node_new(cfg, VI_N_SUBSECTION, name, "subsection", so);
-		vi_node_attr_u(sub, "version_id", version);
+		vi_node_put_u(sub, VI_A_VERSION_ID, version);
 		if (subsections[i].parse(w, sub) < 0)
 			return -1;
 		sub->length = rd_tell(r) - so;

@@ -41,8 +41,8 @@ int walk_opaque_payload(struct vi_walk *w, struct vi_node *sec, uint32_t id)
 	d->length = found - start;
 	n = rd_peek(r, 0, preview, d->length < sizeof(preview) ? d->length : sizeof(preview));
 	vi_node_set_bytes(d, preview, n < d->length ? d->length : n);  /* keeps the preview */
-	vi_node_attr_u(sec, "undecoded_bytes", d->length);
-	vi_node_attr_s(sec, "decoded_by", "none");
+	vi_node_put_u(sec, VI_A_UNDECODED_BYTES, d->length);
+	vi_node_put_s(sec, VI_A_DECODED_BY, "none");
 	w->dec.undecoded_total += d->length;
 	return rd_seek(r, found);
 }

@@ -256,7 +256,7 @@ static int mem_size(struct vi_walk *w, struct vi_node *sec, uint64_t total,
 		b->used_length = used;
 		b->page_size = w->f->page_size;
 		bn = vi_node_new(list, VI_N_RAMBLOCK, name, "ramblock", off);
-		vi_node_attr_u(bn, "used_length", used);
+		vi_node_put_u(bn, VI_A_USED_LENGTH, used);
 		/* postcopy-ram: a hugepage size may follow (never a valid word).
 		 * With x-ignore-shared a guest address follows, which can look the
 		 * same: that combination is taken to carry no page size. */
@@ -268,7 +268,7 @@ static int mem_size(struct vi_walk *w, struct vi_node *sec, uint64_t total,
 			    (sum < total ? peek[0] == 0 : 1)) {
 				rd_skip(r, 8, "RAMBlock page size");
 				b->page_size = v;
-				vi_node_attr_u(bn, "page_size", v);
+				vi_node_put_u(bn, VI_A_PAGE_SIZE, v);
 			}
 		}
 		if (w->f->cap_ignore_shared) {
@@ -414,15 +414,15 @@ int walk_ram_payload(struct vi_walk *w, struct vi_node *sec, int is_start)
 	}
 done:
 	vi_node_attr_u(sec, "ram_records", c.records);
-	vi_node_attr_u(sec, "pages", c.pages);
-	vi_node_attr_u(sec, "zero_pages", c.zero);
-	vi_node_attr_u(sec, "normal_pages", c.normal);
+	vi_node_put_u(sec, VI_A_PAGES, c.pages);
+	vi_node_put_u(sec, VI_A_ZERO_PAGES, c.zero);
+	vi_node_put_u(sec, VI_A_NORMAL_PAGES, c.normal);
 	if (c.xbzrle)
 		vi_node_attr_u(sec, "xbzrle_pages", c.xbzrle);
 	if (c.compressed)
 		vi_node_attr_u(sec, "compressed_pages", c.compressed);
 	if (c.flushes)
-		vi_node_attr_u(sec, "multifd_flushes", c.flushes);
+		vi_node_put_u(sec, VI_A_MULTIFD_FLUSHES, c.flushes);
 	if (c.hooks)
 		vi_node_attr_u(sec, "hooks", c.hooks);
 	return 0;
@@ -435,7 +435,7 @@ void walk_ram_summarise(struct vi_walk *w)
 	if (!w->f->nblocks)
 		return;
 	ram = vi_node_new(w->root, VI_N_RAM, "ram", "ram summary", 0);
-	vi_node_attr_u(ram, "page_size", w->f->page_size);
+	vi_node_put_u(ram, VI_A_PAGE_SIZE, w->f->page_size);
 	vi_node_attr_s(ram, "page_size_from", w->f->page_size_from);
 	if (w->f->cap_ignore_shared)	/* shared blocks are not sent at all */
 		vi_node_attr_u(ram, "x_ignore_shared", 1);
@@ -444,16 +444,16 @@ void walk_ram_summarise(struct vi_walk *w)
 	for (size_t i = 0; i < w->f->nblocks; i++) {
 		struct vi_ramblock *b = &w->f->blocks[i];
 		struct vi_node *n = vi_node_new(ram, VI_N_RAMBLOCK, b->name, "ramblock", 0);
-		vi_node_attr_u(n, "used_length", b->used_length);
-		vi_node_attr_u(n, "pages", b->pages);
-		vi_node_attr_u(n, "zero_pages", b->zero_pages);
-		vi_node_attr_u(n, "normal_pages", b->normal_pages);
+		vi_node_put_u(n, VI_A_USED_LENGTH, b->used_length);
+		vi_node_put_u(n, VI_A_PAGES, b->pages);
+		vi_node_put_u(n, VI_A_ZERO_PAGES, b->zero_pages);
+		vi_node_put_u(n, VI_A_NORMAL_PAGES, b->normal_pages);
 		if (b->xbzrle_pages)
 			vi_node_attr_u(n, "xbzrle_pages", b->xbzrle_pages);
 		if (b->compressed_pages)
 			vi_node_attr_u(n, "compressed_pages", b->compressed_pages);
 		if (b->page_size != w->f->page_size)
-			vi_node_attr_u(n, "page_size", b->page_size);
+			vi_node_put_u(n, VI_A_PAGE_SIZE, b->page_size);
 		if (b->nonzero_fill)
 			vi_node_attr_u(n, "zero_pages_with_nonzero_fill", b->nonzero_fill);
 		if (!w->opts.ram_digests)
@@ -462,9 +462,9 @@ void walk_ram_summarise(struct vi_walk *w)
 			b->pg.unavailable = "x-ignore-shared: the block's contents are not in the stream";
 		ram_pages_finish(&b->pg, b->used_length, w->f->page_size);
 		if (b->pg.unavailable) {
-			vi_node_attr_s(n, "digest_unavailable", b->pg.unavailable);
+			vi_node_put_s(n, VI_A_DIGEST_UNAVAILABLE, b->pg.unavailable);
 		} else {
-			vi_node_attr_s(n, "xxh3_128", b->pg.hex);
+			vi_node_put_s(n, VI_A_XXH3_128, b->pg.hex);
 			vi_node_attr_u(n, "nonzero_pages", b->pg.nonzero);
 		}
 	}

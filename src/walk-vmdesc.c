@@ -368,6 +368,6 @@ int vmdesc_walk_trailer(struct vi_walk *w)
 	vi_node_attr_u(n, "devices",
 		       json_array_size(json_object_get(w->f->vmdesc, "devices")));
 	if (w->f->page_size)
-		vi_node_attr_u(n, "page_size", w->f->page_size);
+		vi_node_put_u(n, VI_A_PAGE_SIZE, w->f->page_size);
 	return rd_skip(r, len, "VMDESCRIPTION JSON");
 }

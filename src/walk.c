@@ -75,7 +75,7 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 	}
 	f = vi_node_new(sec, VI_N_FOOTER, "footer", "footer", off);
 	f->length = 5;
-	vi_node_attr_u(f, "section_id", id);
+	vi_node_put_u(f, VI_A_SECTION_ID, id);
 	return 0;
 }
 
@@ -100,7 +100,7 @@ static int walk_schema_payload(struct vi_walk *w, struct vi_node *sec,
 			continue;
 		rc = vmsd_decode_schema(&w->dec, d, sec, s->id, s->version_id, &why);
 		if (rc == 0) {
-			vi_node_attr_s(sec, "decoded_by", "schema");
+			vi_node_put_s(sec, VI_A_DECODED_BY, "schema");
 			return 0;
 		}
 		if (rc != VMSD_MISMATCH)
@@ -123,8 +123,8 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 
 	if (!desc)
 		return walk_schema_payload(w, sec, s);
-	vi_node_attr_s(sec, "decoded_by", "vmdesc");
-	vi_node_attr_u(sec, "vmdesc_index", w->vmdesc_taken);
+	vi_node_put_s(sec, VI_A_DECODED_BY, "vmdesc");
+	vi_node_put_u(sec, VI_A_VMDESC_INDEX, w->vmdesc_taken);
 	/* The trailer records exactly what was written: when the footer is not
 	 * where it says, the footer is what is wrong (walk_footer says so) --
 	 * unless the entry already failed to explain some of the bytes: QEMU
@@ -139,7 +139,7 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 		rc = VMSD_MISMATCH;	/* another entry's layout, or a wrong one */
 	if (rc != VMSD_MISMATCH) {
 		if (w->dec.undecoded_total > undecoded)
-			vi_node_attr_u(sec, "undecoded_bytes", w->dec.undecoded_total - undecoded);
+			vi_node_put_u(sec, VI_A_UNDECODED_BYTES, w->dec.undecoded_total - undecoded);
 		return rc;
 	}
 	w->dec.undecoded_total = undecoded;
@@ -152,7 +152,7 @@ static int walk_device_payload(struct vi_walk *w, struct vi_node *sec,
 	vi_node_drop_kids_from(sec, 0);
 	if (rd_seek(w->r, start) < 0)
 		return -1;
-	vi_node_attr_s(sec, "decoded_by", "none");
+	vi_node_put_s(sec, VI_A_DECODED_BY, "none");
 	return walk_opaque_payload(w, sec, s->id);
 }
 
@@ -187,10 +187,10 @@ static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
 			       kinds[type], id);
 	}
 	sec = vi_node_new(parent, VI_N_SECTION, s->idstr, kinds[type], off);
-	vi_node_attr_u(sec, "section_id", id);
-	vi_node_attr_u(sec, "instance_id", s->instance_id);
-	vi_node_attr_u(sec, "version_id", s->version_id);
-	vi_node_attr_u(sec, "payload_offset", rd_tell(r));
+	vi_node_put_u(sec, VI_A_SECTION_ID, id);
+	vi_node_put_u(sec, VI_A_INSTANCE_ID, s->instance_id);
+	vi_node_put_u(sec, VI_A_VERSION_ID, s->version_id);
+	vi_node_put_u(sec, VI_A_PAYLOAD_OFFSET, rd_tell(r));
 	if (type == QVM_SECTION_START || type == QVM_SECTION_FULL)
 		s->first = sec;
 	w->dec.empty_elems = 0;
@@ -199,10 +199,10 @@ static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
 		rc = walk_device_payload(w, sec, s);
 	else
 		rc = walk_live_payload(w, sec, s->idstr, s->id, type == QVM_SECTION_START);
-	if (!vi_node_attr(sec, "undecoded_bytes"))
-		vi_node_attr_u(sec, "undecoded_bytes", 0);
+	if (!vi_node_get(sec, VI_A_UNDECODED_BYTES))
+		vi_node_put_u(sec, VI_A_UNDECODED_BYTES, 0);
 	vi_node_attr_u(sec, "payload_length",
-		       rd_tell(r) - vi_node_attr(sec, "payload_offset")->u);
+		       rd_tell(r) - vi_node_get(sec, VI_A_PAYLOAD_OFFSET)->u);
 	if (rc == 0)
 		rc = walk_footer(w, sec, s);
 	sec->length = rd_tell(r) - off;
@@ -268,7 +268,7 @@ static int walk_header(struct vi_walk *w)
 	if (rd_be32(w->r, &version, "stream version") < 0)
 		return vi_error_class(w->err, VI_C_BAD_MAGIC);
 	vi_node_attr_s(h, "magic", "QEVM");
-	vi_node_attr_u(h, "version", version);
+	vi_node_put_u(h, VI_A_VERSION, version);
 	if (version == QEVM_VERSION_COMPAT)
 		vi_fail(w->err, VI_EXIT_INPUT, 4,
 			"stream version 2 (SaveVM v2) is obsolete; no QEMU in range loads it");
@@ -316,7 +316,7 @@ int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 		rc = vmdesc_walk_trailer(w);
 	walk_ram_summarise(w);
 	if (rc == 0)
-		vi_node_attr_u(w->root, "undecoded_bytes", w->dec.undecoded_total);
+		vi_node_put_u(w->root, VI_A_UNDECODED_BYTES, w->dec.undecoded_total);
 	if (rd_streaming(r))
 		w->root->length = r->size != UINT64_MAX ? r->size : rd_tell(r);
 	return rc;

@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vi_node *root = ses.root;
 		for (size_t i = 0; i < root->nkids; i++) {
 			struct vi_node *sec = root->kids[i];
-			const struct vi_attr *idx = vi_node_attr(sec, "vmdesc_index");
-			const struct vi_attr *ver = vi_node_attr(sec, "version_id");
+			const struct vi_attr *idx = vi_node_get(sec, VI_A_VMDESC_INDEX);
+			const struct vi_attr *ver = vi_node_get(sec, VI_A_VERSION_ID);
 			if (sec->kind != VI_N_SECTION)
 				continue;
 			if (strcmp(sec->type, "start") == 0 && ver)

@@ -522,7 +522,7 @@ const struct vi_node *tsection(const struct walk_run *run, size_t i)
 
 const struct vi_attr *tattr(const struct vi_node *n, const char *key)
 {
-	const struct vi_attr *a = n ? vi_node_attr(n, key) : NULL;
+	const struct vi_attr *a = n ? vi_node_attr_by_key(n, key) : NULL;
 	ck_assert_msg(a != NULL, "node %s has no attribute %s", n ? n->name : "(null)", key);
 	return a;
 }

@@ -162,7 +162,7 @@ START_TEST(test_attr_table)
 	vi_node_attr_u(n, "version_id", 4);	/* set by name, read typed */
 	ck_assert_uint_eq(vi_node_u(n, VI_A_VERSION_ID, 0), 4);
 	vi_node_put_s(n, VI_A_DECODED_BY, "vmdesc");
-	ck_assert_str_eq(vi_node_attr_str(n, "decoded_by"), "vmdesc");
+	ck_assert_str_eq(vi_node_s(n, VI_A_DECODED_BY), "vmdesc");
 	ck_assert_str_eq(vi_node_s(n, VI_A_DECODED_BY), "vmdesc");
 	ck_assert_ptr_null(vi_node_s(n, VI_A_VERSION_ID));	/* not a string */
 	ck_assert_ptr_null(vi_node_s(NULL, VI_A_DECODED_BY));

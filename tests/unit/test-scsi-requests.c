@@ -60,7 +60,7 @@ static void request(struct list *l, int marker, uint8_t op, uint32_t tag, size_t
 
 static const char *attr_s(const struct vi_node *n, const char *k)
 {
-	const struct vi_attr *a = vi_node_attr(n, k);
+	const struct vi_attr *a = vi_node_attr_by_key(n, k);
 	return a && a->is_str ? a->s : NULL;
 }
 
@@ -81,8 +81,8 @@ START_TEST(test_empty_list)
 	put_be(&l, 0, 1);
 	e = decode(&l, &rc);
 	ck_assert_int_eq(rc, 0);
-	ck_assert_uint_eq(vi_node_attr(e, "requests")->u, 0);
-	ck_assert_ptr_null(vi_node_attr(e, "emulated_disk_part"));
+	ck_assert_uint_eq(vi_node_attr_by_key(e, "requests")->u, 0);
+	ck_assert_ptr_null(vi_node_attr_by_key(e, "emulated_disk_part"));
 	ck_assert_uint_eq(e->nkids, 1);
 	ck_assert_str_eq(e->kids[0]->name, "end");
 	vi_node_free(e->parent);
@@ -103,7 +103,7 @@ START_TEST(test_emulated_with_part)
 	put_be(&l, 0, 1);
 	e = decode(&l, &rc);
 	ck_assert_int_eq(rc, 0);
-	ck_assert_uint_eq(vi_node_attr(e, "requests")->u, 2);
+	ck_assert_uint_eq(vi_node_attr_by_key(e, "requests")->u, 2);
 	ck_assert_str_eq(attr_s(e, "hba_part"), "virtio-scsi");
 	ck_assert_str_eq(attr_s(e, "emulated_disk_part"), "yes");
 	r = e->kids[0];
@@ -157,7 +157,7 @@ START_TEST(test_no_hba_part_with_data)
 	r = e->kids[0];
 	ck_assert_str_eq(r->kids[r->nkids - 1]->name, "data");
 	ck_assert_uint_eq(r->kids[r->nkids - 1]->length, 3);
-	ck_assert_ptr_null(vi_node_attr(e, "emulated_disk_part"));
+	ck_assert_ptr_null(vi_node_attr_by_key(e, "emulated_disk_part"));
 	vi_node_free(e->parent);
 	free(l.p);
 }

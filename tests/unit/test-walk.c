@@ -261,7 +261,7 @@ START_TEST(test_config_ignore_shared_mr_addr)
 		ck_assert_uint_eq(bn->length, 1 + strlen(names[i]) + 8 + 8);
 		ck_assert_uint_eq(tattr(bn, "used_length")->u, lens[i]);
 		ck_assert_uint_eq(tattr(bn, "mr_addr")->u, addrs[i]);
-		ck_assert_ptr_null(vi_node_attr(bn, "page_size"));
+		ck_assert_ptr_null(vi_node_attr_by_key(bn, "page_size"));
 	}
 	ck_assert_juint(run.json, lens[0], "ram/blocks/pc.ram/used_length");
 	ck_assert_juint(run.json, lens[1], "ram/blocks/pc.bios/used_length");
@@ -292,7 +292,7 @@ START_TEST(test_config_ignore_shared_mr_addr_power_of_two)
 	bn = tchild(tchild(tsection(&run, 0), "ramblocks"), "mach-virt.ram");
 	ck_assert_ptr_nonnull(bn);
 	ck_assert_uint_eq(tattr(bn, "mr_addr")->u, 0x40000000);
-	ck_assert_ptr_null(vi_node_attr(bn, "page_size"));
+	ck_assert_ptr_null(vi_node_attr_by_key(bn, "page_size"));
 	run_free(&run);
 	sb_free(&b);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "check-engine.h"
 #include "command.h"
+#include "vi-budget.h"
 #include "vi-escape.h"
 #include "input.h"
 #include "vi-tree.h"
@@ -246,9 +247,20 @@ int vi_cmd_commit(struct vi_cmd_ctx *c, int rc)
 
 int vi_cmd_emit(struct vi_cmd_ctx *c, const void *model, int rc)
 {
+	unsigned refused = vi_budget_refusals();
+
 	if (c->format->render(c->out.f, model)) {
 		vi_out_abort(&c->out);
 		return rc;
+	}
+	/* A view that builds jansson values as it writes loses keys silently
+	 * when the memory budget refuses one: write nothing rather than that. */
+	if (vi_budget_refusals() != refused) {
+		vi_out_abort(&c->out);
+		fprintf(stderr, "vmstate-inspect: %s: the %s output would take more than %llu "
+			"MiB (the memory budget); refusing to write it\n", c->cmd->name,
+			c->format->name, (unsigned long long)(vi_budget_limit() >> 20));
+		return VI_EXIT_INPUT;
 	}
 	return vi_cmd_commit(c, rc);
 }

@@ -64,6 +64,11 @@ void vi_budget_reset(void)
 	limit = VI_BUDGET_BASE;
 }
 
+void vi_budget_forget(void)
+{
+	used = 0;
+}
+
 static void add(uint64_t n, uint64_t per_byte)
 {
 	if (n > (UINT64_MAX - limit) / per_byte)

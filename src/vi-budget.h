@@ -40,6 +40,13 @@
 /* Start a run: limit VI_BUDGET_BASE; installs the jansson allocator
  * (once).  Allocations already live stay charged. */
 void vi_budget_reset(void);
+/* For a process that runs many inputs one after the other (the fuzz
+ * harnesses), once everything the last one built is freed: forget every
+ * charge, so each input starts from zero as a run of the tool does.  The
+ * count does drift when charges and releases disagree (about 1 KB per
+ * input over a fuzz corpus), and a budget used up by earlier inputs made
+ * jansson refuse allocations mid-parse. */
+void vi_budget_forget(void);
 /* The run reads n more bytes of input: the limit grows by
  * VI_BUDGET_PER_BYTE x n. */
 void vi_budget_add_input(uint64_t n);

@@ -40,6 +40,7 @@ static inline int fuzz_memfd(const uint8_t *data, size_t size)
 	static int fd = -1;
 	size_t done = 0;
 
+	vi_budget_forget();	/* the last input's objects are all freed */
 	vi_budget_reset();
 	if (fd < 0 && (fd = memfd_create("vi-fuzz", MFD_CLOEXEC)) < 0)
 		abort();

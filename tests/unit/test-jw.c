@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit-main.h"
 #include "render-jw.h"
 #include "vi-tree.h"
 
@@ -163,7 +164,7 @@ START_TEST(test_attr_table)
 	ck_assert_uint_eq(vi_node_u(n, VI_A_VERSION_ID, 0), 4);
 	vi_node_put_s(n, VI_A_DECODED_BY, "vmdesc");
 	ck_assert_str_eq(vi_node_s(n, VI_A_DECODED_BY), "vmdesc");
-	ck_assert_str_eq(vi_node_s(n, VI_A_DECODED_BY), "vmdesc");
+	ck_assert_str_eq(vi_node_attr_by_key(n, "decoded_by")->s, "vmdesc");	/* set typed, read by name */
 	ck_assert_ptr_null(vi_node_s(n, VI_A_VERSION_ID));	/* not a string */
 	ck_assert_ptr_null(vi_node_s(NULL, VI_A_DECODED_BY));
 	vi_node_free(n);
@@ -183,13 +184,4 @@ static Suite *jw_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(jw_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+VI_UNIT_MAIN(jw_suite)

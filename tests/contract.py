@@ -111,9 +111,22 @@ def nobody():
 
 # ------------------------------------------------------- stream commands
 
-def stream_cmds(path):
-    return {"dump": ["dump", path], "check": ["check", "--target", TARGET, path],
+def stream_cmds(path, target=TARGET):
+    return {"dump": ["dump", path], "check": ["check", "--target", target, path],
             "report": ["report", path]}
+
+
+def target_copy():
+    """The target's schema as a file in TMP: the unprivileged user that runs
+    the "unreadable" case may not reach the schema directory (a clone under a
+    0700 directory), and that would be a usage error before the input is
+    opened, not the case under test."""
+    out = subprocess.run([BIN, "targets", "-f", "json"], capture_output=True)
+    src = os.path.join(json.loads(out.stdout)["directory"], TARGET + ".json")
+    dst = os.path.join(TMP, "target.json")
+    shutil.copyfile(src, dst)
+    os.chmod(dst, 0o644)
+    return dst
 
 
 def unjudged_cases(cases):
@@ -127,7 +140,7 @@ def unjudged_cases(cases):
                        "privileges; chmod 0 does not stop root)", True)
                 continue
             as_user = user
-        for cmd, args in stream_cmds(path).items():
+        for cmd, args in stream_cmds(path, target_copy() if as_user else TARGET).items():
             for fmt in FORMATS[cmd]:
                 name = f"{what}: {cmd} -f {fmt}"
                 rc, out, err = run(args[:1] + ["-f", fmt] + args[1:], user=as_user)

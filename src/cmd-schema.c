@@ -161,7 +161,7 @@ static int import(struct vi_cmd_ctx *c)
 	json_object_set_new(prov, "extra", list);
 	for (int i = 0; i < a->nextras; i++) {
 		json_error_t jerr;
-		json_t *x = json_load_file(a->extras[i], 0, &jerr);
+		json_t *x = vi_json_load_file(a->extras[i], 0, &jerr);
 		if (!x || import_extra(&im, x) < 0) {
 			fprintf(stderr, "vmstate-inspect: %s: not an extra-versions file%s%s\n",
 				vi_tx(a->extras[i]), x ? "" : ": ", x ? "" : vi_tx(jerr.text));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "vi-budget.h"
 #include "vi-error.h"
 #include "vi-ram-digest.h"
 #include "schema-lazy.h"
@@ -188,7 +189,7 @@ static json_t *lazy_load(char *buf, size_t len, const char *key, vi_lazy_hook ho
 	memcpy(rest, buf, l->span);
 	memcpy(rest + l->span, "{}", 2);
 	memcpy(rest + l->span + 2, ve, len - l->span - l->slen);
-	l->doc = json_loadb(rest, rlen, JSON_REJECT_DUPLICATES, jerr);
+	l->doc = vi_json_loadb(rest, rlen, JSON_REJECT_DUPLICATES, jerr);
 	free(rest);
 	if (!l->doc || !json_is_object(l->obj = json_object_get(l->doc, key))) {
 		json_decref(l->doc);
@@ -272,7 +273,7 @@ json_t *vi_lazy_get(json_t *obj, const char *name)
 
 	if (v || !name || !(l = find(obj)) || !(e = lookup(l, name)) || e->done)
 		return v;
-	v = json_loadb(l->buf + e->val, e->vlen, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+	v = vi_json_loadb(l->buf + e->val, e->vlen, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 		       &jerr);
 	if (!v) {	/* the file parsed whole when built: only memory is short */
 		fprintf(stderr, "vmstate-inspect: a schema entry (%s) would take more than "

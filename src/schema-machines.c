@@ -43,7 +43,7 @@ static json_t *load(const char *path, const char *const *dirs, int *lazy,
 	if (lazy && (*lazy = (doc = vi_lazy_load_file(path, (size_t)st.st_size, "machines",
 							NULL, dirs)) != NULL))
 		return doc;
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	doc = vi_json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
 		vi_fail(err, VI_EXIT_USAGE, VI_NO_OFFSET, "%s: byte %d: bad JSON: %s", path,
 			jerr.position, jerr.text);

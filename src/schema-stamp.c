@@ -42,7 +42,7 @@ static int hash_file(const char *path, unsigned long long *h, size_t *n)
 static int valid(const char *path)
 {
 	struct vi_error err = { 0 };
-	json_t *raw = json_load_file(path, 0, NULL);
+	json_t *raw = vi_json_load_file(path, 0, NULL);
 	int ok;
 
 	/* raw -dump-vmstate output is converted when loaded: never lazy */

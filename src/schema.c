@@ -248,7 +248,7 @@ static int load_file(struct vi_schema *s, const char *path, const char *const *d
 	refused = vi_budget_refusals();
 	if (dirs && (rc = load_lazy(s, path, dirs, (size_t)st.st_size, refused, err)) != 0)
 		return rc < 0 ? -1 : 0;
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	doc = vi_json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc && vi_budget_refusals() != refused)
 		return over_budget(err, path);
 	if (!doc)

@@ -1,12 +1,16 @@
 /* vi-budget.c - one memory budget for everything built from input (vi-budget.h). */
+#include <errno.h>
 #include <jansson.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "vi-budget.h"
 
 static uint64_t limit = VI_BUDGET_BASE;
 static uint64_t used;
 static unsigned refusals;
+static int parsing;	/* inside vi_json_load*: the reader refuses, not malloc */
 
 int vi_budget_charge(size_t n)
 {
@@ -37,7 +41,7 @@ static void *json_budget_malloc(size_t n)
 {
 	void *p;
 
-	if (used + n > limit || !(p = malloc(n))) {
+	if ((!parsing && used + n > limit) || !(p = malloc(n))) {
 		refusals++;
 		return NULL;
 	}
@@ -53,6 +57,76 @@ static void json_budget_free(void *p)
 	}
 }
 
+/* jansson's lexer does not survive an allocation refused in the middle of a
+ * token (2.14 asserts in lex_scan_string), so while it parses, nothing is
+ * refused by the allocator: the source stops delivering bytes once the
+ * budget is over, which jansson handles as a read error at any point.  The
+ * overshoot is bounded by what jansson builds from one 1 KiB read. */
+struct json_src {
+	const char *buf;
+	size_t len, pos;
+	FILE *f;
+};
+
+static size_t json_src_read(void *dst, size_t n, void *data)
+{
+	struct json_src *src = data;
+
+	if (used > limit) {
+		refusals++;
+		return (size_t)-1;
+	}
+	if (src->f) {
+		size_t got = fread(dst, 1, n, src->f);
+		return got == 0 && ferror(src->f) ? (size_t)-1 : got;
+	}
+	if (n > src->len - src->pos)
+		n = src->len - src->pos;
+	memcpy(dst, src->buf + src->pos, n);
+	src->pos += n;
+	return n;
+}
+
+static json_t *json_load_src(struct json_src *src, size_t flags, json_error_t *err)
+{
+	json_t *doc;
+
+	parsing = 1;
+	doc = json_load_callback(json_src_read, src, flags, err);
+	parsing = 0;
+	if (doc && used > limit) {	/* the last read's values went over */
+		refusals++;
+		json_decref(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+json_t *vi_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err)
+{
+	struct json_src src = { buf, len, 0, NULL };
+
+	return json_load_src(&src, flags, err);
+}
+
+json_t *vi_json_load_file(const char *path, size_t flags, json_error_t *err)
+{
+	struct json_src src = { NULL, 0, 0, fopen(path, "rb") };
+	json_t *doc;
+
+	if (!src.f) {
+		if (err) {
+			snprintf(err->text, sizeof(err->text), "unable to open %s: %s", path,
+				 strerror(errno));
+			err->position = 0;
+		}
+		return NULL;
+	}
+	doc = json_load_src(&src, flags, err);
+	fclose(src.f);
+	return doc;
+}
+
 void vi_budget_reset(void)
 {
 	static int installed;
@@ -62,11 +136,6 @@ void vi_budget_reset(void)
 		installed = 1;
 	}
 	limit = VI_BUDGET_BASE;
-}
-
-void vi_budget_forget(void)
-{
-	used = 0;
 }
 
 static void add(uint64_t n, uint64_t per_byte)

@@ -40,13 +40,6 @@
 /* Start a run: limit VI_BUDGET_BASE; installs the jansson allocator
  * (once).  Allocations already live stay charged. */
 void vi_budget_reset(void);
-/* For a process that runs many inputs one after the other (the fuzz
- * harnesses), once everything the last one built is freed: forget every
- * charge, so each input starts from zero as a run of the tool does.  The
- * count does drift when charges and releases disagree (about 1 KB per
- * input over a fuzz corpus), and a budget used up by earlier inputs made
- * jansson refuse allocations mid-parse. */
-void vi_budget_forget(void);
 /* The run reads n more bytes of input: the limit grows by
  * VI_BUDGET_PER_BYTE x n. */
 void vi_budget_add_input(uint64_t n);
@@ -64,6 +57,14 @@ int vi_budget_over(void);
 /* jansson allocations refused so far (over the budget or out of memory). */
 unsigned vi_budget_refusals(void);
 uint64_t vi_budget_limit(void);
+
+/* json_loadb and json_load_file under the budget: a document that would go
+ * over it fails (NULL, one more refusal) at a token boundary, never with an
+ * allocation refused mid-token (which jansson's lexer asserts on).  Every
+ * parse of input goes through these. */
+#include <jansson.h>
+json_t *vi_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err);
+json_t *vi_json_load_file(const char *path, size_t flags, json_error_t *err);
 uint64_t vi_budget_used(void);
 
 #endif

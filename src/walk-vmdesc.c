@@ -165,7 +165,7 @@ int vmdesc_probe(struct vi_walk *w)
 	jerr.position = 0;
 	refused = vi_budget_refusals();
 	/* The JSON must end where the stream does: nothing after it. */
-	doc = json_loadb((const char *)t, w->f->vmdesc_len, 0, &jerr);
+	doc = vi_json_loadb((const char *)t, w->f->vmdesc_len, 0, &jerr);
 	free(t);
 	if (!doc && vi_budget_refusals() != refused) {
 		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->f->vmdesc_offset + 5,

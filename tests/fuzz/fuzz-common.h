@@ -33,6 +33,21 @@ static inline FILE *fuzz_devnull(void)
 	return f;
 }
 
+/* Every input starts from an empty budget, as a run of the tool does.  The
+ * last input's objects are all freed by now, so anything still charged is a
+ * charge without its release: a finding (the budget would drift and refuse
+ * allocations a run is entitled to). */
+static inline void fuzz_budget_start(void)
+{
+	if (vi_budget_used() != 0) {
+		fprintf(stderr, "fuzz: %llu bytes still charged to the memory budget "
+			"after the last input was freed\n",
+			(unsigned long long)vi_budget_used());
+		abort();
+	}
+	vi_budget_reset();
+}
+
 /* One memfd per process, refilled for every input.  Every harness calls
  * it first, so it also starts the input's memory budget afresh. */
 static inline int fuzz_memfd(const uint8_t *data, size_t size)
@@ -40,8 +55,7 @@ static inline int fuzz_memfd(const uint8_t *data, size_t size)
 	static int fd = -1;
 	size_t done = 0;
 
-	vi_budget_forget();	/* the last input's objects are all freed */
-	vi_budget_reset();
+	fuzz_budget_start();
 	if (fd < 0 && (fd = memfd_create("vi-fuzz", MFD_CLOEXEC)) < 0)
 		abort();
 	if (ftruncate(fd, 0) < 0)

@@ -63,8 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mode = data[0];
 	data++;
 	size--;
-	vi_budget_forget();	/* the last input's objects are all freed */
-	vi_budget_reset();
+	fuzz_budget_start();
 	memset(&err, 0, sizeof(err));
 	if (mode & 1) {
 		int p[2];

@@ -3,7 +3,8 @@ if HAVE_CHECK
 UNIT_TESTS = tests/unit/test-reader tests/unit/test-walk tests/unit/test-badinput \
 	tests/unit/test-limits tests/unit/test-scsi-requests tests/unit/test-ram-digest \
 	tests/unit/test-libvirt tests/unit/test-baseline tests/unit/test-schema-lazy \
-	tests/unit/test-check tests/unit/test-schema tests/unit/test-jw
+	tests/unit/test-check tests/unit/test-schema tests/unit/test-jw \
+	tests/unit/test-budget
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -47,3 +48,6 @@ tests_unit_test_jw_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_jw_LDADD = $(UNIT_LDADD)
 endif
 EXTRA_DIST += tests/unit/unit-main.h
+tests_unit_test_budget_SOURCES = tests/unit/test-budget.c
+tests_unit_test_budget_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_budget_LDADD = $(UNIT_LDADD)

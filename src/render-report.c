@@ -233,7 +233,7 @@ static void tree_rows(FILE *out, const struct vi_node *n, int depth, size_t *row
 		case VI_V_BYTES: fprintf(out, "(%" PRIu64 " bytes)", k->blob_len); break;
 		default:
 			if (k->nkids)
-				fprintf(out, "(%zu item(s))", k->nkids);
+				fprintf(out, "(%zu item(s))", (size_t)k->nkids);
 		}
 		fputs("</td></tr>\n", out);
 		if (k->vt != VI_V_BYTES && !(k->nkids && k->kids[0]->nkids == 0 &&

@@ -52,9 +52,9 @@ static void attrs(FILE *out, const struct vi_node *n, const char *skip)
 
 	for (size_t i = 0; i < n->nattrs; i++) {
 		const struct vi_attr *a = &n->attrs[i];
-		if (skip && strstr(skip, a->key))
+		if (skip && strstr(skip, vi_attr_name(a)))
 			continue;
-		fprintf(out, "%s%s=", first ? "  [" : " ", a->key);
+		fprintf(out, "%s%s=", first ? "  [" : " ", vi_attr_name(a));
 		if (a->is_str)
 			vi_put_text(out, a->s);
 		else

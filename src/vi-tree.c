@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vi-budget.h"
+#include "vi-intern.h"
 #include "vi-tree.h"
 #include "vi-limits.h"
 
@@ -58,26 +59,6 @@ static void t_free(void *p)
 	free(p);
 }
 
-/* Names and strings come from hostile input: keep them printable ASCII so
- * neither a terminal nor a JSON encoder sees raw control or invalid bytes. */
-static char *printable_dup(const char *s)
-{
-	size_t n = 1;
-	char *out, *o;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		n += (*p < 0x20 || *p > 0x7e || *p == '\\') ? 4 : 1;
-	o = out = t_alloc(n);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p > 0x7e || *p == '\\')
-			o += sprintf(o, "\\x%02x", *p);
-		else
-			*o++ = (char)*p;
-	}
-	*o = '\0';
-	return out;
-}
-
 size_t vi_node_count(void)
 {
 	return live_nodes;
@@ -95,14 +76,18 @@ struct vi_node *vi_node_new(struct vi_node *parent, enum vi_kind kind,
 
 	memset(n, 0, sizeof(*n));
 	n->kind = kind;
-	n->name = printable_dup(name ? name : "");
-	n->type = printable_dup(type ? type : "");
+	n->name = vi_intern(name ? name : "");
+	n->type = vi_intern(type ? type : "");
 	n->offset = offset;
 	n->parent = parent;
 	live_nodes++;
 	made_nodes++;
 	if (parent) {
 		if (parent->nkids == parent->ckids) {
+			if (parent->ckids > UINT32_MAX / 2) {
+				fputs("vmstate-inspect: out of memory\n", stderr);
+				exit(3);
+			}
 			parent->ckids = parent->ckids ? parent->ckids * 2 : 4;
 			parent->kids = t_realloc(parent->kids,
 						   parent->ckids * sizeof(*parent->kids));
@@ -119,14 +104,15 @@ void vi_node_free(struct vi_node *n)
 	for (size_t i = 0; i < n->nkids; i++)
 		vi_node_free(n->kids[i]);
 	for (size_t i = 0; i < n->nattrs; i++)
-		t_free(n->attrs[i].s);
+		if (n->attrs[i].is_str)
+			vi_unintern(n->attrs[i].s);
 	if (n->vt == VI_V_STR)
-		t_free(n->v.s);
+		vi_unintern(n->v.s);
 	t_free(n->attrs);
 	t_free(n->kids);
 	t_free(n->bytes);
-	t_free(n->name);
-	t_free(n->type);
+	vi_unintern(n->name);
+	vi_unintern(n->type);
 	t_free(n);
 	live_nodes--;
 }
@@ -137,56 +123,122 @@ void vi_node_drop_kids_from(struct vi_node *n, size_t keep)
 		vi_node_free(n->kids[--n->nkids]);
 }
 
-static struct vi_attr *attr_slot(struct vi_node *n, const char *key)
+static const char *const attr_keys[VI_A_COUNT] = {
+	[VI_A_SECTION_ID] = "section_id", [VI_A_INSTANCE_ID] = "instance_id",
+	[VI_A_VERSION_ID] = "version_id", [VI_A_UNDECODED_BYTES] = "undecoded_bytes",
+	[VI_A_DECODED_BY] = "decoded_by", [VI_A_ARRAY_LEN] = "array_len",
+	[VI_A_VERSION] = "version", [VI_A_USED_LENGTH] = "used_length",
+	[VI_A_PAGES] = "pages", [VI_A_ZERO_PAGES] = "zero_pages",
+	[VI_A_NORMAL_PAGES] = "normal_pages", [VI_A_PAGE_SIZE] = "page_size",
+	[VI_A_TRANSPORT] = "transport", [VI_A_COMMAND] = "command",
+	[VI_A_VMDESC_INDEX] = "vmdesc_index", [VI_A_PAYLOAD_OFFSET] = "payload_offset",
+	[VI_A_OPS] = "ops", [VI_A_NUM_QUEUES] = "num_queues",
+	[VI_A_MULTIFD_FLUSHES] = "multifd_flushes", [VI_A_MSIX_VECTORS] = "msix_vectors",
+	[VI_A_FOUND_BY] = "found_by", [VI_A_EMULATED_DISK_PART] = "emulated_disk_part",
+	[VI_A_DIGEST_UNAVAILABLE] = "digest_unavailable",
+	[VI_A_XXH3_128] = "xxh3_128",
+};
+
+/* Key names: attr_keys, then those given as strings (from the code: a few
+ * dozen), found through a small cache by address (and checked by content:
+ * a test may pass a buffer). */
+#define MAX_KEYS 256
+static const char *keys[MAX_KEYS];
+static unsigned nkeys;
+static struct { const char *p; uint16_t id; } key_cache[512];
+
+static void init_keys(void)
+{
+	if (!nkeys)
+		for (nkeys = 0; nkeys < VI_A_COUNT; nkeys++)
+			keys[nkeys] = attr_keys[nkeys];
+}
+
+static int key_id(const char *key, int add)
+{
+	size_t h = ((uintptr_t)key >> 3) % 512;
+
+	if (key_cache[h].p == key && strcmp(keys[key_cache[h].id], key) == 0)
+		return key_cache[h].id;
+	init_keys();
+	for (unsigned i = 0; i < nkeys; i++)
+		if (strcmp(keys[i], key) == 0) {
+			key_cache[h].p = key;
+			key_cache[h].id = (uint16_t)i;
+			return (int)i;
+		}
+	if (!add)
+		return -1;
+	if (nkeys == MAX_KEYS) {
+		fputs("vmstate-inspect: too many attribute keys\n", stderr);
+		abort();
+	}
+	keys[nkeys] = vi_xstrdup(key);	/* kept for the process's life */
+	key_cache[h].p = key;
+	key_cache[h].id = (uint16_t)nkeys;
+	return (int)nkeys++;
+}
+
+const char *vi_attr_name(const struct vi_attr *a)
+{
+	init_keys();
+	return a->key < nkeys ? keys[a->key] : "";
+}
+
+static const struct vi_attr *attr_find(const struct vi_node *n, int id)
 {
 	for (size_t i = 0; i < n->nattrs; i++)
-		if (strcmp(n->attrs[i].key, key) == 0) {
-			t_free(n->attrs[i].s);
-			n->attrs[i].s = NULL;
+		if (n->attrs[i].key == id)
 			return &n->attrs[i];
+	return NULL;
+}
+
+static struct vi_attr *attr_slot(struct vi_node *n, int id)
+{
+	struct vi_attr *a = (struct vi_attr *)(uintptr_t)attr_find(n, id);
+
+	if (a) {
+		if (a->is_str)
+			vi_unintern(a->s);
+		a->is_str = 0;
+		a->u = 0;
+		return a;
+	}
+	if (n->nattrs == n->cattrs) {	/* 2, 4, 8, 12, 16, ... */
+		if (n->cattrs >= UINT16_MAX - 4) {
+			fputs("vmstate-inspect: too many attributes\n", stderr);
+			abort();
 		}
-	if (n->nattrs == n->cattrs) {
-		n->cattrs = n->cattrs ? n->cattrs * 2 : 4;
+		n->cattrs = n->cattrs < 8 ? (n->cattrs ? n->cattrs * 2 : 2) : n->cattrs + 4;
 		n->attrs = t_realloc(n->attrs, n->cattrs * sizeof(*n->attrs));
 	}
-	memset(&n->attrs[n->nattrs], 0, sizeof(n->attrs[0]));
-	n->attrs[n->nattrs].key = key;
-	return &n->attrs[n->nattrs++];
+	a = &n->attrs[n->nattrs++];
+	memset(a, 0, sizeof(*a));
+	a->key = (uint16_t)id;
+	return a;
 }
 
 void vi_node_attr_u(struct vi_node *n, const char *key, uint64_t v)
 {
-	struct vi_attr *a = attr_slot(n, key);
+	struct vi_attr *a = attr_slot(n, key_id(key, 1));
 	a->is_str = 0;
 	a->u = v;
 }
 
 void vi_node_attr_s(struct vi_node *n, const char *key, const char *s)
 {
-	struct vi_attr *a = attr_slot(n, key);
+	const char *v = vi_intern(s);	/* s may be the value it replaces */
+	struct vi_attr *a = attr_slot(n, key_id(key, 1));
 	a->is_str = 1;
-	a->s = printable_dup(s);
+	a->s = v;
 }
 
 const struct vi_attr *vi_node_attr_by_key(const struct vi_node *n, const char *key)
 {
-	for (size_t i = 0; i < n->nattrs; i++)
-		if (strcmp(n->attrs[i].key, key) == 0)
-			return &n->attrs[i];
-	return NULL;
+	int id = key_id(key, 0);
+	return id < 0 ? NULL : attr_find(n, id);
 }
 
-static uint64_t attr_uint(const struct vi_node *n, const char *key, uint64_t dflt)
-{
-	const struct vi_attr *a = n ? vi_node_attr_by_key(n, key) : NULL;
-	return a && !a->is_str ? a->u : dflt;
-}
-
-static const char *attr_str(const struct vi_node *n, const char *key)
-{
-	const struct vi_attr *a = vi_node_attr_by_key(n, key);
-	return a && a->is_str ? a->s : NULL;
-}
 
 const char *vi_idstr_vmsd(const char *idstr)
 {
@@ -231,16 +283,18 @@ int vi_node_is_first_record(const struct vi_node *n)
 
 void vi_node_set_type(struct vi_node *n, const char *type)
 {
-	t_free(n->type);
-	n->type = printable_dup(type);
+	const char *t = vi_intern(type);
+	vi_unintern(n->type);
+	n->type = t;
 }
 
 void vi_node_set_str(struct vi_node *n, const char *s)
 {
+	const char *v = vi_intern(s);
 	if (n->vt == VI_V_STR)
-		t_free(n->v.s);
+		vi_unintern(n->v.s);
 	n->vt = VI_V_STR;
-	n->v.s = printable_dup(s);
+	n->v.s = v;
 }
 
 void vi_node_set_bytes(struct vi_node *n, const uint8_t *p, size_t len)
@@ -250,57 +304,49 @@ void vi_node_set_bytes(struct vi_node *n, const uint8_t *p, size_t len)
 	n->vt = VI_V_BYTES;
 	n->bytes = t_alloc(k);
 	memcpy(n->bytes, p, k);
-	n->nbytes = k;
+	n->nbytes = (uint32_t)k;
 	n->blob_len = len;
 }
 
-static const char *const attr_keys[VI_A_COUNT] = {
-	[VI_A_SECTION_ID] = "section_id", [VI_A_INSTANCE_ID] = "instance_id",
-	[VI_A_VERSION_ID] = "version_id", [VI_A_UNDECODED_BYTES] = "undecoded_bytes",
-	[VI_A_DECODED_BY] = "decoded_by", [VI_A_ARRAY_LEN] = "array_len",
-	[VI_A_VERSION] = "version", [VI_A_USED_LENGTH] = "used_length",
-	[VI_A_PAGES] = "pages", [VI_A_ZERO_PAGES] = "zero_pages",
-	[VI_A_NORMAL_PAGES] = "normal_pages", [VI_A_PAGE_SIZE] = "page_size",
-	[VI_A_TRANSPORT] = "transport", [VI_A_COMMAND] = "command",
-	[VI_A_VMDESC_INDEX] = "vmdesc_index", [VI_A_PAYLOAD_OFFSET] = "payload_offset",
-	[VI_A_OPS] = "ops", [VI_A_NUM_QUEUES] = "num_queues",
-	[VI_A_MULTIFD_FLUSHES] = "multifd_flushes", [VI_A_MSIX_VECTORS] = "msix_vectors",
-	[VI_A_FOUND_BY] = "found_by", [VI_A_EMULATED_DISK_PART] = "emulated_disk_part",
-	[VI_A_DIGEST_UNAVAILABLE] = "digest_unavailable",
-	[VI_A_XXH3_128] = "xxh3_128",
-};
 
 const char *vi_attr_key(enum vi_attr_id id)
 {
 	return (unsigned)id < VI_A_COUNT ? attr_keys[id] : "";
 }
 
+/* The typed getters: ids below VI_A_COUNT are their own key index. */
 int vi_node_has(const struct vi_node *n, enum vi_attr_id id)
 {
-	return n && vi_node_attr_by_key(n, vi_attr_key(id)) != NULL;
-}
-
-uint64_t vi_node_u(const struct vi_node *n, enum vi_attr_id id, uint64_t dflt)
-{
-	return attr_uint(n, vi_attr_key(id), dflt);
-}
-
-const char *vi_node_s(const struct vi_node *n, enum vi_attr_id id)
-{
-	return n ? attr_str(n, vi_attr_key(id)) : NULL;
+	return n && attr_find(n, (int)id) != NULL;
 }
 
 const struct vi_attr *vi_node_get(const struct vi_node *n, enum vi_attr_id id)
 {
-	return n ? vi_node_attr_by_key(n, vi_attr_key(id)) : NULL;
+	return n ? attr_find(n, (int)id) : NULL;
+}
+
+uint64_t vi_node_u(const struct vi_node *n, enum vi_attr_id id, uint64_t dflt)
+{
+	const struct vi_attr *a = vi_node_get(n, id);
+	return a && !a->is_str ? a->u : dflt;
+}
+
+const char *vi_node_s(const struct vi_node *n, enum vi_attr_id id)
+{
+	const struct vi_attr *a = vi_node_get(n, id);
+	return a && a->is_str ? a->s : NULL;
 }
 
 void vi_node_put_u(struct vi_node *n, enum vi_attr_id id, uint64_t v)
 {
-	vi_node_attr_u(n, vi_attr_key(id), v);
+	struct vi_attr *a = attr_slot(n, (int)id);
+	a->u = v;
 }
 
 void vi_node_put_s(struct vi_node *n, enum vi_attr_id id, const char *s)
 {
-	vi_node_attr_s(n, vi_attr_key(id), s);
+	const char *v = vi_intern(s);
+	struct vi_attr *a = attr_slot(n, (int)id);
+	a->is_str = 1;
+	a->s = v;
 }

@@ -18,27 +18,33 @@ enum vi_kind {
 enum vi_vtype { VI_V_NONE, VI_V_UINT, VI_V_INT, VI_V_BOOL, VI_V_STR, VI_V_BYTES,
 		VI_V_DOUBLE };
 
+/* 16 bytes: a tree holds one per attribute of every node.  The key is an
+ * index into one table of key names (vi_attr_key's, then the names given as
+ * strings, registered on first use); vi_attr_name gives it back. */
 struct vi_attr {
-	const char *key;     /* static string */
-	int is_str;
-	uint64_t u;
-	char *s;
+	union {
+		uint64_t u;
+		const char *s;   /* interned (vi-intern.h) */
+	};
+	uint16_t key;
+	uint8_t is_str;
 };
 
+/* Names and strings are interned (vi-intern.h): printable ASCII, shared. */
 struct vi_node {
 	enum vi_kind kind;
-	char *name;
-	char *type;
-	uint64_t offset, length;
 	enum vi_vtype vt;
-	union { uint64_t u; int64_t i; double d; char *s; } v;
+	const char *name;
+	const char *type;
+	uint64_t offset, length;
+	union { uint64_t u; int64_t i; double d; const char *s; } v;
 	uint8_t *bytes;      /* VI_V_BYTES: preview of at most VI_MAX_PREVIEW */
-	size_t nbytes;
 	uint64_t blob_len;   /* VI_V_BYTES: length of the whole value */
+	uint32_t nbytes;
+	uint16_t nattrs, cattrs;
 	struct vi_attr *attrs;
-	size_t nattrs, cattrs;
 	struct vi_node **kids;
-	size_t nkids, ckids;
+	uint32_t nkids, ckids;
 	struct vi_node *parent;
 };
 
@@ -52,6 +58,8 @@ void vi_node_attr_s(struct vi_node *n, const char *key, const char *s);
  * the JSON view shows.  Code in src/ reads attributes by id only
  * (vi_node_get, vi_node_u, vi_node_s below; tests/layers.test). */
 const struct vi_attr *vi_node_attr_by_key(const struct vi_node *n, const char *key);
+/* The attribute's key ("section_id", ...: the JSON view's member name). */
+const char *vi_attr_name(const struct vi_attr *a);
 /* Section names (idstrs): "0000:00:02.0/virtio-net" is the instance of vmsd
  * "virtio-net" at that path; the vmsd's name is what follows the last '/'
  * (or all of it); vi_idstr_names: idstr is name or ends in "/name". */

@@ -4,7 +4,7 @@ UNIT_TESTS = tests/unit/test-reader tests/unit/test-walk tests/unit/test-badinpu
 	tests/unit/test-limits tests/unit/test-scsi-requests tests/unit/test-ram-digest \
 	tests/unit/test-libvirt tests/unit/test-baseline tests/unit/test-schema-lazy \
 	tests/unit/test-check tests/unit/test-schema tests/unit/test-jw \
-	tests/unit/test-budget
+	tests/unit/test-budget tests/unit/test-tree
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -51,3 +51,6 @@ EXTRA_DIST += tests/unit/unit-main.h
 tests_unit_test_budget_SOURCES = tests/unit/test-budget.c
 tests_unit_test_budget_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_budget_LDADD = $(UNIT_LDADD)
+tests_unit_test_tree_SOURCES = tests/unit/test-tree.c
+tests_unit_test_tree_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tree_LDADD = $(UNIT_LDADD)

@@ -37,7 +37,7 @@ struct vi_ramblock {
  * give only the id). */
 struct vi_section {
 	uint32_t id;
-	char idstr[256];
+	char *idstr;             /* as the stream has it (< 256 bytes) */
 	uint32_t instance_id;
 	uint32_t version_id;
 	struct vi_node *first;   /* the START/FULL node */

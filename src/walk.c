@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "vi-budget.h"
 #include "vi-limits.h"
 #include "walk.h"
 #include "schema-facts.h"
@@ -27,11 +28,18 @@ static struct vi_section *bind_section(struct vi_walk *w, uint32_t id,
 						  w->csections * sizeof(*w->f->sections));
 		}
 		s = &w->f->sections[w->f->nsections];
+		memset(s, 0, sizeof(*s));
 		s->id = id;
 		vi_map_put(&w->sec_map, id, w->f->nsections++);
 	}
 	s->id = id;
-	snprintf(s->idstr, sizeof(s->idstr), "%s", idstr);
+	if (!s->idstr || strcmp(s->idstr, idstr)) {
+		if (s->idstr)
+			vi_budget_release_ptr(s->idstr);
+		free(s->idstr);
+		s->idstr = vi_xstrdup(idstr);
+		vi_budget_charge_ptr(s->idstr);
+	}
 	s->instance_id = instance;
 	s->version_id = version;
 	return s;
@@ -330,6 +338,10 @@ void vi_walk_free(struct vi_walk *w)
 		for (size_t i = 0; i < w->f->nblocks; i++)
 			ram_pages_free(&w->f->blocks[i].pg);
 		free(w->f->blocks);
+		for (size_t i = 0; i < w->f->nsections; i++) {
+			vi_budget_release_ptr(w->f->sections[i].idstr);
+			free(w->f->sections[i].idstr);
+		}
 		free(w->f->sections);
 		memset(w->f, 0, sizeof(*w->f));
 	}

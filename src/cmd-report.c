@@ -101,7 +101,7 @@ static int run(struct vi_cmd_ctx *c)
 	struct vi_triage_release rel[VI_CMD_MAX_TARGETS];
 	struct vi_triage_dest dest[VI_CMD_MAX_TARGETS];
 	struct vi_walk_opts wopts = { 0 };
-	int nrel = 0, ndest = 0, rc = VI_EXIT_OK, schema_helps;
+	int nrel = 0, ndest = 0, rc = VI_EXIT_OK, schema_helps, sel[VI_CMD_MAX_TARGETS];
 	const char *machine;
 	struct vi_triage_report rep;
 	unsigned refused;
@@ -128,16 +128,23 @@ static int run(struct vi_cmd_ctx *c)
 	select_targets(c, t, s0.facts.machine[0] ? s0.facts.machine : NULL);
 	machine = c->machine ? c->machine : s0.facts.machine[0] ? s0.facts.machine : NULL;
 	for (int i = 0; i < c->ntargets; i++) {
+		rel[nrel++] = t[i].rel;
+		if (t[i].selected)
+			sel[ndest++] = i;
+	}
+	/* With a section no trailer entry decodes, each destination walks the
+	 * stream again with its schema, as check does; the first one's walk is
+	 * also the devices the report shows.  One tree at a time: the first
+	 * walk's goes (its facts stay), and the first destination is walked
+	 * last.  Else the first walk is already what check would see. */
+	if (schema_helps && ndest)
+		vi_session_drop_tree(&s0);
+	for (int k = ndest - 1; k >= 0; k--) {
+		int i = sel[k];
 		struct vi_dest d;
 		struct vi_session *st;
 
 		vi_cmd_dest(c, &c->targets[i], &d);
-		rel[nrel++] = t[i].rel;
-		if (!t[i].selected)
-			continue;
-		/* Walked again with the target's schema, as check does, when a
-		 * section has no trailer entry to decode it; else the first walk
-		 * is already what check would see. */
 		if (schema_helps) {
 			wopts.schema_vmsds = c->targets[i].schema.vmsds;
 			st = vi_xmalloc(sizeof(*st));
@@ -145,17 +152,16 @@ static int run(struct vi_cmd_ctx *c)
 		} else {
 			st = &s0;
 		}
-		memset(&dest[ndest], 0, sizeof(dest[ndest]));
-		dest[ndest].target = t[i].rel.target;
-		dest[ndest].qemu_version = c->targets[i].schema.qemu_version;
-		dest[ndest].machine = machine;
-		dest[ndest].machine_known = machine && c->targets[i].machines.doc &&
-					    machines_get(&c->targets[i].machines, machine, NULL);
-		vi_check_stream(st, a->file, &d, &dest[ndest].findings);
-		ndest++;
+		memset(&dest[k], 0, sizeof(dest[k]));
+		dest[k].target = t[i].rel.target;
+		dest[k].qemu_version = c->targets[i].schema.qemu_version;
+		dest[k].machine = machine;
+		dest[k].machine_known = machine && c->targets[i].machines.doc &&
+					machines_get(&c->targets[i].machines, machine, NULL);
+		vi_check_stream(st, a->file, &d, &dest[k].findings);
 		if (st == &s0)
 			continue;
-		if (!kept) {			/* devices as this schema decodes them */
+		if (k == 0) {			/* devices as this schema decodes them */
 			kept = view = st;
 		} else {
 			vi_session_close(st);

@@ -80,6 +80,20 @@ int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 	return walk(t, opts);
 }
 
+void vi_session_drop_tree(struct vi_session *s)
+{
+	for (size_t i = 0; i < s->facts.nsections; i++)
+		s->facts.sections[i].first = NULL;
+	for (size_t i = 0; i < s->facts.nblocks; i++)
+		s->facts.blocks[i].node = NULL;
+	if (s->w) {
+		s->w->ram_node = NULL;
+		vi_node_free(s->w->root);
+		s->w->root = NULL;
+	}
+	s->root = NULL;
+}
+
 void vi_session_close(struct vi_session *s)
 {
 	if (s->w) {

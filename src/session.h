@@ -32,6 +32,9 @@ int vi_session_walk(struct vi_session *s, const char *path,
 int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 		      const struct vi_walk_opts *opts);
 void vi_session_close(struct vi_session *s);
+/* Free the decoded tree (s->root becomes NULL; facts, error and input stay,
+ * so s can still be walked again with vi_session_rewalk). */
+void vi_session_drop_tree(struct vi_session *s);
 
 /* Did the input open (a stream was found, possibly inside a container)?
  * An error before that means the input cannot be judged (exit 3, no

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vi-budget.h"
+#include "vi-error.h"
 #include "vi-intern.h"
 #include "vi-tree.h"
 
@@ -41,23 +42,15 @@ static int printable(const char *s, size_t *len)
 	return ok;
 }
 
-/* s with bytes outside 0x20-0x7e and '\\' as "\xNN" (a malloc'd copy). */
+/* s escaped as vi_esc escapes names for messages, in a buffer it never
+ * needs to cut (4 bytes per byte at most). */
 static char *escaped(const char *s, size_t *len)
 {
-	size_t n = 1;
-	char *out, *o;
+	size_t n = 4 * *len + 1;
+	char *out = vi_xmalloc(n);
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		n += (*p < 0x20 || *p > 0x7e || *p == '\\') ? 4 : 1;
-	o = out = vi_xmalloc(n);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p > 0x7e || *p == '\\')
-			o += sprintf(o, "\\x%02x", *p);
-		else
-			*o++ = (char)*p;
-	}
-	*o = '\0';
-	*len = (size_t)(o - out);
+	vi_esc(out, n, s);
+	*len = strlen(out);
 	return out;
 }
 

@@ -218,19 +218,27 @@ static struct vi_attr *attr_slot(struct vi_node *n, int id)
 	return a;
 }
 
+static void set_u(struct vi_node *n, int id, uint64_t v)
+{
+	attr_slot(n, id)->u = v;
+}
+
+static void set_s(struct vi_node *n, int id, const char *s)
+{
+	const char *v = vi_intern(s);	/* s may be the value it replaces */
+	struct vi_attr *a = attr_slot(n, id);
+	a->is_str = 1;
+	a->s = v;
+}
+
 void vi_node_attr_u(struct vi_node *n, const char *key, uint64_t v)
 {
-	struct vi_attr *a = attr_slot(n, key_id(key, 1));
-	a->is_str = 0;
-	a->u = v;
+	set_u(n, key_id(key, 1), v);
 }
 
 void vi_node_attr_s(struct vi_node *n, const char *key, const char *s)
 {
-	const char *v = vi_intern(s);	/* s may be the value it replaces */
-	struct vi_attr *a = attr_slot(n, key_id(key, 1));
-	a->is_str = 1;
-	a->s = v;
+	set_s(n, key_id(key, 1), s);
 }
 
 const struct vi_attr *vi_node_attr_by_key(const struct vi_node *n, const char *key)
@@ -339,14 +347,10 @@ const char *vi_node_s(const struct vi_node *n, enum vi_attr_id id)
 
 void vi_node_put_u(struct vi_node *n, enum vi_attr_id id, uint64_t v)
 {
-	struct vi_attr *a = attr_slot(n, (int)id);
-	a->u = v;
+	set_u(n, (int)id, v);
 }
 
 void vi_node_put_s(struct vi_node *n, enum vi_attr_id id, const char *s)
 {
-	const char *v = vi_intern(s);
-	struct vi_attr *a = attr_slot(n, (int)id);
-	a->is_str = 1;
-	a->s = v;
+	set_s(n, (int)id, s);
 }

@@ -175,12 +175,12 @@ def main():
     p(f"Binary: {os.path.relpath(a.bin)}; {a.runs} runs each, medians; streams made by "
       f"{os.path.basename(a.qemu)} (-accel tcg)")
     # Installed schemas are parsed lazily only where `make` left
-    # validated.list (beside the binary's build tree or the install).
+    # validated.idx (beside the binary's build tree or the install).
     lists = [d for d in (os.path.join(os.path.dirname(os.path.abspath(a.bin)), "..", "schemas"),
                          os.environ.get("VMSTATE_INSPECT_SCHEMAS", ""))
-             if d and os.path.exists(os.path.join(d, "validated.list"))]
+             if d and os.path.exists(os.path.join(d, "validated.idx"))]
     p("Schemas: " + (os.environ.get("VMSTATE_INSPECT_SCHEMAS") or "the binary's default")
-      + "; validated.list " + ("found: parsed as needed" if lists else
+      + "; validated.idx " + ("found: parsed as needed" if lists else
                                "not found: every schema read whole"))
     for n in notes + a.note:
         p(f"Note: {n}")

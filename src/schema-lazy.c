@@ -1,245 +1,142 @@
 /* schema-lazy.c - a document's big object parsed entry by entry (schema-lazy.h). */
-#define _GNU_SOURCE	/* memmem */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "vi-budget.h"
 #include "vi-error.h"
-#include "vi-ram-digest.h"
+#include "schema-index.h"
 #include "schema-lazy.h"
 #include "vi-tree.h"
 
-struct entry {
-	size_t name, nlen;      /* the key's bytes (no escapes) */
-	size_t val, vlen;       /* the value's bytes */
-	int done;
-};
-
 struct lazy {
 	json_t *doc, *obj;
-	char *buf;
-	size_t len, span, slen; /* the object's own bytes */
-	int escapes;            /* a backslash among them */
+	char *path;
+	int fd;
+	struct vi_idx_view ix;  /* where the entries are (schema-index.h) */
+	unsigned char *done;    /* per entry of ix */
+	const char *all;        /* the object's bytes, while completing */
 	int complete;           /* every entry parsed, in the file's order */
-	struct entry *e;        /* in the file's order */
-	size_t *byname, n;      /* indexes of e, sorted by name */
 	vi_lazy_hook hook;
 };
 
 static struct lazy **reg;
 static size_t nreg;
 
-/* ---- scanning a file jansson has accepted before ------------------------- */
-
-static const char *ws(const char *p, const char *end)
+static int read_at(int fd, char *buf, size_t n, uint64_t off)
 {
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
+	while (n) {
+		ssize_t got = pread(fd, buf, n, (off_t)off);
+		if (got <= 0)
+			return -1;
+		buf += got;
+		n -= (size_t)got;
+		off += (uint64_t)got;
+	}
+	return 0;
 }
 
-/* p at '"': just past the closing quote, or NULL; *esc set on a backslash. */
-static const char *str_end(const char *p, const char *end, int *esc)
+/* The file changed under the run, after the document was made of it. */
+static void changed(const struct lazy *l, uint64_t off)
 {
-	for (p++; p < end; p++) {
-		if (*p == '\\') {
-			*esc = 1;
-			p++;
-		} else if (*p == '"') {
-			return p + 1;
-		}
-	}
-	return NULL;
+	fprintf(stderr, "vmstate-inspect: %s: byte %llu: changed since it was validated when "
+		"the tool was built (build or install the schemas again)\n", l->path, (unsigned long long)off);
+	exit(VI_EXIT_USAGE);
 }
 
-static const char *value_end(const char *p, const char *end)
+/* The bytes of entry e, from its key's opening quote to its value's end,
+ * checked against the index: in l->all, or read into *tmp. */
+static const char *entry_bytes(struct lazy *l, const struct vi_idx_entry *e, char **tmp)
 {
-	int esc = 0, depth = 0;
+	uint64_t from = e->name - 1, n = (uint64_t)e->val + e->vlen - from;
+	const char *b;
 
-	if (p >= end)
-		return NULL;
-	if (*p == '"')
-		return str_end(p, end, &esc);
-	if (*p != '{' && *p != '[') {
-		while (p < end && !strchr(",}] \t\r\n", *p))
-			p++;
-		return p;
+	*tmp = NULL;
+	if (l->all) {
+		b = l->all + (from - l->ix.span);
+	} else {
+		*tmp = vi_xmalloc(n);
+		vi_budget_charge_ptr(*tmp);
+		if (read_at(l->fd, *tmp, n, from) < 0)
+			changed(l, from);
+		b = *tmp;
 	}
-	for (; p < end; p++) {
-		if (*p == '"') {
-			if (!(p = str_end(p, end, &esc)))
-				return NULL;
-			p--;
-		} else if (*p == '{' || *p == '[') {
-			depth++;
-		} else if ((*p == '}' || *p == ']') && --depth == 0) {
-			return p + 1;
-		}
-	}
-	return NULL;
+	if (vi_idx_hash(b, n) != e->bhash)
+		changed(l, from);
+	return b;
 }
 
-static struct lazy *cmp_ctx;
-
-static int by_name(const void *a, const void *b)
+static void drop(char *tmp)
 {
-	const struct entry *x = &cmp_ctx->e[*(const size_t *)a], *y = &cmp_ctx->e[*(const size_t *)b];
-	size_t n = x->nlen < y->nlen ? x->nlen : y->nlen;
-	int c = memcmp(cmp_ctx->buf + x->name, cmp_ctx->buf + y->name, n);
-
-	return c ? c : (x->nlen > y->nlen) - (x->nlen < y->nlen);
+	if (tmp) {
+		vi_budget_release_ptr(tmp);
+		free(tmp);
+	}
 }
 
-/* Index the entries of the object at p; 0, or -1 if it cannot be. */
-static int index_object(struct lazy *l, const char *p, const char *end)
+/* The document without the object's entries, if the file at fd is the one
+ * record v describes (its size and the rest's hash). */
+static json_t *rest_doc(int fd, const struct vi_idx_view *v)
 {
-	size_t cap = 0;
+	size_t rlen = v->size - v->slen + 2;
+	char *rest = vi_xmalloc(rlen);
+	json_error_t jerr;
+	json_t *doc = NULL;
 
-	p = ws(p + 1, end);
-	if (p < end && *p == '}')
-		return 0;
-	while (p < end) {
-		int esc = 0;
-		const char *k = p, *ke, *v, *ve;
-		if (*p != '"' || !(ke = str_end(p, end, &esc)) || esc)
-			return -1;
-		p = ws(ke, end);
-		if (p >= end || *p != ':')
-			return -1;
-		v = ws(p + 1, end);
-		if (!(ve = value_end(v, end)))
-			return -1;
-		if (l->n == cap) {
-			cap = cap ? 2 * cap : 256;
-			l->e = vi_xrealloc(l->e, cap * sizeof(*l->e));
-		}
-		l->e[l->n++] = (struct entry){ (size_t)(k + 1 - l->buf), (size_t)(ke - k - 2),
-					       (size_t)(v - l->buf), (size_t)(ve - v), 0 };
-		p = ws(ve, end);
-		if (p < end && *p == '}')
-			return 0;
-		if (p >= end || *p != ',')
-			return -1;
-		p = ws(p + 1, end);
-	}
-	return -1;
-}
-
-/* Where member key's value is in the top-level object: *vs, *ve. */
-static int find_member(const char *buf, size_t len, const char *key, const char **vs,
-		       const char **ve)
-{
-	const char *p = ws(buf, buf + len), *end = buf + len;
-	size_t kl = strlen(key);
-
-	if (p >= end || *p != '{')
-		return -1;
-	p = ws(p + 1, end);
-	while (p < end && *p == '"') {
-		int esc = 0;
-		const char *ke = str_end(p, end, &esc), *v, *e;
-		if (!ke)
-			return -1;
-		int match = !esc && (size_t)(ke - p - 2) == kl && !memcmp(p + 1, key, kl);
-		p = ws(ke, end);
-		if (p >= end || *p != ':')
-			return -1;
-		v = ws(p + 1, end);
-		if (!(e = value_end(v, end)))
-			return -1;
-		if (match) {
-			*vs = v;
-			*ve = e;
-			return 0;
-		}
-		p = ws(e, end);
-		if (p < end && *p == ',')
-			p = ws(p + 1, end);
-	}
-	return -1;
-}
-
-static json_t *lazy_load(char *buf, size_t len, const char *key, vi_lazy_hook hook,
-			json_error_t *jerr)
-{
-	const char *vs, *ve;
-	struct lazy *l;
-	char *rest;
-	size_t rlen;
-
-	if (find_member(buf, len, key, &vs, &ve) < 0 || *vs != '{')
-		return NULL;
-	l = vi_xmalloc(sizeof(*l));
-	memset(l, 0, sizeof(*l));
-	l->buf = buf;
-	l->len = len;
-	l->hook = hook;
-	l->span = (size_t)(vs - buf);
-	l->slen = (size_t)(ve - vs);
-	l->escapes = memchr(vs, '\\', l->slen) != NULL;
-	if (index_object(l, vs, ve) < 0) {
-		free(l->e);
-		free(l);
-		return NULL;
-	}
-	/* The document without the object's entries. */
-	rlen = len - l->slen + 2;
-	rest = vi_xmalloc(rlen);
-	memcpy(rest, buf, l->span);
-	memcpy(rest + l->span, "{}", 2);
-	memcpy(rest + l->span + 2, ve, len - l->span - l->slen);
-	l->doc = vi_json_loadb(rest, rlen, JSON_REJECT_DUPLICATES, jerr);
-	free(rest);
-	if (!l->doc || !json_is_object(l->obj = json_object_get(l->doc, key))) {
-		json_decref(l->doc);
-		free(l->e);
-		free(l);
-		return NULL;
-	}
-	l->byname = vi_xmalloc((l->n ? l->n : 1) * sizeof(*l->byname));
-	for (size_t i = 0; i < l->n; i++)
-		l->byname[i] = i;
-	cmp_ctx = l;
-	qsort(l->byname, l->n, sizeof(*l->byname), by_name);
-	reg = vi_xrealloc(reg, (nreg + 1) * sizeof(*reg));
-	reg[nreg++] = l;
-	return l->doc;
+	vi_budget_charge_ptr(rest);
+	memcpy(rest + v->span, "{}", 2);
+	if (read_at(fd, rest, v->span, 0) == 0 &&
+	    read_at(fd, rest + v->span + 2, v->size - v->span - v->slen, v->span + v->slen) == 0 &&
+	    vi_idx_hash(rest, rlen) == v->rest_hash)
+		doc = vi_json_loadb(rest, rlen, JSON_REJECT_DUPLICATES, &jerr);
+	drop(rest);
+	return doc;
 }
 
 json_t *vi_lazy_load_file(const char *path, size_t len, const char *key,
 			  vi_lazy_hook hook, const char *const *dirs)
 {
-	json_error_t jerr;
-	json_t *doc = NULL;
-	FILE *f;
-	char *buf;
+	struct vi_idx_view cand[4];
+	size_t nc = vi_idx_find(dirs, len, key, cand, 4);
+	json_t *doc = NULL, *obj = NULL;
+	struct lazy *l;
+	size_t i;
+	int fd;
 
-	if (!len || !(f = fopen(path, "rb")))
+	/* Read with pread, never mapped: a file cut short while the run reads
+	 * it is a short read (an error), not a SIGBUS. */
+	if (!nc || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return NULL;
-	/* Read, not mapped: a file cut short while the run reads it is a
-	 * short read here (then the caller loads it whole and says what is
-	 * wrong), not a SIGBUS later. */
-	buf = vi_xmalloc(len);
-	if (fread(buf, 1, len, f) != len || fgetc(f) != EOF) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	vi_budget_charge_ptr(buf);
-	if (vi_lazy_trusted(buf, len, dirs))
-		doc = lazy_load(buf, len, key, hook, &jerr);
+	for (i = 0; i < nc && i < 4 && !doc; i++)
+		if ((doc = rest_doc(fd, &cand[i])) &&
+		    (!json_is_object(obj = json_object_get(doc, key)) || json_object_size(obj))) {
+			json_decref(doc);
+			doc = NULL;
+		}
 	if (!doc) {
-		vi_budget_release_ptr(buf);
-		free(buf);
+		close(fd);
+		return NULL;
 	}
+	l = vi_xmalloc(sizeof(*l));
+	memset(l, 0, sizeof(*l));
+	l->doc = doc;
+	l->obj = obj;
+	l->fd = fd;
+	l->path = vi_xstrdup(path);
+	l->ix = cand[i - 1];
+	l->hook = hook;
+	l->done = vi_xmalloc(l->ix.n + 1);
+	memset(l->done, 0, l->ix.n + 1);
+	reg = vi_xrealloc(reg, (nreg + 1) * sizeof(*reg));
+	reg[nreg++] = l;
 	return doc;
 }
 
+static struct lazy *last;	/* find()'s cache */
+
 static struct lazy *find(json_t *obj)
 {
-	static struct lazy *last;
-
 	if (!obj)
 		return NULL;
 	if (last && last->obj == obj)
@@ -250,91 +147,116 @@ static struct lazy *find(json_t *obj)
 	return NULL;
 }
 
-static struct entry *lookup(struct lazy *l, const char *name)
+/* Parse entry k of l (named name) into its object. */
+static json_t *parse_entry(struct lazy *l, size_t k, const char *name, const char *bytes)
 {
-	size_t lo = 0, hi = l->n, nl = strlen(name);
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		struct entry *e = &l->e[l->byname[mid]];
-		size_t n = e->nlen < nl ? e->nlen : nl;
-		int c = memcmp(l->buf + e->name, name, n);
-		if (!c)
-			c = (e->nlen > nl) - (e->nlen < nl);
-		if (!c)
-			return e;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-json_t *vi_lazy_get(json_t *obj, const char *name)
-{
-	json_t *v = json_object_get(obj, name);
-	struct lazy *l;
-	struct entry *e;
+	const struct vi_idx_entry *e = &l->ix.e[k];
 	json_error_t jerr;
+	json_t *v;
 
-	if (v || !name || !(l = find(obj)) || !(e = lookup(l, name)) || e->done)
-		return v;
-	v = vi_json_loadb(l->buf + e->val, e->vlen, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
-		       &jerr);
+	v = vi_json_loadb(bytes + (e->val - e->name + 1), e->vlen,
+			  JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
 	if (!v) {	/* the file parsed whole when built: only memory is short */
 		fprintf(stderr, "vmstate-inspect: a schema entry (%s) would take more than "
 			"the memory budget\n", name);
 		exit(VI_EXIT_USAGE);
 	}
-	e->done = 1;
-	json_object_set_new(obj, name, v);
+	l->done[k] = 1;
+	json_object_set_new(l->obj, name, v);
 	if (l->hook)
 		l->hook(l->doc, name, v);
 	return v;
 }
 
+json_t *vi_lazy_get(json_t *obj, const char *name)
+{
+	json_t *v = json_object_get(obj, name);
+	const struct vi_idx_entry *e;
+	struct lazy *l;
+	size_t nl;
+	uint64_t h;
+
+	if (v || !name || !(l = find(obj)))
+		return v;
+	nl = strlen(name);
+	h = vi_idx_hash(name, nl);
+	for (e = vi_idx_lookup(&l->ix, h); e && e < l->ix.e + l->ix.n && e->nhash == h; e++) {
+		size_t k = (size_t)(e - l->ix.e);
+		char *tmp;
+		const char *b;
+		if (e->nlen != nl || l->done[k])
+			continue;
+		b = entry_bytes(l, e, &tmp);
+		if (!memcmp(b + 1, name, nl))
+			v = parse_entry(l, k, name, b);
+		drop(tmp);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+static struct lazy *cmp_ctx;
+
+static int by_offset(const void *a, const void *b)
+{
+	uint32_t x = cmp_ctx->ix.e[*(const size_t *)a].name;
+	uint32_t y = cmp_ctx->ix.e[*(const size_t *)b].name;
+
+	return (x > y) - (x < y);
+}
+
 void vi_lazy_complete(json_t *obj)
 {
 	struct lazy *l = find(obj);
+	size_t *order;
+	char *all;
 
 	/* once only: moving an entry frees its key, which a caller may hold */
 	if (!l || l->complete)
 		return;
 	l->complete = 1;
-	for (size_t i = 0; i < l->n; i++) {
-		char *name = vi_xmalloc(l->e[i].nlen + 1);
+	all = vi_xmalloc(l->ix.slen ? l->ix.slen : 1);
+	vi_budget_charge_ptr(all);
+	if (read_at(l->fd, all, l->ix.slen, l->ix.span) < 0)
+		changed(l, l->ix.span);
+	l->all = all;
+	order = vi_xmalloc((l->ix.n ? l->ix.n : 1) * sizeof(*order));
+	for (size_t i = 0; i < l->ix.n; i++)
+		order[i] = i;
+	cmp_ctx = l;
+	qsort(order, l->ix.n, sizeof(*order), by_offset);
+	for (size_t i = 0; i < l->ix.n; i++) {
+		const struct vi_idx_entry *e = &l->ix.e[order[i]];
+		char *name = vi_xmalloc(e->nlen + 1), *tmp;
+		const char *b = entry_bytes(l, e, &tmp);
 		json_t *v;
-		memcpy(name, l->buf + l->e[i].name, l->e[i].nlen);
-		name[l->e[i].nlen] = '\0';
+		memcpy(name, b + 1, e->nlen);
+		name[e->nlen] = '\0';
+		if (!l->done[order[i]])
+			parse_entry(l, order[i], name, b);
 		/* moved to the end: after the loop, the file's order */
-		if ((v = json_incref(vi_lazy_get(obj, name)))) {
+		if ((v = json_incref(json_object_get(obj, name)))) {
 			json_object_del(obj, name);
 			json_object_set_new(obj, name, v);
 		}
 		free(name);
 	}
+	free(order);
+	l->all = NULL;
+	drop(all);
 }
 
 int vi_lazy_may_hold(json_t *obj, const char *s)
 {
 	struct lazy *l = find(obj);
-	size_t n = strlen(s);
-	char *needle;
-	int found;
 
-	if (!l || l->escapes)
+	if (!l || (l->ix.flags & VI_IDX_ESCAPES) || !(l->ix.flags & VI_IDX_STRINGS))
 		return 1;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\' || *p == '/')
 			return 1;
-	needle = vi_xmalloc(n + 2);
-	needle[0] = '"';
-	memcpy(needle + 1, s, n);
-	needle[n + 1] = '"';
-	found = memmem(l->buf + l->span, l->slen, needle, n + 2) != NULL;
-	free(needle);
-	return found;
+	return vi_idx_has_string(&l->ix, vi_idx_hash(s, strlen(s)));
 }
 
 void vi_lazy_forget(json_t *doc)
@@ -343,50 +265,12 @@ void vi_lazy_forget(json_t *doc)
 		if (reg[i]->doc == doc) {
 			struct lazy *l = reg[i];
 			reg[i] = reg[--nreg];
-			vi_budget_release_ptr(l->buf);
-			free(l->buf);
-			free(l->e);
-			free(l->byname);
+			if (last == l)
+				last = NULL;
+			close(l->fd);
+			free(l->path);
+			free(l->done);
 			free(l);
-			find(NULL);
 			return;
 		}
-}
-
-/* ---- which files `make` validated --------------------------------------- */
-
-struct stamp { unsigned long long hash; size_t size; };
-
-int vi_lazy_trusted(const char *buf, size_t len, const char *const *dirs)
-{
-	static struct stamp *st;
-	static size_t nst;
-	static int read_done;
-	unsigned long long h;
-
-	if (!read_done) {
-		read_done = 1;
-		for (int i = 0; dirs && dirs[i]; i++) {
-			char path[1200], line[128];
-			FILE *f;
-			snprintf(path, sizeof(path), "%s/validated.list", dirs[i]);
-			if (!(f = fopen(path, "r")))
-				continue;
-			while (fgets(line, sizeof(line), f)) {
-				struct stamp s;
-				if (sscanf(line, "%16llx %zu", &s.hash, &s.size) != 2)
-					continue;
-				st = vi_xrealloc(st, (nst + 1) * sizeof(*st));
-				st[nst++] = s;
-			}
-			fclose(f);
-		}
-	}
-	if (!nst)
-		return 0;
-	h = (unsigned long long)ram_page_hash(buf, len);	/* XXH3-64 */
-	for (size_t i = 0; i < nst; i++)
-		if (st[i].hash == h && st[i].size == len)
-			return 1;
-	return 0;
 }

@@ -5,15 +5,17 @@
  * "machines"), of which a run needs the few entries its stream's sections
  * name: parsing every entry of every installed target into a jansson tree
  * cost ~0.1 s and ~5 MiB per file.  A lazy document is the file with that
- * object empty, plus an index (entry name -> where its value is in the
- * file's bytes, mapped); vi_lazy_get() parses an entry into the
+ * object empty, plus where each entry's bytes are in the file (read with
+ * pread when asked for); vi_lazy_get() parses an entry into the
  * object the first time it is asked for, so json_object_get() on the object
  * afterwards finds it too.
  *
- * Only for files whose bytes were validated whole when the tool was built
- * (`make` runs src/schema-stamp over schemas/: validated.list in a schema
- * directory holds their XXH3-64 and size): any other file, and any file the
- * index cannot be made of, is loaded whole and validated as before.
+ * Only for files `make` validated whole when the tool was built (it runs
+ * src/schema-stamp over schemas/, which writes schemas/validated.idx, see
+ * schema-index.h): the run reads the rest of the document and each entry
+ * it asks for, each checked against the index's hash of its bytes.  Any
+ * other file, and any file the index does not describe, is loaded whole and
+ * validated as before.
  */
 #ifndef VI_SCHEMA_LAZY_H
 #define VI_SCHEMA_LAZY_H
@@ -24,17 +26,16 @@
 /* Called on each entry once parsed and added (schemas attach variants). */
 typedef void (*vi_lazy_hook)(json_t *doc, const char *name, json_t *entry);
 
-/* Is buf (a whole file) one of the files `make` validated?  dirs: the
- * schema directories, NULL-terminated, searched for validated.list. */
-int vi_lazy_trusted(const char *buf, size_t len, const char *const *dirs);
 /* The document of the file at path (len bytes, a regular file) with
  * member key an empty object indexed lazily, or NULL: the file is not one
  * `make` validated, has no such member or cannot be indexed, and the
- * caller loads it whole.  dirs: as vi_lazy_trusted's. */
+ * caller loads it whole.  dirs: the schema directories, NULL-terminated,
+ * searched for validated.idx. */
 json_t *vi_lazy_load_file(const char *path, size_t len, const char *key,
 			  vi_lazy_hook hook, const char *const *dirs);
 /* The entry name of obj (a lazy object or any JSON object), parsed now if
- * it was not yet; NULL when there is none. */
+ * it was not yet; NULL when there is none.  A file whose entry no longer
+ * has the bytes `make` validated ends the run (exit 2, the file and byte named). */
 json_t *vi_lazy_get(json_t *obj, const char *name);
 /* Every entry parsed, in the file's order (for whoever iterates); the keys
  * of entries parsed before move (are freed): hold none across the first

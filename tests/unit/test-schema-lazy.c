@@ -1,8 +1,9 @@
 /* test-schema-lazy.c - installed schema and machine files that `make`
- * validated are parsed one vmsd / machine type at a time (src/schema-lazy.c):
- * what a run asks for is what loading the file whole gives, in the same
- * order once completed; a file whose bytes are not listed in
- * validated.list is loaded whole and validated as before. */
+ * validated are parsed one vmsd / machine type at a time (src/schema-lazy.c,
+ * src/schema-index.c): what a run asks for is what loading the file whole
+ * gives, in the same order once completed; a file validated.idx does not
+ * describe is loaded whole and validated as before; an entry changed since
+ * the index was written ends the run with exit 2, never parsed. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,13 @@
 #include <sys/stat.h>
 #include "vi-budget.h"
 #include "schema-machines.h"
-#include "vi-ram-digest.h"
+#include "schema-index.h"
 #include "schema.h"
 #include "schema-lazy.h"
 
 static char dir[64] = "/tmp/vi-lazy-unit.XXXXXX";
 static char schema_path[256], machines_path[256];
+static struct vi_idx_writer *idx;
 
 /* Setting up runs before Check's tests: no ck_assert there. */
 #define REQUIRE(x) do { if (!(x)) { fprintf(stderr, "setup failed: %s\n", #x); exit(99); } } while (0)
@@ -38,8 +40,8 @@ static char *slurp(const char *path, size_t *n)
 	return buf;
 }
 
-/* Copy src to dir/rel and, if listed, put its hash in dir/validated.list. */
-static void install(const char *src, const char *rel, char *out, int listed)
+/* Copy src to dir/rel and, if listed, index it (key: its big object). */
+static void install(const char *src, const char *rel, char *out, const char *key)
 {
 	size_t n;
 	char *buf = slurp(src, &n), sub[300];
@@ -55,12 +57,29 @@ static void install(const char *src, const char *rel, char *out, int listed)
 	REQUIRE(f = fopen(out, "wb"));
 	REQUIRE(fwrite(buf, 1, n, f) == n);
 	fclose(f);
-	if (listed) {
-		snprintf(sub, sizeof(sub), "%s/validated.list", dir);
-		REQUIRE(f = fopen(sub, "a"));
-		fprintf(f, "%016llx %zu %s\n", (unsigned long long)ram_page_hash(buf, n), n, rel);
-		fclose(f);
-	}
+	if (key)
+		REQUIRE(vi_idx_add(idx, out, key, !strcmp(key, "machines")) == 0);
+	free(buf);
+}
+
+/* A copy of the indexed schema as qemu-9.8/x86_64.json, one byte of the
+ * "cpu" vmsd changed (same size, rest unchanged): what a file edited after
+ * `make` looks like to a run. */
+static void install_edited(void)
+{
+	size_t n;
+	char *buf = slurp(schema_path, &n), path[300], *cpu, *digit;
+	FILE *f;
+
+	REQUIRE(cpu = strstr(buf, "\"cpu\": {"));
+	REQUIRE(digit = strpbrk(cpu, "0123456789"));
+	*digit = *digit == '9' ? '8' : (char)(*digit + 1);
+	snprintf(path, sizeof(path), "%s/qemu-9.8", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/qemu-9.8/x86_64.json", dir);
+	REQUIRE(f = fopen(path, "wb"));
+	REQUIRE(fwrite(buf, 1, n, f) == n);
+	fclose(f);
 	free(buf);
 }
 
@@ -194,6 +213,79 @@ START_TEST(test_machines_on_demand)
 }
 END_TEST
 
+/* An alias nobody defined is known absent from the index's strings, without
+ * completing the machine types; a string the file holds may be there. */
+START_TEST(test_absent_alias_reads_nothing)
+{
+	struct vi_machines m;
+	struct vi_error err = { 0 };
+	json_t *ms;
+
+	ck_assert_int_eq(machines_load(&m, "qemu-10.0/x86_64", dir, &err), 0);
+	ms = json_object_get(m.doc, "machines");
+	ck_assert_int_eq(vi_lazy_may_hold(ms, "no-such-machine"), 0);
+	ck_assert_int_eq(vi_lazy_may_hold(ms, "q35"), 1);
+	ck_assert_int_eq(vi_lazy_may_hold(ms, "virtio-blk-device"), 1);
+	ck_assert_ptr_null(machines_get(&m, "no-such-machine", NULL));
+	ck_assert_uint_eq(json_object_size(ms), 0);	/* nothing parsed */
+	machines_free(&m);
+}
+END_TEST
+
+/* The edited entry is checked against the index before it is parsed: the
+ * run ends with exit 2 (the file and byte on stderr), nothing parsed. */
+START_TEST(test_edited_entry_ends_run)
+{
+	struct vi_schema s;
+	struct vi_error err = { 0 };
+
+	ck_assert_int_eq(schema_load_target(&s, "qemu-9.8/x86_64", dir, &err), 0);
+	ck_assert_uint_eq(json_object_size(s.vmsds), 0);	/* lazy: rest unchanged */
+	schema_vmsd(&s, "cpu");
+	ck_abort_msg("an edited entry was parsed");
+}
+END_TEST
+
+/* Entries the edit did not touch parse as in the validated file. */
+START_TEST(test_edited_other_entry_parses)
+{
+	struct vi_schema s, whole;
+	struct vi_error err = { 0 };
+
+	ck_assert_int_eq(schema_load_target(&s, "qemu-9.8/x86_64", dir, &err), 0);
+	ck_assert_int_eq(schema_load_file(&whole, schema_path, &err), 0);
+	ck_assert(json_equal(schema_vmsd(&s, "timer"), schema_vmsd(&whole, "timer")));
+	schema_free(&s);
+	schema_free(&whole);
+}
+END_TEST
+
+/* An index this reader did not write (cut short here) describes nothing:
+ * the file is loaded whole (the index is read once per run: this test's
+ * first look, in its own process). */
+START_TEST(test_bad_index_loads_whole)
+{
+	char d2[300], path[400];
+	const char *dirs[] = { d2, NULL };
+	struct stat st;
+	FILE *f;
+	size_t n;
+	char *buf;
+
+	snprintf(d2, sizeof(d2), "%s/cut", dir);
+	mkdir(d2, 0755);
+	snprintf(path, sizeof(path), "%s/%s", dir, VI_IDX_NAME);
+	buf = slurp(path, &n);
+	snprintf(path, sizeof(path), "%s/%s", d2, VI_IDX_NAME);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	ck_assert_uint_eq(fwrite(buf, 1, n - 9, f), n - 9);
+	fclose(f);
+	free(buf);
+	ck_assert_int_eq(stat(schema_path, &st), 0);
+	ck_assert_ptr_null(vi_lazy_load_file(schema_path, (size_t)st.st_size, "vmsds", NULL, dirs));
+}
+END_TEST
+
 int main(void)
 {
 	const char *src = getenv("VI_SRCDIR") ? getenv("VI_SRCDIR") : ".";
@@ -211,15 +303,23 @@ int main(void)
 		printf("test-schema-lazy: no %s (set VI_SRCDIR): skipped\n", path);
 		return 77;
 	}
-	install(path, "qemu-10.0/x86_64.json", schema_path, 1);
+	idx = vi_idx_writer_new();
+	install(path, "qemu-10.0/x86_64.json", schema_path, "vmsds");
 	snprintf(path, sizeof(path), "%s/schemas/machines/qemu-10.0/x86_64.json", src);
-	install(path, "machines/qemu-10.0/x86_64.json", machines_path, 1);
+	install(path, "machines/qemu-10.0/x86_64.json", machines_path, "machines");
+	snprintf(path, sizeof(path), "%s/%s", dir, VI_IDX_NAME);
+	REQUIRE(vi_idx_save(idx, path) == 0);
+	install_edited();
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_vmsds_on_demand);
 	tcase_add_test(tc, test_complete_after_some);
 	tcase_add_test(tc, test_unlisted_validated_whole);
 	tcase_add_test(tc, test_machines_on_demand);
 	tcase_add_test(tc, test_cut_short_is_no_crash);
+	tcase_add_test(tc, test_absent_alias_reads_nothing);
+	tcase_add_exit_test(tc, test_edited_entry_ends_run, 2);
+	tcase_add_test(tc, test_edited_other_entry_parses);
+	tcase_add_test(tc, test_bad_index_loads_whole);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,419 @@
+/* schema-index.c - schemas/validated.idx, written and read (schema-index.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+#include "vi-budget.h"
+#include "schema-index.h"
+#include "vi-tree.h"	/* vi_xmalloc */
+
+#define MAGIC "VIIDX01\n"
+#define BOM 0x01020304u
+#define MAX_INDEX (64u << 20)
+
+struct head { char magic[8]; uint32_t bom, nrec; };
+struct rec { uint64_t size, span, slen, rest_hash; uint32_t flags, keylen, n, nstrings; };
+
+uint64_t vi_idx_hash(const void *p, size_t n)
+{
+	return (uint64_t)XXH3_64bits(p, n);
+}
+
+static size_t pad8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* ---- scanning a file jansson has accepted (the writer's side) ----------- */
+
+static const char *ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* p at '"': just past the closing quote, or NULL; *esc set on a backslash. */
+static const char *str_end(const char *p, const char *end, int *esc)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\') {
+			*esc = 1;
+			p++;
+		} else if (*p == '"') {
+			return p + 1;
+		}
+	}
+	return NULL;
+}
+
+static const char *value_end(const char *p, const char *end)
+{
+	int esc = 0, depth = 0;
+
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return str_end(p, end, &esc);
+	if (*p != '{' && *p != '[') {
+		while (p < end && !strchr(",}] \t\r\n", *p))
+			p++;
+		return p;
+	}
+	for (; p < end; p++) {
+		if (*p == '"') {
+			if (!(p = str_end(p, end, &esc)))
+				return NULL;
+			p--;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if ((*p == '}' || *p == ']') && --depth == 0) {
+			return p + 1;
+		}
+	}
+	return NULL;
+}
+
+/* Where member key's value is in the top-level object: *vs, *ve. */
+static int find_member(const char *buf, size_t len, const char *key, const char **vs,
+		       const char **ve)
+{
+	const char *p = ws(buf, buf + len), *end = buf + len;
+	size_t kl = strlen(key);
+
+	if (p >= end || *p != '{')
+		return -1;
+	p = ws(p + 1, end);
+	while (p < end && *p == '"') {
+		int esc = 0;
+		const char *ke = str_end(p, end, &esc), *v, *e;
+		if (!ke)
+			return -1;
+		int match = !esc && (size_t)(ke - p - 2) == kl && !memcmp(p + 1, key, kl);
+		p = ws(ke, end);
+		if (p >= end || *p != ':')
+			return -1;
+		v = ws(p + 1, end);
+		if (!(e = value_end(v, end)))
+			return -1;
+		if (match) {
+			*vs = v;
+			*ve = e;
+			return 0;
+		}
+		p = ws(e, end);
+		if (p < end && *p == ',')
+			p = ws(p + 1, end);
+	}
+	return -1;
+}
+
+struct vi_idx_writer {
+	char *out;
+	size_t len, cap;
+	uint32_t nrec;
+};
+
+static void put(struct vi_idx_writer *w, const void *p, size_t n)
+{
+	if (w->len + n > w->cap) {
+		while (w->len + n > w->cap)
+			w->cap = w->cap ? 2 * w->cap : 1 << 16;
+		w->out = vi_xrealloc(w->out, w->cap);
+	}
+	memcpy(w->out + w->len, p, n);
+	w->len += n;
+}
+
+struct vi_idx_writer *vi_idx_writer_new(void)
+{
+	struct vi_idx_writer *w = vi_xmalloc(sizeof(*w));
+	struct head h = { MAGIC, BOM, 0 };
+
+	memset(w, 0, sizeof(*w));
+	memcpy(h.magic, MAGIC, 8);
+	put(w, &h, sizeof(h));
+	return w;
+}
+
+static int by_hash(const void *a, const void *b)
+{
+	const struct vi_idx_entry *x = a, *y = b;
+
+	if (x->nhash != y->nhash)
+		return x->nhash < y->nhash ? -1 : 1;
+	return (x->name > y->name) - (x->name < y->name);
+}
+
+static int u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The object's entries at p (its '{'), into *e / *n; 0 or -1. */
+static int entries(const char *buf, const char *p, const char *end, struct vi_idx_entry **e,
+		   size_t *n)
+{
+	size_t cap = 0;
+
+	p = ws(p + 1, end);
+	if (p < end && *p == '}')
+		return 0;
+	while (p < end) {
+		int esc = 0;
+		const char *k = p, *ke, *v, *ve;
+		if (*p != '"' || !(ke = str_end(p, end, &esc)) || esc)
+			return -1;
+		p = ws(ke, end);
+		if (p >= end || *p != ':')
+			return -1;
+		v = ws(p + 1, end);
+		if (!(ve = value_end(v, end)))
+			return -1;
+		if (*n == cap)
+			*e = vi_xrealloc(*e, (cap = cap ? 2 * cap : 256) * sizeof(**e));
+		(*e)[(*n)++] = (struct vi_idx_entry){
+			vi_idx_hash(k + 1, (size_t)(ke - k - 2)), vi_idx_hash(k, (size_t)(ve - k)),
+			(uint32_t)(k + 1 - buf), (uint32_t)(ke - k - 2),
+			(uint32_t)(v - buf), (uint32_t)(ve - v) };
+		p = ws(ve, end);
+		if (p < end && *p == '}')
+			return 0;
+		if (p >= end || *p != ',')
+			return -1;
+		p = ws(p + 1, end);
+	}
+	return -1;
+}
+
+/* Every string of [p, end) without escapes, hashed, sorted and unique. */
+static uint64_t *strings(const char *p, const char *end, size_t *n)
+{
+	uint64_t *s = NULL;
+	size_t cap = 0, k = 0;
+
+	for (; p < end; p++) {
+		int esc = 0;
+		const char *e;
+		if (*p != '"')
+			continue;
+		if (!(e = str_end(p, end, &esc)))
+			break;
+		if (k == cap)
+			s = vi_xrealloc(s, (cap = cap ? 2 * cap : 1024) * sizeof(*s));
+		s[k++] = vi_idx_hash(p + 1, (size_t)(e - p - 2));
+		p = e - 1;
+	}
+	if (k)
+		qsort(s, k, sizeof(*s), u64cmp);
+	*n = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!*n || s[*n - 1] != s[i])
+			s[(*n)++] = s[i];
+	return s;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, got;
+
+	*len = 0;
+	if (!f)
+		return NULL;
+	do {
+		if (*len == cap)
+			buf = vi_xrealloc(buf, cap = cap ? 2 * cap : 1 << 20);
+		got = fread(buf + *len, 1, cap - *len, f);
+		*len += got;
+	} while (got);
+	fclose(f);
+	return buf;
+}
+
+int vi_idx_add(struct vi_idx_writer *w, const char *path, const char *key, int with_strings)
+{
+	size_t len, n = 0, ns = 0, rlen;
+	char *buf = slurp(path, &len), *rest, zero[8] = { 0 };
+	const char *vs, *ve;
+	struct vi_idx_entry *e = NULL;
+	uint64_t *s = NULL;
+	struct rec r = { 0 };
+
+	if (!buf || len > UINT32_MAX || find_member(buf, len, key, &vs, &ve) < 0 || *vs != '{' ||
+	    entries(buf, vs, ve, &e, &n) < 0) {
+		free(buf);
+		free(e);
+		return -1;
+	}
+	r.size = len;
+	r.span = (uint64_t)(vs - buf);
+	r.slen = (uint64_t)(ve - vs);
+	rlen = len - r.slen + 2;
+	rest = vi_xmalloc(rlen);
+	memcpy(rest, buf, r.span);
+	memcpy(rest + r.span, "{}", 2);
+	memcpy(rest + r.span + 2, ve, len - r.span - r.slen);
+	r.rest_hash = vi_idx_hash(rest, rlen);
+	free(rest);
+	r.flags = memchr(vs, '\\', r.slen) ? VI_IDX_ESCAPES : 0;
+	if (with_strings) {
+		s = strings(vs, ve, &ns);
+		r.flags |= VI_IDX_STRINGS;
+	}
+	if (n)
+		qsort(e, n, sizeof(*e), by_hash);
+	r.keylen = (uint32_t)strlen(key);
+	r.n = (uint32_t)n;
+	r.nstrings = (uint32_t)ns;
+	put(w, &r, sizeof(r));
+	put(w, key, r.keylen);
+	put(w, zero, pad8(r.keylen + 1) - r.keylen);
+	if (n)
+		put(w, e, n * sizeof(*e));
+	if (ns)
+		put(w, s, ns * sizeof(*s));
+	w->nrec++;
+	free(buf);
+	free(e);
+	free(s);
+	return 0;
+}
+
+int vi_idx_save(struct vi_idx_writer *w, const char *out)
+{
+	size_t n = strlen(out) + 5;
+	char *tmp = vi_xmalloc(n);
+	FILE *f;
+	int rc = -1;
+
+	((struct head *)(void *)w->out)->nrec = w->nrec;
+	snprintf(tmp, n, "%s.tmp", out);
+	if ((f = fopen(tmp, "wb"))) {
+		int ok = fwrite(w->out, 1, w->len, f) == w->len;
+		if (fclose(f) == 0 && ok && rename(tmp, out) == 0)
+			rc = 0;
+		else
+			remove(tmp);
+	}
+	free(tmp);
+	free(w->out);
+	free(w);
+	return rc;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static struct vi_idx_view *views;
+static size_t nviews;
+static char *held[8];	/* the index files' bytes views point into, for the run */
+static size_t nheld;
+
+static void release(void)
+{
+	while (nheld)
+		free(held[--nheld]);
+	free(views);
+	views = NULL;
+	nviews = 0;
+}
+
+/* Parse one index file's bytes (kept for the run); a bad one adds nothing. */
+static size_t parse(const char *buf, size_t len)
+{
+	const struct head *h = (const void *)buf;
+	size_t off = sizeof(*h), first = nviews;
+
+	if (len < sizeof(*h) || memcmp(h->magic, MAGIC, 8) || h->bom != BOM)
+		return 0;
+	for (uint32_t i = 0; i < h->nrec; i++) {
+		const struct rec *r = (const void *)(buf + off);
+		struct vi_idx_view v;
+		size_t need;
+		if (len - off < sizeof(*r))
+			goto bad;
+		need = sizeof(*r) + pad8((size_t)r->keylen + 1) +
+		       (size_t)r->n * sizeof(struct vi_idx_entry) + (size_t)r->nstrings * 8;
+		if (r->keylen > 64 || r->n > (1u << 24) || r->nstrings > (1u << 24) ||
+		    need > len - off || r->span > r->size || r->slen > r->size - r->span ||
+		    memchr(buf + off + sizeof(*r), '\0', r->keylen))
+			goto bad;
+		v = (struct vi_idx_view){ r->size, r->span, r->slen, r->rest_hash, r->flags,
+					  buf + off + sizeof(*r), NULL, r->n, NULL, r->nstrings };
+		v.e = (const void *)(v.key + pad8((size_t)r->keylen + 1));
+		v.strings = (const void *)(v.e + r->n);
+		for (size_t k = 0; k < v.n; k++)
+			if (v.e[k].name <= r->span || v.e[k].nlen > r->slen ||
+			    (uint64_t)v.e[k].name + v.e[k].nlen >= v.e[k].val || v.e[k].vlen > r->slen ||
+			    (uint64_t)v.e[k].val + v.e[k].vlen > r->span + r->slen)
+				goto bad;
+		views = vi_xrealloc(views, (nviews + 1) * sizeof(*views));
+		views[nviews++] = v;
+		off += need;
+	}
+	return nviews - first;
+bad:
+	nviews = first;	/* the file is not what this reader writes: none of it */
+	return 0;
+}
+
+static void load(const char *const *dirs)
+{
+	atexit(release);
+	for (int i = 0; dirs && dirs[i]; i++) {
+		size_t n = strlen(dirs[i]) + sizeof(VI_IDX_NAME) + 2, len;
+		char *path = vi_xmalloc(n), *buf;
+		struct stat st;
+		snprintf(path, n, "%s/%s", dirs[i], VI_IDX_NAME);
+		if (nheld < sizeof(held) / sizeof(*held) && stat(path, &st) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_size <= MAX_INDEX && (buf = slurp(path, &len))) {
+			if (parse(buf, len))
+				held[nheld++] = buf;	/* a build product, not input */
+			else
+				free(buf);
+		}
+		free(path);
+	}
+}
+
+size_t vi_idx_find(const char *const *dirs, uint64_t size, const char *key,
+		   struct vi_idx_view *out, size_t max)
+{
+	static int loaded;
+	size_t k = 0;
+
+	if (!loaded) {
+		loaded = 1;
+		load(dirs);
+	}
+	for (size_t i = 0; i < nviews; i++)
+		if (views[i].size == size && !strcmp(views[i].key, key)) {
+			if (k < max)
+				out[k] = views[i];
+			k++;
+		}
+	return k;
+}
+
+const struct vi_idx_entry *vi_idx_lookup(const struct vi_idx_view *v, uint64_t h)
+{
+	size_t lo = 0, hi = v->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->e[mid].nhash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->n && v->e[lo].nhash == h ? &v->e[lo] : NULL;
+}
+
+int vi_idx_has_string(const struct vi_idx_view *v, uint64_t h)
+{
+	return bsearch(&h, v->strings, v->nstrings, sizeof(h), u64cmp) != NULL;
+}

@@ -10,7 +10,7 @@
 
 #define MAGIC "VIIDX01\n"
 #define BOM 0x01020304u
-#define MAX_INDEX (64u << 20)
+#define MAX_FILE (64u << 20)	/* an index, or a schema file to index */
 
 struct head { char magic[8]; uint32_t bom, nrec; };
 struct rec { uint64_t size, span, slen, rest_hash; uint32_t flags, keylen, n, nstrings; };
@@ -216,22 +216,27 @@ static uint64_t *strings(const char *p, const char *end, size_t *n)
 	return s;
 }
 
+/* A regular file's bytes, read to its size; NULL if it cannot be. */
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, got;
+	struct stat st;
+	char *buf;
 
 	*len = 0;
 	if (!f)
 		return NULL;
-	do {
-		if (*len == cap)
-			buf = vi_xrealloc(buf, cap = cap ? 2 * cap : 1 << 20);
-		got = fread(buf + *len, 1, cap - *len, f);
-		*len += got;
-	} while (got);
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
+		fclose(f);
+		return NULL;
+	}
+	buf = vi_xmalloc((size_t)st.st_size + 1);
+	*len = fread(buf, 1, (size_t)st.st_size + 1, f);
 	fclose(f);
+	if (*len != (size_t)st.st_size) {	/* changed while read */
+		free(buf);
+		return NULL;
+	}
 	return buf;
 }
 
@@ -367,10 +372,8 @@ static void load(const char *const *dirs)
 	for (int i = 0; dirs && dirs[i]; i++) {
 		size_t n = strlen(dirs[i]) + sizeof(VI_IDX_NAME) + 2, len;
 		char *path = vi_xmalloc(n), *buf;
-		struct stat st;
 		snprintf(path, n, "%s/%s", dirs[i], VI_IDX_NAME);
-		if (nheld < sizeof(held) / sizeof(*held) && stat(path, &st) == 0 &&
-		    S_ISREG(st.st_mode) && st.st_size <= MAX_INDEX && (buf = slurp(path, &len))) {
+		if (nheld < sizeof(held) / sizeof(*held) && (buf = slurp(path, &len))) {
 			if (parse(buf, len))
 				held[nheld++] = buf;	/* a build product, not input */
 			else

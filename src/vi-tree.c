@@ -97,6 +97,18 @@ struct vi_node *vi_node_new(struct vi_node *parent, enum vi_kind kind,
 	return n;
 }
 
+void vi_node_reserve(struct vi_node *n, unsigned nattrs, unsigned nkids)
+{
+	if (!n->attrs && !n->cattrs && nattrs && nattrs < UINT16_MAX - 4) {
+		n->cattrs = (uint16_t)nattrs;
+		n->attrs = t_alloc(nattrs * sizeof(*n->attrs));
+	}
+	if (!n->kids && !n->ckids && nkids && nkids <= UINT32_MAX / 2) {
+		n->ckids = nkids;
+		n->kids = t_alloc(nkids * sizeof(*n->kids));
+	}
+}
+
 void vi_node_free(struct vi_node *n)
 {
 	if (!n)

@@ -51,6 +51,10 @@ struct vi_node {
 /* Every allocation failure aborts with a message: out of memory is not input. */
 struct vi_node *vi_node_new(struct vi_node *parent, enum vi_kind kind,
 			    const char *name, const char *type, uint64_t offset);
+/* Room for this many attributes and kids, where a caller knows how many a
+ * node will have (a section record: saves the slack of doubling on 100 000
+ * of them); only on a node that has none yet. */
+void vi_node_reserve(struct vi_node *n, unsigned nattrs, unsigned nkids);
 void vi_node_free(struct vi_node *n);
 void vi_node_attr_u(struct vi_node *n, const char *key, uint64_t v);
 void vi_node_attr_s(struct vi_node *n, const char *key, const char *s);

@@ -82,6 +82,7 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 		return vi_error_class(w->err, VI_C_BAD_FOOTER);
 	}
 	f = vi_node_new(sec, VI_N_FOOTER, "footer", "footer", off);
+	vi_node_reserve(f, 1, 0);
 	f->length = 5;
 	vi_node_put_u(f, VI_A_SECTION_ID, id);
 	return 0;
@@ -195,6 +196,9 @@ static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
 			       kinds[type], id);
 	}
 	sec = vi_node_new(parent, VI_N_SECTION, s->idstr, kinds[type], off);
+	/* ids, payload offset and length, undecoded bytes, decoded_by; a
+	 * payload node and a footer */
+	vi_node_reserve(sec, 7, 2);
 	vi_node_put_u(sec, VI_A_SECTION_ID, id);
 	vi_node_put_u(sec, VI_A_INSTANCE_ID, s->instance_id);
 	vi_node_put_u(sec, VI_A_VERSION_ID, s->version_id);

@@ -13,7 +13,7 @@
 #define MAX_FILE (64u << 20)	/* an index, or a schema file to index */
 
 struct head { char magic[8]; uint32_t bom, nrec; };
-struct rec { uint64_t size, span, slen, rest_hash; uint32_t flags, keylen, n, nstrings; };
+struct rec { uint64_t size, span, slen, rest_hash; uint32_t flags, keylen, n, nalias; };
 
 uint64_t vi_idx_hash(const void *p, size_t n)
 {
@@ -146,13 +146,6 @@ static int by_hash(const void *a, const void *b)
 	return (x->name > y->name) - (x->name < y->name);
 }
 
-static int u64cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The object's entries at p (its '{'), into *e / *n; 0 or -1. */
 static int entries(const char *buf, const char *p, const char *end, struct vi_idx_entry **e,
 		   size_t *n)
@@ -189,31 +182,42 @@ static int entries(const char *buf, const char *p, const char *end, struct vi_id
 	return -1;
 }
 
-/* Every string of [p, end) without escapes, hashed, sorted and unique. */
-static uint64_t *strings(const char *p, const char *end, size_t *n)
+static int by_alias(const void *a, const void *b)
 {
-	uint64_t *s = NULL;
-	size_t cap = 0, k = 0;
+	const struct vi_idx_alias *x = a, *y = b;
 
-	for (; p < end; p++) {
-		int esc = 0;
-		const char *e;
-		if (*p != '"')
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->name > y->name) - (x->name < y->name);
+}
+
+/* The strings of member m of each entry's value (an object), hashed. */
+static struct vi_idx_alias *aliases(const char *buf, const struct vi_idx_entry *e, size_t n,
+				    const char *m, size_t *na)
+{
+	struct vi_idx_alias *a = NULL;
+	size_t cap = 0;
+
+	*na = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *vs, *ve, *p, *end;
+		if (find_member(buf + e[i].val, e[i].vlen, m, &vs, &ve) < 0 || *vs != '[')
 			continue;
-		if (!(e = str_end(p, end, &esc)))
-			break;
-		if (k == cap)
-			s = vi_xrealloc(s, (cap = cap ? 2 * cap : 1024) * sizeof(*s));
-		s[k++] = vi_idx_hash(p + 1, (size_t)(e - p - 2));
-		p = e - 1;
+		for (p = ws(vs + 1, ve), end = ve; p < end && *p == '"';) {
+			int esc = 0;
+			const char *q = str_end(p, end, &esc);
+			if (!q)
+				break;
+			if (*na == cap)
+				a = vi_xrealloc(a, (cap = cap ? 2 * cap : 64) * sizeof(*a));
+			a[(*na)++] = (struct vi_idx_alias){ vi_idx_hash(p + 1, (size_t)(q - p - 2)),
+							    (uint32_t)i, e[i].name };
+			p = ws(q, end);
+			if (p < end && *p == ',')
+				p = ws(p + 1, end);
+		}
 	}
-	if (k)
-		qsort(s, k, sizeof(*s), u64cmp);
-	*n = 0;
-	for (size_t i = 0; i < k; i++)
-		if (!*n || s[*n - 1] != s[i])
-			s[(*n)++] = s[i];
-	return s;
+	return a;
 }
 
 /* A regular file's bytes, read to its size; NULL if it cannot be. */
@@ -240,13 +244,14 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-int vi_idx_add(struct vi_idx_writer *w, const char *path, const char *key, int with_strings)
+int vi_idx_add(struct vi_idx_writer *w, const char *path, const char *key,
+	       const char *alias_member)
 {
 	size_t len, n = 0, ns = 0, rlen;
 	char *buf = slurp(path, &len), *rest, zero[8] = { 0 };
 	const char *vs, *ve;
 	struct vi_idx_entry *e = NULL;
-	uint64_t *s = NULL;
+	struct vi_idx_alias *s = NULL;
 	struct rec r = { 0 };
 
 	if (!buf || len > UINT32_MAX || find_member(buf, len, key, &vs, &ve) < 0 || *vs != '{' ||
@@ -266,15 +271,17 @@ int vi_idx_add(struct vi_idx_writer *w, const char *path, const char *key, int w
 	r.rest_hash = vi_idx_hash(rest, rlen);
 	free(rest);
 	r.flags = memchr(vs, '\\', r.slen) ? VI_IDX_ESCAPES : 0;
-	if (with_strings) {
-		s = strings(vs, ve, &ns);
-		r.flags |= VI_IDX_STRINGS;
-	}
 	if (n)
 		qsort(e, n, sizeof(*e), by_hash);
+	if (alias_member) {	/* escaped names are never looked up (vi_lazy_alias) */
+		s = aliases(buf, e, n, alias_member, &ns);
+		if (ns)
+			qsort(s, ns, sizeof(*s), by_alias);
+		r.flags |= VI_IDX_ALIASES;
+	}
 	r.keylen = (uint32_t)strlen(key);
 	r.n = (uint32_t)n;
-	r.nstrings = (uint32_t)ns;
+	r.nalias = (uint32_t)ns;
 	put(w, &r, sizeof(r));
 	put(w, key, r.keylen);
 	put(w, zero, pad8(r.keylen + 1) - r.keylen);
@@ -342,15 +349,19 @@ static size_t parse(const char *buf, size_t len)
 		if (len - off < sizeof(*r))
 			goto bad;
 		need = sizeof(*r) + pad8((size_t)r->keylen + 1) +
-		       (size_t)r->n * sizeof(struct vi_idx_entry) + (size_t)r->nstrings * 8;
-		if (r->keylen > 64 || r->n > (1u << 24) || r->nstrings > (1u << 24) ||
+		       (size_t)r->n * sizeof(struct vi_idx_entry) +
+		       (size_t)r->nalias * sizeof(struct vi_idx_alias);
+		if (r->keylen > 64 || r->n > (1u << 24) || r->nalias > (1u << 24) ||
 		    need > len - off || r->span > r->size || r->slen > r->size - r->span ||
 		    memchr(buf + off + sizeof(*r), '\0', r->keylen))
 			goto bad;
 		v = (struct vi_idx_view){ r->size, r->span, r->slen, r->rest_hash, r->flags,
-					  buf + off + sizeof(*r), NULL, r->n, NULL, r->nstrings };
+					  buf + off + sizeof(*r), NULL, r->n, NULL, r->nalias };
 		v.e = (const void *)(v.key + pad8((size_t)r->keylen + 1));
-		v.strings = (const void *)(v.e + r->n);
+		v.alias = (const void *)(v.e + r->n);
+		for (size_t k = 0; k < v.nalias; k++)
+			if (v.alias[k].entry >= v.n)
+				goto bad;
 		for (size_t k = 0; k < v.n; k++)
 			if (v.e[k].name <= r->span || v.e[k].nlen > r->slen ||
 			    (uint64_t)v.e[k].name + v.e[k].nlen >= v.e[k].val || v.e[k].vlen > r->slen ||
@@ -416,7 +427,16 @@ const struct vi_idx_entry *vi_idx_lookup(const struct vi_idx_view *v, uint64_t h
 	return lo < v->n && v->e[lo].nhash == h ? &v->e[lo] : NULL;
 }
 
-int vi_idx_has_string(const struct vi_idx_view *v, uint64_t h)
+const struct vi_idx_alias *vi_idx_alias(const struct vi_idx_view *v, uint64_t h)
 {
-	return bsearch(&h, v->strings, v->nstrings, sizeof(h), u64cmp) != NULL;
+	size_t lo = 0, hi = v->nalias;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->alias[mid].hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->nalias && v->alias[lo].hash == h ? &v->alias[lo] : NULL;
 }

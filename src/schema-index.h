@@ -8,8 +8,10 @@
  * file with that object written "{}"); and for each entry of the object,
  * the XXH3-64 of its name, where its bytes are, and the XXH3-64 of those
  * bytes (from the key's opening quote to the end of its value).  A machine
- * file's record also lists the XXH3-64 of every string in its object, so
- * that an alias nobody defined is known absent without reading a byte.
+ * file's record also lists each entry's other names (the strings of its
+ * "aliases" member) by hash, so that "pc" is found in the one machine type
+ * that has it, and an alias nobody defined is known absent, without parsing
+ * every machine type.
  *
  * A run finds a file's record by its size and the hash of its rest, then
  * reads each entry it asks for and checks that entry's hash before parsing
@@ -35,7 +37,13 @@ struct vi_idx_entry {
 };
 
 #define VI_IDX_ESCAPES 1u        /* a backslash in the object */
-#define VI_IDX_STRINGS 2u        /* strings[] lists the object's strings */
+#define VI_IDX_ALIASES 2u        /* alias[] lists the entries' other names */
+
+struct vi_idx_alias {
+	uint64_t hash;           /* XXH3-64 of an other name */
+	uint32_t entry;          /* index into e[] */
+	uint32_t name;           /* that entry's name offset (its file order) */
+};
 
 /* One file's record, as the reader hands it out (pointing into the index). */
 struct vi_idx_view {
@@ -44,8 +52,8 @@ struct vi_idx_view {
 	const char *key;                 /* NUL-terminated */
 	const struct vi_idx_entry *e;    /* sorted by nhash, then by name */
 	size_t n;
-	const uint64_t *strings;         /* sorted */
-	size_t nstrings;
+	const struct vi_idx_alias *alias;  /* sorted by hash, then file order */
+	size_t nalias;
 };
 
 uint64_t vi_idx_hash(const void *p, size_t n);
@@ -53,10 +61,12 @@ uint64_t vi_idx_hash(const void *p, size_t n);
 /* ---- writing (src/schema-stamp, tests) ---- */
 struct vi_idx_writer;
 struct vi_idx_writer *vi_idx_writer_new(void);
-/* Add the file at path, member key; with_strings: list the object's strings.
+/* Add the file at path, member key; alias_member (or NULL): the member of
+ * an entry that lists its other names.
  * 0, or -1 when the file cannot be indexed (no such object, not JSON as the
  * scanner reads it): it is left out, and loaded whole at run time. */
-int vi_idx_add(struct vi_idx_writer *w, const char *path, const char *key, int with_strings);
+int vi_idx_add(struct vi_idx_writer *w, const char *path, const char *key,
+	       const char *alias_member);
 /* Write to out (through out.tmp, renamed) and free w; 0 or -1. */
 int vi_idx_save(struct vi_idx_writer *w, const char *out);
 
@@ -68,7 +78,7 @@ size_t vi_idx_find(const char *const *dirs, uint64_t size, const char *key,
 		   struct vi_idx_view *out, size_t max);
 /* The first entry of v whose name hashes to h (then the next ones), or NULL. */
 const struct vi_idx_entry *vi_idx_lookup(const struct vi_idx_view *v, uint64_t h);
-/* Is h among v's strings? (Only with VI_IDX_STRINGS.) */
-int vi_idx_has_string(const struct vi_idx_view *v, uint64_t h);
+/* The first alias of v hashed h (then the next ones), or NULL. */
+const struct vi_idx_alias *vi_idx_alias(const struct vi_idx_view *v, uint64_t h);
 
 #endif

@@ -16,6 +16,7 @@ struct lazy {
 	int fd;
 	struct vi_idx_view ix;  /* where the entries are (schema-index.h) */
 	unsigned char *done;    /* per entry of ix */
+	char **names;           /* per entry: its name, once an alias found it */
 	const char *all;        /* the object's bytes, while completing */
 	int complete;           /* every entry parsed, in the file's order */
 	vi_lazy_hook hook;
@@ -247,16 +248,42 @@ void vi_lazy_complete(json_t *obj)
 	drop(all);
 }
 
-int vi_lazy_may_hold(json_t *obj, const char *s)
+int vi_lazy_alias(json_t *obj, const char *alias, const char *member, json_t **entry,
+		  const char **key)
 {
 	struct lazy *l = find(obj);
+	const struct vi_idx_alias *a;
+	uint64_t h = vi_idx_hash(alias, strlen(alias));
 
-	if (!l || (l->ix.flags & VI_IDX_ESCAPES) || !(l->ix.flags & VI_IDX_STRINGS))
-		return 1;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\' || *p == '/')
-			return 1;
-	return vi_idx_has_string(&l->ix, vi_idx_hash(s, strlen(s)));
+	if (!l || !(l->ix.flags & VI_IDX_ALIASES) || (l->ix.flags & VI_IDX_ESCAPES))
+		return -1;
+	for (a = vi_idx_alias(&l->ix, h); a && a < l->ix.alias + l->ix.nalias && a->hash == h;
+	     a++) {
+		const struct vi_idx_entry *e = &l->ix.e[a->entry];
+		char *tmp, *name = l->names ? l->names[a->entry] : NULL;
+		json_t *v, *x;
+		size_t i;
+		if (!name) {
+			const char *b = entry_bytes(l, e, &tmp);
+			name = vi_xmalloc(e->nlen + 1);
+			memcpy(name, b + 1, e->nlen);
+			name[e->nlen] = '\0';
+			drop(tmp);
+			if (!l->names) {
+				l->names = vi_xmalloc(l->ix.n * sizeof(*l->names));
+				memset(l->names, 0, l->ix.n * sizeof(*l->names));
+			}
+			l->names[a->entry] = name;	/* kept: *key outlives completing */
+		}
+		v = vi_lazy_get(obj, name);
+		json_array_foreach(json_object_get(v, member), i, x)
+			if (json_is_string(x) && !strcmp(json_string_value(x), alias)) {
+				*entry = v;
+				*key = name;
+				return 1;
+			}
+	}
+	return 0;
 }
 
 void vi_lazy_forget(json_t *doc)
@@ -268,6 +295,9 @@ void vi_lazy_forget(json_t *doc)
 			if (last == l)
 				last = NULL;
 			close(l->fd);
+			for (size_t k = 0; l->names && k < l->ix.n; k++)
+				free(l->names[k]);
+			free(l->names);
 			free(l->path);
 			free(l->done);
 			free(l);

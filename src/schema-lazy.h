@@ -41,10 +41,13 @@ json_t *vi_lazy_get(json_t *obj, const char *name);
  * of entries parsed before move (are freed): hold none across the first
  * call.  Later calls do nothing. */
 void vi_lazy_complete(json_t *obj);
-/* 0 when the string s is nowhere among obj's unparsed entries (as a JSON
- * string: s needs no escaping and the entries hold no escapes), 1 when it
- * may be there.  Any non-lazy object: 1. */
-int vi_lazy_may_hold(json_t *obj, const char *s);
+/* The entry of obj that lists alias in its member `member` (an array of
+ * names), the first in the file's order, parsed: 1 with *entry and *key
+ * (its name, valid as long as obj, even once completed), 0 when there is
+ * none, -1 when the index cannot tell (obj is not lazy, or its file's index
+ * lists no aliases): then search the completed object. */
+int vi_lazy_alias(json_t *obj, const char *alias, const char *member, json_t **entry,
+		  const char **key);
 /* The document doc (from vi_lazy_load) is being freed: drop its index. */
 void vi_lazy_forget(json_t *doc);
 

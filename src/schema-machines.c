@@ -160,10 +160,15 @@ json_t *machines_get(const struct vi_machines *m, const char *name, const char *
 			*resolved = name;
 		return v;
 	}
-	/* an alias: not looked for in machine types never parsed, when their
-	 * bytes do not hold the name */
-	if (!vi_lazy_may_hold(ms, name))
+	/* an alias: found from the index, without parsing every machine type */
+	switch (vi_lazy_alias(ms, name, "aliases", &v, &k)) {
+	case 1:
+		if (resolved)
+			*resolved = k;
+		return v;
+	case 0:
 		return NULL;
+	}
 	vi_lazy_complete(ms);
 	json_object_foreach(ms, k, v)
 		json_array_foreach(json_object_get(v, "aliases"), i, a)

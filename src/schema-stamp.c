@@ -55,7 +55,8 @@ int main(int argc, char **argv)
 		if (!strstr(argv[i], "/qemu-") && !machines)
 			continue;	/* compat-rules.json: always read whole */
 		if (!valid(argv[i]) ||
-		    vi_idx_add(w, argv[i], machines ? "machines" : "vmsds", machines) < 0)
+		    vi_idx_add(w, argv[i], machines ? "machines" : "vmsds",
+			       machines ? "aliases" : NULL) < 0)
 			fprintf(stderr, "schema-stamp: %s: not valid, left out\n", argv[i]);
 	}
 	if (vi_idx_save(w, argv[1]) < 0) {

@@ -58,7 +58,7 @@ static void install(const char *src, const char *rel, char *out, const char *key
 	REQUIRE(fwrite(buf, 1, n, f) == n);
 	fclose(f);
 	if (key)
-		REQUIRE(vi_idx_add(idx, out, key, !strcmp(key, "machines")) == 0);
+		REQUIRE(vi_idx_add(idx, out, key, strcmp(key, "machines") ? NULL : "aliases") == 0);
 	free(buf);
 }
 
@@ -213,21 +213,27 @@ START_TEST(test_machines_on_demand)
 }
 END_TEST
 
-/* An alias nobody defined is known absent from the index's strings, without
- * completing the machine types; a string the file holds may be there. */
-START_TEST(test_absent_alias_reads_nothing)
+/* An alias is found from the index: only its machine type is parsed, and
+ * an alias nobody defined parses none. */
+START_TEST(test_alias_from_index)
 {
 	struct vi_machines m;
 	struct vi_error err = { 0 };
-	json_t *ms;
+	const char *k = NULL;
+	json_t *ms, *v;
 
 	ck_assert_int_eq(machines_load(&m, "qemu-10.0/x86_64", dir, &err), 0);
 	ms = json_object_get(m.doc, "machines");
-	ck_assert_int_eq(vi_lazy_may_hold(ms, "no-such-machine"), 0);
-	ck_assert_int_eq(vi_lazy_may_hold(ms, "q35"), 1);
-	ck_assert_int_eq(vi_lazy_may_hold(ms, "virtio-blk-device"), 1);
 	ck_assert_ptr_null(machines_get(&m, "no-such-machine", NULL));
+	ck_assert_int_eq(vi_lazy_alias(ms, "no-such-machine", "aliases", &v, &k), 0);
+	/* a string the file holds, as a compat property's driver, but no alias */
+	ck_assert_int_eq(vi_lazy_alias(ms, "virtio-blk-device", "aliases", &v, &k), 0);
 	ck_assert_uint_eq(json_object_size(ms), 0);	/* nothing parsed */
+	ck_assert_ptr_nonnull(v = machines_get(&m, "q35", &k));
+	ck_assert_uint_eq(json_object_size(ms), 1);	/* that machine type only */
+	ck_assert_str_eq(k, "pc-q35-10.0");
+	machines_all(&m);	/* completing moves keys; k is the index's own */
+	ck_assert_str_eq(k, "pc-q35-10.0");
 	machines_free(&m);
 }
 END_TEST
@@ -316,7 +322,7 @@ int main(void)
 	tcase_add_test(tc, test_unlisted_validated_whole);
 	tcase_add_test(tc, test_machines_on_demand);
 	tcase_add_test(tc, test_cut_short_is_no_crash);
-	tcase_add_test(tc, test_absent_alias_reads_nothing);
+	tcase_add_test(tc, test_alias_from_index);
 	tcase_add_exit_test(tc, test_edited_entry_ends_run, 2);
 	tcase_add_test(tc, test_edited_other_entry_parses);
 	tcase_add_test(tc, test_bad_index_loads_whole);

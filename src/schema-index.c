@@ -322,19 +322,29 @@ int vi_idx_save(struct vi_idx_writer *w, const char *out)
 
 static struct vi_idx_view *views;
 static size_t nviews;
-static char *held[8];	/* the index files' bytes views point into, for the run */
-static size_t nheld;
+
+/* Each directory's index, read once per run: its bytes, which its views
+ * point into, and which views are its. */
+static struct source {
+	char *dir, *buf;
+	size_t first, n;
+} *src;
+static size_t nsrc;
 
 static void release(void)
 {
-	while (nheld)
-		free(held[--nheld]);
+	for (size_t i = 0; i < nsrc; i++) {
+		free(src[i].dir);
+		free(src[i].buf);
+	}
+	free(src);
 	free(views);
+	src = NULL;
 	views = NULL;
-	nviews = 0;
+	nsrc = nviews = 0;
 }
 
-/* Parse one index file's bytes (kept for the run); a bad one adds nothing. */
+/* Parse one index file's bytes; a bad one adds nothing.  How many views. */
 static size_t parse(const char *buf, size_t len)
 {
 	const struct head *h = (const void *)buf;
@@ -377,39 +387,44 @@ bad:
 	return 0;
 }
 
-static void load(const char *const *dirs)
+static const struct source *source(const char *dir)
 {
-	atexit(release);
-	for (int i = 0; dirs && dirs[i]; i++) {
-		size_t n = strlen(dirs[i]) + sizeof(VI_IDX_NAME) + 2, len;
-		char *path = vi_xmalloc(n), *buf;
-		snprintf(path, n, "%s/%s", dirs[i], VI_IDX_NAME);
-		if (nheld < sizeof(held) / sizeof(*held) && (buf = slurp(path, &len))) {
-			if (parse(buf, len))
-				held[nheld++] = buf;	/* a build product, not input */
-			else
-				free(buf);
-		}
-		free(path);
-	}
+	size_t n = strlen(dir) + sizeof(VI_IDX_NAME) + 2, len;
+	struct source *x;
+	char *path;
+
+	for (size_t i = 0; i < nsrc; i++)
+		if (!strcmp(src[i].dir, dir))
+			return &src[i];
+	if (!nsrc)
+		atexit(release);
+	src = vi_xrealloc(src, (nsrc + 1) * sizeof(*src));
+	x = &src[nsrc++];
+	x->dir = vi_xmalloc(strlen(dir) + 1);
+	strcpy(x->dir, dir);
+	x->first = nviews;
+	path = vi_xmalloc(n);
+	snprintf(path, n, "%s/%s", dir, VI_IDX_NAME);
+	x->buf = slurp(path, &len);	/* a build product, not input */
+	x->n = x->buf ? parse(x->buf, len) : 0;
+	free(path);
+	return x;
 }
 
 size_t vi_idx_find(const char *const *dirs, uint64_t size, const char *key,
 		   struct vi_idx_view *out, size_t max)
 {
-	static int loaded;
 	size_t k = 0;
 
-	if (!loaded) {
-		loaded = 1;
-		load(dirs);
+	for (int d = 0; dirs && dirs[d]; d++) {
+		const struct source *x = source(dirs[d]);
+		for (size_t i = x->first; i < x->first + x->n; i++)
+			if (views[i].size == size && !strcmp(views[i].key, key)) {
+				if (k < max)
+					out[k] = views[i];
+				k++;
+			}
 	}
-	for (size_t i = 0; i < nviews; i++)
-		if (views[i].size == size && !strcmp(views[i].key, key)) {
-			if (k < max)
-				out[k] = views[i];
-			k++;
-		}
 	return k;
 }
 

@@ -72,8 +72,9 @@ int vi_idx_save(struct vi_idx_writer *w, const char *out);
 
 /* ---- reading ---- */
 /* Records of files of size bytes whose member is key, from validated.idx in
- * each of dirs (NULL-terminated; read once per run): up to max into out,
- * and how many there are. */
+ * each of dirs (NULL-terminated; each directory's read once per run, and
+ * only the directories named are searched): up to max into out, and how
+ * many there are. */
 size_t vi_idx_find(const char *const *dirs, uint64_t size, const char *key,
 		   struct vi_idx_view *out, size_t max);
 /* The first entry of v whose name hashes to h (then the next ones), or NULL. */

@@ -27,7 +27,7 @@
 
 /* Machine data and compat rules sit in the schema directories: a FIFO or a
  * device there would block or never end, so only regular files are read. */
-static json_t *load(const char *path, const char *const *dirs, int *lazy,
+static json_t *load(const char *path, int *lazy,
 		    struct vi_error *err)
 {
 	json_error_t jerr;
@@ -41,7 +41,7 @@ static json_t *load(const char *path, const char *const *dirs, int *lazy,
 	vi_budget_add_json_input((uint64_t)st.st_size);
 	/* validated by `make`: machine types parsed when asked for */
 	if (lazy && (*lazy = (doc = vi_lazy_load_file(path, (size_t)st.st_size, "machines",
-							NULL, dirs)) != NULL))
+							NULL, schema_index_dirs())) != NULL))
 		return doc;
 	doc = vi_json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
@@ -89,7 +89,7 @@ static json_t *cached_rules(const char *path, struct vi_error *err)
 	}
 	json_decref(cdoc);
 	cdoc = NULL;
-	if (stat(path, &cst) < 0 || !(cdoc = load(path, NULL, NULL, err)))
+	if (stat(path, &cst) < 0 || !(cdoc = load(path, NULL, err)))
 		return NULL;
 	snprintf(cpath, sizeof(cpath), "%s", path);
 	return json_incref(cdoc);
@@ -97,7 +97,7 @@ static json_t *cached_rules(const char *path, struct vi_error *err)
 
 int machines_validate_file(const char *path, struct vi_error *err)
 {
-	json_t *doc = load(path, NULL, NULL, err);
+	json_t *doc = load(path, NULL, err);
 	int rc = doc ? valid_machines(doc, path, err) : -1;
 
 	json_decref(doc);
@@ -118,7 +118,7 @@ int machines_load(struct vi_machines *m, const char *target, const char *schema_
 		if (access(m->path, R_OK) != 0)
 			continue;
 		int lazy = 0;
-		if (!(m->doc = load(m->path, dirs, &lazy, err)) ||
+		if (!(m->doc = load(m->path, &lazy, err)) ||
 		    (!lazy && valid_machines(m->doc, m->path, err) < 0)) {
 			machines_free(m);
 			return -1;

@@ -246,7 +246,8 @@ static int load_file(struct vi_schema *s, const char *path, const char *const *d
 			       MAX_SCHEMA_BYTES);
 	vi_budget_add_json_input((uint64_t)st.st_size);
 	refused = vi_budget_refusals();
-	if (dirs && (rc = load_lazy(s, path, dirs, (size_t)st.st_size, refused, err)) != 0)
+	if (dirs && (rc = load_lazy(s, path, schema_index_dirs(), (size_t)st.st_size, refused,
+				    err)) != 0)
 		return rc < 0 ? -1 : 0;
 	doc = vi_json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc && vi_budget_refusals() != refused)
@@ -282,20 +283,15 @@ int schema_load_file(struct vi_schema *s, const char *path, struct vi_error *err
 	return load_file(s, path, NULL, err);
 }
 
-const char *const *schema_dirs(const char *override)
+/* The install's schema directory, then a build tree's (the binary at
+ * <top>/src/prog or <top>/build/src/prog), from dirs[k]; the next k. */
+static int builtin_dirs(const char **dirs, int k)
 {
-	static const char *dirs[5];
 	static char exe_rel[2][1100];
 	char exe[1024];
 	ssize_t n;
-	int k = 0;
 
-	if (override)
-		dirs[k++] = override;
-	else if (getenv("VMSTATE_INSPECT_SCHEMAS"))
-		dirs[k++] = getenv("VMSTATE_INSPECT_SCHEMAS");
 	dirs[k++] = VI_SCHEMADIR;
-	/* Run from a build tree: <top>/src/prog or <top>/build/src/prog. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		char *slash;
@@ -307,7 +303,27 @@ const char *const *schema_dirs(const char *override)
 		dirs[k++] = exe_rel[0];
 		dirs[k++] = exe_rel[1];
 	}
-	dirs[k] = NULL;
+	return k;
+}
+
+const char *const *schema_dirs(const char *override)
+{
+	static const char *dirs[5];
+	int k = 0;
+
+	if (override)
+		dirs[k++] = override;
+	else if (getenv("VMSTATE_INSPECT_SCHEMAS"))
+		dirs[k++] = getenv("VMSTATE_INSPECT_SCHEMAS");
+	dirs[builtin_dirs(dirs, k)] = NULL;
+	return dirs;
+}
+
+const char *const *schema_index_dirs(void)
+{
+	static const char *dirs[4];
+
+	dirs[builtin_dirs(dirs, 0)] = NULL;
 	return dirs;
 }
 

@@ -45,6 +45,12 @@ json_t *schema_from_dump_vmstate(json_t *raw, struct vi_error *err);
 int schema_validate(json_t *doc, const char *path, struct vi_error *err);
 /* The directories searched for TARGET.json, NULL-terminated. */
 const char *const *schema_dirs(const char *override);
+/* The directories whose validated.idx (schema-index.h) is trusted: the
+ * install's and a build tree's, never one a user names (--schemas,
+ * VMSTATE_INSPECT_SCHEMAS), where an index could vouch for a file nobody
+ * validated.  A file there is still read lazily when its bytes are those of
+ * a file a trusted index describes. */
+const char *const *schema_index_dirs(void);
 /* Call fn for every installed target ("qemu-RELEASE/ARCH" and its file),
  * in name order, from the first schema directory that has any; *dir (if
  * not NULL) is that directory.  Returns how many. */

@@ -62,6 +62,24 @@ static void install(const char *src, const char *rel, char *out, const char *key
 	free(buf);
 }
 
+/* qemu-9.7/x86_64.json: a vmsd no validation passes, yet described by the
+ * index in dir, a directory a user names: that index vouches for nothing. */
+static void install_bad_indexed(void)
+{
+	char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/qemu-9.7", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/qemu-9.7/x86_64.json", dir);
+	REQUIRE(f = fopen(path, "w"));
+	fputs("{\"target\": \"qemu-9.7/x86_64\", \"qemu_version\": \"x\", \"vmsds\": {"
+	      "\"a\": {\"name\": \"a\", \"version_id\": 1},"
+	      "\"b\": {\"name\": \"b\", \"version_id\": \"one\"}}}", f);
+	fclose(f);
+	REQUIRE(vi_idx_add(idx, path, "vmsds", NULL) == 0);
+}
+
 /* A copy of the indexed schema as qemu-9.8/x86_64.json, one byte of the
  * "cpu" vmsd changed (same size, rest unchanged): what a file edited after
  * `make` looks like to a run. */
@@ -266,6 +284,25 @@ START_TEST(test_edited_other_entry_parses)
 }
 END_TEST
 
+/* The index in a directory the user names is not trusted: the file it
+ * describes is validated whole, and refused. */
+START_TEST(test_user_index_not_trusted)
+{
+	struct vi_schema s;
+	struct vi_error err = { 0 };
+	const char *dirs[] = { dir, NULL };
+	char path[300];
+	struct stat st;
+
+	ck_assert_int_eq(schema_load_target(&s, "qemu-9.7/x86_64", dir, &err), -1);
+	ck_assert_int_eq(err.exit_code, 2);
+	/* the index itself is good: read as trusted, it would be lazy */
+	snprintf(path, sizeof(path), "%s/qemu-9.7/x86_64.json", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_ptr_nonnull(vi_lazy_load_file(path, (size_t)st.st_size, "vmsds", NULL, dirs));
+}
+END_TEST
+
 /* An index this reader did not write (cut short here) describes nothing:
  * the file is loaded whole (the index is read once per run: this test's
  * first look, in its own process). */
@@ -313,6 +350,7 @@ int main(void)
 	install(path, "qemu-10.0/x86_64.json", schema_path, "vmsds");
 	snprintf(path, sizeof(path), "%s/schemas/machines/qemu-10.0/x86_64.json", src);
 	install(path, "machines/qemu-10.0/x86_64.json", machines_path, "machines");
+	install_bad_indexed();
 	snprintf(path, sizeof(path), "%s/%s", dir, VI_IDX_NAME);
 	REQUIRE(vi_idx_save(idx, path) == 0);
 	install_edited();
@@ -326,6 +364,7 @@ int main(void)
 	tcase_add_exit_test(tc, test_edited_entry_ends_run, 2);
 	tcase_add_test(tc, test_edited_other_entry_parses);
 	tcase_add_test(tc, test_bad_index_loads_whole);
+	tcase_add_test(tc, test_user_index_not_trusted);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "input.h"
+#include "input-readahead.h"
 #include "vi-tree.h"
 
 ssize_t vi_src_read(struct vi_src *s, void *buf, size_t n, struct vi_error *err)
@@ -138,16 +140,48 @@ struct vi_src *vi_src_fd(int fd, uint64_t off, int seekable)
 	return &f->s;
 }
 
+/* Read the file under a decompressor on a second thread (once the bytes
+ * peeked to choose the filter are used)?  Only a regular file: a pipe's
+ * read could block the thread for ever.  Not with
+ * VMSTATE_INSPECT_READAHEAD=0. */
+static int readahead_ok(const struct vi_src *b)
+{
+	const char *e = getenv("VMSTATE_INSPECT_READAHEAD");
+	struct stat st;
+
+	return b->read == fd_read && ((const struct fd_src *)b)->seekable &&
+	       !(e && !strcmp(e, "0")) &&
+	       fstat(((const struct fd_src *)b)->fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* A decompressor: the filter's read, over the shared input buffer. */
 int vi_fsrc_refill(struct vi_fsrc *f)
 {
+	struct vi_src *b = f->s.below;
 	ssize_t r;
 
 	if (f->in_pos < f->in_len || f->eof)
 		return 0;
-	r = vi_src_read(f->s.below, f->ibuf, VI_FSRC_BUF, f->err);
-	if (r < 0)
-		return -1;
+	if (!f->ra_tried && b->head_pos == b->head_len) {
+		f->ra_tried = 1;
+		if (readahead_ok(b))
+			f->ra = vi_ra_start(((struct fd_src *)b)->fd, b->pos);
+	}
+	if (f->ra) {	/* the thread's buffer, used in place */
+		uint8_t *p;
+		int e;
+		r = vi_ra_take(f->ra, &p, &e);
+		if (r < 0)
+			return vi_fail(f->err, VI_EXIT_INPUT, (int64_t)b->pos, "read error: %s",
+				       strerror(e));
+		f->ibuf = p;
+		b->pos += (uint64_t)r;
+	} else {
+		f->ibuf = f->own;
+		r = vi_src_read(b, f->ibuf, VI_FSRC_BUF, f->err);
+		if (r < 0)
+			return -1;
+	}
 	f->eof = r == 0;
 	f->in_pos = 0;
 	f->in_len = (size_t)r;
@@ -202,7 +236,8 @@ static void fsrc_free(struct vi_src *s)
 
 	if (f->dec)
 		f->f->end(f);
-	free(f->ibuf);
+	vi_ra_stop(f->ra);
+	free(f->own);
 	free(f);
 }
 
@@ -217,7 +252,7 @@ struct vi_src *vi_src_filter(struct vi_src *below, const struct vi_filter *flt,
 	f->s.free = fsrc_free;
 	f->s.below = below;
 	f->f = flt;
-	f->ibuf = vi_xmalloc(VI_FSRC_BUF);
+	f->ibuf = f->own = vi_xmalloc(VI_FSRC_BUF);
 	f->err = err;
 	if (flt->init(f) < 0) {
 		f->s.below = NULL;	/* the caller still owns it */

@@ -111,7 +111,11 @@ struct vi_input {
 struct vi_fsrc {
 	struct vi_src s;
 	const struct vi_filter *f;
-	uint8_t *ibuf;          /* VI_FSRC_BUF bytes of compressed input */
+	uint8_t *ibuf;          /* VI_FSRC_BUF bytes of compressed input: own,
+				   or the read-ahead thread's (input-readahead.h) */
+	uint8_t *own;
+	struct vi_ra *ra;       /* the file below read on a second thread, or NULL */
+	int ra_tried;
 	size_t in_pos, in_len;  /* ibuf[in_pos..in_len) not yet decoded */
 	int eof;                /* the source below has ended */
 	int done;               /* the decoder has ended */

@@ -83,4 +83,4 @@ static void bz_end(struct vi_fsrc *f)
 	f->dec = NULL;
 }
 
-const struct vi_filter vi_filter_bzip2 = { "bzip2", bz_bid, bz_init, bz_read, bz_end };
+const struct vi_filter vi_filter_bzip2 = { "bzip2", bz_bid, bz_init, bz_read, bz_end, 0 };

@@ -69,4 +69,4 @@ static void gz_end(struct vi_fsrc *f)
 	f->dec = NULL;
 }
 
-const struct vi_filter vi_filter_gzip = { "gzip", gz_bid, gz_init, gz_read, gz_end };
+const struct vi_filter vi_filter_gzip = { "gzip", gz_bid, gz_init, gz_read, gz_end, 0 };

@@ -215,4 +215,4 @@ static void lzop_end(struct vi_fsrc *f)
 	f->dec = NULL;
 }
 
-const struct vi_filter vi_filter_lzop = { "lzop", lzop_bid, lzop_init, lzop_read, lzop_end };
+const struct vi_filter vi_filter_lzop = { "lzop", lzop_bid, lzop_init, lzop_read, lzop_end, 0 };

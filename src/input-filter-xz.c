@@ -87,4 +87,6 @@ static void xz_end(struct vi_fsrc *f)
 	f->dec = NULL;
 }
 
-const struct vi_filter vi_filter_xz = { "xz", xz_bid, xz_init, xz_read, xz_end };
+/* liblzma's threaded decoder reads ahead itself: a second reader thread
+ * measured 2x slower on 2 cores (1 GiB, 343 blocks: 0.88 s against 0.43 s). */
+const struct vi_filter vi_filter_xz = { "xz", xz_bid, xz_init, xz_read, xz_end, 1 };

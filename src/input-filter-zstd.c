@@ -68,4 +68,4 @@ static void zs_end(struct vi_fsrc *f)
 	f->dec = NULL;
 }
 
-const struct vi_filter vi_filter_zstd = { "zstd", zs_bid, zs_init, zs_read, zs_end };
+const struct vi_filter vi_filter_zstd = { "zstd", zs_bid, zs_init, zs_read, zs_end, 0 };

@@ -142,8 +142,8 @@ struct vi_src *vi_src_fd(int fd, uint64_t off, int seekable)
 
 /* Read the file under a decompressor on a second thread (once the bytes
  * peeked to choose the filter are used)?  Only a regular file: a pipe's
- * read could block the thread for ever.  Not with
- * VMSTATE_INSPECT_READAHEAD=0. */
+ * read could block the thread for ever.  Not under a filter with threads of
+ * its own (xz), nor with VMSTATE_INSPECT_READAHEAD=0. */
 static int readahead_ok(const struct vi_src *b)
 {
 	const char *e = getenv("VMSTATE_INSPECT_READAHEAD");
@@ -164,7 +164,7 @@ int vi_fsrc_refill(struct vi_fsrc *f)
 		return 0;
 	if (!f->ra_tried && b->head_pos == b->head_len) {
 		f->ra_tried = 1;
-		if (readahead_ok(b))
+		if (!f->f->own_threads && readahead_ok(b))
 			f->ra = vi_ra_start(((struct fd_src *)b)->fd, b->pos);
 	}
 	if (f->ra) {	/* the thread's buffer, used in place */

@@ -131,6 +131,8 @@ struct vi_filter {
 	int (*init)(struct vi_fsrc *f);
 	ssize_t (*read)(struct vi_fsrc *f, uint8_t *buf, size_t n);
 	void (*end)(struct vi_fsrc *f);
+	int own_threads;        /* decodes on threads of its own: the file
+				   below is not read ahead (input-readahead.h) */
 };
 
 /* The shared refill: when ibuf is used up and the source below has more,

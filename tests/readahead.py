@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A compressed regular file is read on a second thread (src/input-
-readahead.c): whatever the compressor, the result is the one read on a
+readahead.c; not xz, whose decoder has threads of its own): whatever the
+compressor, the result is the one read on a
 single thread (VMSTATE_INSPECT_READAHEAD=0), byte for byte, on a stream of
 8 MiB of random RAM whose compressed file is many times the thread's four
 128 KiB buffers (RAM digests: every page byte counts); and a file cut short

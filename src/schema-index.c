@@ -428,30 +428,37 @@ size_t vi_idx_find(const char *const *dirs, uint64_t size, const char *key,
 	return k;
 }
 
-const struct vi_idx_entry *vi_idx_lookup(const struct vi_idx_view *v, uint64_t h)
+/* The first of n records of size sz, sorted by the uint64_t hash each
+ * starts with, whose hash is h; NULL if none. */
+static const void *first_with(const void *base, size_t n, size_t sz, uint64_t h)
 {
-	size_t lo = 0, hi = v->n;
+	const char *b = base;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (v->e[mid].nhash < h)
+		uint64_t x;
+		memcpy(&x, b + mid * sz, sizeof(x));
+		if (x < h)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < v->n && v->e[lo].nhash == h ? &v->e[lo] : NULL;
+	if (lo < n) {
+		uint64_t x;
+		memcpy(&x, b + lo * sz, sizeof(x));
+		if (x == h)
+			return b + lo * sz;
+	}
+	return NULL;
+}
+
+const struct vi_idx_entry *vi_idx_lookup(const struct vi_idx_view *v, uint64_t h)
+{
+	return first_with(v->e, v->n, sizeof(*v->e), h);
 }
 
 const struct vi_idx_alias *vi_idx_alias(const struct vi_idx_view *v, uint64_t h)
 {
-	size_t lo = 0, hi = v->nalias;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v->alias[mid].hash < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < v->nalias && v->alias[lo].hash == h ? &v->alias[lo] : NULL;
+	return first_with(v->alias, v->nalias, sizeof(*v->alias), h);
 }

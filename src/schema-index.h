@@ -29,6 +29,7 @@
 
 #define VI_IDX_NAME "validated.idx"
 
+/* Entries and aliases start with the hash they are sorted by (one lookup). */
 struct vi_idx_entry {
 	uint64_t nhash;          /* XXH3-64 of the name's bytes */
 	uint64_t bhash;          /* XXH3-64 of bytes [name - 1, val + vlen) */

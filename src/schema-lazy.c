@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "vi-budget.h"
 #include "vi-error.h"
+#include "input.h"	/* vi_pread_full */
 #include "schema-index.h"
 #include "schema-lazy.h"
 #include "vi-tree.h"
@@ -24,19 +25,6 @@ struct lazy {
 
 static struct lazy **reg;
 static size_t nreg;
-
-static int read_at(int fd, char *buf, size_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t got = pread(fd, buf, n, (off_t)off);
-		if (got <= 0)
-			return -1;
-		buf += got;
-		n -= (size_t)got;
-		off += (uint64_t)got;
-	}
-	return 0;
-}
 
 /* The file changed under the run, after the document was made of it. */
 static void changed(const struct lazy *l, uint64_t off)
@@ -59,13 +47,23 @@ static const char *entry_bytes(struct lazy *l, const struct vi_idx_entry *e, cha
 	} else {
 		*tmp = vi_xmalloc(n);
 		vi_budget_charge_ptr(*tmp);
-		if (read_at(l->fd, *tmp, n, from) < 0)
+		if (vi_pread_full(l->fd, *tmp, n, from) < 0)
 			changed(l, from);
 		b = *tmp;
 	}
 	if (vi_idx_hash(b, n) != e->bhash)
 		changed(l, from);
 	return b;
+}
+
+/* The name of entry e, from its bytes (entry_bytes), NUL-terminated. */
+static char *entry_name(const struct vi_idx_entry *e, const char *bytes)
+{
+	char *name = vi_xmalloc(e->nlen + 1);
+
+	memcpy(name, bytes + 1, e->nlen);
+	name[e->nlen] = '\0';
+	return name;
 }
 
 static void drop(char *tmp)
@@ -87,8 +85,8 @@ static json_t *rest_doc(int fd, const struct vi_idx_view *v)
 
 	vi_budget_charge_ptr(rest);
 	memcpy(rest + v->span, "{}", 2);
-	if (read_at(fd, rest, v->span, 0) == 0 &&
-	    read_at(fd, rest + v->span + 2, v->size - v->span - v->slen, v->span + v->slen) == 0 &&
+	if (vi_pread_full(fd, rest, v->span, 0) == 0 &&
+	    vi_pread_full(fd, rest + v->span + 2, v->size - v->span - v->slen, v->span + v->slen) == 0 &&
 	    vi_idx_hash(rest, rlen) == v->rest_hash)
 		doc = vi_json_loadb(rest, rlen, JSON_REJECT_DUPLICATES, &jerr);
 	drop(rest);
@@ -219,7 +217,7 @@ void vi_lazy_complete(json_t *obj)
 	l->complete = 1;
 	all = vi_xmalloc(l->ix.slen ? l->ix.slen : 1);
 	vi_budget_charge_ptr(all);
-	if (read_at(l->fd, all, l->ix.slen, l->ix.span) < 0)
+	if (vi_pread_full(l->fd, all, l->ix.slen, l->ix.span) < 0)
 		changed(l, l->ix.span);
 	l->all = all;
 	order = vi_xmalloc((l->ix.n ? l->ix.n : 1) * sizeof(*order));
@@ -229,11 +227,10 @@ void vi_lazy_complete(json_t *obj)
 	qsort(order, l->ix.n, sizeof(*order), by_offset);
 	for (size_t i = 0; i < l->ix.n; i++) {
 		const struct vi_idx_entry *e = &l->ix.e[order[i]];
-		char *name = vi_xmalloc(e->nlen + 1), *tmp;
+		char *tmp;
 		const char *b = entry_bytes(l, e, &tmp);
+		char *name = entry_name(e, b);
 		json_t *v;
-		memcpy(name, b + 1, e->nlen);
-		name[e->nlen] = '\0';
 		if (!l->done[order[i]])
 			parse_entry(l, order[i], name, b);
 		/* moved to the end: after the loop, the file's order */
@@ -264,10 +261,7 @@ int vi_lazy_alias(json_t *obj, const char *alias, const char *member, json_t **e
 		json_t *v, *x;
 		size_t i;
 		if (!name) {
-			const char *b = entry_bytes(l, e, &tmp);
-			name = vi_xmalloc(e->nlen + 1);
-			memcpy(name, b + 1, e->nlen);
-			name[e->nlen] = '\0';
+			name = entry_name(e, entry_bytes(l, e, &tmp));
 			drop(tmp);
 			if (!l->names) {
 				l->names = vi_xmalloc(l->ix.n * sizeof(*l->names));

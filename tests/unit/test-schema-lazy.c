@@ -62,21 +62,29 @@ static void install(const char *src, const char *rel, char *out, const char *key
 	free(buf);
 }
 
-/* qemu-9.7/x86_64.json: a vmsd no validation passes, yet described by the
- * index in dir, a directory a user names: that index vouches for nothing. */
+/* dir/qemu-REL/x86_64.json: a schema with a vmsd no validation passes
+ * (version_id "one"), into path. */
+static void write_bad_schema(const char *rel, char *path, size_t n)
+{
+	FILE *f;
+
+	snprintf(path, n, "%s/qemu-%s", dir, rel);
+	mkdir(path, 0755);
+	snprintf(path, n, "%s/qemu-%s/x86_64.json", dir, rel);
+	REQUIRE(f = fopen(path, "w"));
+	fprintf(f, "{\"target\": \"qemu-%s/x86_64\", \"qemu_version\": \"x\", \"vmsds\": {"
+		"\"a\": {\"name\": \"a\", \"version_id\": 1},"
+		"\"b\": {\"name\": \"b\", \"version_id\": \"one\"}}}", rel);
+	fclose(f);
+}
+
+/* qemu-9.7: the bad schema, yet described by the index in dir, a directory
+ * a user names: that index vouches for nothing. */
 static void install_bad_indexed(void)
 {
 	char path[300];
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/qemu-9.7", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/qemu-9.7/x86_64.json", dir);
-	REQUIRE(f = fopen(path, "w"));
-	fputs("{\"target\": \"qemu-9.7/x86_64\", \"qemu_version\": \"x\", \"vmsds\": {"
-	      "\"a\": {\"name\": \"a\", \"version_id\": 1},"
-	      "\"b\": {\"name\": \"b\", \"version_id\": \"one\"}}}", f);
-	fclose(f);
+	write_bad_schema("9.7", path, sizeof(path));
 	REQUIRE(vi_idx_add(idx, path, "vmsds", NULL) == 0);
 }
 
@@ -163,16 +171,8 @@ START_TEST(test_unlisted_validated_whole)
 	struct vi_schema s;
 	struct vi_error err = { 0 };
 	char path[300];
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/qemu-9.9", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/qemu-9.9/x86_64.json", dir);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fputs("{\"target\": \"qemu-9.9/x86_64\", \"qemu_version\": \"x\", \"vmsds\": {"
-	      "\"a\": {\"name\": \"a\", \"version_id\": 1},"
-	      "\"b\": {\"name\": \"b\", \"version_id\": \"one\"}}}", f);
-	fclose(f);
+	write_bad_schema("9.9", path, sizeof(path));
 	ck_assert_int_eq(schema_load_target(&s, "qemu-9.9/x86_64", dir, &err), -1);
 	ck_assert_int_eq(err.exit_code, 2);
 }

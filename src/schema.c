@@ -204,7 +204,7 @@ static int over_budget(struct vi_error *err, const char *path)
 		       (unsigned long long)VI_BUDGET_PER_BYTE);
 }
 
-/* A file `make` validated (validated.list in a schema directory): its
+/* A file `make` validated (described by a trusted validated.idx): its
  * vmsds are parsed when first asked for (schema-lazy.h).  1 loaded, 0 not
  * such a file (load it whole), -1 error. */
 static int load_lazy(struct vi_schema *s, const char *path, const char *const *dirs,

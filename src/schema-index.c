@@ -8,12 +8,13 @@
 #include "schema-index.h"
 #include "vi-tree.h"	/* vi_xmalloc */
 
-#define MAGIC "VIIDX01\n"
+#define MAGIC "VIIDX02\n"
 #define BOM 0x01020304u
 #define MAX_FILE (64u << 20)	/* an index, or a schema file to index */
 
 struct head { char magic[8]; uint32_t bom, nrec; };
-struct rec { uint64_t size, span, slen, rest_hash; uint32_t flags, keylen, n, nalias; };
+struct rec { uint64_t size, rest_hash; uint32_t nobj, pad; };
+struct orec { uint64_t span, slen; uint32_t flags, keylen, n, nalias; };
 
 uint64_t vi_idx_hash(const void *p, size_t n)
 {
@@ -191,7 +192,8 @@ static int by_alias(const void *a, const void *b)
 	return (x->name > y->name) - (x->name < y->name);
 }
 
-/* The strings of member m of each entry's value (an object), hashed. */
+/* The strings of member m of each entry's value (an object): an array of
+ * strings, or one string; hashed. */
 static struct vi_idx_alias *aliases(const char *buf, const struct vi_idx_entry *e, size_t n,
 				    const char *m, size_t *na)
 {
@@ -201,9 +203,10 @@ static struct vi_idx_alias *aliases(const char *buf, const struct vi_idx_entry *
 	*na = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *vs, *ve, *p, *end;
-		if (find_member(buf + e[i].val, e[i].vlen, m, &vs, &ve) < 0 || *vs != '[')
+		if (find_member(buf + e[i].val, e[i].vlen, m, &vs, &ve) < 0 ||
+		    (*vs != '[' && *vs != '"'))
 			continue;
-		for (p = ws(vs + 1, ve), end = ve; p < end && *p == '"';) {
+		for (p = *vs == '"' ? vs : ws(vs + 1, ve), end = ve; p < end && *p == '"';) {
 			int esc = 0;
 			const char *q = str_end(p, end, &esc);
 			if (!q)
@@ -244,56 +247,101 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-int vi_idx_add(struct vi_idx_writer *w, const char *path, const char *key,
-	       const char *alias_member)
-{
-	size_t len, n = 0, ns = 0, rlen;
-	char *buf = slurp(path, &len), *rest, zero[8] = { 0 };
-	const char *vs, *ve;
-	struct vi_idx_entry *e = NULL;
-	struct vi_idx_alias *s = NULL;
-	struct rec r = { 0 };
+/* One object of a file being indexed. */
+struct wobj {
+	const char *key, *vs, *ve;
+	struct vi_idx_entry *e;
+	size_t n;
+	struct vi_idx_alias *a;
+	size_t na;
+	uint32_t flags;
+};
 
-	if (!buf || len > UINT32_MAX || find_member(buf, len, key, &vs, &ve) < 0 || *vs != '{' ||
-	    entries(buf, vs, ve, &e, &n) < 0) {
-		free(buf);
-		free(e);
+static int by_span(const void *x, const void *y)
+{
+	const struct wobj *a = x, *b = y;
+
+	return (a->vs > b->vs) - (a->vs < b->vs);
+}
+
+static int scan_obj(const char *buf, size_t len, const struct vi_idx_spec *sp, struct wobj *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->key = sp->key;
+	if (find_member(buf, len, sp->key, &o->vs, &o->ve) < 0 || *o->vs != '{' ||
+	    entries(buf, o->vs, o->ve, &o->e, &o->n) < 0)
 		return -1;
+	o->flags = memchr(o->vs, '\\', (size_t)(o->ve - o->vs)) ? VI_IDX_ESCAPES : 0;
+	if (o->n)
+		qsort(o->e, o->n, sizeof(*o->e), by_hash);
+	if (sp->alias_member) {	/* escaped names are never looked up (vi_lazy_alias) */
+		o->a = aliases(buf, o->e, o->n, sp->alias_member, &o->na);
+		if (o->na)
+			qsort(o->a, o->na, sizeof(*o->a), by_alias);
+		o->flags |= VI_IDX_ALIASES;
 	}
-	r.size = len;
-	r.span = (uint64_t)(vs - buf);
-	r.slen = (uint64_t)(ve - vs);
-	rlen = len - r.slen + 2;
-	rest = vi_xmalloc(rlen);
-	memcpy(rest, buf, r.span);
-	memcpy(rest + r.span, "{}", 2);
-	memcpy(rest + r.span + 2, ve, len - r.span - r.slen);
-	r.rest_hash = vi_idx_hash(rest, rlen);
-	free(rest);
-	r.flags = memchr(vs, '\\', r.slen) ? VI_IDX_ESCAPES : 0;
-	if (n)
-		qsort(e, n, sizeof(*e), by_hash);
-	if (alias_member) {	/* escaped names are never looked up (vi_lazy_alias) */
-		s = aliases(buf, e, n, alias_member, &ns);
-		if (ns)
-			qsort(s, ns, sizeof(*s), by_alias);
-		r.flags |= VI_IDX_ALIASES;
-	}
-	r.keylen = (uint32_t)strlen(key);
-	r.n = (uint32_t)n;
-	r.nalias = (uint32_t)ns;
-	put(w, &r, sizeof(r));
-	put(w, key, r.keylen);
-	put(w, zero, pad8(r.keylen + 1) - r.keylen);
-	if (n)
-		put(w, e, n * sizeof(*e));
-	if (ns)
-		put(w, s, ns * sizeof(*s));
-	w->nrec++;
-	free(buf);
-	free(e);
-	free(s);
 	return 0;
+}
+
+int vi_idx_add(struct vi_idx_writer *w, const char *path, const struct vi_idx_spec *spec)
+{
+	size_t len, no = 0, rlen, at = 0, from = 0;
+	char *buf = slurp(path, &len), *rest, zero[8] = { 0 };
+	struct wobj o[VI_IDX_MAX_OBJ];
+	struct rec r = { 0 };
+	int rc = -1;
+
+	if (!buf || len > UINT32_MAX)
+		goto out;
+	for (; spec[no].key; no++)
+		if (no == VI_IDX_MAX_OBJ || scan_obj(buf, len, &spec[no], &o[no]) < 0) {
+			no += no < VI_IDX_MAX_OBJ;
+			goto out;
+		}
+	if (!no)
+		goto out;
+	qsort(o, no, sizeof(*o), by_span);
+	rlen = len;
+	for (size_t k = 0; k < no; k++) {
+		if (k && o[k].vs < o[k - 1].ve)
+			goto out;	/* one member named twice */
+		rlen -= (size_t)(o[k].ve - o[k].vs) - 2;
+	}
+	rest = vi_xmalloc(rlen);	/* the file, each object written "{}" */
+	for (size_t k = 0; k < no; k++) {
+		size_t vs = (size_t)(o[k].vs - buf);
+		memcpy(rest + at, buf + from, vs - from);
+		memcpy(rest + at + vs - from, "{}", 2);
+		at += vs - from + 2;
+		from = (size_t)(o[k].ve - buf);
+	}
+	memcpy(rest + at, buf + from, len - from);
+	r.size = len;
+	r.rest_hash = vi_idx_hash(rest, rlen);
+	r.nobj = (uint32_t)no;
+	free(rest);
+	put(w, &r, sizeof(r));
+	for (size_t k = 0; k < no; k++) {
+		struct orec x = { (uint64_t)(o[k].vs - buf), (uint64_t)(o[k].ve - o[k].vs),
+				  o[k].flags, (uint32_t)strlen(o[k].key), (uint32_t)o[k].n,
+				  (uint32_t)o[k].na };
+		put(w, &x, sizeof(x));
+		put(w, o[k].key, x.keylen);
+		put(w, zero, pad8(x.keylen + 1) - x.keylen);
+		if (o[k].n)
+			put(w, o[k].e, o[k].n * sizeof(*o[k].e));
+		if (o[k].na)
+			put(w, o[k].a, o[k].na * sizeof(*o[k].a));
+	}
+	w->nrec++;
+	rc = 0;
+out:
+	for (size_t k = 0; k < no; k++) {
+		free(o[k].e);
+		free(o[k].a);
+	}
+	free(buf);
+	return rc;
 }
 
 int vi_idx_save(struct vi_idx_writer *w, const char *out)
@@ -344,6 +392,39 @@ static void release(void)
 	nsrc = nviews = 0;
 }
 
+/* One object's record at buf + *off, of a file of size bytes, after the
+ * byte prev (where the previous object ended): into *o; 0 or -1. */
+static int parse_obj(const char *buf, size_t len, size_t *off, uint64_t size, uint64_t prev,
+		     struct vi_idx_obj *o)
+{
+	const struct orec *r = (const void *)(buf + *off);
+	size_t need;
+
+	if (len - *off < sizeof(*r))
+		return -1;
+	need = sizeof(*r) + pad8((size_t)r->keylen + 1) +
+	       (size_t)r->n * sizeof(struct vi_idx_entry) +
+	       (size_t)r->nalias * sizeof(struct vi_idx_alias);
+	if (r->keylen > 64 || r->n > (1u << 24) || r->nalias > (1u << 24) ||
+	    need > len - *off || r->span < prev || r->span > size || r->slen < 2 ||
+	    r->slen > size - r->span || memchr(buf + *off + sizeof(*r), '\0', r->keylen))
+		return -1;
+	*o = (struct vi_idx_obj){ r->span, r->slen, r->flags, buf + *off + sizeof(*r), NULL, r->n,
+				  NULL, r->nalias };
+	o->e = (const void *)(o->key + pad8((size_t)r->keylen + 1));
+	o->alias = (const void *)(o->e + r->n);
+	for (size_t k = 0; k < o->nalias; k++)
+		if (o->alias[k].entry >= o->n)
+			return -1;
+	for (size_t k = 0; k < o->n; k++)
+		if (o->e[k].name <= r->span || o->e[k].nlen > r->slen ||
+		    (uint64_t)o->e[k].name + o->e[k].nlen >= o->e[k].val || o->e[k].vlen > r->slen ||
+		    (uint64_t)o->e[k].val + o->e[k].vlen > r->span + r->slen)
+			return -1;
+	*off += need;
+	return 0;
+}
+
 /* Parse one index file's bytes; a bad one adds nothing.  How many views. */
 static size_t parse(const char *buf, size_t len)
 {
@@ -355,31 +436,21 @@ static size_t parse(const char *buf, size_t len)
 	for (uint32_t i = 0; i < h->nrec; i++) {
 		const struct rec *r = (const void *)(buf + off);
 		struct vi_idx_view v;
-		size_t need;
-		if (len - off < sizeof(*r))
+		uint64_t prev = 0;
+		if (len - off < sizeof(*r) || !r->nobj || r->nobj > VI_IDX_MAX_OBJ)
 			goto bad;
-		need = sizeof(*r) + pad8((size_t)r->keylen + 1) +
-		       (size_t)r->n * sizeof(struct vi_idx_entry) +
-		       (size_t)r->nalias * sizeof(struct vi_idx_alias);
-		if (r->keylen > 64 || r->n > (1u << 24) || r->nalias > (1u << 24) ||
-		    need > len - off || r->span > r->size || r->slen > r->size - r->span ||
-		    memchr(buf + off + sizeof(*r), '\0', r->keylen))
-			goto bad;
-		v = (struct vi_idx_view){ r->size, r->span, r->slen, r->rest_hash, r->flags,
-					  buf + off + sizeof(*r), NULL, r->n, NULL, r->nalias };
-		v.e = (const void *)(v.key + pad8((size_t)r->keylen + 1));
-		v.alias = (const void *)(v.e + r->n);
-		for (size_t k = 0; k < v.nalias; k++)
-			if (v.alias[k].entry >= v.n)
+		memset(&v, 0, sizeof(v));
+		v.size = r->size;
+		v.rest_hash = r->rest_hash;
+		v.nobj = r->nobj;
+		off += sizeof(*r);
+		for (size_t k = 0; k < v.nobj; k++) {
+			if (parse_obj(buf, len, &off, v.size, prev, &v.obj[k]) < 0)
 				goto bad;
-		for (size_t k = 0; k < v.n; k++)
-			if (v.e[k].name <= r->span || v.e[k].nlen > r->slen ||
-			    (uint64_t)v.e[k].name + v.e[k].nlen >= v.e[k].val || v.e[k].vlen > r->slen ||
-			    (uint64_t)v.e[k].val + v.e[k].vlen > r->span + r->slen)
-				goto bad;
+			prev = v.obj[k].span + v.obj[k].slen;
+		}
 		views = vi_xrealloc(views, (nviews + 1) * sizeof(*views));
 		views[nviews++] = v;
-		off += need;
 	}
 	return nviews - first;
 bad:
@@ -418,12 +489,16 @@ size_t vi_idx_find(const char *const *dirs, uint64_t size, const char *key,
 
 	for (int d = 0; dirs && dirs[d]; d++) {
 		const struct source *x = source(dirs[d]);
-		for (size_t i = x->first; i < x->first + x->n; i++)
-			if (views[i].size == size && !strcmp(views[i].key, key)) {
+		for (size_t i = x->first; i < x->first + x->n; i++) {
+			int has = 0;
+			for (size_t j = 0; j < views[i].nobj; j++)
+				has |= !strcmp(views[i].obj[j].key, key);
+			if (views[i].size == size && has) {
 				if (k < max)
 					out[k] = views[i];
 				k++;
 			}
+		}
 	}
 	return k;
 }
@@ -453,12 +528,12 @@ static const void *first_with(const void *base, size_t n, size_t sz, uint64_t h)
 	return NULL;
 }
 
-const struct vi_idx_entry *vi_idx_lookup(const struct vi_idx_view *v, uint64_t h)
+const struct vi_idx_entry *vi_idx_lookup(const struct vi_idx_obj *o, uint64_t h)
 {
-	return first_with(v->e, v->n, sizeof(*v->e), h);
+	return first_with(o->e, o->n, sizeof(*o->e), h);
 }
 
-const struct vi_idx_alias *vi_idx_alias(const struct vi_idx_view *v, uint64_t h)
+const struct vi_idx_alias *vi_idx_alias(const struct vi_idx_obj *o, uint64_t h)
 {
-	return first_with(v->alias, v->nalias, sizeof(*v->alias), h);
+	return first_with(o->alias, o->nalias, sizeof(*o->alias), h);
 }

@@ -15,7 +15,7 @@ struct lazy {
 	json_t *doc, *obj;
 	char *path;
 	int fd;
-	struct vi_idx_view ix;  /* where the entries are (schema-index.h) */
+	struct vi_idx_obj ix;   /* where the entries are (schema-index.h) */
 	unsigned char *done;    /* per entry of ix */
 	char **names;           /* per entry: its name, once an alias found it */
 	const char *all;        /* the object's bytes, while completing */
@@ -74,23 +74,44 @@ static void drop(char *tmp)
 	}
 }
 
-/* The document without the object's entries, if the file at fd is the one
+/* The document without its objects' entries, if the file at fd is the one
  * record v describes (its size and the rest's hash). */
 static json_t *rest_doc(int fd, const struct vi_idx_view *v)
 {
-	size_t rlen = v->size - v->slen + 2;
-	char *rest = vi_xmalloc(rlen);
+	size_t rlen = v->size, at = 0;
+	uint64_t from = 0;
+	char *rest;
 	json_error_t jerr;
 	json_t *doc = NULL;
+	int ok = 1;
 
+	for (size_t k = 0; k < v->nobj; k++)
+		rlen -= v->obj[k].slen - 2;
+	rest = vi_xmalloc(rlen);
 	vi_budget_charge_ptr(rest);
-	memcpy(rest + v->span, "{}", 2);
-	if (vi_pread_full(fd, rest, v->span, 0) == 0 &&
-	    vi_pread_full(fd, rest + v->span + 2, v->size - v->span - v->slen, v->span + v->slen) == 0 &&
+	for (size_t k = 0; k < v->nobj && ok; k++) {
+		size_t n = v->obj[k].span - from;
+		ok = vi_pread_full(fd, rest + at, n, from) == 0;
+		memcpy(rest + at + n, "{}", 2);
+		at += n + 2;
+		from = v->obj[k].span + v->obj[k].slen;
+	}
+	if (ok && vi_pread_full(fd, rest + at, v->size - from, from) == 0 &&
 	    vi_idx_hash(rest, rlen) == v->rest_hash)
 		doc = vi_json_loadb(rest, rlen, JSON_REJECT_DUPLICATES, &jerr);
 	drop(rest);
 	return doc;
+}
+
+/* Is each object of v an empty object of doc? */
+static int objects_empty(json_t *doc, const struct vi_idx_view *v)
+{
+	for (size_t k = 0; k < v->nobj; k++) {
+		json_t *o = json_object_get(doc, v->obj[k].key);
+		if (!json_is_object(o) || json_object_size(o))
+			return 0;
+	}
+	return 1;
 }
 
 json_t *vi_lazy_load_file(const char *path, size_t len, const char *key,
@@ -98,8 +119,7 @@ json_t *vi_lazy_load_file(const char *path, size_t len, const char *key,
 {
 	struct vi_idx_view cand[4];
 	size_t nc = vi_idx_find(dirs, len, key, cand, 4);
-	json_t *doc = NULL, *obj = NULL;
-	struct lazy *l;
+	json_t *doc = NULL;
 	size_t i;
 	int fd;
 
@@ -108,8 +128,7 @@ json_t *vi_lazy_load_file(const char *path, size_t len, const char *key,
 	if (!nc || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return NULL;
 	for (i = 0; i < nc && i < 4 && !doc; i++)
-		if ((doc = rest_doc(fd, &cand[i])) &&
-		    (!json_is_object(obj = json_object_get(doc, key)) || json_object_size(obj))) {
+		if ((doc = rest_doc(fd, &cand[i])) && !objects_empty(doc, &cand[i])) {
 			json_decref(doc);
 			doc = NULL;
 		}
@@ -117,18 +136,25 @@ json_t *vi_lazy_load_file(const char *path, size_t len, const char *key,
 		close(fd);
 		return NULL;
 	}
-	l = vi_xmalloc(sizeof(*l));
-	memset(l, 0, sizeof(*l));
-	l->doc = doc;
-	l->obj = obj;
-	l->fd = fd;
-	l->path = vi_xstrdup(path);
-	l->ix = cand[i - 1];
-	l->hook = hook;
-	l->done = vi_xmalloc(l->ix.n + 1);
-	memset(l->done, 0, l->ix.n + 1);
-	reg = vi_xrealloc(reg, (nreg + 1) * sizeof(*reg));
-	reg[nreg++] = l;
+	for (size_t k = 0; k < cand[i - 1].nobj; k++) {	/* one lazy object each */
+		const struct vi_idx_obj *o = &cand[i - 1].obj[k];
+		struct lazy *l = vi_xmalloc(sizeof(*l));
+		memset(l, 0, sizeof(*l));
+		l->doc = doc;
+		l->obj = json_object_get(doc, o->key);
+		l->fd = k ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : fd;
+		if (l->fd < 0) {
+			perror("vmstate-inspect: dup");
+			exit(VI_EXIT_USAGE);
+		}
+		l->path = vi_xstrdup(path);
+		l->ix = *o;
+		l->hook = !strcmp(o->key, key) ? hook : NULL;
+		l->done = vi_xmalloc(l->ix.n + 1);
+		memset(l->done, 0, l->ix.n + 1);
+		reg = vi_xrealloc(reg, (nreg + 1) * sizeof(*reg));
+		reg[nreg++] = l;
+	}
 	return doc;
 }
 
@@ -245,12 +271,27 @@ void vi_lazy_complete(json_t *obj)
 	drop(all);
 }
 
-int vi_lazy_alias(json_t *obj, const char *alias, const char *member, json_t **entry,
-		  const char **key)
+/* Is member m of entry v alias, or an array that lists it? */
+static int lists(json_t *v, const char *m, const char *alias)
+{
+	json_t *x = json_object_get(v, m), *y;
+	size_t i;
+
+	if (json_is_string(x))
+		return !strcmp(json_string_value(x), alias);
+	json_array_foreach(x, i, y)
+		if (json_is_string(y) && !strcmp(json_string_value(y), alias))
+			return 1;
+	return 0;
+}
+
+int vi_lazy_aliases(json_t *obj, const char *alias, const char *member, vi_lazy_each fn,
+		    void *ctx)
 {
 	struct lazy *l = find(obj);
 	const struct vi_idx_alias *a;
 	uint64_t h = vi_idx_hash(alias, strlen(alias));
+	int n = 0;
 
 	if (!l || !(l->ix.flags & VI_IDX_ALIASES) || (l->ix.flags & VI_IDX_ESCAPES))
 		return -1;
@@ -258,8 +299,9 @@ int vi_lazy_alias(json_t *obj, const char *alias, const char *member, json_t **e
 	     a++) {
 		const struct vi_idx_entry *e = &l->ix.e[a->entry];
 		char *tmp, *name = l->names ? l->names[a->entry] : NULL;
-		json_t *v, *x;
-		size_t i;
+		json_t *v;
+		if (a > l->ix.alias && a[-1].hash == h && a[-1].entry == a->entry)
+			continue;	/* an entry that lists it twice */
 		if (!name) {
 			name = entry_name(e, entry_bytes(l, e, &tmp));
 			drop(tmp);
@@ -267,23 +309,44 @@ int vi_lazy_alias(json_t *obj, const char *alias, const char *member, json_t **e
 				l->names = vi_xmalloc(l->ix.n * sizeof(*l->names));
 				memset(l->names, 0, l->ix.n * sizeof(*l->names));
 			}
-			l->names[a->entry] = name;	/* kept: *key outlives completing */
+			l->names[a->entry] = name;	/* kept: a key outlives completing */
 		}
 		v = vi_lazy_get(obj, name);
-		json_array_foreach(json_object_get(v, member), i, x)
-			if (json_is_string(x) && !strcmp(json_string_value(x), alias)) {
-				*entry = v;
-				*key = name;
-				return 1;
-			}
+		if (lists(v, member, alias)) {
+			n++;
+			if (fn(v, name, ctx))
+				break;
+		}
 	}
-	return 0;
+	return n;
+}
+
+struct first {
+	json_t **entry;
+	const char **key;
+};
+
+static int first_only(json_t *entry, const char *key, void *ctx)
+{
+	struct first *out = ctx;
+
+	*out->entry = entry;
+	*out->key = key;
+	return 1;
+}
+
+int vi_lazy_alias(json_t *obj, const char *alias, const char *member, json_t **entry,
+		  const char **key)
+{
+	struct first out = { entry, key };
+
+	return vi_lazy_aliases(obj, alias, member, first_only, &out);
 }
 
 void vi_lazy_forget(json_t *doc)
 {
-	for (size_t i = 0; doc && i < nreg; i++)
-		if (reg[i]->doc == doc) {
+	for (size_t i = nreg; doc && i-- > 0;)
+		if (reg[i]->doc == doc) {	/* each of its objects */
 			struct lazy *l = reg[i];
 			reg[i] = reg[--nreg];
 			if (last == l)
@@ -295,6 +358,5 @@ void vi_lazy_forget(json_t *doc)
 			free(l->path);
 			free(l->done);
 			free(l);
-			return;
 		}
 }

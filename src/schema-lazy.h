@@ -1,14 +1,14 @@
 /* schema-lazy.h - one big JSON object of a document parsed entry by entry,
  * when first asked for.
  *
- * A schema file is mostly its "vmsds" object (a machine file its
- * "machines"), of which a run needs the few entries its stream's sections
- * name: parsing every entry of every installed target into a jansson tree
- * cost ~0.1 s and ~5 MiB per file.  A lazy document is the file with that
- * object empty, plus where each entry's bytes are in the file (read with
- * pread when asked for); vi_lazy_get() parses an entry into the
- * object the first time it is asked for, so json_object_get() on the object
- * afterwards finds it too.
+ * A schema file is mostly its "vmsds" and "qom" objects (a machine file
+ * its "machines"), of which a run needs the few entries its stream's
+ * sections name: parsing every entry of every installed target into a
+ * jansson tree cost ~0.1 s and ~5 MiB per file.  A lazy document is the
+ * file with those objects empty, plus where each entry's bytes are in the
+ * file (read with pread when asked for); vi_lazy_get() parses an entry into
+ * its object the first time it is asked for, so json_object_get() on the
+ * object afterwards finds it too.
  *
  * Only for files `make` validated whole when the tool was built (it runs
  * src/schema-stamp over schemas/, which writes schemas/validated.idx, see
@@ -23,11 +23,13 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* Called on each entry once parsed and added (schemas attach variants). */
+/* Called on each entry of the object named key once parsed and added
+ * (schemas attach variants). */
 typedef void (*vi_lazy_hook)(json_t *doc, const char *name, json_t *entry);
 
 /* The document of the file at path (len bytes, a regular file) with
- * member key an empty object indexed lazily, or NULL: the file is not one
+ * member key (and each other object its index lists) an empty object
+ * indexed lazily, or NULL: the file is not one
  * `make` validated, has no such member or cannot be indexed, and the
  * caller loads it whole.  dirs: the schema directories, NULL-terminated,
  * searched for validated.idx. */
@@ -41,11 +43,16 @@ json_t *vi_lazy_get(json_t *obj, const char *name);
  * of entries parsed before move (are freed): hold none across the first
  * call.  Later calls do nothing. */
 void vi_lazy_complete(json_t *obj);
-/* The entry of obj that lists alias in its member `member` (an array of
- * names), the first in the file's order, parsed: 1 with *entry and *key
- * (its name, valid as long as obj, even once completed), 0 when there is
- * none, -1 when the index cannot tell (obj is not lazy, or its file's index
- * lists no aliases): then search the completed object. */
+/* Called on each entry found by vi_lazy_aliases, with its name (valid as
+ * long as obj, even once completed); nonzero stops the search. */
+typedef int (*vi_lazy_each)(json_t *entry, const char *key, void *ctx);
+/* Each entry of obj whose member `member` is the string alias or an array
+ * that lists it, in the file's order, parsed and handed to fn: how many
+ * were, or -1 when the index cannot tell (obj is not lazy, or its file's
+ * index lists no such member): then search the completed object. */
+int vi_lazy_aliases(json_t *obj, const char *alias, const char *member, vi_lazy_each fn,
+		    void *ctx);
+/* The first of them: 1 with *entry and *key, 0 when there is none, -1. */
 int vi_lazy_alias(json_t *obj, const char *alias, const char *member, json_t **entry,
 		  const char **key);
 /* The document doc (from vi_lazy_load) is being freed: drop its index. */

@@ -166,17 +166,29 @@ static void add_variant(json_t *v, json_t *d)
 		json_array_append(list, d);
 }
 
+static int add_qom_variant(json_t *q, const char *key, void *v)
+{
+	json_t *d = json_object_get(q, "description");
+
+	(void)key;
+	if (json_is_object(d))
+		add_variant(v, d);
+	return 0;
+}
+
+/* One vmsd's: the qom entries that name it, found by the index when qom is
+ * lazy too (schema-index.h), else by a pass over qom. */
 static void attach_variants_of(json_t *doc, const char *name, json_t *v)
 {
+	json_t *qom = json_object_get(doc, "qom"), *q;
 	const char *k;
-	json_t *q;
 
-	json_object_foreach(json_object_get(doc, "qom"), k, q) {
-		json_t *d = json_object_get(q, "description");
-		if (json_is_object(d) && json_is_object(v) &&
-		    !strcmp(jstr(q, "vmsd") ? jstr(q, "vmsd") : "", name))
-			add_variant(v, d);
-	}
+	if (!json_is_object(v) || vi_lazy_aliases(qom, name, "vmsd", add_qom_variant, v) >= 0)
+		return;
+	vi_lazy_complete(qom);
+	json_object_foreach(qom, k, q)
+		if (!strcmp(jstr(q, "vmsd") ? jstr(q, "vmsd") : "", name))
+			add_qom_variant(q, k, v);
 }
 
 /* Every vmsd's, in one pass over qom (linear in the schema). */
@@ -205,7 +217,7 @@ static int over_budget(struct vi_error *err, const char *path)
 }
 
 /* A file `make` validated (described by a trusted validated.idx): its
- * vmsds are parsed when first asked for (schema-lazy.h).  1 loaded, 0 not
+ * vmsds and qom entries are parsed when first asked for (schema-lazy.h).  1 loaded, 0 not
  * such a file (load it whole), -1 error. */
 static int load_lazy(struct vi_schema *s, const char *path, const char *const *dirs,
 		     size_t size, unsigned refused, struct vi_error *err)
@@ -407,6 +419,7 @@ json_t *schema_vmsd(const struct vi_schema *s, const char *name)
 
 void schema_complete(const struct vi_schema *s)
 {
+	vi_lazy_complete(json_object_get(s->doc, "qom"));
 	vi_lazy_complete(s->vmsds);
 }
 

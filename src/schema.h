@@ -28,8 +28,9 @@ void schema_free(struct vi_schema *s);
 
 /* Installed targets that `make` validated are loaded lazily: their vmsds
  * are parsed when schema_vmsd() (or facts_vmsd_name()) first asks for them,
- * so s->vmsds holds only those until schema_complete() (for whoever
- * iterates over every vmsd, in the file's order). */
+ * so s->vmsds holds only those, and the "qom" member only the entries their
+ * variants came from, until schema_complete() (for whoever iterates over
+ * every vmsd or QOM type, in the file's order). */
 json_t *schema_vmsd(const struct vi_schema *s, const char *name);
 void schema_complete(const struct vi_schema *s);
 /* A subsection description of vmsd by full name, or NULL. */

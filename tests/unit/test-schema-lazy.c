@@ -40,6 +40,11 @@ static char *slurp(const char *path, size_t *n)
 	return buf;
 }
 
+static const struct vi_idx_spec schema_objs[] = {
+	{ "vmsds", NULL }, { "qom", "vmsd" }, { NULL, NULL }
+}, machine_objs[] = { { "machines", "aliases" }, { NULL, NULL } },
+   vmsds_only[] = { { "vmsds", NULL }, { NULL, NULL } };
+
 /* Copy src to dir/rel and, if listed, index it (key: its big object). */
 static void install(const char *src, const char *rel, char *out, const char *key)
 {
@@ -58,7 +63,7 @@ static void install(const char *src, const char *rel, char *out, const char *key
 	REQUIRE(fwrite(buf, 1, n, f) == n);
 	fclose(f);
 	if (key)
-		REQUIRE(vi_idx_add(idx, out, key, strcmp(key, "machines") ? NULL : "aliases") == 0);
+		REQUIRE(vi_idx_add(idx, out, strcmp(key, "machines") ? schema_objs : machine_objs) == 0);
 	free(buf);
 }
 
@@ -85,7 +90,7 @@ static void install_bad_indexed(void)
 	char path[300];
 
 	write_bad_schema("9.7", path, sizeof(path));
-	REQUIRE(vi_idx_add(idx, path, "vmsds", NULL) == 0);
+	REQUIRE(vi_idx_add(idx, path, vmsds_only) == 0);
 }
 
 /* A copy of the indexed schema as qemu-9.8/x86_64.json, one byte of the
@@ -128,6 +133,12 @@ START_TEST(test_vmsds_on_demand)
 	ck_assert_ptr_null(schema_vmsd(&lazy, "no-such-vmsd"));
 	ck_assert_ptr_null(schema_vmsd(&lazy, ""));
 	ck_assert_uint_eq(json_object_size(lazy.vmsds), 1);
+	/* qom is lazy too: only the entries that name a parsed vmsd */
+	ck_assert_uint_eq(json_object_size(json_object_get(lazy.doc, "qom")), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(schema_vmsd(&lazy, "vga"), "variants")), 1);
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(lazy.doc, "qom"), "isa-vga"));
+	ck_assert_uint_lt(json_object_size(json_object_get(lazy.doc, "qom")),
+			  json_object_size(json_object_get(whole.doc, "qom")));
 	/* each vmsd (with the variants its qom entries add) as loaded whole */
 	json_object_foreach(whole.vmsds, k, v)
 		ck_assert_msg(json_equal(schema_vmsd(&lazy, k), v), "vmsd %s differs", k);

@@ -227,15 +227,17 @@ static void compare(struct dctx *c, json_t *s, json_t *d)
 	char key[96];
 	json_t *m;
 	size_t n0 = c->f->n, dropped0 = c->f->dropped;
-	size_t t0 = c->f->total, e0 = c->f->total_errors;
+	size_t t0 = c->f->total, e0 = c->f->total_errors, w0 = c->f->total_warnings;
 
 	snprintf(key, sizeof(key), "%p %p %d %d", (void *)s, (void *)d, c->src_seen, c->dst_seen);
 	if ((m = json_object_get(c->memo, key))) {
 		size_t n = (size_t)json_integer_value(json_array_get(m, 2));
 		size_t errs = (size_t)json_integer_value(json_array_get(m, 3));
+		size_t warns = (size_t)json_integer_value(json_array_get(m, 4));
 		size_t start = (size_t)json_integer_value(json_array_get(m, 1));
-		if (c->f->dropped || !json_is_true(json_array_get(m, 4))) {
-			vi_findings_drop_more(c->f, n, errs, errs ? VI_SEV_ERROR : VI_SEV_WARNING);
+		if (c->f->dropped || !json_is_true(json_array_get(m, 5))) {
+			vi_findings_drop_more(c->f, n, errs, warns,
+					      errs ? VI_SEV_ERROR : VI_SEV_WARNING);
 			return;
 		}
 		for (size_t i = 0; i < n; i++)
@@ -243,9 +245,9 @@ static void compare(struct dctx *c, json_t *s, json_t *d)
 		return;
 	}
 	df_check_desc(c, s, d, 0);
-	json_object_set_new(c->memo, key, json_pack("[sIIIb]", c->sec, (json_int_t)n0,
+	json_object_set_new(c->memo, key, json_pack("[sIIIIb]", c->sec, (json_int_t)n0,
 		(json_int_t)(c->f->total - t0), (json_int_t)(c->f->total_errors - e0),
-		c->f->dropped == dropped0));
+		(json_int_t)(c->f->total_warnings - w0), c->f->dropped == dropped0));
 }
 
 /* A QOM type's description: its own when it differs from the vmsd's. */

@@ -231,10 +231,8 @@ static void dest_part(struct vi_triage_report *r, const struct vi_triage_dest *d
 		memset(x, 0, sizeof(*x));
 		x->d = &d[i];
 		x->first_error = vi_findings_first_error(&d[i].findings);
-		for (size_t k = 0; k < d[i].findings.n; k++) {
-			x->errors += d[i].findings.v[k].severity == VI_SEV_ERROR;
-			x->warnings += d[i].findings.v[k].severity == VI_SEV_WARNING;
-		}
+		x->errors = d[i].findings.total_errors;	/* also those past the list's cap */
+		x->warnings = d[i].findings.total_warnings;
 	}
 }
 

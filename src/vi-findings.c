@@ -47,13 +47,14 @@ static void drop(struct vi_findings *f, enum vi_severity sev)
 	drop_n(f, 1, sev == VI_SEV_ERROR, sev);
 }
 
-void vi_findings_drop_more(struct vi_findings *f, size_t n, size_t errors,
+void vi_findings_drop_more(struct vi_findings *f, size_t n, size_t errors, size_t warnings,
 			   enum vi_severity worst)
 {
 	if (!n || !f->dropped)
 		return;
 	f->total += n;
 	f->total_errors += errors;
+	f->total_warnings += warnings;
 	drop_n(f, n, errors, worst);
 }
 
@@ -67,6 +68,7 @@ void vi_finding_add(struct vi_findings *f, enum vi_class cls, enum vi_severity s
 
 	f->total++;
 	f->total_errors += sev == VI_SEV_ERROR;
+	f->total_warnings += sev == VI_SEV_WARNING;
 	if (f->n >= VI_MAX_FINDINGS) {
 		drop(f, sev);
 		return;

@@ -87,6 +87,7 @@ struct vi_findings {
 	size_t dropped;             /* findings past VI_MAX_FINDINGS, not stored */
 	size_t dropped_errors;      /* of those, errors */
 	size_t total, total_errors; /* every finding added, stored or not */
+	size_t total_warnings;      /* of those, warnings */
 };
 
 /* At most this many findings are kept per list; the last one kept then says
@@ -100,9 +101,10 @@ void vi_finding_add(struct vi_findings *f, enum vi_class cls, enum vi_severity s
 		    uint64_t offset, uint64_t length, const char *path,
 		    const char *fmt, ...);
 void vi_findings_free(struct vi_findings *f);
-/* Once the list is full (f->dropped): count n more findings, errors of
- * them errors, without their text (diff repeating a comparison). */
-void vi_findings_drop_more(struct vi_findings *f, size_t n, size_t errors,
+/* Once the list is full (f->dropped): count n more findings, errors and
+ * warnings of them errors and warnings, without their text (diff repeating
+ * a comparison). */
+void vi_findings_drop_more(struct vi_findings *f, size_t n, size_t errors, size_t warnings,
 			   enum vi_severity worst);
 /* Sort by offset: QEMU loads in stream order, so the first error is what
  * it would report. */

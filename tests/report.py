@@ -76,6 +76,35 @@ def one_fixture(path, targets):
     return r
 
 
+def many_unknown(tmp, n):
+    """A stream of n FULL sections of a device no release has: n errors each."""
+    be32 = lambda v: v.to_bytes(4, "big")
+    out = bytearray(b"QEVM" + be32(3) + b"\x07" + be32(10) + b"pc-q35-7.2")
+    for s in range(n):
+        out += b"\x04" + be32(s + 1) + bytes([12]) + b"nosuch-dev-x" + be32(s) + be32(1)
+        out += be32(s) + b"\x7e" + be32(s + 1)
+    out += b"\x00"
+    path = os.path.join(tmp, "many.qevm")
+    open(path, "wb").write(bytes(out))
+    return path
+
+
+def capped_counts(tmp):
+    """Past the 10 000 findings a list keeps, the counts stay true."""
+    n = 10500
+    rc, out, err = run("report", "--format", "json", "--target", "qemu-10.0/x86_64",
+                       many_unknown(tmp, n))
+    expect("many findings: exit 0", rc == 0, err[-200:])
+    if rc != 0:
+        return
+    x = json.loads(out)["destinations"][0]
+    kept = [f for f in x["findings"] if f["severity"] == "error"]
+    expect("many findings: the list is capped", len(x["findings"]) <= 10000 and
+           "more findings" in x["findings"][-1]["message"], str(len(x["findings"])))
+    expect("many findings: errors counts every one (%d), not those listed (%d)" % (n, len(kept)),
+           x["errors"] == n and x["verdict"] == "reject", str(x["errors"]))
+
+
 def main():
     targets = installed()
     if not targets:
@@ -87,6 +116,8 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="vi-report.")
     try:
+        if "qemu-10.0/x86_64" in targets:
+            capped_counts(tmp)
         src = os.path.join(DATA, "v100-x86-q35-10.0-minimal.qevm.xz")
         raw = lzma.decompress(open(src, "rb").read())
         # a 10.0 stream with a 10.0-only machine type is not from 7.2

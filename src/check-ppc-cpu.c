@@ -58,7 +58,7 @@ void check_ppc_cpu(struct vi_node *sec, struct vi_node *theirs, json_t *machine,
 {
 	struct vi_node *mine = pvr_node(sec), *dst = theirs ? pvr_node(theirs) : NULL;
 	json_t *cpu = json_object_get(machine, "default_cpu");
-	uint64_t want, end = sec->offset + sec->length;
+	uint64_t want, end;
 	char path[300], whose[300];
 
 	if (!mine || compat_mode(sec) || strcmp(sec->name, "cpu") != 0)
@@ -79,9 +79,7 @@ void check_ppc_cpu(struct vi_node *sec, struct vi_node *theirs, json_t *machine,
 	}
 	if (mine->v.u == want)
 		return;
-	for (size_t k = 0; k < sec->nkids; k++)	/* post_load: after the subsections */
-		if (sec->kids[k]->kind == VI_N_FOOTER)
-			end = sec->kids[k]->offset;
+	end = vi_node_payload_end(sec);	/* post_load: after the subsections */
 	snprintf(path, sizeof(path), "%s[%" PRIu64 "].env.spr[%d]", sec->name,
 		 vi_node_get(sec, VI_A_INSTANCE_ID)->u, SPR_PVR);
 	vi_finding_add(out, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, end, 0, path,

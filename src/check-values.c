@@ -152,15 +152,13 @@ static int id_reg_differs(struct ctx *c, struct vi_node *sec, struct vi_node *th
 {
 	struct vi_node *mv = direct_field(sec, "cpreg_vmstate_values");
 	struct vi_node *tv = direct_field(theirs, "cpreg_vmstate_values");
-	uint64_t a, b, off, doff, end = sec->offset + sec->length;
+	uint64_t a, b, off, doff, end;
 	char path[512];
 
 	if (!mv || !tv || u64_elem(c->src, mv, v, &a, &off) < 0 ||
 	    u64_elem(c->d->stream, tv, i, &b, &doff) < 0 || a == b)
 		return 0;
-	for (size_t k = 0; k < sec->nkids; k++)	/* post_load: after the subsections */
-		if (sec->kids[k]->kind == VI_N_FOOTER)
-			end = sec->kids[k]->offset;
+	end = vi_node_payload_end(sec);	/* post_load: after the subsections */
 	vi_node_path(mv, path, sizeof(path));
 	vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, end, 0, path,
 		       "ID register 0x%" PRIx64 " (op0 3, op1 0, CRn 0, CRm %u, op2 %u; value at "
@@ -206,10 +204,7 @@ void ce_check_arm_cpregs(struct ctx *c, struct vi_node *sec, struct vi_node *the
 	}
 	if (i >= nd || v >= ns)
 		return;
-	end = sec->offset + sec->length;
-	for (size_t k = 0; k < sec->nkids; k++)
-		if (sec->kids[k]->kind == VI_N_FOOTER)
-			end = sec->kids[k]->offset;
+	end = vi_node_payload_end(sec);
 	vi_node_path(mi, path, sizeof(path));
 	vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, end, 0, path,
 		       "incoming coprocessor register 0x%" PRIx64 " (element %" PRIu64 ", byte %"
@@ -291,10 +286,7 @@ void ce_check_arm_cpregs_schema(struct ctx *c, struct vi_node *sec, json_t *sv)
 			}
 		if (found)
 			continue;
-		end = sec->offset + sec->length;
-		for (size_t j = 0; j < sec->nkids; j++)
-			if (sec->kids[j]->kind == VI_N_FOOTER)
-				end = sec->kids[j]->offset;
+		end = vi_node_payload_end(sec);
 		vi_node_path(mi, path, sizeof(path));
 		vi_finding_add(c->f, VI_C_FIELD_MISMATCH, VI_SEV_ERROR, end, 0, path,
 			       "incoming coprocessor register 0x%" PRIx64 " (element %" PRIu64 ", byte %"

@@ -217,7 +217,7 @@ static void diff_nodes(struct dctx *c, const struct vi_node *a, const struct vi_
 {
 	size_t *ma, *mb;
 
-	if (a->kind == VI_N_FOOTER || a->kind == VI_N_WARNING)
+	if (a->kind == VI_N_WARNING)
 		return;
 	if (!same_value(c, a, b))
 		add_field(c, path, a, b, "value");
@@ -229,7 +229,7 @@ static void diff_nodes(struct dctx *c, const struct vi_node *a, const struct vi_
 		size_t n = len + (size_t)snprintf(path + len, MAX_PATH - len, "/%s", k->name);
 		if (n >= MAX_PATH)
 			n = MAX_PATH - 1;
-		if (k->kind == VI_N_FOOTER || k->kind == VI_N_WARNING)
+		if (k->kind == VI_N_WARNING)
 			;
 		else if (ma[i] == SIZE_MAX)
 			add_field(c, path, k, NULL, k->kind == VI_N_SUBSECTION ? "subsection only in a"
@@ -240,7 +240,7 @@ static void diff_nodes(struct dctx *c, const struct vi_node *a, const struct vi_
 	}
 	for (size_t i = 0; i < b->nkids; i++) {
 		const struct vi_node *k = b->kids[i];
-		if (k->kind == VI_N_FOOTER || k->kind == VI_N_WARNING || mb[i] != SIZE_MAX)
+		if (k->kind == VI_N_WARNING || mb[i] != SIZE_MAX)
 			continue;
 		snprintf(path + len, MAX_PATH - len, "/%s", k->name);
 		add_field(c, path, NULL, k, k->kind == VI_N_SUBSECTION ? "subsection only in b"

@@ -191,7 +191,7 @@ void explain_locate(struct ex_line *l, const struct explain_ctx *c)
 		break;
 	case EX_FOOTER:
 		if ((n = find_section(c->root, g1, UINT64_MAX))) {
-			const struct vi_node *f = find_below(n, "footer", NULL, 1, NULL, NULL);
+			const struct vi_node *f = vi_node_footer(n, &l->footer, &l->footer_attr);
 			if (c->err->set && c->err->has_offset && c->err->offset >= n->offset &&
 			    c->err->offset <= n->offset + n->length + 5)
 				return at(l, n, c->err->offset, "the byte where the footer should be");

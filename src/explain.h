@@ -56,6 +56,8 @@ struct ex_line {
 	uint64_t offset;
 	int located;
 	const char *how;         /* a note on how it was located */
+	struct vi_node footer;   /* node may be this: a footer (vi_node_footer) */
+	struct vi_attr footer_attr;
 };
 
 struct explain_ctx {

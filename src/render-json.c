@@ -168,7 +168,7 @@ static int listed(const struct member *m, const struct vi_node *k)
 {
 	switch (m->kind) {
 	case M_KIDS:
-		return k->kind != VI_N_FOOTER && strcmp(kids_key(m->node, k), m->key) == 0;
+		return strcmp(kids_key(m->node, k), m->key) == 0;
 	case M_LIST:
 		return (int)k->kind == m->what;
 	case M_WARNINGS:
@@ -244,6 +244,9 @@ static void write_node(struct vi_jw *w, const struct vi_node *n)
 {
 	struct members ms = { 0 };
 	int all_scalar = n->nkids > 0;
+	struct vi_node fbuf;
+	struct vi_attr fattr;
+	const struct vi_node *footer;
 
 	mset_s(&ms, "name", n->name);
 	mset_s(&ms, "type", n->type);
@@ -271,10 +274,6 @@ static void write_node(struct vi_jw *w, const struct vi_node *n)
 			const struct vi_node *k = n->kids[i];
 			const char *key;
 			int known = 0;
-			if (k->kind == VI_N_FOOTER) {
-				mset(&ms, "footer", M_FOOTER)->node = k;
-				continue;
-			}
 			key = kids_key(n, k);
 			for (size_t j = 0; j < ms.n && !known; j++)
 				known = strcmp(ms.m[j].key, key) == 0;
@@ -284,6 +283,8 @@ static void write_node(struct vi_jw *w, const struct vi_node *n)
 				mset(&ms, key, M_KIDS)->node = n;
 		}
 	}
+	if ((footer = vi_node_footer(n, &fbuf, &fattr)))	/* after the kids, as in the stream */
+		mset(&ms, "footer", M_FOOTER)->node = footer;
 	write_members(w, &ms);
 	mfree(&ms);
 }

@@ -214,7 +214,7 @@ static void tree_rows(FILE *out, const struct vi_node *n, int depth, size_t *row
 {
 	for (size_t i = 0; i < n->nkids && *rows < MAX_TREE_ROWS; i++) {
 		const struct vi_node *k = n->kids[i];
-		if (k->kind == VI_N_FOOTER || k->kind == VI_N_WARNING)
+		if (k->kind == VI_N_WARNING)
 			continue;
 		(*rows)++;
 		fprintf(out, "<tr><td class=n>0x%08" PRIx64 "</td><td class=n>%" PRIu64

@@ -150,6 +150,13 @@ static void node(FILE *out, const struct vi_node *n, int depth)
 	fputc('\n', out);
 	for (size_t i = 0; i < n->nkids; i++)
 		node(out, n->kids[i], depth + 1);
+	{
+		struct vi_node fbuf;
+		struct vi_attr fattr;
+		const struct vi_node *f = vi_node_footer(n, &fbuf, &fattr);
+		if (f)
+			node(out, f, depth + 1);
+	}
 }
 
 void render_text(FILE *out, const struct vi_doc *doc)

@@ -123,6 +123,9 @@ static void devices_and_bytes(struct vi_triage_report *r, const struct vi_sessio
 					   same id replaces it, as in the stream) */
 	size_t nd = 0, cap = 0;
 
+	for (size_t i = 0; root && i < root->nkids; i++)	/* sized once: 100 000 of them */
+		cap += root->kids[i]->kind == VI_N_SECTION && vi_node_is_first_record(root->kids[i]);
+	d = vi_xmalloc((cap ? cap : 1) * sizeof(*d));
 	for (size_t i = 0; root && i < root->nkids; i++) {
 		const struct vi_node *k = root->kids[i];
 		seen += k->length;
@@ -142,10 +145,6 @@ static void devices_and_bytes(struct vi_triage_report *r, const struct vi_sessio
 			}
 			r->b_devices += k->length;
 			if (vi_node_is_first_record(k)) {		/* FULL or START: a device of its own */
-				if (nd == cap) {
-					cap = cap ? 2 * cap : 64;
-					d = vi_xrealloc(d, cap * sizeof(*d));
-				}
 				memset(&d[nd], 0, sizeof(*d));
 				d[nd].first = k;
 				d[nd].section = k->name;

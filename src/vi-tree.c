@@ -109,6 +109,43 @@ void vi_node_reserve(struct vi_node *n, unsigned nattrs, unsigned nkids)
 	}
 }
 
+void vi_node_fit(struct vi_node *n)
+{
+	if (n->nattrs && n->nattrs < n->cattrs) {
+		n->attrs = t_realloc(n->attrs, n->nattrs * sizeof(*n->attrs));
+		n->cattrs = n->nattrs;
+	}
+	if (n->nkids && n->nkids < n->ckids) {
+		n->kids = t_realloc(n->kids, n->nkids * sizeof(*n->kids));
+		n->ckids = n->nkids;
+	}
+}
+
+const struct vi_node *vi_node_footer(const struct vi_node *sec, struct vi_node *buf,
+				     struct vi_attr *attr)
+{
+	if (!sec || !sec->footer || sec->length < 5)
+		return NULL;
+	memset(buf, 0, sizeof(*buf));
+	memset(attr, 0, sizeof(*attr));
+	attr->key = VI_A_SECTION_ID;
+	attr->u = vi_node_u(sec, VI_A_SECTION_ID, 0);
+	buf->kind = VI_N_FOOTER;
+	buf->name = "footer";
+	buf->type = "footer";
+	buf->offset = sec->offset + sec->length - 5;
+	buf->length = 5;
+	buf->attrs = attr;
+	buf->nattrs = buf->cattrs = 1;
+	buf->parent = (struct vi_node *)(uintptr_t)sec;
+	return buf;
+}
+
+uint64_t vi_node_payload_end(const struct vi_node *sec)
+{
+	return sec->offset + sec->length - (sec->footer && sec->length >= 5 ? 5 : 0);
+}
+
 void vi_node_free(struct vi_node *n)
 {
 	if (!n)
@@ -324,7 +361,7 @@ void vi_node_set_bytes(struct vi_node *n, const uint8_t *p, size_t len)
 	n->vt = VI_V_BYTES;
 	n->bytes = t_alloc(k);
 	memcpy(n->bytes, p, k);
-	n->nbytes = (uint32_t)k;
+	n->nbytes = (uint16_t)k;
 	n->blob_len = len;
 }
 

@@ -40,7 +40,8 @@ struct vi_node {
 	union { uint64_t u; int64_t i; double d; const char *s; } v;
 	uint8_t *bytes;      /* VI_V_BYTES: preview of at most VI_MAX_PREVIEW */
 	uint64_t blob_len;   /* VI_V_BYTES: length of the whole value */
-	uint32_t nbytes;
+	uint16_t nbytes;
+	uint8_t footer;      /* a section record ending in its footer (vi_node_footer) */
 	uint16_t nattrs, cattrs;
 	struct vi_attr *attrs;
 	struct vi_node **kids;
@@ -55,7 +56,19 @@ struct vi_node *vi_node_new(struct vi_node *parent, enum vi_kind kind,
  * node will have (a section record: saves the slack of doubling on 100 000
  * of them); only on a node that has none yet. */
 void vi_node_reserve(struct vi_node *n, unsigned nattrs, unsigned nkids);
+/* Give back the room n's attributes and kids do not use (a finished section
+ * record: what doubling left over, on 100 000 of them). */
+void vi_node_fit(struct vi_node *n);
 void vi_node_free(struct vi_node *n);
+/* A section record's footer (0x7e and the section id, its last 5 bytes) is
+ * no kid of its own: 100 000 sections made 100 000 nodes of 5 bytes each.
+ * The walk sets sec->footer; this makes the footer node the views show
+ * (kind VI_N_FOOTER, "footer", its offset, length 5 and section_id) in buf
+ * and attr, which must outlive its use, or returns NULL when there is none. */
+const struct vi_node *vi_node_footer(const struct vi_node *sec, struct vi_node *buf,
+				     struct vi_attr *attr);
+/* Where a section record's footer starts, else where the record ends. */
+uint64_t vi_node_payload_end(const struct vi_node *sec);
 void vi_node_attr_u(struct vi_node *n, const char *key, uint64_t v);
 void vi_node_attr_s(struct vi_node *n, const char *key, const char *s);
 /* An attribute by its JSON member name, for the tests, which check what

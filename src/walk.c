@@ -51,7 +51,6 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 	uint64_t off = rd_tell(r);
 	uint8_t b;
 	uint32_t id;
-	struct vi_node *f;
 	char name[VI_ESC_NAME];
 
 	if (w->f->footers == 0)
@@ -81,10 +80,7 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 			s->id, name, id);
 		return vi_error_class(w->err, VI_C_BAD_FOOTER);
 	}
-	f = vi_node_new(sec, VI_N_FOOTER, "footer", "footer", off);
-	vi_node_reserve(f, 1, 0);
-	f->length = 5;
-	vi_node_put_u(f, VI_A_SECTION_ID, id);
+	sec->footer = 1;	/* its node is made when shown (vi_node_footer) */
 	return 0;
 }
 
@@ -218,6 +214,7 @@ static int walk_section(struct vi_walk *w, struct vi_node *parent, uint8_t type,
 	if (rc == 0)
 		rc = walk_footer(w, sec, s);
 	sec->length = rd_tell(r) - off;
+	vi_node_fit(sec);
 	return rc;
 }
 
@@ -292,6 +289,22 @@ static int walk_header(struct vi_walk *w)
 	return 0;
 }
 
+/* The walk is over: the section table and its map served to find a record's
+ * section by id, and nothing reads them afterwards (on 100 000 sections they
+ * held ~4 MB until the session closed). */
+static void forget_sections(struct vi_walk *w)
+{
+	for (size_t i = 0; i < w->f->nsections; i++) {
+		vi_budget_release_ptr(w->f->sections[i].idstr);
+		free(w->f->sections[i].idstr);
+	}
+	free(w->f->sections);
+	w->f->sections = NULL;
+	w->f->nsections = 0;
+	w->csections = 0;
+	vi_map_free(&w->sec_map);
+}
+
 int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 		   const struct vi_walk_opts *opts, struct vi_stream_facts *facts,
 		   struct vi_error *err)
@@ -331,6 +344,7 @@ int vi_walk_stream(struct vi_walk *w, struct vi_reader *r,
 		vi_node_put_u(w->root, VI_A_UNDECODED_BYTES, w->dec.undecoded_total);
 	if (rd_streaming(r))
 		w->root->length = r->size != UINT64_MAX ? r->size : rd_tell(r);
+	forget_sections(w);
 	return rc;
 }
 

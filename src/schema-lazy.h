@@ -23,9 +23,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* Called on each entry of the object named key once parsed and added
- * (schemas attach variants). */
-typedef void (*vi_lazy_hook)(json_t *doc, const char *name, json_t *entry);
+/* Called on each entry of the object named key once parsed (schemas
+ * attach variants): NULL to keep entry as it is, or a new reference to keep
+ * instead.  entry may be shared with other documents (the same bytes are
+ * parsed once): a hook never changes it, it returns a changed copy. */
+typedef json_t *(*vi_lazy_hook)(json_t *doc, const char *name, json_t *entry);
 
 /* The document of the file at path (len bytes, a regular file) with
  * member key (and each other object its index lists) an empty object
@@ -57,5 +59,7 @@ int vi_lazy_alias(json_t *obj, const char *alias, const char *member, json_t **e
 		  const char **key);
 /* The document doc (from vi_lazy_load) is being freed: drop its index. */
 void vi_lazy_forget(json_t *doc);
+/* A hook out of memory: the one-line message, exit status 2. */
+void vi_lazy_no_memory(const char *name) __attribute__((noreturn));
 
 #endif

@@ -176,19 +176,44 @@ static int add_qom_variant(json_t *q, const char *key, void *v)
 	return 0;
 }
 
-/* One vmsd's: the qom entries that name it, found by the index when qom is
- * lazy too (schema-index.h), else by a pass over qom. */
-static void attach_variants_of(json_t *doc, const char *name, json_t *v)
+static int count_qom_variant(json_t *q, const char *key, void *n)
 {
-	json_t *qom = json_object_get(doc, "qom"), *q;
-	const char *k;
+	(void)key;
+	*(size_t *)n += json_is_object(json_object_get(q, "description"));
+	return 0;
+}
 
-	if (!json_is_object(v) || vi_lazy_aliases(qom, name, "vmsd", add_qom_variant, v) >= 0)
-		return;
-	vi_lazy_complete(qom);
-	json_object_foreach(qom, k, q)
-		if (!strcmp(jstr(q, "vmsd") ? jstr(q, "vmsd") : "", name))
-			add_qom_variant(q, k, v);
+/* One vmsd's (the hook of lazy loading): the qom entries that name it,
+ * found by the index when qom is lazy too (schema-index.h), else by a pass
+ * over qom.  v may be shared with other schemas: a copy gets them. */
+static json_t *attach_variants_of(json_t *doc, const char *name, json_t *v)
+{
+	json_t *qom = json_object_get(doc, "qom"), *q, *copy;
+	const char *k;
+	size_t n = 0;
+	int indexed;
+
+	if (!json_is_object(v))
+		return NULL;
+	indexed = vi_lazy_aliases(qom, name, "vmsd", count_qom_variant, &n) >= 0;
+	if (!indexed) {
+		vi_lazy_complete(qom);
+		json_object_foreach(qom, k, q)
+			if (!strcmp(jstr(q, "vmsd") ? jstr(q, "vmsd") : "", name))
+				count_qom_variant(q, k, &n);
+	}
+	if (!n)
+		return NULL;
+	if (!(copy = json_deep_copy(v)))
+		vi_lazy_no_memory(name);
+	if (indexed) {
+		vi_lazy_aliases(qom, name, "vmsd", add_qom_variant, copy);
+	} else {
+		json_object_foreach(qom, k, q)
+			if (!strcmp(jstr(q, "vmsd") ? jstr(q, "vmsd") : "", name))
+				add_qom_variant(q, k, copy);
+	}
+	return copy;
 }
 
 /* Every vmsd's, in one pass over qom (linear in the schema). */

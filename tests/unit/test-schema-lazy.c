@@ -297,6 +297,32 @@ END_TEST
 
 /* The index in a directory the user names is not trusted: the file it
  * describes is validated whole, and refused. */
+/* qemu-9.8 is 10.0 with one byte of "cpu" changed: its other entries have
+ * the same bytes, parsed once and shared; a vmsd that gets variants gets
+ * them on a copy of its own, and either schema outlives the other. */
+START_TEST(test_same_bytes_shared)
+{
+	struct vi_schema a, b, whole;
+	struct vi_error err = { 0 };
+	json_t *va, *vb;
+
+	ck_assert_int_eq(schema_load_target(&a, "qemu-10.0/x86_64", dir, &err), 0);
+	ck_assert_int_eq(schema_load_target(&b, "qemu-9.8/x86_64", dir, &err), 0);
+	ck_assert_int_eq(schema_load_file(&whole, schema_path, &err), 0);
+	ck_assert_ptr_eq(schema_vmsd(&a, "timer"), schema_vmsd(&b, "timer"));
+	va = schema_vmsd(&a, "vga");
+	vb = schema_vmsd(&b, "vga");
+	ck_assert_ptr_ne(va, vb);
+	ck_assert_uint_eq(json_array_size(json_object_get(va, "variants")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(vb, "variants")), 1);
+	schema_free(&a);
+	ck_assert(json_equal(vb, schema_vmsd(&whole, "vga")));
+	ck_assert(json_equal(schema_vmsd(&b, "timer"), schema_vmsd(&whole, "timer")));
+	schema_free(&b);
+	schema_free(&whole);
+}
+END_TEST
+
 START_TEST(test_user_index_not_trusted)
 {
 	struct vi_schema s;
@@ -374,6 +400,7 @@ int main(void)
 	tcase_add_test(tc, test_alias_from_index);
 	tcase_add_exit_test(tc, test_edited_entry_ends_run, 2);
 	tcase_add_test(tc, test_edited_other_entry_parses);
+	tcase_add_test(tc, test_same_bytes_shared);
 	tcase_add_test(tc, test_bad_index_loads_whole);
 	tcase_add_test(tc, test_user_index_not_trusted);
 	suite_add_tcase(s, tc);

@@ -113,6 +113,7 @@ static int run(struct vi_cmd_ctx *c)
 	}
 	wopts.ram_digests = a->digests;
 	vi_session_walk(&s0, a->file, &wopts);
+	vi_session_drop_pages(&s0);	/* the digests stay */
 	if (s0.err.set && (!s0.err.has_offset || !has_header(&s0))) {	/* nothing to report */
 		vi_session_print_error(&s0, a->file);
 		vi_triage_error(&rep, a->file, vi_error_json(&s0.err, NULL, vi_session_found(&s0),

@@ -57,9 +57,12 @@ int vi_session_rewalk(struct vi_session *t, const struct vi_session *s,
 	t->r = vi_xmalloc(sizeof(*t->r));
 	rd_init_input(t->r, &t->in, &t->err);
 	t->r->name = s->r ? s->r->name : NULL;
-	if (t->in.rs && opts && opts->ram_digests) {
-		/* Read once: the page contents went by in the first walk, which
-		 * has the blocks' digests (the same stream: the same blocks). */
+	if (opts && opts->ram_digests) {
+		/* The first walk has the blocks' digests (the same stream: the
+		 * same blocks): a stream read once cannot give the page contents
+		 * again, and a file need not (report rewalked a 100 000-section
+		 * file once per destination, hashing its RAM and keeping a page
+		 * list each time). */
 		struct vi_walk_opts o = *opts;
 		int rc;
 		o.ram_digests = 0;
@@ -92,6 +95,16 @@ void vi_session_drop_tree(struct vi_session *s)
 		s->w->root = NULL;
 	}
 	s->root = NULL;
+}
+
+void vi_session_drop_pages(struct vi_session *s)
+{
+	for (size_t i = 0; i < s->facts.nblocks; i++) {
+		struct ram_pages *p = &s->facts.blocks[i].pg;
+		free(p->v);
+		p->v = NULL;
+		p->n = p->cap = 0;
+	}
 }
 
 void vi_session_close(struct vi_session *s)

@@ -35,6 +35,9 @@ void vi_session_close(struct vi_session *s);
 /* Free the decoded tree (s->root becomes NULL; facts, error and input stay,
  * so s can still be walked again with vi_session_rewalk). */
 void vi_session_drop_tree(struct vi_session *s);
+/* Free each RAMBlock's page list (for extract and diff), keeping its
+ * digest and counts: all report needs (200 000 pages: ~5 MB). */
+void vi_session_drop_pages(struct vi_session *s);
 
 /* Did the input open (a stream was found, possibly inside a container)?
  * An error before that means the input cannot be judged (exit 3, no

@@ -188,10 +188,10 @@ def main():
                                          bench_file(f"{g} GiB ({st})", path, COMMANDS, st)))
     for n, path in sections:
         series["sections"].append((n, os.path.getsize(path),
-                                   bench_file(f"{n} sections", path, COMMANDS[:3])))
+                                   bench_file(f"{n} sections", path, COMMANDS)))
     for m, path in trailers:
         series["trailer"].append((m, os.path.getsize(path),
-                                  bench_file(f"{m} MiB trailer", path, COMMANDS[:3])))
+                                  bench_file(f"{m} MiB trailer", path, COMMANDS)))
     packed = []    # (tool, path, decompressor alone, dump)
     for tool, path in compressed(reals[0][1]) if reals else ():
         subprocess.run(["cat", path], stdout=subprocess.DEVNULL)
@@ -243,12 +243,17 @@ def main():
     for key, rowsx in series.items():
         if not rowsx:
             continue
-        names = [c[0] for c in (COMMANDS if key.startswith("real") else COMMANDS[:3])]
+        names = [c[0] for c in COMMANDS]
         p(f"| {units[key]} | bytes | xxhsum | " + " | ".join(names) + " |")
         p("|---" * (3 + len(names)) + "|")
         for size, nbytes, res in rowsx:
             p(f"| {size} | {nbytes:,} | {res['xxhsum -H3']['cpu']:.3f} | "
               + " | ".join(f"{res[nm]['cpu']:.3f}" for nm in names) + " |")
+        p()
+        p(f"| {units[key]}: peak RSS MiB | " + " | ".join(names) + " |")
+        p("|---" * (1 + len(names)) + "|")
+        for size, nbytes, res in rowsx:
+            p(f"| {size} | " + " | ".join(f"{res[nm]['rss']:.1f}" for nm in names) + " |")
         if len(rowsx) >= 2:
             (s0, _, r0), (s1, _, r1) = rowsx[0], rowsx[-1]
             parts = []

@@ -58,34 +58,40 @@ static const char *value_end(const char *p, const char *end)
 	return NULL;
 }
 
+/* One member at p ('"'): its key [*k, *ke) (*esc set on a backslash) and
+ * value [*v, *ve); where the next thing after it starts, or NULL. */
+static const char *member(const char *p, const char *end, const char **k, const char **ke,
+			  int *esc, const char **v, const char **ve)
+{
+	*esc = 0;
+	*k = p;
+	if (p >= end || *p != '"' || !(*ke = str_end(p, end, esc)))
+		return NULL;
+	p = ws(*ke, end);
+	if (p >= end || *p != ':')
+		return NULL;
+	*v = ws(p + 1, end);
+	if (!(*ve = value_end(*v, end)))
+		return NULL;
+	return ws(*ve, end);
+}
+
 /* Where member key's value is in the top-level object: *vs, *ve. */
 static int find_member(const char *buf, size_t len, const char *key, const char **vs,
 		       const char **ve)
 {
-	const char *p = ws(buf, buf + len), *end = buf + len;
+	const char *p = ws(buf, buf + len), *end = buf + len, *k, *ke;
 	size_t kl = strlen(key);
+	int esc;
 
 	if (p >= end || *p != '{')
 		return -1;
 	p = ws(p + 1, end);
 	while (p < end && *p == '"') {
-		int esc = 0;
-		const char *ke = str_end(p, end, &esc), *v, *e;
-		if (!ke)
+		if (!(p = member(p, end, &k, &ke, &esc, vs, ve)))
 			return -1;
-		int match = !esc && (size_t)(ke - p - 2) == kl && !memcmp(p + 1, key, kl);
-		p = ws(ke, end);
-		if (p >= end || *p != ':')
-			return -1;
-		v = ws(p + 1, end);
-		if (!(e = value_end(v, end)))
-			return -1;
-		if (match) {
-			*vs = v;
-			*ve = e;
+		if (!esc && (size_t)(ke - k - 2) == kl && !memcmp(k + 1, key, kl))
 			return 0;
-		}
-		p = ws(e, end);
 		if (p < end && *p == ',')
 			p = ws(p + 1, end);
 	}
@@ -139,15 +145,9 @@ static int entries(const char *buf, const char *p, const char *end, struct vi_id
 	if (p < end && *p == '}')
 		return 0;
 	while (p < end) {
-		int esc = 0;
-		const char *k = p, *ke, *v, *ve;
-		if (*p != '"' || !(ke = str_end(p, end, &esc)) || esc)
-			return -1;
-		p = ws(ke, end);
-		if (p >= end || *p != ':')
-			return -1;
-		v = ws(p + 1, end);
-		if (!(ve = value_end(v, end)))
+		int esc;
+		const char *k, *ke, *v, *ve;
+		if (!(p = member(p, end, &k, &ke, &esc, &v, &ve)) || esc)
 			return -1;
 		if (*n == cap)
 			*e = vi_xrealloc(*e, (cap = cap ? 2 * cap : 256) * sizeof(**e));
@@ -155,7 +155,6 @@ static int entries(const char *buf, const char *p, const char *end, struct vi_id
 			vi_idx_hash(k + 1, (size_t)(ke - k - 2)), vi_idx_hash(k, (size_t)(ve - k)),
 			(uint32_t)(k + 1 - buf), (uint32_t)(ke - k - 2),
 			(uint32_t)(v - buf), (uint32_t)(ve - v) };
-		p = ws(ve, end);
 		if (p < end && *p == '}')
 			return 0;
 		if (p >= end || *p != ',')

@@ -1,4 +1,5 @@
 /* schema-lazy.c - a document's big object parsed entry by entry (schema-lazy.h). */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,8 +144,9 @@ json_t *vi_lazy_load_file(const char *path, size_t len, const char *key,
 		l->doc = doc;
 		l->obj = json_object_get(doc, o->key);
 		l->fd = k ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : fd;
-		if (l->fd < 0) {
-			perror("vmstate-inspect: dup");
+		if (l->fd < 0) {	/* out of descriptors: the schema cannot be read */
+			fprintf(stderr, "vmstate-inspect: schema %s: cannot open it again: %s\n",
+				path, strerror(errno));
 			exit(VI_EXIT_USAGE);
 		}
 		l->path = vi_xstrdup(path);

@@ -183,36 +183,36 @@ static int count_qom_variant(json_t *q, const char *key, void *n)
 	return 0;
 }
 
-/* One vmsd's (the hook of lazy loading): the qom entries that name it,
- * found by the index when qom is lazy too (schema-index.h), else by a pass
- * over qom.  v may be shared with other schemas: a copy gets them. */
+/* fn on each qom entry whose vmsd is name, in the file's order: found by
+ * the index when qom is lazy too (schema-index.h), else by a pass. */
+static void each_qom_of(json_t *doc, const char *name, vi_lazy_each fn, void *ctx)
+{
+	json_t *qom = json_object_get(doc, "qom"), *q;
+	const char *k;
+
+	if (vi_lazy_aliases(qom, name, "vmsd", fn, ctx) >= 0)
+		return;
+	vi_lazy_complete(qom);
+	json_object_foreach(qom, k, q)
+		if (!strcmp(jstr(q, "vmsd") ? jstr(q, "vmsd") : "", name))
+			fn(q, k, ctx);
+}
+
+/* One vmsd's (the hook of lazy loading).  v may be shared with other
+ * schemas (schema-lazy.c): a copy gets them. */
 static json_t *attach_variants_of(json_t *doc, const char *name, json_t *v)
 {
-	json_t *qom = json_object_get(doc, "qom"), *q, *copy;
-	const char *k;
+	json_t *copy;
 	size_t n = 0;
-	int indexed;
 
 	if (!json_is_object(v))
 		return NULL;
-	indexed = vi_lazy_aliases(qom, name, "vmsd", count_qom_variant, &n) >= 0;
-	if (!indexed) {
-		vi_lazy_complete(qom);
-		json_object_foreach(qom, k, q)
-			if (!strcmp(jstr(q, "vmsd") ? jstr(q, "vmsd") : "", name))
-				count_qom_variant(q, k, &n);
-	}
+	each_qom_of(doc, name, count_qom_variant, &n);
 	if (!n)
 		return NULL;
 	if (!(copy = json_deep_copy(v)))
 		vi_lazy_no_memory(name);
-	if (indexed) {
-		vi_lazy_aliases(qom, name, "vmsd", add_qom_variant, copy);
-	} else {
-		json_object_foreach(qom, k, q)
-			if (!strcmp(jstr(q, "vmsd") ? jstr(q, "vmsd") : "", name))
-				add_qom_variant(q, k, copy);
-	}
+	each_qom_of(doc, name, add_qom_variant, copy);
 	return copy;
 }
 

@@ -133,7 +133,7 @@ const struct vi_node *vi_node_footer(const struct vi_node *sec, struct vi_node *
 	buf->kind = VI_N_FOOTER;
 	buf->name = "footer";
 	buf->type = "footer";
-	buf->offset = sec->offset + sec->length - 5;
+	buf->offset = vi_node_payload_end(sec);
 	buf->length = 5;
 	buf->attrs = attr;
 	buf->nattrs = buf->cattrs = 1;

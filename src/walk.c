@@ -356,11 +356,7 @@ void vi_walk_free(struct vi_walk *w)
 		for (size_t i = 0; i < w->f->nblocks; i++)
 			ram_pages_free(&w->f->blocks[i].pg);
 		free(w->f->blocks);
-		for (size_t i = 0; i < w->f->nsections; i++) {
-			vi_budget_release_ptr(w->f->sections[i].idstr);
-			free(w->f->sections[i].idstr);
-		}
-		free(w->f->sections);
+		forget_sections(w);	/* a walk that stopped early has them */
 		memset(w->f, 0, sizeof(*w->f));
 	}
 	free(w->vmdesc_used);

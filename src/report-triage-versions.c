@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "schema-facts.h"
+#include "schema-shape.h"
 #include "report-triage.h"
 
 /* Sections every release and architecture has alike (migration's own): no
@@ -16,12 +17,11 @@ static int generic_section(const char *name)
 }
 
 /* Does the release know every subsection the section carries? */
-static const char *unknown_subsection(const struct vi_node *sec, json_t *vmsd)
+static const char *unknown_subsection(const struct vi_node *sec, const struct vi_shape *vmsd)
 {
 	for (size_t k = 0; k < sec->nkids; k++)
 		if (sec->kids[k]->kind == VI_N_SUBSECTION &&
-		    !schema_subsection(vmsd, sec->kids[k]->name) &&
-		    schema_subsection_name_known(vmsd, sec->kids[k]->name) != 1)
+		    !vi_shape_knows_subsection(vmsd, sec->kids[k]->name))
 			return sec->kids[k]->name;
 	return NULL;
 }
@@ -42,46 +42,43 @@ static size_t base_len(const char *name)
 	return n && name[n - 1] == ']' && b ? (size_t)(b - name) : n;
 }
 
-static json_t *schema_field(json_t *fields, const char *name)
+/* The schema's field called name (the exact name first, then one that
+ * differs only in a trailing index), into *f; 0 when there is none. */
+static int schema_field(const struct vi_shape_list *fields, const char *name,
+			struct vi_shape_field *f)
 {
-	size_t len = base_len(name), i;
-	json_t *f;
+	struct vi_shape_list l = *fields;
+	size_t len = base_len(name);
 
-	json_array_foreach(fields, i, f)	/* the exact name first */
-		if (json_is_string(json_object_get(f, "name")) &&
-		    !strcmp(json_string_value(json_object_get(f, "name")), name))
-			return f;
-	json_array_foreach(fields, i, f) {
-		json_t *n = json_object_get(f, "name");
-		if (json_is_string(n) && base_len(json_string_value(n)) == len &&
-		    !strncmp(json_string_value(n), name, len))
-			return f;
-	}
-	return NULL;
+	while (vi_shape_next(&l, f))
+		if (f->name && !strcmp(f->name, name))
+			return 1;
+	for (l = *fields; vi_shape_next(&l, f);)
+		if (f->name && base_len(f->name) == len && !strncmp(f->name, name, len))
+			return 1;
+	return 0;
 }
 
 /* The first field under n that fields lacks or types otherwise (structs
  * compared field by field), or NULL. */
-static const char *field_differs(const struct vi_node *n, json_t *fields, int depth)
+static const char *field_differs(const struct vi_node *n, const struct vi_shape_list *fields,
+				 int depth)
 {
-	if (!json_array_size(fields) || depth > 8)
+	if (vi_shape_list_empty(fields) || depth > 8)
 		return NULL;
 	for (size_t k = 0; k < n->nkids; k++) {
 		const struct vi_node *x = n->kids[k];
-		json_t *f, *ty, *st;
+		struct vi_shape_field f;
 		const char *r;
 		if (x->kind != VI_N_FIELD || !x->name[0] || x->name[0] == '[')
 			continue;	/* "[0]": an element, compared with its field */
-		if (!(f = schema_field(fields, x->name)))
+		if (!schema_field(fields, x->name, &f))
 			return x->name;
-		ty = json_object_get(f, "type");
-		st = json_object_get(f, "struct");
-		if (!x->nkids && json_is_string(ty) && x->type[0] &&
-		    strcmp(json_string_value(ty), x->type) != 0)
+		if (!x->nkids && f.type && x->type[0] && strcmp(f.type, x->type) != 0)
 			return x->name;
 		if (x->nkids && x->kids[0]->name[0] == '[')	/* arrays: not compared */
 			continue;
-		if (x->nkids && st && (r = field_differs(x, json_object_get(st, "fields"), depth + 1)))
+		if (x->nkids && f.has_struct && (r = field_differs(x, &f.kids, depth + 1)))
 			return r;
 	}
 	return NULL;
@@ -94,37 +91,40 @@ static const char *field_differs(const struct vi_node *n, json_t *fields, int de
  * cpreg_vmstate_array_len a plain int32), so another release wrote the
  * stream.  NULL when the schema lists no fields.  Only for sections the
  * trailer decoded (else the names are the schema's own). */
-static const char *unknown_field(const struct vi_node *sec, json_t *vmsd)
+static const char *unknown_field(const struct vi_node *sec, const struct vi_shape *vmsd)
 {
-	return field_differs(sec, json_object_get(vmsd, "fields"), 0);
+	struct vi_shape_list l;
+
+	vi_shape_fields(vmsd, &l);
+	return field_differs(sec, &l, 0);
 }
 
 /* Every architecture calls its CPU's vmstate "cpu", with fields of its own
  * (x86 env.regs, ARM cpreg_indexes, RISC-V env.gpr ...): at least half of
  * the stream's top-level cpu fields must be the schema's. */
-static int cpu_matches(const struct vi_node *root, json_t *vmsd)
+static int cpu_matches(const struct vi_node *root, const struct vi_shape *vmsd)
 {
 	const struct vi_node *cpu = NULL;
-	size_t have = 0, known = 0, i, k;
-	json_t *f;
+	size_t have = 0, known = 0, i;
+	struct vi_shape_list all, l;
+	struct vi_shape_field f;
 
 	for (i = 0; root && i < root->nkids && !cpu; i++)
 		if (vi_node_is_first_record(root->kids[i]) && !strcmp(root->kids[i]->name, "cpu"))
 			cpu = root->kids[i];
 	if (!cpu || !vmsd)
 		return cpu && !vmsd ? 0 : -1;
+	vi_shape_fields(vmsd, &all);
 	for (i = 0; i < cpu->nkids; i++) {
 		const struct vi_node *x = cpu->kids[i];
 		if (x->kind != VI_N_FIELD)
 			continue;
 		have++;
-		json_array_foreach(json_object_get(vmsd, "fields"), k, f) {
-			json_t *n = json_object_get(f, "name");
-			if (json_is_string(n) && !strcmp(json_string_value(n), x->name)) {
+		for (l = all; vi_shape_next(&l, &f);)
+			if (f.name && !strcmp(f.name, x->name)) {
 				known++;
 				break;
 			}
-		}
 	}
 	return have < 3 ? -1 : 2 * known >= have;
 }
@@ -134,26 +134,26 @@ void vi_triage_versions(const struct vi_session *s, const struct vi_schema *sche
 {
 	const struct vi_node *root = s->root;
 	const char *t = r->target ? r->target : "the schema";
+	struct vi_shape cpu;
 
 	r->same = r->differ = r->unknown = 0;
 	r->first_differ[0] = '\0';
-	r->cpu_match = cpu_matches(root, schema_vmsd(schema, "cpu"));
+	r->cpu_match = cpu_matches(root, schema_shape(schema, "cpu", &cpu) ? &cpu : NULL);
 	for (size_t i = 0; root && i < root->nkids; i++) {
 		const struct vi_node *sec = root->kids[i];
 		const char *sub, *fld;
-		json_t *v;
-		json_int_t have, want;
+		struct vi_shape v;
+		int64_t have, want;
 		if (!vi_node_is_first_record(sec) || generic_section(sec->name))
 			continue;
-		v = schema_vmsd(schema, facts_vmsd_name(schema->vmsds, sec->name));
-		if (!v || !json_is_integer(json_object_get(v, "version_id"))) {
+		if (!schema_shape(schema, facts_vmsd_name(schema->vmsds, sec->name), &v) ||
+		    !vi_shape_version(&v, &want)) {
 			r->unknown++;
 			continue;
 		}
-		have = (json_int_t)vi_node_u(sec, VI_A_VERSION_ID, 0);
-		want = json_integer_value(json_object_get(v, "version_id"));
-		sub = have == want ? unknown_subsection(sec, v) : NULL;
-		fld = have == want && !sub && by_trailer(sec) ? unknown_field(sec, v) : NULL;
+		have = (int64_t)vi_node_u(sec, VI_A_VERSION_ID, 0);
+		sub = have == want ? unknown_subsection(sec, &v) : NULL;
+		fld = have == want && !sub && by_trailer(sec) ? unknown_field(sec, &v) : NULL;
 		if (have == want && !sub && !fld) {
 			r->same++;
 			continue;
@@ -168,7 +168,7 @@ void vi_triage_versions(const struct vi_session *s, const struct vi_schema *sche
 				 "%s: subsection %s unknown to %s", sec->name, sub, t);
 		else
 			snprintf(r->first_differ, sizeof(r->first_differ),
-				 "%s: version %" JSON_INTEGER_FORMAT " in the stream, %"
-				 JSON_INTEGER_FORMAT " in %s", sec->name, have, want, t);
+				 "%s: version %" PRId64 " in the stream, %" PRId64 " in %s",
+				 sec->name, have, want, t);
 	}
 }

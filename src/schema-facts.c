@@ -143,7 +143,7 @@ const char *facts_vmsd_name(json_t *vmsds, const char *idstr)
 	const char *name = idstr;
 
 	for (const char *p = idstr; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
-		if (vi_lazy_get(vmsds, p))
+		if (vi_lazy_has(vmsds, p))
 			return p;
 	/* None known: what follows the bus path ("icp/server" stays whole). */
 	while (bus_path_component(name))

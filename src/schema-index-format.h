@@ -7,11 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VI_IDX_MAGIC "VIIDX02\n"
+#define VI_IDX_MAGIC "VIIDX03\n"
 #define VI_IDX_BOM 0x01020304u
 #define VI_IDX_MAX_FILE (64u << 20)	/* an index, or a schema file to index */
 
-struct vi_idx_head { char magic[8]; uint32_t bom, nrec; };
+/* The records start after the head; the shapes (a table sorted by hash,
+ * then their bytes) at shapes_off, read only by a run that asks for one. */
+struct vi_idx_head {
+	char magic[8];
+	uint32_t bom, nrec;
+	uint64_t shapes_off, shapes_len, shapes_hash;
+	uint32_t nshape, pad;
+};
+struct vi_idx_shape { uint64_t bhash; uint32_t off, len; };
 struct vi_idx_rec { uint64_t size, rest_hash; uint32_t nobj, pad; };
 struct vi_idx_orec { uint64_t span, slen; uint32_t flags, keylen, n, nalias; };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "schema-index.h"
 #include "schema-index-format.h"
+#include "schema-shape.h"
 #include "vi-tree.h"	/* vi_xmalloc */
 
 /* ---- scanning a file jansson has accepted (the writer's side) ----------- */
@@ -98,30 +99,44 @@ static int find_member(const char *buf, size_t len, const char *key, const char 
 	return -1;
 }
 
-struct vi_idx_writer {
-	char *out;
+/* Bytes being written. */
+struct wbuf {
+	char *p;
 	size_t len, cap;
+};
+
+struct vi_idx_writer {
+	struct wbuf out, blob;           /* the records; the shapes' bytes */
+	struct vi_idx_shape *shape;      /* one per distinct entry hash */
+	size_t nshape, cshape;
 	uint32_t nrec;
 };
 
+static void wput(struct wbuf *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		while (b->len + n > b->cap)
+			b->cap = b->cap ? 2 * b->cap : 1 << 16;
+		b->p = vi_xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
 static void put(struct vi_idx_writer *w, const void *p, size_t n)
 {
-	if (w->len + n > w->cap) {
-		while (w->len + n > w->cap)
-			w->cap = w->cap ? 2 * w->cap : 1 << 16;
-		w->out = vi_xrealloc(w->out, w->cap);
-	}
-	memcpy(w->out + w->len, p, n);
-	w->len += n;
+	wput(&w->out, p, n);
 }
 
 struct vi_idx_writer *vi_idx_writer_new(void)
 {
 	struct vi_idx_writer *w = vi_xmalloc(sizeof(*w));
-	struct vi_idx_head h = { VI_IDX_MAGIC, VI_IDX_BOM, 0 };
+	struct vi_idx_head h;
 
 	memset(w, 0, sizeof(*w));
+	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, VI_IDX_MAGIC, 8);
+	h.bom = VI_IDX_BOM;
 	put(w, &h, sizeof(h));
 	return w;
 }
@@ -204,8 +219,36 @@ static struct vi_idx_alias *aliases(const char *buf, const struct vi_idx_entry *
 	return a;
 }
 
+/* The shape of each entry of o not already kept (by the hash of its bytes;
+ * schema-shape.h); 0 or -1. */
+static int add_shapes(struct vi_idx_writer *w, const char *buf, const struct vi_idx_entry *e,
+		      size_t n, const struct vi_idx_spec *sp)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct vi_shape_buf b = { NULL, 0, 0 };
+		size_t k;
+		for (k = 0; k < w->nshape && w->shape[k].bhash != e[i].bhash; k++)
+			;
+		if (k < w->nshape)
+			continue;
+		if (sp->shape(buf + e[i].val, e[i].vlen, &b) < 0 || w->blob.len > UINT32_MAX - b.len) {
+			free(b.p);
+			return -1;
+		}
+		if (w->nshape == w->cshape)
+			w->shape = vi_xrealloc(w->shape, (w->cshape = w->cshape ? 2 * w->cshape : 1024) *
+							 sizeof(*w->shape));
+		w->shape[w->nshape++] = (struct vi_idx_shape){ e[i].bhash, (uint32_t)w->blob.len,
+							       (uint32_t)b.len };
+		wput(&w->blob, b.p, b.len);
+		free(b.p);
+	}
+	return 0;
+}
+
 /* One object of a file being indexed. */
 struct wobj {
+	const struct vi_idx_spec *sp;
 	const char *key, *vs, *ve;
 	struct vi_idx_entry *e;
 	size_t n;
@@ -224,6 +267,7 @@ static int by_span(const void *x, const void *y)
 static int scan_obj(const char *buf, size_t len, const struct vi_idx_spec *sp, struct wobj *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->sp = sp;
 	o->key = sp->key;
 	if (find_member(buf, len, sp->key, &o->vs, &o->ve) < 0 || *o->vs != '{' ||
 	    entries(buf, o->vs, o->ve, &o->e, &o->n) < 0)
@@ -277,6 +321,9 @@ int vi_idx_add(struct vi_idx_writer *w, const char *path, const struct vi_idx_sp
 	r.rest_hash = vi_idx_hash(rest, rlen);
 	r.nobj = (uint32_t)no;
 	free(rest);
+	for (size_t k = 0; k < no; k++)
+		if (o[k].sp->shape && add_shapes(w, buf, o[k].e, o[k].n, o[k].sp) < 0)
+			goto out;
 	put(w, &r, sizeof(r));
 	for (size_t k = 0; k < no; k++) {
 		struct vi_idx_orec x = { (uint64_t)(o[k].vs - buf), (uint64_t)(o[k].ve - o[k].vs),
@@ -301,25 +348,45 @@ out:
 	return rc;
 }
 
+static int by_shape(const void *a, const void *b)
+{
+	const struct vi_idx_shape *x = a, *y = b;
+
+	return (x->bhash > y->bhash) - (x->bhash < y->bhash);
+}
+
 int vi_idx_save(struct vi_idx_writer *w, const char *out)
 {
-	size_t n = strlen(out) + 5;
-	char *tmp = vi_xmalloc(n);
+	size_t n = strlen(out) + 5, tlen = w->nshape * sizeof(*w->shape);
+	char *tmp = vi_xmalloc(n), zero[8] = { 0 };
+	struct vi_idx_head *h;
 	FILE *f;
 	int rc = -1;
 
-	((struct vi_idx_head *)(void *)w->out)->nrec = w->nrec;
+	if (w->nshape)
+		qsort(w->shape, w->nshape, sizeof(*w->shape), by_shape);
+	put(w, zero, vi_idx_pad8(w->out.len) - w->out.len);
+	h = (struct vi_idx_head *)(void *)w->out.p;
+	h->nrec = w->nrec;
+	h->shapes_off = w->out.len;
+	h->shapes_len = tlen + w->blob.len;
+	h->nshape = (uint32_t)w->nshape;
+	put(w, w->shape, tlen);
+	put(w, w->blob.p, w->blob.len);
+	h = (struct vi_idx_head *)(void *)w->out.p;	/* moved as it grew */
+	h->shapes_hash = vi_idx_hash(w->out.p + h->shapes_off, h->shapes_len);
 	snprintf(tmp, n, "%s.tmp", out);
 	if ((f = fopen(tmp, "wb"))) {
-		int ok = fwrite(w->out, 1, w->len, f) == w->len;
+		int ok = fwrite(w->out.p, 1, w->out.len, f) == w->out.len;
 		if (fclose(f) == 0 && ok && rename(tmp, out) == 0)
 			rc = 0;
 		else
 			remove(tmp);
 	}
 	free(tmp);
-	free(w->out);
+	free(w->out.p);
+	free(w->blob.p);
+	free(w->shape);
 	free(w);
 	return rc;
 }
-

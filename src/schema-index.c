@@ -47,6 +47,12 @@ static size_t nviews;
 static struct source {
 	char *dir, *buf;
 	size_t first, n;
+	/* its shapes: where they are in the file, and once read (shaped) */
+	char *path;
+	uint64_t shapes_off, shapes_len, shapes_hash;
+	size_t nshape;
+	int shaped;
+	char *shapes;
 } *src;
 static size_t nsrc;
 
@@ -55,6 +61,8 @@ static void release(void)
 	for (size_t i = 0; i < nsrc; i++) {
 		free(src[i].dir);
 		free(src[i].buf);
+		free(src[i].path);
+		free(src[i].shapes);
 	}
 	free(src);
 	free(views);
@@ -96,14 +104,13 @@ static int parse_obj(const char *buf, size_t len, size_t *off, uint64_t size, ui
 	return 0;
 }
 
-/* Parse one index file's bytes; a bad one adds nothing.  How many views. */
+/* Parse one index file's records (buf, len: up to its shapes); a bad one
+ * adds nothing.  How many views. */
 static size_t parse(const char *buf, size_t len)
 {
 	const struct vi_idx_head *h = (const void *)buf;
 	size_t off = sizeof(*h), first = nviews;
 
-	if (len < sizeof(*h) || memcmp(h->magic, VI_IDX_MAGIC, 8) || h->bom != VI_IDX_BOM)
-		return 0;
 	for (uint32_t i = 0; i < h->nrec; i++) {
 		const struct vi_idx_rec *r = (const void *)(buf + off);
 		struct vi_idx_view v;
@@ -129,11 +136,42 @@ bad:
 	return 0;
 }
 
+/* The head of the index at path, and its records' bytes (up to its
+ * shapes) into *buf; 0 or -1 (no index this reader reads). */
+static int read_records(const char *path, struct vi_idx_head *h, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	int ok;
+
+	*buf = NULL;
+	if (!f)
+		return -1;
+	ok = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= VI_IDX_MAX_FILE &&
+	     fread(h, sizeof(*h), 1, f) == 1 && !memcmp(h->magic, VI_IDX_MAGIC, 8) &&
+	     h->bom == VI_IDX_BOM && h->shapes_off >= sizeof(*h) &&
+	     h->shapes_off <= (uint64_t)st.st_size &&
+	     h->shapes_len == (uint64_t)st.st_size - h->shapes_off &&
+	     h->nshape <= h->shapes_len / sizeof(struct vi_idx_shape);
+	if (ok) {
+		*len = (size_t)h->shapes_off;
+		*buf = vi_xmalloc(*len);
+		memcpy(*buf, h, sizeof(*h));
+		ok = fread(*buf + sizeof(*h), 1, *len - sizeof(*h), f) == *len - sizeof(*h);
+	}
+	fclose(f);
+	if (!ok) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return ok ? 0 : -1;
+}
+
 static const struct source *source(const char *dir)
 {
 	size_t n = strlen(dir) + sizeof(VI_IDX_NAME) + 2, len;
+	struct vi_idx_head h;
 	struct source *x;
-	char *path;
 
 	for (size_t i = 0; i < nsrc; i++)
 		if (!strcmp(src[i].dir, dir))
@@ -142,14 +180,19 @@ static const struct source *source(const char *dir)
 		atexit(release);
 	src = vi_xrealloc(src, (nsrc + 1) * sizeof(*src));
 	x = &src[nsrc++];
+	memset(x, 0, sizeof(*x));
 	x->dir = vi_xmalloc(strlen(dir) + 1);
 	strcpy(x->dir, dir);
 	x->first = nviews;
-	path = vi_xmalloc(n);
-	snprintf(path, n, "%s/%s", dir, VI_IDX_NAME);
-	x->buf = vi_idx_slurp(path, &len);	/* a build product, not input */
-	x->n = x->buf ? parse(x->buf, len) : 0;
-	free(path);
+	x->path = vi_xmalloc(n);
+	snprintf(x->path, n, "%s/%s", dir, VI_IDX_NAME);
+	if (read_records(x->path, &h, &x->buf, &len) == 0) {	/* a build product, not input */
+		x->n = parse(x->buf, len);
+		x->shapes_off = h.shapes_off;
+		x->shapes_len = h.shapes_len;
+		x->shapes_hash = h.shapes_hash;
+		x->nshape = h.nshape;
+	}
 	return x;
 }
 
@@ -207,4 +250,47 @@ const struct vi_idx_entry *vi_idx_lookup(const struct vi_idx_obj *o, uint64_t h)
 const struct vi_idx_alias *vi_idx_alias(const struct vi_idx_obj *o, uint64_t h)
 {
 	return first_with(o->alias, o->nalias, sizeof(*o->alias), h);
+}
+
+/* Source x's shapes, read when first asked for: the table and its bytes,
+ * whole and as written (their hash), or none. */
+static const struct vi_idx_shape *shapes(struct source *x)
+{
+	const struct vi_idx_shape *t;
+	size_t blob;
+	FILE *f;
+	int ok;
+
+	if (x->shaped)
+		return (const void *)x->shapes;
+	x->shaped = 1;
+	if (!x->nshape || !(f = fopen(x->path, "rb")))
+		return NULL;
+	x->shapes = vi_xmalloc((size_t)x->shapes_len);
+	ok = fseeko(f, (off_t)x->shapes_off, SEEK_SET) == 0 &&
+	     fread(x->shapes, 1, (size_t)x->shapes_len, f) == x->shapes_len &&
+	     vi_idx_hash(x->shapes, (size_t)x->shapes_len) == x->shapes_hash;
+	fclose(f);
+	t = (const void *)x->shapes;
+	blob = (size_t)x->shapes_len - x->nshape * sizeof(*t);
+	for (size_t i = 0; ok && i < x->nshape; i++)
+		ok = t[i].off <= blob && t[i].len <= blob - t[i].off;
+	if (!ok) {
+		free(x->shapes);
+		x->shapes = NULL;
+	}
+	return (const void *)x->shapes;
+}
+
+int vi_idx_shape(uint64_t bhash, const unsigned char **p, size_t *n)
+{
+	for (size_t i = 0; i < nsrc; i++) {
+		const struct vi_idx_shape *t = shapes(&src[i]), *y;
+		if (t && (y = first_with(t, src[i].nshape, sizeof(*t), bhash))) {
+			*p = (const unsigned char *)(t + src[i].nshape) + y->off;
+			*n = y->len;
+			return 1;
+		}
+	}
+	return 0;
 }

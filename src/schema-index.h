@@ -4,7 +4,9 @@
  * `make` validates every schema and machine file whole (src/schema-stamp)
  * and writes, for each that passes, a record into schemas/validated.idx:
  * the file's size; where its big objects lie (a schema's "vmsds" and "qom",
- * a machine file's "machines"); the XXH3-64 of the rest of the document
+ * a machine file's "machines": the
+ * *_index_objects tables of schema.c and schema-machines.c); the XXH3-64 of
+ * the rest of the document
  * (the file with each of those objects written "{}"); and for each entry
  * of each object, the XXH3-64 of its name, where its bytes are, and the
  * XXH3-64 of those bytes (from the key's opening quote to the end of its
@@ -13,6 +15,10 @@
  * so "pc" is found in the one machine type that has it, and the QOM types
  * whose vmstate is "serial" without parsing every one; a string nobody
  * lists is known absent.
+ *
+ * After the records, the index keeps the shape of each vmsd (what report
+ * compares, schema-shape.h) by the hash of its entry's bytes, read only by a
+ * run that asks for one, and only as written (the hash of the whole table).
  *
  * A run finds a file's record by its size and the hash of its rest, then
  * reads each entry it asks for and checks that entry's hash before parsing
@@ -27,6 +33,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+struct vi_shape_buf;
 
 #define VI_IDX_NAME "validated.idx"
 
@@ -71,6 +79,9 @@ struct vi_idx_view {
  * the member of each entry whose string (or strings) alias[] lists. */
 struct vi_idx_spec {
 	const char *key, *alias_member;
+	/* NULL, or each entry's shape from its value's bytes (schema-shape.h),
+	 * kept by the hash of the entry's bytes: 0, or -1 (not indexed) */
+	int (*shape)(const char *val, size_t len, struct vi_shape_buf *out);
 };
 
 uint64_t vi_idx_hash(const void *p, size_t n);
@@ -97,5 +108,8 @@ size_t vi_idx_find(const char *const *dirs, uint64_t size, const char *key,
 const struct vi_idx_entry *vi_idx_lookup(const struct vi_idx_obj *o, uint64_t h);
 /* The first alias of o hashed h (then the next ones), or NULL. */
 const struct vi_idx_alias *vi_idx_alias(const struct vi_idx_obj *o, uint64_t h);
+/* The shape kept for the entry whose bytes hash to bhash, in an index read
+ * so far: 1 with *p and *n (valid as long as the run), or 0. */
+int vi_idx_shape(uint64_t bhash, const unsigned char **p, size_t *n);
 
 #endif

@@ -289,6 +289,66 @@ json_t *vi_lazy_get(json_t *obj, const char *name)
 	return NULL;
 }
 
+/* Entry k's name, kept once read (names[k]): it outlives completing. */
+static const char *keep_name(struct lazy *l, size_t k, char *name)
+{
+	if (!l->names) {
+		l->names = vi_xmalloc(l->ix.n * sizeof(*l->names));
+		memset(l->names, 0, l->ix.n * sizeof(*l->names));
+	}
+	if (!l->names[k])
+		l->names[k] = name;
+	else
+		free(name);
+	return l->names[k];
+}
+
+/* The entry of l named name, its bytes checked (once: its name is then
+ * kept): its index, or -1 when there is none. */
+static long checked_entry(struct lazy *l, const char *name)
+{
+	size_t nl = strlen(name);
+	uint64_t h = vi_idx_hash(name, nl);
+
+	for (const struct vi_idx_entry *e = vi_idx_lookup(&l->ix, h);
+	     e && e < l->ix.e + l->ix.n && e->nhash == h; e++) {
+		size_t k = (size_t)(e - l->ix.e);
+		const char *have = l->names ? l->names[k] : NULL;
+		if (e->nlen != nl)
+			continue;
+		if (!have) {
+			char *tmp;
+			have = keep_name(l, k, entry_name(e, entry_bytes(l, e, &tmp)));
+			drop(tmp);
+		}
+		if (!strcmp(have, name))
+			return (long)k;
+	}
+	return -1;
+}
+
+int vi_lazy_entry_hash(json_t *obj, const char *name, uint64_t *bhash)
+{
+	struct lazy *l = find(obj);
+	long k;
+
+	if (!l || !name)
+		return -1;
+	if ((k = checked_entry(l, name)) < 0)
+		return 0;
+	*bhash = l->ix.e[k].bhash;
+	return 1;
+}
+
+int vi_lazy_has(json_t *obj, const char *name)
+{
+	struct lazy *l = find(obj);
+
+	if (json_object_get(obj, name))
+		return 1;
+	return l && name && checked_entry(l, name) >= 0;
+}
+
 static struct lazy *cmp_ctx;
 
 static int by_offset(const void *a, const void *b)
@@ -366,18 +426,14 @@ int vi_lazy_aliases(json_t *obj, const char *alias, const char *member, vi_lazy_
 	for (a = vi_idx_alias(&l->ix, h); a && a < l->ix.alias + l->ix.nalias && a->hash == h;
 	     a++) {
 		const struct vi_idx_entry *e = &l->ix.e[a->entry];
-		char *tmp, *name = l->names ? l->names[a->entry] : NULL;
+		char *tmp;
+		const char *name = l->names ? l->names[a->entry] : NULL;
 		json_t *v;
 		if (a > l->ix.alias && a[-1].hash == h && a[-1].entry == a->entry)
 			continue;	/* an entry that lists it twice */
 		if (!name) {
-			name = entry_name(e, entry_bytes(l, e, &tmp));
+			name = keep_name(l, a->entry, entry_name(e, entry_bytes(l, e, &tmp)));
 			drop(tmp);
-			if (!l->names) {
-				l->names = vi_xmalloc(l->ix.n * sizeof(*l->names));
-				memset(l->names, 0, l->ix.n * sizeof(*l->names));
-			}
-			l->names[a->entry] = name;	/* kept: a key outlives completing */
 		}
 		v = vi_lazy_get(obj, name);
 		if (lists(v, member, alias)) {

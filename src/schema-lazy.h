@@ -2,7 +2,8 @@
  * when first asked for.
  *
  * A schema file is mostly its "vmsds" and "qom" objects (a machine file
- * its "machines"), of which a run needs the few entries its stream's
+ * its "machines"), of which a run
+ * needs the few entries its stream's
  * sections name: parsing every entry of every installed target into a
  * jansson tree cost ~0.1 s and ~5 MiB per file.  A lazy document is the
  * file with those objects empty, plus where each entry's bytes are in the
@@ -22,6 +23,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Called on each entry of the object named key once parsed (schemas
  * attach variants): NULL to keep entry as it is, or a new reference to keep
@@ -57,6 +59,13 @@ int vi_lazy_aliases(json_t *obj, const char *alias, const char *member, vi_lazy_
 /* The first of them: 1 with *entry and *key, 0 when there is none, -1. */
 int vi_lazy_alias(json_t *obj, const char *alias, const char *member, json_t **entry,
 		  const char **key);
+/* Is there an entry name in obj (a lazy object or any JSON object)?  The
+ * index tells, without parsing it. */
+int vi_lazy_has(json_t *obj, const char *name);
+/* The index's hash of entry name's bytes (checked against the file), for
+ * what the index keeps of it (schema-shape.h): 1 and *bhash, 0 when obj
+ * has no such entry, -1 when obj is not lazy. */
+int vi_lazy_entry_hash(json_t *obj, const char *name, uint64_t *bhash);
 /* The document doc (from vi_lazy_load) is being freed: drop its index. */
 void vi_lazy_forget(json_t *doc);
 /* A hook out of memory: the one-line message, exit status 2. */

@@ -23,7 +23,13 @@
 #include "schema-machines.h"
 #include "schema.h"
 #include "schema-lazy.h"
+#include "schema-index.h"
 #include "session.h"
+
+const struct vi_idx_spec machines_index_objects[] = {
+	{ "machines", "aliases", NULL },
+	{ NULL, NULL, NULL }
+};
 
 /* Machine data and compat rules sit in the schema directories: a FIFO or a
  * device there would block or never end, so only regular files are read. */

@@ -6,8 +6,13 @@
 
 #include <jansson.h>
 #include "vi-error.h"
+#include "schema-index.h"
 #include "vi-findings.h"
 #include "vi-tree.h"
+
+/* The objects of a machine file `make` indexes (src/schema-stamp): its
+ * machine types (found by their aliases too). */
+extern const struct vi_idx_spec machines_index_objects[];
 
 struct vi_machines {
 	json_t *doc;           /* {"machines": {name: {"compat_props": [...]}}} */

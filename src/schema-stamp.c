@@ -48,10 +48,6 @@ int main(int argc, char **argv)
 		fputs("usage: schema-stamp OUT FILE...\n", stderr);
 		return 2;
 	}
-	static const struct vi_idx_spec schema[] = {
-		{ "vmsds", NULL }, { "qom", "vmsd" }, { NULL, NULL }
-	}, machine[] = { { "machines", "aliases" }, { NULL, NULL } };
-
 	vi_budget_reset();
 	w = vi_idx_writer_new();
 	for (int i = 2; i < argc; i++) {
@@ -59,7 +55,7 @@ int main(int argc, char **argv)
 		if (!strstr(argv[i], "/qemu-") && !machines)
 			continue;	/* compat-rules.json: always read whole */
 		if (!valid(argv[i]) ||
-		    vi_idx_add(w, argv[i], machines ? machine : schema) < 0)
+		    vi_idx_add(w, argv[i], machines ? machines_index_objects : schema_index_objects) < 0)
 			fprintf(stderr, "schema-stamp: %s: not valid, left out\n", argv[i]);
 	}
 	if (vi_idx_save(w, argv[1]) < 0) {

@@ -11,6 +11,8 @@
 #include "schema.h"
 #include "schema-facts.h"
 #include "schema-lazy.h"
+#include "schema-shape.h"
+#include "schema-index.h"
 #include "vi-limits.h"
 #include "vi-release.h"
 
@@ -197,6 +199,15 @@ static void each_qom_of(json_t *doc, const char *name, vi_lazy_each fn, void *ct
 		if (!strcmp(jstr(q, "vmsd") ? jstr(q, "vmsd") : "", name))
 			fn(q, k, ctx);
 }
+
+/* A schema's objects that `make` indexes, each parsed entry by entry when
+ * asked for (schema-lazy.h): its vmsds (with their shapes, schema-shape.h),
+ * its QOM types (found by the vmsd they name). */
+const struct vi_idx_spec schema_index_objects[] = {
+	{ "vmsds", NULL, vi_shape_encode_bytes },
+	{ "qom", "vmsd", NULL },
+	{ NULL, NULL, NULL }
+};
 
 /* One vmsd's (the hook of lazy loading).  v may be shared with other
  * schemas (schema-lazy.c): a copy gets them. */
@@ -444,8 +455,8 @@ json_t *schema_vmsd(const struct vi_schema *s, const char *name)
 
 void schema_complete(const struct vi_schema *s)
 {
-	vi_lazy_complete(json_object_get(s->doc, "qom"));
-	vi_lazy_complete(s->vmsds);
+	for (const struct vi_idx_spec *o = schema_index_objects; o->key; o++)
+		vi_lazy_complete(json_object_get(s->doc, o->key));
 }
 
 json_t *schema_subsection(json_t *vmsd, const char *name)

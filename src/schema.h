@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 #include "vi-error.h"
+#include "schema-index.h"
+
 
 struct vi_schema {
 	json_t *doc;            /* normalised document */
@@ -33,6 +35,8 @@ void schema_free(struct vi_schema *s);
  * every vmsd or QOM type, in the file's order). */
 json_t *schema_vmsd(const struct vi_schema *s, const char *name);
 void schema_complete(const struct vi_schema *s);
+/* The objects of a schema file `make` indexes (src/schema-stamp). */
+extern const struct vi_idx_spec schema_index_objects[];
 /* A subsection description of vmsd by full name, or NULL. */
 json_t *schema_subsection(json_t *vmsd, const char *name);
 /* A vmstate -dump-vmstate leaves out (cpu, timer, ...) is known from

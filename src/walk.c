@@ -8,6 +8,7 @@
 #include "vi-limits.h"
 #include "walk.h"
 #include "schema-facts.h"
+#include "schema-lazy.h"
 
 static struct vi_section *bind_section(struct vi_walk *w, uint32_t id,
 				       const char *idstr, uint32_t instance,
@@ -88,8 +89,8 @@ static int walk_footer(struct vi_walk *w, struct vi_node *sec, const struct vi_s
 static int walk_schema_payload(struct vi_walk *w, struct vi_node *sec,
 			       const struct vi_section *s)
 {
-	json_t *vmsd = json_object_get(w->opts.schema_vmsds,
-				       facts_vmsd_name(w->opts.schema_vmsds, s->idstr));
+	json_t *vmsd = vi_lazy_get(w->opts.schema_vmsds,
+				   facts_vmsd_name(w->opts.schema_vmsds, s->idstr));
 	json_t *variants = json_object_get(vmsd, "variants");
 	struct vi_mismatch why = { "" };
 	int rc;

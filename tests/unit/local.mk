@@ -2,7 +2,7 @@
 if HAVE_CHECK
 UNIT_TESTS = tests/unit/test-reader tests/unit/test-walk tests/unit/test-badinput \
 	tests/unit/test-limits tests/unit/test-scsi-requests tests/unit/test-ram-digest \
-	tests/unit/test-libvirt tests/unit/test-baseline tests/unit/test-schema-lazy \
+	tests/unit/test-libvirt tests/unit/test-baseline tests/unit/test-schema-lazy tests/unit/test-schema-shape \
 	tests/unit/test-check tests/unit/test-schema tests/unit/test-jw \
 	tests/unit/test-budget tests/unit/test-tree
 check_PROGRAMS += $(UNIT_TESTS)
@@ -25,6 +25,9 @@ tests_unit_test_limits_LDADD = $(UNIT_LDADD)
 tests_unit_test_scsi_requests_SOURCES = tests/unit/test-scsi-requests.c
 tests_unit_test_scsi_requests_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_scsi_requests_LDADD = $(UNIT_LDADD)
+tests_unit_test_schema_shape_SOURCES = tests/unit/test-schema-shape.c
+tests_unit_test_schema_shape_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_schema_shape_LDADD = $(UNIT_LDADD)
 tests_unit_test_ram_digest_SOURCES = tests/unit/test-ram-digest.c $(UNIT_COMMON)
 tests_unit_test_ram_digest_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ram_digest_LDADD = $(UNIT_LDADD)

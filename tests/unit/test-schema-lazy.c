@@ -40,10 +40,9 @@ static char *slurp(const char *path, size_t *n)
 	return buf;
 }
 
-static const struct vi_idx_spec schema_objs[] = {
-	{ "vmsds", NULL }, { "qom", "vmsd" }, { NULL, NULL }
-}, machine_objs[] = { { "machines", "aliases" }, { NULL, NULL } },
-   vmsds_only[] = { { "vmsds", NULL }, { NULL, NULL } };
+static const struct vi_idx_spec vmsds_only[] = { { "vmsds", NULL, NULL }, { NULL, NULL, NULL } };
+#define schema_objs schema_index_objects	/* as src/schema-stamp indexes them */
+#define machine_objs machines_index_objects
 
 /* Copy src to dir/rel and, if listed, index it (key: its big object). */
 static void install(const char *src, const char *rel, char *out, const char *key)

@@ -25,6 +25,7 @@
 #include <string.h>
 #include "vi-json.h"
 #include "diff.h"
+#include "schema-lazy.h"
 #include "vi-limits.h"
 #include "diff-parts.h"
 #include "vi-size.h"
@@ -268,7 +269,7 @@ size_t vi_diff_schemas(const struct vi_schema *src, const struct vi_schema *dst,
 	struct dctx c = { .f = out, .memo = json_object() };
 	/* Our schemas (not raw -dump-vmstate files) record what generated
 	 * streams carried: a subsection none of them did is sent only sometimes. */
-	c.src_streams_known = json_array_size(json_object_get(json_object_get(src->doc,
+	c.src_streams_known = json_array_size(vi_lazy_get(json_object_get(src->doc,
 				"provenance"), "streams")) > 0;
 	size_t errors = 0;
 

@@ -3,8 +3,8 @@
  *
  * `make` validates every schema and machine file whole (src/schema-stamp)
  * and writes, for each that passes, a record into schemas/validated.idx:
- * the file's size; where its big objects lie (a schema's "vmsds" and "qom",
- * a machine file's "machines": the
+ * the file's size; where its big objects lie (a schema's "vmsds", "qom" and
+ * "provenance", a machine file's "machines" and "provenance": the
  * *_index_objects tables of schema.c and schema-machines.c); the XXH3-64 of
  * the rest of the document
  * (the file with each of those objects written "{}"); and for each entry

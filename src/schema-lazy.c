@@ -1,5 +1,4 @@
 /* schema-lazy.c - a document's big object parsed entry by entry (schema-lazy.h). */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +14,7 @@
 struct lazy {
 	json_t *doc, *obj;
 	char *path;
-	int fd;
+	int fd, owns_fd;
 	struct vi_idx_obj ix;   /* where the entries are (schema-index.h) */
 	unsigned char *done;    /* per entry of ix */
 	char **names;           /* per entry: its name, once an alias found it */
@@ -143,12 +142,8 @@ json_t *vi_lazy_load_file(const char *path, size_t len, const char *key,
 		memset(l, 0, sizeof(*l));
 		l->doc = doc;
 		l->obj = json_object_get(doc, o->key);
-		l->fd = k ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : fd;
-		if (l->fd < 0) {	/* out of descriptors: the schema cannot be read */
-			fprintf(stderr, "vmstate-inspect: schema %s: cannot open it again: %s\n",
-				path, strerror(errno));
-			exit(VI_EXIT_USAGE);
-		}
+		l->fd = fd;		/* one descriptor per file: its first object's */
+		l->owns_fd = !k;
 		l->path = vi_xstrdup(path);
 		l->ix = *o;
 		l->hook = !strcmp(o->key, key) ? hook : NULL;
@@ -475,7 +470,8 @@ void vi_lazy_forget(json_t *doc)
 			reg[i] = reg[--nreg];
 			if (last == l)
 				last = NULL;
-			close(l->fd);
+			if (l->owns_fd)	/* its doc's other objects go with it */
+				close(l->fd);
 			for (size_t k = 0; l->names && k < l->ix.n; k++)
 				free(l->names[k]);
 			free(l->names);

@@ -2,7 +2,7 @@
  * when first asked for.
  *
  * A schema file is mostly its "vmsds" and "qom" objects (a machine file
- * its "machines"), of which a run
+ * its "machines"; both also a "provenance" few runs read), of which a run
  * needs the few entries its stream's
  * sections name: parsing every entry of every installed target into a
  * jansson tree cost ~0.1 s and ~5 MiB per file.  A lazy document is the

@@ -28,6 +28,7 @@
 
 const struct vi_idx_spec machines_index_objects[] = {
 	{ "machines", "aliases", NULL },
+	{ "provenance", NULL, NULL },
 	{ NULL, NULL, NULL }
 };
 

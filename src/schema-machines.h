@@ -11,7 +11,7 @@
 #include "vi-tree.h"
 
 /* The objects of a machine file `make` indexes (src/schema-stamp): its
- * machine types (found by their aliases too). */
+ * machine types (found by their aliases too), its provenance. */
 extern const struct vi_idx_spec machines_index_objects[];
 
 struct vi_machines {

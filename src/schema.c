@@ -202,10 +202,11 @@ static void each_qom_of(json_t *doc, const char *name, vi_lazy_each fn, void *ct
 
 /* A schema's objects that `make` indexes, each parsed entry by entry when
  * asked for (schema-lazy.h): its vmsds (with their shapes, schema-shape.h),
- * its QOM types (found by the vmsd they name). */
+ * its QOM types (found by the vmsd they name), its provenance. */
 const struct vi_idx_spec schema_index_objects[] = {
 	{ "vmsds", NULL, vi_shape_encode_bytes },
 	{ "qom", "vmsd", NULL },
+	{ "provenance", NULL, NULL },
 	{ NULL, NULL, NULL }
 };
 

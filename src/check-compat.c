@@ -159,49 +159,70 @@ static void report(const struct hit *h, const char *machine, const char *target_
 		       h->v.detail, outcome);
 }
 
-/* Is p overridden by a later entry for the same driver.property?  The last
- * one is the value QEMU applies. */
-static int superseded(json_t *props, size_t i)
-{
-	json_t *p = json_array_get(props, i), *q;
-	size_t k;
+/* A compat property, or a rule, by the strings the matching compares
+ * (taken out of their JSON once per call, not once per pair). */
+struct key {
+	json_t *j;
+	const char *driver, *property, *value;	/* a rule's value: its "when" */
+	int skip;		/* a property a later one overrides; a rule of no kind */
+};
 
-	for (k = i + 1; (q = json_array_get(props, k)); k++)
-		if (jstr(q, "driver") && jstr(q, "property") &&
-		    !strcmp(jstr(q, "driver"), jstr(p, "driver")) &&
-		    !strcmp(jstr(q, "property"), jstr(p, "property")))
-			return 1;
-	return 0;
+static struct key *keys(json_t *list, int rules)
+{
+	struct key *k = vi_xmalloc((json_array_size(list) + 1) * sizeof(*k));
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(list, i, x) {
+		k[i] = (struct key){ x, jstr(x, "driver"), jstr(x, "property"),
+				     jstr(x, rules ? "when" : "value"), 0 };
+		k[i].skip = !k[i].driver || !k[i].property ||
+			    (rules && !jstr(json_object_get(x, "effect"), "kind"));
+	}
+	/* A property overridden by a later entry for the same driver.property:
+	 * the last one is the value QEMU applies. */
+	for (i = 0; !rules && i < json_array_size(list); i++)
+		for (size_t j = i + 1; !k[i].skip && j < json_array_size(list); j++)
+			k[i].skip = !k[j].skip && !strcmp(k[j].driver, k[i].driver) &&
+				    !strcmp(k[j].property, k[i].property);
+	return k;
 }
 
 void machines_check(const struct vi_machines *m, const char *machine,
 		    struct vi_session *src, struct vi_session *dest, struct vi_findings *out)
 {
-	json_t *mt, *props, *p, *r;
+	json_t *mt, *props;
 	const char *name = machine, *target = jstr(m->doc, "target");
 	char release[32] = "";
 	struct hits hits = { 0 };
-	size_t i, j;
+	struct key *pk, *rk;
+	size_t i, j, np, nr;
 
 	if (!m->doc || !m->rules || !src || !src->root || !machine ||
 	    !(mt = machines_get(m, machine, &name)))
 		return;
 	vi_release_of_target(target, release, sizeof(release));
 	props = json_object_get(mt, "compat_props");
-	json_array_foreach(props, i, p) {
-		if (superseded(props, i))
+	pk = keys(props, 0);
+	rk = keys(m->rules, 1);
+	np = json_array_size(props);
+	nr = json_array_size(m->rules);
+	for (i = 0; i < np; i++) {
+		const struct key *p = &pk[i];
+		if (p->skip)
 			continue;
-		json_array_foreach(m->rules, j, r) {
-			const char *when = jstr(r, "when");
-			json_t *eff = json_object_get(r, "effect");
+		for (j = 0; j < nr; j++) {
+			const struct key *r = &rk[j];
+			json_t *eff;
 			struct viols mine = { 0 }, theirs = { 0 };
-			struct eval e = { src, eff, jstr(eff, "kind"), jstr(eff, "vmsd"),
-					  jstr(p, "value"), &mine };
-			if (!jstr(r, "driver") || !jstr(r, "property") || !e.kind ||
-			    strcmp(jstr(r, "driver"), jstr(p, "driver")) != 0 ||
-			    strcmp(jstr(r, "property"), jstr(p, "property")) != 0 ||
-			    (when && strcmp(when, jstr(p, "value")) != 0))
+			struct eval e;
+			if (r->skip || strcmp(r->driver, p->driver) != 0 ||
+			    strcmp(r->property, p->property) != 0 ||
+			    (r->value && (!p->value || strcmp(r->value, p->value) != 0)))
 				continue;
+			eff = json_object_get(r->j, "effect");
+			e = (struct eval){ src, eff, jstr(eff, "kind"), jstr(eff, "vmsd"), p->value,
+					   &mine };
 			eval_rule(&e);
 			if (mine.n && dest && dest->root) {
 				/* The destination's own stream breaks the rule too: it
@@ -212,11 +233,13 @@ void machines_check(const struct vi_machines *m, const char *machine,
 			}
 			if (!theirs.n)
 				for (size_t k = 0; k < mine.n; k++)
-					add_hit(&hits, r, p, &mine.v[k]);
+					add_hit(&hits, r->j, p->j, &mine.v[k]);
 			free(mine.v);
 			free(theirs.v);
 		}
 	}
+	free(pk);
+	free(rk);
 	for (i = 0; i < hits.n; i++)
 		report(&hits.v[i], name, release[0] ? release : "?", out);
 	free(hits.v);

@@ -50,18 +50,19 @@ static const char *vmsd_name_of(const struct vi_schema *s, struct vi_node *sec)
 
 /* ---- sections, subsections ---------------------------------------------- */
 
+/* desc's field called name, or name without its last index ("a[2]": "a"). */
 static json_t *schema_field(json_t *desc, const char *name)
 {
-	char base[300];
 	const char *br = strrchr(name, '[');
+	size_t blen = br ? (size_t)(br - name) : strlen(name);
 	json_t *f;
 	size_t i;
 
-	snprintf(base, sizeof(base), "%.*s", br ? (int)(br - name) : (int)strlen(name), name);
-	json_array_foreach(json_object_get(desc, "fields"), i, f)
-		if (jstr(f, "name") && (!strcmp(jstr(f, "name"), name) ||
-					!strcmp(jstr(f, "name"), base)))
+	json_array_foreach(json_object_get(desc, "fields"), i, f) {
+		const char *n = jstr(f, "name");
+		if (n && (!strcmp(n, name) || (!strncmp(n, name, blen) && n[blen] == '\0')))
 			return f;
+	}
 	return NULL;
 }
 

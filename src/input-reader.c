@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "input-reader.h"
 
@@ -83,10 +84,10 @@ void rd_init(struct vi_reader *r, int fd, uint64_t base, uint64_t size,
 	r->map_ok = size > 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 		    st.st_size >= 0 && base <= (uint64_t)st.st_size &&
 		    size <= (uint64_t)st.st_size - base;
-	/* 0: pread (the default: it measured faster, bench/RESULTS.md);
-	 * VMSTATE_INSPECT_MMAP=1: 2, mapped while the kernel maps big folios
-	 * (decided on the first big window), else pread. */
-	r->map = r->map_ok && m && strcmp(m, "1") == 0 ? 2 : 0;
+	/* 2: decided on the first big window, mapped where mapping the page
+	 * cache costs less than copying it (map_pays); VMSTATE_INSPECT_MMAP=0:
+	 * always pread, =1: always mapped. */
+	r->map = !r->map_ok || (m && !strcmp(m, "0")) ? 0 : m && !strcmp(m, "1") ? 1 : 2;
 	r->bytes_read = 0;
 	r->name = NULL;
 	r->err = err;
@@ -131,22 +132,6 @@ static int truncated(struct vi_reader *r, size_t n, const char *what)
 #endif
 #define HUGE_ALIGN (2u << 20)	/* a PMD: one page-table entry for 2 MiB */
 
-/* kB of file pages this process maps with PMDs (/proc/self/smaps_rollup). */
-static long file_pmd_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "FilePmdMapped: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* A mapping of len bytes of the file at start (a multiple of HUGE_ALIGN)
  * at a 2 MiB-aligned address, so the kernel can map big page-cache folios
  * with one entry per 2 MiB: touching a 4 KiB-mapped page costs about as
@@ -170,6 +155,48 @@ static void *map_aligned(int fd, uint64_t start, size_t len)
 	if (v + span > a + len)
 		munmap(a + len, (size_t)(v + span - (a + len)));
 	return p;
+}
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* The first big window p (len bytes of the file at start) is not yet
+ * populated: is mapping cheaper than copying?  Whether a mapped page costs
+ * less than its copy depends on the kernel (how big the page cache's
+ * folios are, how many pages one fault or populate maps) and the
+ * hypervisor (shadow page tables make each entry dear): both are measured,
+ * in CPU time, on this window: copying its first MiB by pread, then
+ * populating the mapping (its pages are then in the page cache, as the
+ * copy's are).  Decided once a process; the answer is the same. */
+static int map_pays(struct vi_reader *r, void *p, uint64_t start, size_t len)
+{
+	static int decided = -1;
+	uint64_t t0, copy, pop;
+	size_t n = 0;
+
+	if (decided >= 0) {
+		madvise(p, len, MADV_POPULATE_READ);
+		return decided;
+	}
+	t0 = cpu_ns();
+	while (n < (1u << 20)) {
+		ssize_t got = pread(r->fd, r->buf, VI_RD_BUF, (off_t)(start + n));
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	copy = cpu_ns() - t0;
+	t0 = cpu_ns();
+	madvise(p, len, MADV_POPULATE_READ);
+	pop = cpu_ns() - t0;
+	/* per byte: pop / len against copy / n */
+	decided = n == (1u << 20) && (double)pop / (double)len <= (double)copy / (double)n;
+	return decided;
 }
 
 /* Map the window that starts at the 2 MiB boundary at or before pos and
@@ -199,14 +226,14 @@ static int map_window(struct vi_reader *r, size_t want)
 	/* Big folios when the pages are read in now; then all of them at
 	 * once (no fault per page).  munmap drops them from resident memory. */
 	madvise(p, (size_t)len, MADV_HUGEPAGE);
-	madvise(p, (size_t)len, MADV_POPULATE_READ);
 	if (r->map == 2 && len >= 2 * HUGE_ALIGN) {
-		/* Auto: keep mapping only if the kernel could map big folios. */
-		if (file_pmd_kb() <= 0) {
+		if (!map_pays(r, p, start, (size_t)len)) {
 			munmap(p, (size_t)len);
 			return -1;
 		}
 		r->map = 1;
+	} else {
+		madvise(p, (size_t)len, MADV_POPULATE_READ);
 	}
 	{
 		static int handler;

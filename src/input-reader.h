@@ -56,8 +56,9 @@ struct vi_reader {
 void rd_init(struct vi_reader *r, int fd, uint64_t base, uint64_t size,
 	     struct vi_error *err);
 /* Map always (1) or never (0) for this reader, instead of the default
- * (pread; VMSTATE_INSPECT_MMAP=1: mapped when that is fast); 1 only on a
- * regular file. */
+ * (decided on the first big window by measuring which costs less: mapping
+ * or copying; VMSTATE_INSPECT_MMAP=0 or 1 sets it); 1 only on a regular
+ * file. */
 void rd_set_mmap(struct vi_reader *r, int on);
 /* Drop the mapping; the reader can be used again (it maps anew). */
 void rd_release(struct vi_reader *r);

@@ -7,7 +7,8 @@
 #include "unit-main.h"
 
 /* How the readers of a test case read: -1 as rd_init decides (mapped
- * while that is fast), 0 pread into the buffer, 1 always mapped.  Every
+ * where that measures cheaper than copying), 0 pread into the buffer, 1
+ * always mapped.  Every
  * test runs in each mode: the bounds checks and errors must not differ. */
 static int mode = -1;
 static void mode_pread(void) { mode = 0; }
@@ -415,6 +416,34 @@ START_TEST(test_window_moves)
 }
 END_TEST
 
+START_TEST(test_default_decides_on_first_window)
+{
+	/* By default the first big window decides, by measuring, between the
+	 * mapping and pread: the reader leaves "undecided" there, and reads
+	 * the same bytes either way. */
+	const size_t size = 3u * VI_RD_WIN;
+	uint8_t *p = malloc(size);
+	struct rfix f;
+	uint64_t v;
+
+	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < size; i++)
+		p[i] = (uint8_t)(i * 7 + (i >> 20));
+	rfix_open(&f, p, size);
+	ck_assert_int_eq(f.r->map, 2);			/* not yet */
+	ck_assert_int_eq(rd_seek(f.r, VI_RD_WIN + 1000), 0);
+	ck_assert_int_eq(rd_be64(f.r, &v, "word"), 0);
+	ck_assert(f.r->map == 0 || f.r->map == 1);	/* decided */
+	for (int i = 0; i < 8; i++)
+		ck_assert_uint_eq((v >> (56 - 8 * i)) & 0xff, p[VI_RD_WIN + 1000 + (size_t)i]);
+	ck_assert_int_eq(rd_seek(f.r, size - 8), 0);
+	ck_assert_int_eq(rd_be64(f.r, &v, "last"), 0);
+	ck_assert_uint_eq(v >> 56, p[size - 8]);
+	rfix_close(&f);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_file_shrinks_under_mapping)
 {
 	/* Another process truncates the file while it is mapped: the run ends
@@ -493,6 +522,7 @@ static Suite *reader_suite(void)
 	add_tests(s, "pread", mode_pread);
 	add_tests(s, "mmap", mode_mmap);
 	tcase_add_exit_test(tc, test_file_shrinks_under_mapping, 3);
+	tcase_add_test(tc, test_default_decides_on_first_window);
 	suite_add_tcase(s, tc);
 	return s;
 }

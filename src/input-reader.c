@@ -138,9 +138,12 @@ static int truncated(struct vi_reader *r, size_t n, const char *what)
  * much as copying it under some hypervisors (shadow page tables). */
 static void *map_aligned(int fd, uint64_t start, size_t len)
 {
-	size_t span = len + HUGE_ALIGN;
-	uint8_t *v = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *a;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), span, mlen = (len + pg - 1) / pg * pg;
+	uint8_t *v, *a;
 	void *p;
+
+	span = mlen + HUGE_ALIGN;	/* the reservation, in whole pages */
+	v = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (v == MAP_FAILED)
 		return MAP_FAILED;
@@ -152,8 +155,8 @@ static void *map_aligned(int fd, uint64_t start, size_t len)
 	}
 	if (a > v)
 		munmap(v, (size_t)(a - v));
-	if (v + span > a + len)
-		munmap(a + len, (size_t)(v + span - (a + len)));
+	if (v + span > a + mlen)	/* the mapping's last page is whole: past it */
+		munmap(a + mlen, (size_t)(v + span - (a + mlen)));
 	return p;
 }
 

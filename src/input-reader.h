@@ -27,7 +27,7 @@
 #include "vi-error.h"
 
 #define VI_RD_BUF (1u << 18)
-#define VI_RD_WIN (8u << 20)	/* bytes of a regular file mapped at once */
+#define VI_RD_WIN (4u << 20)	/* bytes of a regular file mapped at once */
 
 struct vi_rstream;
 struct vi_input;

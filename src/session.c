@@ -25,8 +25,12 @@ static int walked(struct vi_session *s, int rc)
 
 static int walk(struct vi_session *s, const struct vi_walk_opts *opts)
 {
+	int rc;
+
 	s->w = vi_xmalloc(sizeof(*s->w));
-	return walked(s, vi_walk_stream(s->w, s->r, opts, &s->facts, &s->err));
+	rc = walked(s, vi_walk_stream(s->w, s->r, opts, &s->facts, &s->err));
+	rd_release(s->r);	/* its last window: mapped again if read again */
+	return rc;
 }
 
 int vi_session_walk(struct vi_session *s, const char *path,

@@ -66,10 +66,11 @@ static error_t parse(int key, char *arg, struct argp_state *st)
  * has d's fields, or it cannot tell)? */
 static int fits(const struct vi_session *s, const struct vi_cmd_target *d)
 {
-	struct vi_triage_release rel;
+	struct vi_triage_release rel, *r = &rel;
+	const struct vi_schema *schema = &d->schema;
 
 	memset(&rel, 0, sizeof(rel));
-	vi_triage_versions(s, &d->schema, &rel);
+	vi_triage_versions(s, &schema, &r, 1);
 	return rel.cpu_match != 0;
 }
 

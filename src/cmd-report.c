@@ -98,7 +98,8 @@ static int run(struct vi_cmd_ctx *c)
 	const struct report_args *a = c->args;
 	struct tgt t[VI_CMD_MAX_TARGETS];
 	struct vi_session s0, *view = &s0, *kept = NULL;
-	struct vi_triage_release rel[VI_CMD_MAX_TARGETS];
+	struct vi_triage_release rel[VI_CMD_MAX_TARGETS], *rels[VI_CMD_MAX_TARGETS];
+	const struct vi_schema *schemas[VI_CMD_MAX_TARGETS];
 	struct vi_triage_dest dest[VI_CMD_MAX_TARGETS];
 	struct vi_walk_opts wopts = { 0 };
 	int nrel = 0, ndest = 0, rc = VI_EXIT_OK, schema_helps, sel[VI_CMD_MAX_TARGETS];
@@ -124,8 +125,11 @@ static int run(struct vi_cmd_ctx *c)
 		return rc;
 	}
 	schema_helps = undescribed_section(&s0);
-	for (int i = 0; i < c->ntargets; i++)
-		vi_triage_versions(&s0, &c->targets[i].schema, &t[i].rel);
+	for (int i = 0; i < c->ntargets; i++) {
+		schemas[i] = &c->targets[i].schema;
+		rels[i] = &t[i].rel;
+	}
+	vi_triage_versions(&s0, schemas, rels, (size_t)c->ntargets);
 	select_targets(c, t, s0.facts.machine[0] ? s0.facts.machine : NULL);
 	machine = c->machine ? c->machine : s0.facts.machine[0] ? s0.facts.machine : NULL;
 	for (int i = 0; i < c->ntargets; i++) {

@@ -3,11 +3,13 @@
  * QEMU release wrote the stream.  The rest of the report is in report-triage.c. */
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "schema-facts.h"
 #include "schema-shape.h"
 #include "report-triage.h"
+#include "vi-tree.h"
 
 /* Sections every release and architecture has alike (migration's own): no
  * evidence of which QEMU wrote the stream. */
@@ -129,46 +131,82 @@ static int cpu_matches(const struct vi_node *root, const struct vi_shape *vmsd)
 	return have < 3 ? -1 : 2 * known >= have;
 }
 
-void vi_triage_versions(const struct vi_session *s, const struct vi_schema *schema,
-			struct vi_triage_release *r)
+/* A target's lookups by section name (names are interned: one pointer per
+ * name), so a stream of many sections of one device looks it up once. */
+#define MEMO 64
+struct memo {
+	const char *name[MEMO];
+	int found[MEMO];
+	struct vi_shape shape[MEMO];
+};
+
+static int lookup(const struct vi_schema *schema, struct memo *m, const char *name,
+		  struct vi_shape *v)
+{
+	size_t k = ((uintptr_t)name >> 4) % MEMO;
+
+	if (m->name[k] != name) {
+		m->name[k] = name;
+		m->found[k] = schema_shape(schema, facts_vmsd_name(schema->vmsds, name),
+					   &m->shape[k]);
+	}
+	*v = m->shape[k];
+	return m->found[k];
+}
+
+/* One section against one target: counted in r. */
+static void weigh(const struct vi_node *sec, const struct vi_schema *schema, struct memo *m,
+		  struct vi_triage_release *r)
+{
+	const char *t = r->target ? r->target : "the schema", *sub, *fld;
+	struct vi_shape v;
+	int64_t have, want;
+
+	if (!lookup(schema, m, sec->name, &v) || !vi_shape_version(&v, &want)) {
+		r->unknown++;
+		return;
+	}
+	have = (int64_t)vi_node_u(sec, VI_A_VERSION_ID, 0);
+	sub = have == want ? unknown_subsection(sec, &v) : NULL;
+	fld = have == want && !sub && by_trailer(sec) ? unknown_field(sec, &v) : NULL;
+	if (have == want && !sub && !fld) {
+		r->same++;
+		return;
+	}
+	if (r->differ++)
+		return;
+	if (fld)
+		snprintf(r->first_differ, sizeof(r->first_differ),
+			 "%s: field %s is not %s's (same version, other name or type)", sec->name, fld, t);
+	else if (sub)
+		snprintf(r->first_differ, sizeof(r->first_differ),
+			 "%s: subsection %s unknown to %s", sec->name, sub, t);
+	else
+		snprintf(r->first_differ, sizeof(r->first_differ),
+			 "%s: version %" PRId64 " in the stream, %" PRId64 " in %s",
+			 sec->name, have, want, t);
+}
+
+void vi_triage_versions(const struct vi_session *s, const struct vi_schema *const *schemas,
+			struct vi_triage_release *const *r, size_t n)
 {
 	const struct vi_node *root = s->root;
-	const char *t = r->target ? r->target : "the schema";
+	struct memo *m = vi_xmalloc((n ? n : 1) * sizeof(*m));
 	struct vi_shape cpu;
 
-	r->same = r->differ = r->unknown = 0;
-	r->first_differ[0] = '\0';
-	r->cpu_match = cpu_matches(root, schema_shape(schema, "cpu", &cpu) ? &cpu : NULL);
+	memset(m, 0, (n ? n : 1) * sizeof(*m));
+	for (size_t t = 0; t < n; t++) {
+		r[t]->same = r[t]->differ = r[t]->unknown = 0;
+		r[t]->first_differ[0] = '\0';
+		r[t]->cpu_match = cpu_matches(root, schema_shape(schemas[t], "cpu", &cpu) ? &cpu : NULL);
+	}
+	/* One pass over the sections, each weighed against every target. */
 	for (size_t i = 0; root && i < root->nkids; i++) {
 		const struct vi_node *sec = root->kids[i];
-		const char *sub, *fld;
-		struct vi_shape v;
-		int64_t have, want;
 		if (!vi_node_is_first_record(sec) || generic_section(sec->name))
 			continue;
-		if (!schema_shape(schema, facts_vmsd_name(schema->vmsds, sec->name), &v) ||
-		    !vi_shape_version(&v, &want)) {
-			r->unknown++;
-			continue;
-		}
-		have = (int64_t)vi_node_u(sec, VI_A_VERSION_ID, 0);
-		sub = have == want ? unknown_subsection(sec, &v) : NULL;
-		fld = have == want && !sub && by_trailer(sec) ? unknown_field(sec, &v) : NULL;
-		if (have == want && !sub && !fld) {
-			r->same++;
-			continue;
-		}
-		if (r->differ++)
-			continue;
-		if (fld)
-			snprintf(r->first_differ, sizeof(r->first_differ),
-				 "%s: field %s is not %s's (same version, other name or type)", sec->name, fld, t);
-		else if (sub)
-			snprintf(r->first_differ, sizeof(r->first_differ),
-				 "%s: subsection %s unknown to %s", sec->name, sub, t);
-		else
-			snprintf(r->first_differ, sizeof(r->first_differ),
-				 "%s: version %" PRId64 " in the stream, %" PRId64 " in %s",
-				 sec->name, have, want, t);
+		for (size_t t = 0; t < n; t++)
+			weigh(sec, schemas[t], &m[t], r[t]);
 	}
+	free(m);
 }

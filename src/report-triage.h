@@ -36,9 +36,10 @@ struct vi_triage_release {
 	char first_differ[300];         /* "cpu: 12 in the stream, 13 here" */
 };
 
-/* Compare s's device sections with schema (fills r except target/version). */
-void vi_triage_versions(const struct vi_session *s, const struct vi_schema *schema,
-			struct vi_triage_release *r);
+/* Compare s's device sections with each of n schemas (fills r[i] except
+ * target/version), in one pass over the sections. */
+void vi_triage_versions(const struct vi_session *s, const struct vi_schema *const *schemas,
+			struct vi_triage_release *const *r, size_t n);
 
 /* ---- the report: a typed summary, built once, walked by every view ----
  *

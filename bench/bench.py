@@ -27,7 +27,7 @@ Targets (printed as PASS/MISS; no exit status, this is a measurement):
     several threads, so its CPU time is printed beside it)
 
 Writes bench/RESULTS.md (--results) with the machine it ran on.
-Usage: bench/bench.py [--bin PATH] [--cache DIR] [--gib 1,2,4] [--runs N]
+Usage: bench/bench.py [--bin PATH] [--cache DIR] [--gib 1,2,4] [--runs N] [--mmap 0|1]
 """
 import argparse, re, os, platform, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -124,14 +124,16 @@ def warm(path, state, binary):
     subprocess.run(["cat", path], stdout=subprocess.DEVNULL)
 
 
-def reader_choice(path, state, binary):
+def reader_choice(path, state, binary, force=None):
     """What the default reader did with path in this state: its first big
     window measures whether mapping costs less than copying (bytes handed
     out of a mapping are the few read; by pread, all of them)."""
+    env = dict(os.environ, VMSTATE_INSPECT_STATS="1")
+    if force:
+        env["VMSTATE_INSPECT_MMAP"] = force
     warm(path, state, binary)
     r = subprocess.run([binary, "dump", "--format", "json", path], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True,
-                       env=dict(os.environ, VMSTATE_INSPECT_STATS="1"))
+                       stderr=subprocess.PIPE, text=True, env=env)
     m = re.search(r"bytes_read=(\d+)", r.stderr)
     if not m:
         return "(unknown)"
@@ -160,6 +162,8 @@ def main():
     ap.add_argument("--cache", default="/var/tmp/vmstate-inspect-bench")
     ap.add_argument("--gib", default="1,2,4")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--mmap", choices=("0", "1"),
+                    help="force the reader: 0 pread, 1 the mapping (default: the tool decides)")
     ap.add_argument("--qemu", default=bs.default_qemu())
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--note", action="append", default=[],
@@ -194,6 +198,8 @@ def main():
     def bench_file(label, path, commands, state="read"):
         warm(path, state, a.bin)
         env = {k: v for k, v in os.environ.items() if k != "VMSTATE_INSPECT_MMAP"}
+        if a.mmap:
+            env["VMSTATE_INSPECT_MMAP"] = a.mmap
         base = {"cat": measure(["cat", path], a.runs, cached=path),
                 "xxhsum -H3": measure(["xxhsum", "-q", "-H3", path], a.runs, cached=path)}
         for name, args, _ in commands:
@@ -246,7 +252,8 @@ def main():
         p(f"### {gibs[0]} GiB real stream ({os.path.getsize(reals[0][1]):,} bytes), "
           + ("file read in by cat" if st == "read" else
              "file read in through the tool's mapping (2 MiB folios)")
-          + f"; the reader chose {reader_choice(reals[0][1], st, a.bin)}")
+          + f"; the reader {'was forced to' if a.mmap else 'chose'} "
+          + reader_choice(reals[0][1], st, a.bin, a.mmap))
         p()
         p("| command | wall s | CPU s | wall / xxhsum | CPU / xxhsum | target (CPU) | peak RSS MiB | exit |")
         p("|---|---|---|---|---|---|---|---|")

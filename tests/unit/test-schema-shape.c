@@ -13,27 +13,10 @@
 #include "schema.h"
 #include "schema-lazy.h"
 #include "schema-shape.h"
+#include "schema-index-format.h"	/* vi_idx_slurp */
+#include "unit-main.h"
 
-static char dir[64] = "/tmp/vi-shape-unit.XXXXXX";
 static char schemas[256], schema_path[300];
-
-#define REQUIRE(x) do { if (!(x)) { fprintf(stderr, "setup failed: %s\n", #x); exit(99); } } while (0)
-
-static char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	long len;
-	char *buf;
-
-	REQUIRE(f);
-	REQUIRE(fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0);
-	rewind(f);
-	buf = malloc((size_t)len + 1);
-	REQUIRE(buf && fread(buf, 1, (size_t)len, f) == (size_t)len);
-	fclose(f);
-	*n = (size_t)len;
-	return buf;
-}
 
 #define schema_objs schema_index_objects	/* as src/schema-stamp indexes them */
 
@@ -140,11 +123,11 @@ START_TEST(test_bad_shapes_encoded_again)
 	size_t n, len;
 	FILE *f;
 
-	snprintf(d3, sizeof(d3), "%s/badshape", dir);
-	mkdir(d3, 0755);
+	snprintf(d3, sizeof(d3), "/tmp/vi-shape-unit.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(d3));
 	snprintf(path, sizeof(path), "%s/qemu-10.0", d3);
 	mkdir(path, 0755);
-	buf = slurp(schema_path, &n);
+	ck_assert_ptr_nonnull(buf = vi_idx_slurp(schema_path, &n));
 	ck_assert_ptr_nonnull(cpu = strstr(buf, "\"cpu\": {"));
 	snprintf(path, sizeof(path), "%s/qemu-10.0/x86_64.json", d3);
 	ck_assert_ptr_nonnull(f = fopen(path, "wb"));	/* one more space: "cpu":  { */
@@ -156,7 +139,7 @@ START_TEST(test_bad_shapes_encoded_again)
 	ck_assert_int_eq(vi_idx_add(w, path, schema_objs), 0);
 	snprintf(path, sizeof(path), "%s/%s", d3, VI_IDX_NAME);
 	ck_assert_int_eq(vi_idx_save(w, path), 0);
-	buf = slurp(path, &n);
+	ck_assert_ptr_nonnull(buf = vi_idx_slurp(path, &n));
 	buf[n - 1] ^= 1;	/* the last shape's last byte */
 	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
 	ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
@@ -184,18 +167,16 @@ START_TEST(test_bad_shapes_encoded_again)
 	}
 	schema_free(&s);
 	schema_free(&whole);
+	snprintf(path, sizeof(path), "rm -rf '%s'", d3);
+	ck_assert_int_eq(system(path), 0);
 }
 END_TEST
-
 
 int main(void)
 {
 	const char *src = getenv("VI_SRCDIR") ? getenv("VI_SRCDIR") : ".";
 	Suite *s = suite_create("schema-shape");
 	TCase *tc = tcase_create("schema-shape");
-	SRunner *sr;
-	char cmd[100];
-	int failed;
 
 	vi_budget_reset();
 	snprintf(schemas, sizeof(schemas), "%s/schemas", src);
@@ -204,19 +185,10 @@ int main(void)
 		printf("test-schema-shape: no %s (set VI_SRCDIR): skipped\n", schema_path);
 		return 77;
 	}
-	if (!mkdtemp(dir))
-		return 99;
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_shapes_from_index);
 	tcase_add_test(tc, test_shape_read);
 	tcase_add_test(tc, test_bad_shapes_encoded_again);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		failed++;
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vi_unit_run(s);
 }

@@ -6,15 +6,22 @@
 #include <check.h>
 #include <stdlib.h>
 
+/* Run suite s: the exit status of a unit test program. */
+static inline int vi_unit_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 #define VI_UNIT_MAIN(suite_fn)                                  \
 	int main(void)                                          \
 	{                                                       \
-		SRunner *sr_ = srunner_create(suite_fn());      \
-		int failed_;                                    \
-		srunner_run_all(sr_, CK_NORMAL);                \
-		failed_ = srunner_ntests_failed(sr_);           \
-		srunner_free(sr_);                              \
-		return failed_ ? EXIT_FAILURE : EXIT_SUCCESS;   \
+		return vi_unit_run(suite_fn());                 \
 	}
 
 #endif

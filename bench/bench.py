@@ -69,18 +69,25 @@ def run(argv, env=None):
     return rc, wall, ru.ru_utime + ru.ru_stime, rss, msg
 
 
-def measure(argv, runs, env=None, cached=None):
-    """argv's medians over runs.  cached: a file read (cat) before each run,
-    untimed: this machine's kernel reclaims cold page cache on its own
-    (DAMON), and a run that reads from disk measures the disk."""
-    res = []
-    for _ in range(runs):
-        if cached:
-            subprocess.run(["cat", cached], stdout=subprocess.DEVNULL)
-        res.append(run(argv, env))
+def summary(res):
+    """The medians (and the peak RSS) of runs of one command."""
     return {"rc": res[0][0], "wall": statistics.median(r[1] for r in res),
             "cpu": statistics.median(r[2] for r in res),
             "rss": max(r[3] for r in res), "err": res[0][4].decode(errors="replace")}
+
+
+def run_cached(argv, env, cached):
+    """One run of argv, cached read (cat) first, untimed: this machine's
+    kernel reclaims cold page cache on its own (DAMON), and a run that reads
+    from disk measures the disk."""
+    subprocess.run(["cat", cached], stdout=subprocess.DEVNULL)
+    return run(argv, env)
+
+
+def measure(argv, runs, env=None, cached=None):
+    """argv's medians over runs (cached: as run_cached)."""
+    return summary([run_cached(argv, env, cached) if cached else run(argv, env)
+                    for _ in range(runs)])
 
 
 def machine():
@@ -195,31 +202,39 @@ def main():
     trailers = [(m, bs.trailer_stream(a.cache, m)) for m in (12, 25, 50)]
 
     rows = []      # (input, command, result)
-    def bench_file(label, path, commands, state="read"):
-        warm(path, state, a.bin)
-        env = {k: v for k, v in os.environ.items() if k != "VMSTATE_INSPECT_MMAP"}
-        if a.mmap:
-            env["VMSTATE_INSPECT_MMAP"] = a.mmap
-        base = {"cat": measure(["cat", path], a.runs, cached=path),
-                "xxhsum -H3": measure(["xxhsum", "-q", "-H3", path], a.runs, cached=path)}
-        for name, args, _ in commands:
-            base[name] = measure([a.bin] + args + [path], a.runs, env, cached=path)
-        for name, r in base.items():
-            rows.append((label, name, r))
-        return base
+    env = {k: v for k, v in os.environ.items() if k != "VMSTATE_INSPECT_MMAP"}
+    if a.mmap:
+        env["VMSTATE_INSPECT_MMAP"] = a.mmap
+    argvs = [("cat", ["cat"], None), ("xxhsum -H3", ["xxhsum", "-q", "-H3"], None)] + \
+        [(name, [a.bin] + args, env) for name, args, _ in COMMANDS]
+
+    def bench_series(items, state="read"):
+        """items: (size, label, path).  Every command runs --runs times on
+        every file, interleaved (each command once on each file, then
+        again): a machine whose speed drifts over minutes shifts every size
+        alike, not one size of the series.  [(size, bytes, {command: result})]"""
+        for _, _, path in items:
+            warm(path, state, a.bin)
+        res = {(path, name): [] for _, _, path in items for name, _, _ in argvs}
+        for _ in range(a.runs):
+            for _, _, path in items:
+                for name, argv, e in argvs:
+                    res[(path, name)].append(run_cached(argv + [path], e, path))
+        out = []
+        for size, label, path in items:
+            base = {name: summary(res[(path, name)]) for name, _, _ in argvs}
+            rows.extend((label, name, r) for name, r in base.items())
+            out.append((size, os.path.getsize(path), base))
+        return out
 
     states = ("read", "mapped")
-    series = {"real read": [], "real mapped": [], "sections": [], "trailer": []}
-    for st in states:
-        for g, path in (reals if st == "read" else reals[:1]):
-            series[f"real {st}"].append((g, os.path.getsize(path),
-                                         bench_file(f"{g} GiB ({st})", path, COMMANDS, st)))
-    for n, path in sections:
-        series["sections"].append((n, os.path.getsize(path),
-                                   bench_file(f"{n} sections", path, COMMANDS)))
-    for m, path in trailers:
-        series["trailer"].append((m, os.path.getsize(path),
-                                  bench_file(f"{m} MiB trailer", path, COMMANDS)))
+    series = {
+        "real read": bench_series([(g, f"{g} GiB (read)", path) for g, path in reals]),
+        "real mapped": bench_series([(g, f"{g} GiB (mapped)", path) for g, path in reals[:1]],
+                                    "mapped"),
+        "sections": bench_series([(n, f"{n} sections", path) for n, path in sections]),
+        "trailer": bench_series([(m, f"{m} MiB trailer", path) for m, path in trailers]),
+    }
     packed = []    # (tool, path, decompressor alone, dump)
     for tool, path in compressed(reals[0][1]) if reals else ():
         subprocess.run(["cat", path], stdout=subprocess.DEVNULL)

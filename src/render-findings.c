@@ -96,6 +96,30 @@ json_t *vi_finding_json(const struct vi_finding *f, const char *file, int no_off
 	return o;
 }
 
+void vi_finding_write(struct vi_jw *w, const struct vi_finding *f, const char *file,
+		      int no_offsets)
+{
+	vi_jw_obj(w);
+	if (file)
+		vi_jw_kstr(w, "file", file);
+	vi_jw_kstr(w, "class", vi_class_name(f->cls));
+	vi_jw_kstr(w, "severity", vi_severity_name(f->severity));
+	if (no_offsets) {
+		vi_jw_knull(w, "offset");
+		vi_jw_knull(w, "length");
+	} else {
+		vi_jw_key(w, "offset");
+		vi_jw_int(w, (int64_t)f->offset);
+		vi_jw_key(w, "length");
+		vi_jw_int(w, (int64_t)f->length);
+	}
+	if (f->path)	/* as json_object_set_new() of vi_jstr(NULL): left out */
+		vi_jw_kstr(w, "path", f->path);
+	if (f->message)
+		vi_jw_kstr(w, "message", f->message);
+	vi_jw_end(w);
+}
+
 json_t *vi_error_json(const struct vi_error *e, const char *file, int found,
 		      const struct vi_input *in)
 {

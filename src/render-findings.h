@@ -46,6 +46,12 @@ extern const struct vi_outfmt vi_report_formats[];
 /* One finding as a JSON object (class, severity, offset, length, path,
  * message; file when not NULL; offsets null when no_offsets). */
 json_t *vi_finding_json(const struct vi_finding *f, const char *file, int no_offsets);
+/* The same object written as it goes (report lists up to 10 000 findings a
+ * destination): the same bytes as vi_jw_json() of vi_finding_json()
+ * (test-jw checks). */
+struct vi_jw;
+void vi_finding_write(struct vi_jw *w, const struct vi_finding *f, const char *file,
+		      int no_offsets);
 /* An error as the JSON "error" object (file may be NULL; found and in say
  * what the offset counts: in may be NULL). */
 json_t *vi_error_json(const struct vi_error *e, const char *file, int found,

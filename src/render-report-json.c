@@ -171,24 +171,6 @@ static void json_devices_bytes(struct vi_jw *w, const struct vi_triage_report *r
 	vi_jw_end(w);
 }
 
-/* A finding as vi_finding_json() has it (render-findings.c), written as it
- * goes: a destination lists up to 10 000. */
-static void json_finding(struct vi_jw *w, const struct vi_finding *f)
-{
-	vi_jw_obj(w);
-	vi_jw_kstr(w, "class", vi_class_name(f->cls));
-	vi_jw_kstr(w, "severity", vi_severity_name(f->severity));
-	vi_jw_key(w, "offset");
-	vi_jw_int(w, (int64_t)f->offset);
-	vi_jw_key(w, "length");
-	vi_jw_int(w, (int64_t)f->length);
-	if (f->path)
-		vi_jw_kstr(w, "path", f->path);
-	if (f->message)
-		vi_jw_kstr(w, "message", f->message);
-	vi_jw_end(w);
-}
-
 static void json_problems_dests(struct vi_jw *w, const struct vi_triage_report *r)
 {
 	vi_jw_key(w, "problems");
@@ -222,13 +204,13 @@ static void json_problems_dests(struct vi_jw *w, const struct vi_triage_report *
 		ki(w, "warnings", x->warnings);
 		vi_jw_key(w, "first_error");
 		if (x->first_error)
-			json_finding(w, x->first_error);
+			vi_finding_write(w, x->first_error, NULL, 0);
 		else
 			vi_jw_null(w);
 		vi_jw_key(w, "findings");
 		vi_jw_arr(w);
 		for (size_t k = 0; k < x->d->findings.n; k++)
-			json_finding(w, &x->d->findings.v[k]);
+			vi_finding_write(w, &x->d->findings.v[k], NULL, 0);
 		vi_jw_end(w);
 		vi_jw_end(w);
 	}

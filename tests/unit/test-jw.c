@@ -10,6 +10,7 @@
 #include <string.h>
 #include "unit-main.h"
 #include "render-jw.h"
+#include "render-findings.h"
 #include "vi-tree.h"
 
 /* What f(out) writes, as a string to free. */
@@ -171,6 +172,59 @@ START_TEST(test_attr_table)
 }
 END_TEST
 
+/* Findings written as they go (vi_finding_write, report) and as jansson
+ * objects (vi_finding_json, check): the same bytes, whatever the strings. */
+static char path_ok[] = "cpu[0]/env.regs", msg_ok[] = "a message \"quoted\"\n",
+	    path_bad[] = "dev\xff\xfe/x", msg_bad[] = "caf\xe9 \x1b[31m";
+static const struct vi_finding findings[] = {
+	{ VI_C_UNKNOWN_SECTION, VI_SEV_ERROR, 7, 100, path_ok, msg_ok, 0, NULL },
+	{ VI_C_VERSION_TOO_NEW, VI_SEV_WARNING, UINT64_C(1) << 40, 0, path_bad, msg_bad, 1, NULL },
+	{ VI_C_BAD_FOOTER, VI_SEV_ERROR, 0, 0, NULL, NULL, 2, NULL },
+};
+
+static void findings_both(FILE *out, int indent, int flags, int streamed, const char *file,
+			  int no_offsets)
+{
+	struct vi_jw w;
+
+	vi_jw_init(&w, out, indent, flags);
+	vi_jw_arr(&w);
+	for (size_t i = 0; i < sizeof(findings) / sizeof(findings[0]); i++) {
+		json_t *o;
+		if (streamed) {
+			vi_finding_write(&w, &findings[i], file, no_offsets);
+			continue;
+		}
+		o = vi_finding_json(&findings[i], file, no_offsets);
+		vi_jw_json(&w, o);
+		json_decref(o);
+	}
+	vi_jw_end(&w);
+	ck_assert_int_eq(vi_jw_done(&w), 0);
+}
+
+START_TEST(test_finding_written_as_json_object)
+{
+	for (int indent = 0; indent < 3; indent++)
+		for (int k = 0; k < 4; k++) {
+			int flags = k & 1 ? VI_JW_ASCII : 0, no_offsets = k >> 1;
+			const char *file = k == 3 ? "in\xff.qevm" : NULL;
+			char *a = NULL, *b = NULL;
+			size_t na = 0, nb = 0;
+			FILE *fa = open_memstream(&a, &na), *fb = open_memstream(&b, &nb);
+			ck_assert_ptr_nonnull(fa);
+			ck_assert_ptr_nonnull(fb);
+			findings_both(fa, indent, flags, 0, file, no_offsets);
+			findings_both(fb, indent, flags, 1, file, no_offsets);
+			fclose(fa);
+			fclose(fb);
+			ck_assert_str_eq(a, b);
+			free(a);
+			free(b);
+		}
+}
+END_TEST
+
 static Suite *jw_suite(void)
 {
 	Suite *s = suite_create("jw");
@@ -180,6 +234,7 @@ static Suite *jw_suite(void)
 	tcase_add_test(tc, test_scalars);
 	tcase_add_test(tc, test_events_as_document);
 	tcase_add_test(tc, test_attr_table);
+	tcase_add_test(tc, test_finding_written_as_json_object);
 	suite_add_tcase(s, tc);
 	return s;
 }

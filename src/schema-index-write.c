@@ -109,8 +109,37 @@ struct vi_idx_writer {
 	struct wbuf out, blob;           /* the records; the shapes' bytes */
 	struct vi_idx_shape *shape;      /* one per distinct entry hash */
 	size_t nshape, cshape;
+	uint64_t *seen;                  /* those hashes, open addressing (0: free) */
+	size_t cseen;
 	uint32_t nrec;
 };
+
+/* Is hash h kept already?  Else note it (the table stays at most half full). */
+static int seen(struct vi_idx_writer *w, uint64_t h)
+{
+	size_t i;
+
+	h += !h;	/* 0 marks a free slot */
+	if (2 * (w->nshape + 1) > w->cseen) {
+		uint64_t *old = w->seen;
+		size_t n = w->cseen;
+		w->cseen = n ? 2 * n : 4096;
+		w->seen = vi_xmalloc(w->cseen * sizeof(*w->seen));
+		memset(w->seen, 0, w->cseen * sizeof(*w->seen));
+		for (size_t k = 0; k < n; k++)
+			if (old[k]) {
+				for (i = old[k] & (w->cseen - 1); w->seen[i]; i = (i + 1) & (w->cseen - 1))
+					;
+				w->seen[i] = old[k];
+			}
+		free(old);
+	}
+	for (i = h & (w->cseen - 1); w->seen[i]; i = (i + 1) & (w->cseen - 1))
+		if (w->seen[i] == h)
+			return 1;
+	w->seen[i] = h;
+	return 0;
+}
 
 static void wput(struct wbuf *b, const void *p, size_t n)
 {
@@ -226,10 +255,7 @@ static int add_shapes(struct vi_idx_writer *w, const char *buf, const struct vi_
 {
 	for (size_t i = 0; i < n; i++) {
 		struct vi_shape_buf b = { NULL, 0, 0 };
-		size_t k;
-		for (k = 0; k < w->nshape && w->shape[k].bhash != e[i].bhash; k++)
-			;
-		if (k < w->nshape)
+		if (seen(w, e[i].bhash))
 			continue;
 		if (sp->shape(buf + e[i].val, e[i].vlen, &b) < 0 || w->blob.len > UINT32_MAX - b.len) {
 			free(b.p);
@@ -387,6 +413,7 @@ int vi_idx_save(struct vi_idx_writer *w, const char *out)
 	free(w->out.p);
 	free(w->blob.p);
 	free(w->shape);
+	free(w->seen);
 	free(w);
 	return rc;
 }
